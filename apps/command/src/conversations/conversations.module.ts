@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { EventLogModule } from '../event-log/event-log.module';
+import { HeadIndexModule } from '../head-index/head-index.module';
+import { ConversationsController } from './conversations.controller';
+import { ConversationsService } from './conversations.service';
+
+@Module({
+  imports: [HeadIndexModule, EventLogModule],
+  controllers: [ConversationsController],
+  providers: [ConversationsService],
+})
+export class ConversationsModule {}

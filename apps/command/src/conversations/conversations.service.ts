@@ -1,0 +1,85 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
+import { EventPublisher } from '../event-log/event-publisher.service';
+import { conversationCreated, conversationDeleted } from '../event-log/event-factory';
+import { ConversationDirectory } from '../head-index/conversation-directory.service';
+import { HeadIndexService } from '../head-index/head-index.service';
+import { ProjectionLookupService } from '../head-index/projection-lookup.service';
+import { ApiError } from '../http/api-error';
+import { checkMetadataLimit } from '../messages/message-limits';
+import { ConversationView, toConversationView } from './conversation.dto';
+
+@Injectable()
+export class ConversationsService {
+  constructor(
+    private readonly index: HeadIndexService,
+    private readonly directory: ConversationDirectory,
+    private readonly publisher: EventPublisher,
+    private readonly projection: ProjectionLookupService,
+    @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
+  ) {}
+
+  /**
+   * Creates the conversation, or returns the existing one unchanged. The create
+   * is acknowledged once its event is durable; until then the conversation does
+   * not exist for reads or appends, and a retried PUT produces the event again
+   * (consumers keep the first `conversation.created`).
+   */
+  async upsert(id: string, metadata: Record<string, unknown>): Promise<ConversationView> {
+    checkMetadataLimit(metadata, this.config.limits, 'metadata');
+    const existing = await this.directory.find(id, this.config.append.ackTimeoutMs);
+    if (existing?.created) {
+      return this.view(existing);
+    }
+    const pending = this.directory.unlessRebuilding(await this.index.create(id, metadata));
+    if (!pending) {
+      this.directory.throwRebuilding();
+    }
+    await this.publishOr503(conversationCreated(id, pending.metadata));
+    await this.index.confirmCreate(id);
+    return this.view({ ...pending, created: true });
+  }
+
+  async get(id: string): Promise<ConversationView> {
+    const record = await this.directory.find(id, this.config.append.ackTimeoutMs);
+    if (!record?.created) {
+      throw ApiError.notFound(id);
+    }
+    return this.view(record);
+  }
+
+  /**
+   * Tombstones the conversation: a durable `conversation.deleted` event; messages
+   * stay readable, appends get 410. Repeating it is harmless.
+   */
+  async delete(id: string): Promise<void> {
+    let decision = await this.index.decideDelete(id);
+    if (decision.kind === 'missing' && (await this.directory.hydrate(id, this.config.append.ackTimeoutMs))) {
+      decision = await this.index.decideDelete(id);
+    }
+    switch (decision.kind) {
+      case 'rebuilding':
+        return this.directory.throwRebuilding();
+      case 'missing':
+      case 'not_found':
+        throw ApiError.notFound(id);
+      case 'already':
+        return;
+      case 'deleting':
+        await this.publishOr503(conversationDeleted(id, decision.lastSeq));
+        await this.index.settle(decision.pendingMember);
+    }
+  }
+
+  private async view(record: Parameters<typeof toConversationView>[0]): Promise<ConversationView> {
+    return toConversationView(record, await this.projection.archivedSeq(record.id));
+  }
+
+  private async publishOr503(event: Parameters<EventPublisher['publish']>[0]): Promise<void> {
+    try {
+      await this.publisher.publish(event, this.config.append.ackTimeoutMs);
+    } catch {
+      throw ApiError.unavailable('kafka_unavailable', 'The event log did not acknowledge in time; retry', 1);
+    }
+  }
+}

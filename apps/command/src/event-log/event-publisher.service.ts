@@ -1,0 +1,149 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { CompressionTypes, Kafka, Producer } from 'kafkajs';
+import { ConversationEvent, encodeEvent } from '@threadline/contracts';
+import { MetricsService } from '@threadline/observability';
+import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
+
+interface Waiting {
+  event: ConversationEvent;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export class PublishTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`Kafka did not acknowledge within ${ms} ms`);
+    this.name = 'PublishTimeoutError';
+  }
+}
+
+/**
+ * Produces events to the conversation topic with an idempotent producer and
+ * acks=all. Concurrent publishes share produce requests: while one request is
+ * in flight, new events queue and go out together in the next one (group commit),
+ * so throughput does not collapse to one round trip per message.
+ */
+@Injectable()
+export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(EventPublisher.name);
+  private producer: Producer;
+  private connected = false;
+  private queue: Waiting[] = [];
+  private inFlight: Promise<void> | null = null;
+  private readonly batchSize;
+  private readonly produced;
+
+  constructor(
+    private readonly kafka: Kafka,
+    @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
+    metrics: MetricsService,
+  ) {
+    this.producer = this.newProducer();
+    this.batchSize = metrics.histogram(
+      'threadline_command_produce_batch_size',
+      'Events per produce request',
+      [],
+      [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    );
+    this.produced = metrics.counter('threadline_command_events_produced_total', 'Events acknowledged by Kafka', [
+      'type',
+    ]);
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.connect().catch((error: Error) => this.logger.warn(`Kafka not reachable yet: ${error.message}`));
+  }
+
+  /** Resolves once Kafka has the event durably (acks=all); rejects on failure or after `timeoutMs`. */
+  publish(event: ConversationEvent, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new PublishTimeoutError(timeoutMs)), Math.max(0, timeoutMs));
+      this.queue.push({
+        event,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.pump();
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    while (this.inFlight || this.queue.length > 0) {
+      this.pump();
+      await this.inFlight;
+    }
+    await this.producer.disconnect().catch(() => undefined);
+  }
+
+  private pump(): void {
+    if (this.inFlight || this.queue.length === 0) {
+      return;
+    }
+    const batch = this.queue.splice(0, this.config.append.maxBatch);
+    this.inFlight = this.send(batch).finally(() => {
+      this.inFlight = null;
+      this.pump();
+    });
+  }
+
+  private async send(batch: Waiting[]): Promise<void> {
+    try {
+      if (!this.connected) {
+        await this.connect();
+      }
+      await this.producer.send({
+        topic: this.config.kafka.topic,
+        acks: -1,
+        timeout: this.config.append.ackTimeoutMs,
+        compression: CompressionTypes.None,
+        messages: batch.map((w) => encodeEvent(w.event)),
+      });
+      this.batchSize.observe(batch.length);
+      for (const w of batch) {
+        this.produced.inc({ type: w.event.type });
+        w.resolve();
+      }
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.logger.warn(`produce of ${batch.length} events failed: ${failure.message}`);
+      for (const w of batch) {
+        w.reject(failure);
+      }
+      await this.reset();
+    }
+  }
+
+  private async connect(): Promise<void> {
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  /**
+   * After a failed send the idempotent producer's sequence state is unknown;
+   * a fresh producer (new producer id) is the safe way on.
+   */
+  private async reset(): Promise<void> {
+    this.connected = false;
+    await this.producer.disconnect().catch(() => undefined);
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+    });
+  }
+}

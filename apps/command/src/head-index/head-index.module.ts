@@ -1,0 +1,22 @@
+import { Module } from '@nestjs/common';
+import { EventLogModule } from '../event-log/event-log.module';
+import { ConversationDirectory } from './conversation-directory.service';
+import { HeadIndexService } from './head-index.service';
+import { HoleReaper } from './hole-reaper.service';
+import { IndexRebuildService } from './index-rebuild.service';
+import { ProjectionLookupService } from './projection-lookup.service';
+import { redisClientProvider } from './redis-client.provider';
+
+@Module({
+  imports: [EventLogModule],
+  providers: [
+    redisClientProvider,
+    HeadIndexService,
+    ProjectionLookupService,
+    ConversationDirectory,
+    IndexRebuildService,
+    HoleReaper,
+  ],
+  exports: [HeadIndexService, ProjectionLookupService, ConversationDirectory],
+})
+export class HeadIndexModule {}

@@ -1,0 +1,169 @@
+import { LuaScript } from './lua-script';
+
+/*
+ * The Redis head index: one atomic step per decision. Layout (P = key prefix):
+ *   P:c:{id}    hash  s (p = create pending, c = created), v (version = head seq),
+ *                     t (1 = tombstoned), m (metadata JSON), ca/ua (created/updated ms)
+ *   P:c:{id}:p  hash  "{producer_id}\n{producer_seq}" -> "{seq}|{hash}|{state}|{reserved ms}"
+ *                     state: p = reserved, a = acknowledged, x = abandoned (outcome in the projection)
+ *   P:pending   zset  reservations not yet acknowledged, scored by reservation time (ms)
+ *   P:reaping   zset  reservations the hole reaper has claimed, scored by claim time
+ *   P:epoch     string present only while the index is trusted (see index-rebuild.service.ts)
+ */
+
+const NOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+const PAIR_PATTERN = `'^(%d+)|([^|]*)|(%a)|(%d+)$'`;
+
+/** KEYS conv, pairs, pending, epoch. ARGV ifVersion|'', pairField|'', contentHash, conversationId. */
+export const appendScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[4]) == 0 then return {'rebuilding'} end
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't')
+if not rec[1] then return {'missing'} end
+if rec[1] ~= 'c' then return {'not_found'} end
+${NOW}
+if ARGV[2] ~= '' then
+  local prior = redis.call('HGET', KEYS[2], ARGV[2])
+  if prior then
+    local seq, hash, st, at = string.match(prior, ${PAIR_PATTERN})
+    if hash ~= ARGV[3] then return {'replay_conflict', seq} end
+    if st == 'a' then return {'deduped', seq} end
+    if st == 'p' then return {'inflight', seq, at, tostring(now)} end
+    return {'abandoned', seq}
+  end
+end
+if rec[3] == '1' then return {'tombstoned'} end
+local v = tonumber(rec[2])
+if ARGV[1] ~= '' and tonumber(ARGV[1]) ~= v then return {'conflict', tostring(v)} end
+local seq = v + 1
+redis.call('HSET', KEYS[1], 'v', seq, 'ua', now)
+redis.call('ZADD', KEYS[3], now, 's\\n' .. ARGV[4] .. '\\n' .. seq .. '\\n' .. ARGV[2])
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[2], ARGV[2], seq .. '|' .. ARGV[3] .. '|p|' .. now)
+end
+return {'reserved', tostring(seq), tostring(now)}
+`);
+
+/** KEYS pending, pairs. ARGV pendingMember, pairField|'', seq. Marks a reservation acknowledged. */
+export const ackScript = new LuaScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+if ARGV[2] ~= '' then
+  local prior = redis.call('HGET', KEYS[2], ARGV[2])
+  if prior then
+    local seq, hash, st, at = string.match(prior, ${PAIR_PATTERN})
+    if st == 'p' and seq == ARGV[3] then
+      redis.call('HSET', KEYS[2], ARGV[2], seq .. '|' .. hash .. '|a|' .. at)
+    end
+  end
+end
+return {'ok'}
+`);
+
+/** KEYS pairs. ARGV pairField, seq, outcome (a = message won, gone = tombstone won). */
+export const resolvePairScript = new LuaScript(`
+local prior = redis.call('HGET', KEYS[1], ARGV[1])
+if not prior then return {'ok'} end
+local seq, hash, st, at = string.match(prior, ${PAIR_PATTERN})
+if seq ~= ARGV[2] or st == 'a' then return {'ok'} end
+if ARGV[3] == 'a' then
+  redis.call('HSET', KEYS[1], ARGV[1], seq .. '|' .. hash .. '|a|' .. at)
+elseif st == 'x' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return {'ok'}
+`);
+
+/** KEYS conv, epoch. Returns the record fields, or a status. */
+export const readScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua')
+if not rec[1] then return {'missing'} end
+return {'ok', rec[1], rec[2], rec[3], rec[4], rec[5], rec[6]}
+`);
+
+/** KEYS conv, epoch. ARGV metadataJson. Creates a pending record unless one exists; returns it. */
+export const createScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  ${NOW}
+  redis.call('HSET', KEYS[1], 's', 'p', 'v', 0, 't', 0, 'm', ARGV[1], 'ca', now, 'ua', now)
+end
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua')
+return {'ok', rec[1], rec[2], rec[3], rec[4], rec[5], rec[6]}
+`);
+
+/** KEYS conv. Marks a pending create durable. */
+export const confirmCreateScript = new LuaScript(`
+if redis.call('HGET', KEYS[1], 's') == 'p' then redis.call('HSET', KEYS[1], 's', 'c') end
+return {'ok'}
+`);
+
+/** KEYS conv, epoch. ARGV v, t, metadataJson, ca, ua. Loads a record from the projection unless present. */
+export const hydrateScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
+if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
+redis.call('HSET', KEYS[1], 's', 'c', 'v', ARGV[1], 't', ARGV[2], 'm', ARGV[3], 'ca', ARGV[4], 'ua', ARGV[5])
+return {'ok'}
+`);
+
+/** KEYS conv, pending, epoch. ARGV conversationId. Tombstones the conversation in the index. */
+export const deleteScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[3]) == 0 then return {'rebuilding'} end
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't')
+if not rec[1] then return {'missing'} end
+if rec[1] ~= 'c' then return {'not_found'} end
+local member = 'd\\n' .. ARGV[1] .. '\\n' .. rec[2] .. '\\n'
+if rec[3] == '1' then
+  if redis.call('ZSCORE', KEYS[2], member) then return {'deleting', rec[2]} end
+  return {'already', rec[2]}
+end
+${NOW}
+redis.call('HSET', KEYS[1], 't', 1, 'ua', now)
+redis.call('ZADD', KEYS[2], now, member)
+return {'deleting', rec[2]}
+`);
+
+/** KEYS pending. ARGV member. Forgets a pending entry once its event is durable. */
+export const settleScript = new LuaScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+return {'ok'}
+`);
+
+/**
+ * KEYS pending, reaping. ARGV graceMs, leaseMs, limit. Claims reservations older than
+ * the grace period (and re-claims claims whose reaper died), returning their members.
+ */
+export const claimScript = new LuaScript(`
+${NOW}
+local out = {}
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]), 'LIMIT', 0, tonumber(ARGV[3]))
+for _, m in ipairs(due) do
+  redis.call('ZREM', KEYS[1], m)
+  redis.call('ZADD', KEYS[2], now, m)
+  table.insert(out, m)
+end
+local stale = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[2]), 'LIMIT', 0, tonumber(ARGV[3]))
+for _, m in ipairs(stale) do
+  redis.call('ZADD', KEYS[2], now, m)
+  table.insert(out, m)
+end
+return out
+`);
+
+/** KEYS reaping, pairs. ARGV member, pairField|'', seq. Finishes a claim: the pair's outcome is now in the projection. */
+export const finishClaimScript = new LuaScript(`
+redis.call('ZREM', KEYS[1], ARGV[1])
+if ARGV[2] ~= '' then
+  local prior = redis.call('HGET', KEYS[2], ARGV[2])
+  if prior then
+    local seq, hash, st, at = string.match(prior, ${PAIR_PATTERN})
+    if st == 'p' and seq == ARGV[3] then
+      redis.call('HSET', KEYS[2], ARGV[2], seq .. '|' .. hash .. '|x|' .. at)
+    end
+  end
+end
+return {'ok'}
+`);

@@ -1,0 +1,248 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { RedisClientType } from 'redis';
+import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
+import { ConversationRecord, recordFromFields } from './conversation-record';
+import {
+  ackScript,
+  appendScript,
+  claimScript,
+  confirmCreateScript,
+  createScript,
+  deleteScript,
+  finishClaimScript,
+  hydrateScript,
+  readScript,
+  resolvePairScript,
+  settleScript,
+} from './head-index.scripts';
+import { REDIS_CLIENT } from './redis-client.provider';
+
+export type AppendDecision =
+  | { kind: 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' }
+  | { kind: 'conflict'; currentVersion: number }
+  | { kind: 'replay_conflict'; seq: number }
+  | { kind: 'deduped'; seq: number }
+  | { kind: 'abandoned'; seq: number }
+  | { kind: 'inflight'; seq: number; msLeftOfReservation: number }
+  | { kind: 'reserved'; seq: number; pendingMember: string };
+
+export type ReadResult = { kind: 'rebuilding' | 'missing' } | { kind: 'ok'; record: ConversationRecord };
+
+export type DeleteDecision =
+  | { kind: 'rebuilding' | 'missing' | 'not_found' }
+  | { kind: 'already'; lastSeq: number }
+  | { kind: 'deleting'; lastSeq: number; pendingMember: string };
+
+/** A reservation whose event must still be made durable or explained (see hole-reaper.service.ts). */
+export type PendingItem =
+  | { kind: 'seq'; member: string; conversationId: string; seq: number; pairField: string }
+  | { kind: 'delete'; member: string; conversationId: string; lastSeq: number };
+
+export interface AppendRequest {
+  conversationId: string;
+  ifVersion: number | null;
+  pairField: string | null;
+  contentHash: string;
+}
+
+/**
+ * The Redis head index: per conversation its head seq (= version), tombstone flag
+ * and metadata, the producer-pair dedupe table, and the reservations not yet durable.
+ * It is a cache of durable state; index-rebuild.service.ts rebuilds it when lost.
+ */
+@Injectable()
+export class HeadIndexService {
+  private readonly prefix: string;
+
+  constructor(
+    @Inject(REDIS_CLIENT) private readonly redis: RedisClientType,
+    @Inject(COMMAND_CONFIG) config: CommandConfig,
+  ) {
+    this.prefix = config.redis.keyPrefix;
+  }
+
+  get epochKey(): string {
+    return `${this.prefix}:epoch`;
+  }
+
+  get rebuildLockKey(): string {
+    return `${this.prefix}:rebuild-lock`;
+  }
+
+  private convKey(id: string): string {
+    return `${this.prefix}:c:${id}`;
+  }
+
+  private pairsKey(id: string): string {
+    return `${this.prefix}:c:${id}:p`;
+  }
+
+  private get pendingKey(): string {
+    return `${this.prefix}:pending`;
+  }
+
+  private get reapingKey(): string {
+    return `${this.prefix}:reaping`;
+  }
+
+  async ping(): Promise<boolean> {
+    return (await this.redis.ping()) === 'PONG';
+  }
+
+  async isTrusted(): Promise<boolean> {
+    return (await this.redis.exists(this.epochKey)) === 1;
+  }
+
+  async decideAppend(req: AppendRequest): Promise<AppendDecision> {
+    const reply = await appendScript.run(
+      this.redis,
+      [this.convKey(req.conversationId), this.pairsKey(req.conversationId), this.pendingKey, this.epochKey],
+      [req.ifVersion === null ? '' : String(req.ifVersion), req.pairField ?? '', req.contentHash, req.conversationId],
+    );
+    const [kind, a, b, c] = reply;
+    switch (kind) {
+      case 'conflict':
+        return { kind, currentVersion: Number(a) };
+      case 'replay_conflict':
+      case 'deduped':
+      case 'abandoned':
+        return { kind, seq: Number(a) };
+      case 'inflight':
+        return { kind, seq: Number(a), msLeftOfReservation: Number(b) - Number(c) };
+      case 'reserved':
+        return { kind, seq: Number(a), pendingMember: seqMember(req.conversationId, Number(a), req.pairField) };
+      default:
+        return { kind: kind as 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' };
+    }
+  }
+
+  async acknowledgeAppend(conversationId: string, seq: number, pairField: string | null): Promise<void> {
+    await ackScript.run(
+      this.redis,
+      [this.pendingKey, this.pairsKey(conversationId)],
+      [seqMember(conversationId, seq, pairField), pairField ?? '', String(seq)],
+    );
+  }
+
+  async resolvePair(conversationId: string, pairField: string, seq: number, messageWon: boolean): Promise<void> {
+    await resolvePairScript.run(
+      this.redis,
+      [this.pairsKey(conversationId)],
+      [pairField, String(seq), messageWon ? 'a' : 'gone'],
+    );
+  }
+
+  async read(conversationId: string): Promise<ReadResult> {
+    const [kind, ...fields] = await readScript.run(this.redis, [this.convKey(conversationId), this.epochKey], []);
+    if (kind === 'ok') {
+      return { kind, record: recordFromFields(conversationId, fields) };
+    }
+    return { kind: kind as 'rebuilding' | 'missing' };
+  }
+
+  async create(conversationId: string, metadata: Record<string, unknown>): Promise<ReadResult> {
+    const [kind, ...fields] = await createScript.run(
+      this.redis,
+      [this.convKey(conversationId), this.epochKey],
+      [JSON.stringify(metadata)],
+    );
+    if (kind === 'ok') {
+      return { kind, record: recordFromFields(conversationId, fields) };
+    }
+    return { kind: 'rebuilding' };
+  }
+
+  async confirmCreate(conversationId: string): Promise<void> {
+    await confirmCreateScript.run(this.redis, [this.convKey(conversationId)], []);
+  }
+
+  /** Loads a record from the projection; false while the index is being rebuilt. */
+  async hydrate(record: ConversationRecord): Promise<boolean> {
+    const [kind] = await hydrateScript.run(
+      this.redis,
+      [this.convKey(record.id), this.epochKey],
+      [
+        String(record.version),
+        record.tombstoned ? '1' : '0',
+        JSON.stringify(record.metadata),
+        String(record.createdAt.getTime()),
+        String(record.updatedAt.getTime()),
+      ],
+    );
+    return kind !== 'rebuilding';
+  }
+
+  async decideDelete(conversationId: string): Promise<DeleteDecision> {
+    const [kind, lastSeq] = await deleteScript.run(
+      this.redis,
+      [this.convKey(conversationId), this.pendingKey, this.epochKey],
+      [conversationId],
+    );
+    if (kind === 'already') {
+      return { kind, lastSeq: Number(lastSeq) };
+    }
+    if (kind === 'deleting') {
+      return { kind, lastSeq: Number(lastSeq), pendingMember: deleteMember(conversationId, Number(lastSeq)) };
+    }
+    return { kind: kind as 'rebuilding' | 'missing' | 'not_found' };
+  }
+
+  async settle(pendingMember: string): Promise<void> {
+    await settleScript.run(this.redis, [this.pendingKey], [pendingMember]);
+  }
+
+  async claimOverdue(graceMs: number, leaseMs: number, limit: number): Promise<PendingItem[]> {
+    const members = await claimScript.run(
+      this.redis,
+      [this.pendingKey, this.reapingKey],
+      [String(graceMs), String(leaseMs), String(limit)],
+    );
+    return members.map(parseMember);
+  }
+
+  async finishClaim(item: PendingItem): Promise<void> {
+    const pairField = item.kind === 'seq' ? item.pairField : '';
+    const seq = item.kind === 'seq' ? item.seq : item.lastSeq;
+    await finishClaimScript.run(
+      this.redis,
+      [this.reapingKey, this.pairsKey(item.conversationId)],
+      [item.member, pairField, String(seq)],
+    );
+  }
+
+  /** Sets the epoch key: from now on, a missing conversation key means "load it from the projection". */
+  async trust(epoch: string): Promise<void> {
+    await this.redis.set(this.epochKey, epoch);
+  }
+
+  async tryLockRebuild(owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.rebuildLockKey, owner, { NX: true, PX: ttlMs })) === 'OK';
+  }
+
+  async unlockRebuild(owner: string): Promise<void> {
+    if ((await this.redis.get(this.rebuildLockKey)) === owner) {
+      await this.redis.del(this.rebuildLockKey);
+    }
+  }
+
+  async maxMemoryPolicy(): Promise<string | null> {
+    const reply = (await this.redis.configGet('maxmemory-policy')) as Record<string, string>;
+    return reply['maxmemory-policy'] ?? null;
+  }
+}
+
+function seqMember(conversationId: string, seq: number, pairField: string | null): string {
+  return `s\n${conversationId}\n${seq}\n${pairField ?? ''}`;
+}
+
+function deleteMember(conversationId: string, lastSeq: number): string {
+  return `d\n${conversationId}\n${lastSeq}\n`;
+}
+
+function parseMember(member: string): PendingItem {
+  const [kind, conversationId, seq, ...pair] = member.split('\n');
+  if (kind === 'd') {
+    return { kind: 'delete', member, conversationId, lastSeq: Number(seq) };
+  }
+  return { kind: 'seq', member, conversationId, seq: Number(seq), pairField: pair.join('\n') };
+}

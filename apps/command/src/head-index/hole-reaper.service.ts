@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { MetricsService } from '@threadline/observability';
+import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
+import { EventPublisher } from '../event-log/event-publisher.service';
+import { conversationDeleted, messageTombstoned } from '../event-log/event-factory';
+import { HeadIndexService, PendingItem } from './head-index.service';
+
+/**
+ * Explains every reservation that was never acknowledged. Once a reserved seq is
+ * older than the hole grace period, no produce attempt for it can still land
+ * after what we produce now, so a `message.tombstoned` event for the seq settles
+ * it for every consumer: if the message made it after all, it came first in the
+ * partition and wins; otherwise the tombstone does. A delete whose event was not
+ * acknowledged is completed the same way. Any command instance may run it;
+ * claims are atomic in Redis and re-claimed if a reaper dies holding them.
+ */
+@Injectable()
+export class HoleReaper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(HoleReaper.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly reaped;
+
+  constructor(
+    private readonly index: HeadIndexService,
+    private readonly publisher: EventPublisher,
+    @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
+    metrics: MetricsService,
+  ) {
+    this.reaped = metrics.counter(
+      'threadline_command_reservations_reaped_total',
+      'Unacknowledged reservations settled by the hole reaper',
+      ['kind'],
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      if (!this.running) {
+        this.running = this.sweep()
+          .catch((error: Error) => this.logger.warn(`reaper sweep failed: ${error.message}`))
+          .finally(() => {
+            this.running = null;
+          });
+      }
+    }, this.config.holes.reaperIntervalMs);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
+    await this.running;
+  }
+
+  private async sweep(): Promise<void> {
+    const items = await this.index.claimOverdue(this.config.holes.graceMs, this.config.holes.graceMs, 200);
+    await Promise.all(items.map((item) => this.settle(item)));
+  }
+
+  private async settle(item: PendingItem): Promise<void> {
+    const event =
+      item.kind === 'seq'
+        ? messageTombstoned(item.conversationId, item.seq, 'abandoned')
+        : conversationDeleted(item.conversationId, item.lastSeq);
+    await this.publisher.publish(event, this.config.append.ackTimeoutMs);
+    await this.index.finishClaim(item);
+    this.reaped.inc({ kind: item.kind });
+    this.logger.log(
+      item.kind === 'seq'
+        ? `tombstoned unacknowledged seq ${item.seq} of ${item.conversationId}`
+        : `completed unacknowledged delete of ${item.conversationId}`,
+    );
+  }
+}

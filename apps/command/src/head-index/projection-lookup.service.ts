@@ -1,0 +1,53 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { ConsumerOffsetEntity, ConversationEntity, MessageEntity } from '@threadline/persistence';
+import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
+
+/** What the command service reads back from the Postgres projection. */
+@Injectable()
+export class ProjectionLookupService {
+  constructor(
+    @InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>,
+    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
+    @InjectRepository(ConsumerOffsetEntity) private readonly offsets: Repository<ConsumerOffsetEntity>,
+    @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
+  ) {}
+
+  findConversation(id: string): Promise<ConversationEntity | null> {
+    return this.conversations.findOneBy({ id });
+  }
+
+  async archivedSeq(id: string): Promise<number> {
+    const row = await this.conversations.findOne({ where: { id }, select: { id: true, archivedSeq: true } });
+    return row?.archivedSeq ?? 0;
+  }
+
+  messageAt(conversationId: string, seq: number): Promise<MessageEntity | null> {
+    return this.messages.findOneBy({ conversationId, seq });
+  }
+
+  /** Seqs in 1..lastSeq the projection has neither a message nor a tombstone for. */
+  async missingSeqs(conversationId: string, lastSeq: number): Promise<number[]> {
+    const rows: { seq: string }[] = await this.messages.query(
+      `SELECT s AS seq FROM generate_series(1, $2::bigint) AS s
+       WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = $1 AND m.seq = s)
+       ORDER BY s`,
+      [conversationId, lastSeq],
+    );
+    return rows.map((r) => Number(r.seq));
+  }
+
+  /** The projector's next offset per partition of the conversation topic. */
+  async projectorOffsets(): Promise<Map<number, number>> {
+    const rows = await this.offsets.findBy({
+      consumer: this.config.projectorGroupId,
+      topic: this.config.kafka.topic,
+    });
+    return new Map(rows.map((r) => [r.partition, r.nextOffset]));
+  }
+
+  async ping(): Promise<void> {
+    await this.conversations.query('SELECT 1');
+  }
+}

@@ -1,0 +1,49 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiError } from './api-error';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message?: string;
+}
+
+/** Every error leaves the API as `{error, message}`; nothing unplanned escapes as an HTML page. */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(ApiExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const error = this.toApiError(exception);
+    for (const [name, value] of Object.entries(error.headers)) {
+      res.setHeader(name, value);
+    }
+    res.status(error.status).json({ error: error.code, message: error.message, ...error.extra });
+  }
+
+  private toApiError(exception: unknown): ApiError {
+    if (exception instanceof ApiError) {
+      return exception;
+    }
+    const parser = exception as BodyParserError;
+    if (parser?.type === 'entity.parse.failed') {
+      return ApiError.badRequest('invalid_json', 'The request body is not valid JSON');
+    }
+    if (parser?.type === 'entity.too.large') {
+      return new ApiError(HttpStatus.PAYLOAD_TOO_LARGE, 'payload_too_large', 'The request body is too large');
+    }
+    if (parser?.type === 'encoding.unsupported' || parser?.type === 'charset.unsupported') {
+      return new ApiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_encoding', String(parser.message));
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status === HttpStatus.NOT_FOUND) {
+        return new ApiError(status, 'not_found', 'No such route');
+      }
+      return new ApiError(status, 'http_error', exception.message);
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', 'Internal error');
+  }
+}

@@ -1,0 +1,14 @@
+import { PipeTransform } from '@nestjs/common';
+import { conversationIdSchema } from '@threadline/contracts';
+import { ApiError } from './api-error';
+
+/** Checks the `{id}` path segment against the documented id grammar. */
+export class ConversationIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    const parsed = conversationIdSchema.safeParse(value);
+    if (!parsed.success) {
+      throw ApiError.badRequest('invalid_conversation_id', `id: ${parsed.error.issues[0].message}`);
+    }
+    return parsed.data;
+  }
+}

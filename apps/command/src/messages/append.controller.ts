@@ -1,0 +1,19 @@
+import { Body, Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ConversationIdPipe } from '../http/conversation-id.pipe';
+import { ZodValidationPipe } from '../http/zod-validation.pipe';
+import { AppendMessageDto, appendErrorCode, appendMessageSchema, AppendResultView } from './append-message.dto';
+import { AppendService } from './append.service';
+
+@Controller('v1/conversations/:id/messages')
+export class AppendController {
+  constructor(private readonly appends: AppendService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  append(
+    @Param('id', ConversationIdPipe) id: string,
+    @Body(new ZodValidationPipe(appendMessageSchema, 'invalid_message', appendErrorCode)) body: AppendMessageDto,
+  ): Promise<AppendResultView> {
+    return this.appends.append(id, body);
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { EventLogModule } from '../event-log/event-log.module';
+import { HeadIndexModule } from '../head-index/head-index.module';
+import { AppendController } from './append.controller';
+import { AppendService } from './append.service';
+
+@Module({
+  imports: [HeadIndexModule, EventLogModule],
+  controllers: [AppendController],
+  providers: [AppendService],
+})
+export class MessagesModule {}

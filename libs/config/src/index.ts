@@ -1,0 +1,5 @@
+export * from './config-error';
+export * from './env-types';
+export * from './load-config';
+export * from './sections';
+export * from './load-config-or-exit';

@@ -1,0 +1,51 @@
+import {
+  ConversationEvent,
+  conversationEventSchema,
+  EVENT_CONTENT_TYPE,
+  EVENT_SCHEMA_VERSION,
+  EventHeader,
+} from './event-envelope';
+
+export interface EncodedEvent {
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+/** Serializes an event for the topic: keyed by conversation id, with type and version headers. */
+export function encodeEvent(event: ConversationEvent): EncodedEvent {
+  return {
+    key: event.conversation_id,
+    value: Buffer.from(JSON.stringify(event)),
+    headers: {
+      [EventHeader.Type]: event.type,
+      [EventHeader.SchemaVersion]: String(EVENT_SCHEMA_VERSION),
+      [EventHeader.ContentType]: EVENT_CONTENT_TYPE,
+    },
+  };
+}
+
+export class UndecodableEventError extends Error {
+  constructor(reason: string) {
+    super(`undecodable event: ${reason}`);
+    this.name = 'UndecodableEventError';
+  }
+}
+
+/** Parses and validates one record value of the topic. */
+export function decodeEvent(value: Buffer | null): ConversationEvent {
+  if (value === null) {
+    throw new UndecodableEventError('empty record value');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch {
+    throw new UndecodableEventError('value is not JSON');
+  }
+  const parsed = conversationEventSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new UndecodableEventError(parsed.error.issues[0].message);
+  }
+  return parsed.data;
+}

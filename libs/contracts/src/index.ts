@@ -1,0 +1,5 @@
+export * from './conversation-id';
+export * from './event-codec';
+export * from './event-envelope';
+export * from './json-schema';
+export * from './message.schema';

@@ -1,0 +1,3 @@
+export * from './kafka.constants';
+export * from './kafka.module';
+export * from './topic-provisioner.service';

@@ -1,0 +1,1 @@
+export const KAFKA_CONFIG = Symbol('KAFKA_CONFIG');

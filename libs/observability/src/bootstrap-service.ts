@@ -1,0 +1,26 @@
+import { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Logger } from 'nestjs-pino';
+
+export interface ServiceBootstrapOptions {
+  module: DynamicModule;
+  host: string;
+  port: number;
+  /** Runs before listen, e.g. to add a WebSocket adapter or body limits. */
+  configure?: (app: INestApplication) => void;
+}
+
+/**
+ * Starts a service the same way everywhere: JSON logs, shutdown hooks for
+ * SIGTERM/SIGINT (graceful drain), and one line saying where it listens.
+ */
+export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
+  const app = await NestFactory.create(options.module, { bufferLogs: true, bodyParser: false });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.enableShutdownHooks();
+  options.configure?.(app);
+  await app.listen(options.port, options.host);
+  logger.log(`listening on http://${options.host}:${options.port}`, 'Bootstrap');
+  return app;
+}

@@ -1,0 +1,5 @@
+export * from './metrics.service';
+export * from './observability.module';
+export * from './observability.options';
+export * from './readiness.service';
+export * from './bootstrap-service';

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
+import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
+import { ReadinessService } from './readiness.service';
+
+const REQUEST_ID_HEADER = 'x-request-id';
+
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers[REQUEST_ID_HEADER];
+  const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  res.setHeader(REQUEST_ID_HEADER, id);
+  return id;
+}
+
+/** Structured JSON logs with request ids, Prometheus metrics, and liveness/readiness endpoints. */
+@Module({})
+export class ObservabilityModule {
+  static forRoot(options: ObservabilityOptions): DynamicModule {
+    return {
+      module: ObservabilityModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: options.logLevel,
+            base: { service: options.service },
+            genReqId: requestId,
+            autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
+            customLogLevel: (_req, res, err) =>
+              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+          },
+        }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [{ provide: OBSERVABILITY_OPTIONS, useValue: options }, MetricsService, ReadinessService],
+      exports: [MetricsService, ReadinessService],
+    };
+  }
+}

@@ -1,0 +1,23 @@
+import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
+import { PostgresConfig } from '@threadline/config';
+import { ConsumerOffsetEntity } from './entities/consumer-offset.entity';
+import { ConversationEntity } from './entities/conversation.entity';
+import { MessageEntity } from './entities/message.entity';
+import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
+
+export const ENTITIES = [ConversationEntity, MessageEntity, ConsumerOffsetEntity];
+export const MIGRATIONS = [InitialSchema1763900000000];
+
+/** The schema is owned by migrations: never `synchronize`. */
+export function dataSourceOptions(config: PostgresConfig): PostgresConnectionOptions {
+  return {
+    type: 'postgres',
+    url: config.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    extra: { max: config.poolSize, connectionTimeoutMillis: 5000 },
+  };
+}

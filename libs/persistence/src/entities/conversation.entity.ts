@@ -1,0 +1,42 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintColumn } from './bigint.transformer';
+
+/** One row per conversation: its metadata and what reads need about its log. */
+@Entity({ name: 'conversations' })
+export class ConversationEntity {
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  metadata!: Record<string, unknown>;
+
+  @Column({ type: 'boolean', default: false })
+  tombstoned!: boolean;
+
+  /** Highest seq materialized (message or tombstone). */
+  @Column({ name: 'last_seq', ...bigintColumn, default: 0 })
+  lastSeq!: number;
+
+  /** Highest version of an appended message. */
+  @Column({ ...bigintColumn, default: 0 })
+  version!: number;
+
+  @Column({ name: 'message_count', ...bigintColumn, default: 0 })
+  messageCount!: number;
+
+  @Column({ name: 'tombstone_count', ...bigintColumn, default: 0 })
+  tombstoneCount!: number;
+
+  /** Every seq up to here is archived to cold storage. */
+  @Column({ name: 'archived_seq', ...bigintColumn, default: 0 })
+  archivedSeq!: number;
+
+  @Column({ name: 'last_message_at', type: 'timestamptz', nullable: true })
+  lastMessageAt!: Date | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

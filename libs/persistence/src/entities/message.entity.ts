@@ -1,0 +1,54 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintColumn } from './bigint.transformer';
+
+export type MessageKind = 'message' | 'tombstone';
+
+/** One row per (conversation, seq): the first event for that seq in partition order. */
+@Entity({ name: 'messages' })
+export class MessageEntity {
+  @PrimaryColumn({ name: 'conversation_id', type: 'text' })
+  conversationId!: string;
+
+  @PrimaryColumn({ ...bigintColumn })
+  seq!: number;
+
+  @Column({ type: 'text' })
+  kind!: MessageKind;
+
+  @Column({ ...bigintColumn, nullable: true })
+  version!: number | null;
+
+  @Column({ type: 'text', nullable: true })
+  role!: string | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  parts!: unknown[] | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  metadata!: Record<string, unknown> | null;
+
+  @Column({ name: 'token_count', type: 'integer', nullable: true })
+  tokenCount!: number | null;
+
+  @Column({ name: 'producer_id', type: 'text', nullable: true })
+  producerId!: string | null;
+
+  @Column({ name: 'producer_seq', ...bigintColumn, nullable: true })
+  producerSeq!: number | null;
+
+  @Column({ name: 'tombstone_reason', type: 'text', nullable: true })
+  tombstoneReason!: string | null;
+
+  @Column({ name: 'event_id', type: 'uuid' })
+  eventId!: string;
+
+  /** When the command service accepted the append. */
+  @Column({ name: 'inserted_at', type: 'timestamptz' })
+  insertedAt!: Date;
+
+  @Column({ name: 'kafka_partition', type: 'integer' })
+  kafkaPartition!: number;
+
+  @Column({ name: 'kafka_offset', ...bigintColumn })
+  kafkaOffset!: number;
+}

@@ -1,0 +1,120 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type ServiceName = 'command' | 'projector' | 'realtime' | 'archiver';
+
+const ROOT = join(__dirname, '..', '..');
+const LOG_DIR = join(ROOT, '.data', 'test-logs');
+
+/** Where `npm run build` puts each service's entry point. */
+export function entryPoint(service: ServiceName): string {
+  return join(ROOT, 'dist', 'apps', service, 'src', 'main.js');
+}
+
+/**
+ * A real service process (the built dist/ output) for tests that cross process
+ * boundaries: started with its own environment, killed with real signals.
+ * Its output goes to .data/test-logs/<name>.log.
+ */
+export class ServiceProcess {
+  private child: ChildProcess | null = null;
+
+  constructor(
+    readonly service: ServiceName,
+    readonly name: string,
+    readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(readyTimeoutMs = 60_000): Promise<void> {
+    mkdirSync(LOG_DIR, { recursive: true });
+    const log = createWriteStream(join(LOG_DIR, `${this.name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [entryPoint(this.service)], {
+      env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', LOG_LEVEL: 'info', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    this.child = child;
+    await this.waitReady(readyTimeoutMs);
+  }
+
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      if (this.child && this.child.exitCode !== null) {
+        throw new Error(`${this.name} exited with code ${this.child.exitCode}; see .data/test-logs/${this.name}.log`);
+      }
+      try {
+        const res = await fetch(`${this.baseUrl}/health/ready`);
+        last = `${res.status} ${await res.text()}`;
+        if (res.ok) {
+          return;
+        }
+      } catch (error) {
+        last = String(error);
+      }
+      await sleep(200);
+    }
+    throw new Error(`${this.name} not ready after ${timeoutMs} ms: ${last}`);
+  }
+
+  /** SIGTERM and wait for a graceful exit. */
+  async stop(): Promise<number | null> {
+    return this.signal('SIGTERM');
+  }
+
+  /** SIGKILL: the process dies wherever it is. */
+  async kill(): Promise<number | null> {
+    return this.signal('SIGKILL');
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      return child?.exitCode ?? null;
+    }
+    const exited = once(child, 'exit');
+    child.kill(signal);
+    const [code] = (await exited) as [number | null];
+    this.child = null;
+    return code;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== null && value !== false) {
+        return value;
+      }
+    } catch (error) {
+      lastError = error;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+}
