@@ -44,6 +44,4 @@ export function envUrl(defaultValue: string, protocols: string[]) {
     );
 }
 
-export const logLevelEnv = z
-  .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-  .default('info');
+export const logLevelEnv = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');

@@ -6,10 +6,7 @@ import { ConfigError } from './config-error';
  * The first problem found becomes one line that names the variable, e.g.
  * `KAFKA_BROKERS: expected host:port[,host:port...], got "localhost"`.
  */
-export function loadConfig<S extends z.ZodType>(
-  schema: S,
-  env: NodeJS.ProcessEnv = process.env,
-): z.output<S> {
+export function loadConfig<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv = process.env): z.output<S> {
   const parsed = schema.safeParse(env);
   if (parsed.success) {
     return parsed.data;

@@ -41,9 +41,9 @@ const filePart = z
   });
 const dataPart = z.object({ type: z.literal('data'), data: z.unknown() }).loose();
 
-const KNOWN_PART_TYPES = ['text', 'reasoning', 'tool_call', 'tool_result', 'file', 'data'] as const;
+type KnownPartType = 'text' | 'reasoning' | 'tool_call' | 'tool_result' | 'file' | 'data';
 
-const knownPartSchemas: Record<(typeof KNOWN_PART_TYPES)[number], z.ZodType> = {
+const knownPartSchemas: Record<KnownPartType, z.ZodType> = {
   text: textPart,
   reasoning: reasoningPart,
   tool_call: toolCallPart,
@@ -56,7 +56,7 @@ export const partSchema = z
   .object({ type: z.string().min(1, 'a part needs a non-empty string type') })
   .loose()
   .superRefine((part, ctx) => {
-    const known = knownPartSchemas[part.type as (typeof KNOWN_PART_TYPES)[number]];
+    const known = knownPartSchemas[part.type as KnownPartType];
     if (!known) {
       return;
     }

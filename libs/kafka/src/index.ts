@@ -1,3 +1,4 @@
 export * from './kafka.constants';
 export * from './kafka.module';
 export * from './topic-provisioner.service';
+export * from './topic-readiness.service';

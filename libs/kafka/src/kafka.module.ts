@@ -3,6 +3,7 @@ import { KafkaConfig } from '@threadline/config';
 import { kafkaClientProvider } from './kafka-client.provider';
 import { KAFKA_CONFIG } from './kafka.constants';
 import { TopicProvisioner } from './topic-provisioner.service';
+import { TopicReadiness } from './topic-readiness.service';
 
 @Module({})
 export class KafkaModule {
@@ -10,8 +11,8 @@ export class KafkaModule {
     return {
       module: KafkaModule,
       global: true,
-      providers: [{ provide: KAFKA_CONFIG, useValue: config }, kafkaClientProvider, TopicProvisioner],
-      exports: [KAFKA_CONFIG, kafkaClientProvider, TopicProvisioner],
+      providers: [{ provide: KAFKA_CONFIG, useValue: config }, kafkaClientProvider, TopicProvisioner, TopicReadiness],
+      exports: [KAFKA_CONFIG, kafkaClientProvider, TopicProvisioner, TopicReadiness],
     };
   }
 }

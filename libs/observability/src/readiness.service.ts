@@ -36,9 +36,10 @@ export class ReadinessService {
     }
     await Promise.all(
       [...this.checks].map(async ([name, check]) => {
-        checks[name] = await withTimeout(Promise.resolve().then(check), timeoutMs).catch(
-          (error: unknown) => ({ ok: false, detail: error instanceof Error ? error.message : String(error) }),
-        );
+        checks[name] = await withTimeout(Promise.resolve().then(check), timeoutMs).catch((error: unknown) => ({
+          ok: false,
+          detail: error instanceof Error ? error.message : String(error),
+        }));
       }),
     );
     return { ready: Object.values(checks).every((c) => c.ok), checks };

@@ -55,7 +55,14 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.connect().catch((error: Error) => this.logger.warn(`Kafka not reachable yet: ${error.message}`));
+    await this.ensureConnected();
+  }
+
+  /** Connects the producer unless it is; failures are logged, the next send tries again. */
+  async ensureConnected(): Promise<void> {
+    if (!this.connected && !this.inFlight) {
+      await this.connect().catch((error: Error) => this.logger.warn(`Kafka not reachable yet: ${error.message}`));
+    }
   }
 
   /** Resolves once Kafka has the event durably (acks=all); rejects on failure or after `timeoutMs`. */

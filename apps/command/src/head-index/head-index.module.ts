@@ -6,6 +6,7 @@ import { HoleReaper } from './hole-reaper.service';
 import { IndexRebuildService } from './index-rebuild.service';
 import { ProjectionLookupService } from './projection-lookup.service';
 import { redisClientProvider } from './redis-client.provider';
+import { StoreReadiness } from './store-readiness.service';
 
 @Module({
   imports: [EventLogModule],
@@ -16,6 +17,7 @@ import { redisClientProvider } from './redis-client.provider';
     ConversationDirectory,
     IndexRebuildService,
     HoleReaper,
+    StoreReadiness,
   ],
   exports: [HeadIndexService, ProjectionLookupService, ConversationDirectory],
 })

@@ -82,20 +82,16 @@ export class IndexRebuildService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async rebuild(epoch: string): Promise<void> {
-    this.logger.warn(`head index not trusted: rebuilding (waiting ${this.config.holes.graceMs} ms for in-flight appends)`);
-    await sleep(this.config.holes.graceMs);
-    const admin = this.kafka.admin();
-    await admin.connect();
-    let ends: Map<number, number>;
-    try {
-      const offsets = await admin.fetchTopicOffsets(this.config.kafka.topic).catch(() => []);
-      ends = new Map(offsets.map((o) => [o.partition, Number(o.high)]));
-    } finally {
-      await admin.disconnect();
+    if ((await this.topicEnds()).size > 0) {
+      this.logger.warn(
+        `head index not trusted: rebuilding (waiting ${this.config.holes.graceMs} ms for in-flight appends)`,
+      );
+      await sleep(this.config.holes.graceMs);
     }
+    const ends = await this.topicEnds();
     while (!this.stopped) {
       const projected = await this.projection.projectorOffsets();
-      const behind = [...ends].filter(([p, end]) => end > 0 && (projected.get(p) ?? 0) < end);
+      const behind = [...ends].filter(([p, end]) => (projected.get(p) ?? 0) < end);
       if (behind.length === 0) {
         break;
       }
@@ -108,6 +104,21 @@ export class IndexRebuildService implements OnApplicationBootstrap, OnApplicatio
     await this.index.trust(epoch);
     this.rebuilds.inc();
     this.logger.warn(`head index trusted again (epoch ${epoch})`);
+  }
+
+  /**
+   * End offsets of the partitions that hold any event. When none does, no append
+   * was ever made durable, so there is nothing to wait for (a fresh system starts at once).
+   */
+  private async topicEnds(): Promise<Map<number, number>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.config.kafka.topic);
+      return new Map(offsets.filter((o) => Number(o.high) > 0).map((o) => [o.partition, Number(o.high)]));
+    } finally {
+      await admin.disconnect();
+    }
   }
 }
 

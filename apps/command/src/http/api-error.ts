@@ -29,8 +29,14 @@ export class ApiError extends Error {
   }
 
   static unavailable(code: string, message: string, retryAfterSeconds: number): ApiError {
-    return new ApiError(HttpStatus.SERVICE_UNAVAILABLE, code, message, {}, {
-      'Retry-After': String(retryAfterSeconds),
-    });
+    return new ApiError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      code,
+      message,
+      {},
+      {
+        'Retry-After': String(retryAfterSeconds),
+      },
+    );
   }
 }

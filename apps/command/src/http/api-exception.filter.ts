@@ -38,7 +38,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      if (status === HttpStatus.NOT_FOUND) {
+      if (status === 404) {
         return new ApiError(status, 'not_found', 'No such route');
       }
       return new ApiError(status, 'http_error', exception.message);

@@ -70,12 +70,9 @@ export class AppendService {
         case 'conflict':
           throw this.rejected(
             'conflict',
-            new ApiError(
-              HttpStatus.CONFLICT,
-              'conflict',
-              `Version mismatch (current: ${decision.currentVersion})`,
-              { current_version: decision.currentVersion },
-            ),
+            new ApiError(HttpStatus.CONFLICT, 'conflict', `Version mismatch (current: ${decision.currentVersion})`, {
+              current_version: decision.currentVersion,
+            }),
           );
         case 'replay_conflict':
           throw this.rejected(
@@ -95,7 +92,11 @@ export class AppendService {
           if (!winner) {
             throw this.rejected(
               'unavailable',
-              ApiError.unavailable('outcome_pending', 'The outcome of the earlier attempt is not settled yet; retry', 1),
+              ApiError.unavailable(
+                'outcome_pending',
+                'The outcome of the earlier attempt is not settled yet; retry',
+                1,
+              ),
             );
           }
           const messageWon =
@@ -139,7 +140,10 @@ export class AppendService {
     budgetMs: number,
   ): Promise<void> {
     if (budgetMs <= 0) {
-      throw this.rejected('unavailable', ApiError.unavailable('kafka_timeout', 'The event log did not acknowledge in time', 1));
+      throw this.rejected(
+        'unavailable',
+        ApiError.unavailable('kafka_timeout', 'The event log did not acknowledge in time', 1),
+      );
     }
     try {
       await this.publisher.publish(messageAppended(conversationId, seq, message, producer), budgetMs);

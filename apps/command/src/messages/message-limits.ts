@@ -24,17 +24,16 @@ export function checkMessageLimits(message: MessageBody, limits: Limits): void {
   }
 }
 
-export function checkMetadataLimit(
-  metadata: Record<string, unknown> | undefined,
-  limits: Limits,
-  field: string,
-): void {
+export function checkMetadataLimit(metadata: Record<string, unknown> | undefined, limits: Limits, field: string): void {
   if (metadata === undefined) {
     return;
   }
   const bytes = Buffer.byteLength(JSON.stringify(metadata));
   if (bytes > limits.metadataBytes) {
-    throw ApiError.badRequest('invalid_metadata', `${field}: ${bytes} bytes exceeds the limit of ${limits.metadataBytes} bytes`);
+    throw ApiError.badRequest(
+      'invalid_metadata',
+      `${field}: ${bytes} bytes exceeds the limit of ${limits.metadataBytes} bytes`,
+    );
   }
 }
 

@@ -1,0 +1,40 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { KafkaModule } from '@threadline/kafka';
+import { ObservabilityModule } from '@threadline/observability';
+import { PersistenceModule } from '@threadline/persistence';
+import { COMMAND_CONFIG, CommandConfig } from './config/command.config';
+import { ConversationsModule } from './conversations/conversations.module';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { MessagesModule } from './messages/messages.module';
+import { OpenApiModule } from './openapi/openapi.module';
+import { ReadsModule } from './reads/reads.module';
+
+@Module({})
+export class CommandModule {
+  static forRoot(config: CommandConfig): DynamicModule {
+    return {
+      module: CommandModule,
+      imports: [
+        ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
+        KafkaModule.forRoot(config.kafka),
+        PersistenceModule.forRoot(config.postgres),
+        {
+          module: CommandConfigModule,
+          global: true,
+          providers: [{ provide: COMMAND_CONFIG, useValue: config }],
+          exports: [COMMAND_CONFIG],
+        },
+        ConversationsModule,
+        MessagesModule,
+        ReadsModule,
+        OpenApiModule,
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+    };
+  }
+}
+
+/** Makes the validated configuration injectable everywhere in the app. */
+@Module({})
+export class CommandConfigModule {}

@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { CONVERSATION_ID_MAX_LENGTH, CONVERSATION_ID_PATTERN } from '@threadline/contracts';
+import { CommandConfig } from '../config/command.config';
+import { upsertConversationSchema } from '../conversations/conversation.dto';
+import { appendMessageSchema } from '../messages/append-message.dto';
+
+const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const body = (name: string) => ({ 'application/json': { schema: ref(name) } });
+const error = (description: string) => ({ description, content: body('Error') });
+
+const nullable = (type: string) => ({ type: [type, 'null'] });
+
+const messageView = {
+  oneOf: [
+    {
+      type: 'object',
+      required: ['seq', 'kind', 'role', 'parts', 'metadata', 'inserted_at'],
+      properties: {
+        seq: { type: 'integer', minimum: 1 },
+        kind: { const: 'message' },
+        version: nullable('integer'),
+        role: { type: 'string' },
+        parts: { type: 'array', items: { type: 'object' } },
+        metadata: { type: 'object' },
+        token_count: nullable('integer'),
+        producer_id: nullable('string'),
+        producer_seq: nullable('integer'),
+        inserted_at: { type: 'string', format: 'date-time' },
+      },
+    },
+    {
+      type: 'object',
+      required: ['seq', 'kind', 'inserted_at'],
+      properties: {
+        seq: { type: 'integer', minimum: 1 },
+        kind: { const: 'tombstone' },
+        reason: nullable('string'),
+        inserted_at: { type: 'string', format: 'date-time' },
+      },
+    },
+  ],
+};
+
+/** The OpenAPI 3.1 description of the public REST API, served at /v1/openapi.json. */
+export function openApiDocument(config: CommandConfig): Record<string, unknown> {
+  const idParam = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', pattern: CONVERSATION_ID_PATTERN.source, maxLength: CONVERSATION_ID_MAX_LENGTH },
+  };
+  const readParams = (first: 'offset' | 'from') => [
+    idParam,
+    { name: first, in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
+    {
+      name: 'limit',
+      in: 'query',
+      schema: { type: 'integer', minimum: 1, maximum: config.reads.maxLimit, default: 100 },
+    },
+    { name: 'consistency', in: 'query', schema: { enum: ['strong', 'eventual'], default: 'strong' } },
+  ];
+  const page = { description: 'A page of messages', content: body('MessagePage') };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Threadline',
+      version: '1.0.0',
+      description: 'Durable, ordered, replayable conversation logs for AI agents (FleetLM-compatible).',
+    },
+    paths: {
+      '/v1/conversations/{id}': {
+        put: {
+          summary: 'Create a conversation, or return the existing one unchanged',
+          parameters: [idParam],
+          requestBody: { required: false, content: body('UpsertConversation') },
+          responses: {
+            '200': { description: 'The conversation', content: body('Conversation') },
+            '400': error('invalid_conversation_id, invalid_metadata, invalid_json'),
+            '503': error('kafka_unavailable, index_rebuilding (Retry-After)'),
+          },
+        },
+        get: {
+          summary: 'Get a conversation',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The conversation', content: body('Conversation') },
+            '404': error('conversation_not_found'),
+          },
+        },
+        delete: {
+          summary: 'Tombstone a conversation (messages stay readable; appends get 410)',
+          parameters: [idParam],
+          responses: { '204': { description: 'Tombstoned' }, '404': error('conversation_not_found') },
+        },
+      },
+      '/v1/conversations/{id}/messages': {
+        post: {
+          summary: 'Append a message',
+          parameters: [idParam],
+          requestBody: { required: true, content: body('AppendMessage') },
+          responses: {
+            '201': { description: 'Durably appended (or deduped)', content: body('AppendResult') },
+            '400': error('invalid_message, invalid_metadata, invalid_if_version, invalid_producer, invalid_json'),
+            '404': error('conversation_not_found'),
+            '409': error('conflict (with current_version), producer_replay_conflict'),
+            '410': error('conversation_tombstoned'),
+            '413': error('message_too_large, payload_too_large'),
+            '503': error('kafka_unavailable, kafka_timeout, index_rebuilding, outcome_pending (Retry-After)'),
+          },
+        },
+        get: {
+          summary: 'Replay from seq `from` (inclusive), ascending',
+          parameters: readParams('from'),
+          responses: { '200': page, '400': error('invalid_query'), '404': error('conversation_not_found') },
+        },
+      },
+      '/v1/conversations/{id}/tail': {
+        get: {
+          summary: 'The newest messages, `offset` counted back from the newest, each page in chronological order',
+          parameters: readParams('offset'),
+          responses: { '200': page, '400': error('invalid_query'), '404': error('conversation_not_found') },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        UpsertConversation: json(upsertConversationSchema),
+        AppendMessage: json(appendMessageSchema),
+        Conversation: {
+          type: 'object',
+          required: ['id', 'version', 'tombstoned', 'last_seq', 'archived_seq', 'metadata', 'created_at', 'updated_at'],
+          additionalProperties: false,
+          properties: {
+            id: { type: 'string' },
+            version: { type: 'integer', minimum: 0 },
+            tombstoned: { type: 'boolean' },
+            last_seq: { type: 'integer', minimum: 0 },
+            archived_seq: { type: 'integer', minimum: 0 },
+            metadata: { type: 'object' },
+            created_at: { type: 'string', format: 'date-time' },
+            updated_at: { type: 'string', format: 'date-time' },
+          },
+        },
+        AppendResult: {
+          type: 'object',
+          required: ['seq', 'version', 'token_count', 'deduped'],
+          additionalProperties: false,
+          properties: {
+            seq: { type: 'integer', minimum: 1 },
+            version: { type: 'integer', minimum: 1 },
+            token_count: { type: 'integer', minimum: 0 },
+            deduped: { type: 'boolean' },
+          },
+        },
+        MessagePage: {
+          type: 'object',
+          required: ['messages', 'next_cursor', 'consistency'],
+          additionalProperties: false,
+          properties: {
+            messages: { type: 'array', items: messageView },
+            next_cursor: nullable('integer'),
+            consistency: { enum: ['strong', 'eventual', 'stale'] },
+          },
+        },
+        Error: {
+          type: 'object',
+          required: ['error', 'message'],
+          properties: {
+            error: { type: 'string', description: 'Machine-readable code' },
+            message: { type: 'string', description: 'Human-readable, names the field' },
+            current_version: { type: 'integer' },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ConversationIdPipe } from '../http/conversation-id.pipe';
+import { MessagePage } from './message-view';
+import { ReadQueryPipes } from './read-query.pipes';
+import { ReadsService } from './reads.service';
+
+@Controller('v1/conversations/:id')
+export class ReadsController {
+  constructor(
+    private readonly reads: ReadsService,
+    private readonly pipes: ReadQueryPipes,
+  ) {}
+
+  @Get('tail')
+  tail(@Param('id', ConversationIdPipe) id: string, @Query() query: Record<string, string>): Promise<MessagePage> {
+    return this.reads.tail(id, this.pipes.tail.transform(query));
+  }
+
+  @Get('messages')
+  replay(@Param('id', ConversationIdPipe) id: string, @Query() query: Record<string, string>): Promise<MessagePage> {
+    return this.reads.replay(id, this.pipes.replay.transform(query));
+  }
+}

@@ -1,0 +1,47 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ReadinessService } from '@threadline/observability';
+import { TopicProvisioner } from './topic-provisioner.service';
+
+/**
+ * Every service makes sure the conversation topic exists at start-up, retrying
+ * with back-off while Kafka is down; its readiness check `kafka_topic` passes
+ * once it does.
+ */
+@Injectable()
+export class TopicReadiness implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(TopicReadiness.name);
+  private ready = false;
+  private stopped = false;
+
+  constructor(
+    private readonly topics: TopicProvisioner,
+    readiness: ReadinessService,
+  ) {
+    readiness.register('kafka_topic', () => ({ ok: this.ready }));
+  }
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  onApplicationBootstrap(): void {
+    void this.provision();
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+  }
+
+  private async provision(): Promise<void> {
+    for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5000)) {
+      try {
+        await this.topics.ensureTopic();
+        this.ready = true;
+        return;
+      } catch (error) {
+        this.logger.warn(`topic not provisioned yet: ${(error as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
