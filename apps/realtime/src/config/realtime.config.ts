@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { commonEnv, envInt, envPort, kafkaConfig, kafkaEnv, postgresConfig, postgresEnv } from '@threadline/config';
+
+export const realtimeConfigSchema = z
+  .object({
+    ...commonEnv,
+    ...kafkaEnv,
+    ...postgresEnv,
+    REALTIME_HOST: z.string().min(1).default('127.0.0.1'),
+    REALTIME_PORT: envPort(4001),
+    /** Each instance consumes the whole topic under its own throwaway group `${prefix}-${uuid}`. */
+    REALTIME_GROUP_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 characters of [A-Za-z0-9._-]')
+      .default('threadline-realtime'),
+    /** How long a stream waits for a missing seq before asking Postgres and then reporting a gap. */
+    REORDER_TIMEOUT_MS: envInt(2000, 10, 60_000),
+    /** Events a stream holds ahead of a missing seq; beyond it the highest are dropped (re-read from Postgres later). */
+    REORDER_BUFFER_MAX: envInt(10_000, 10, 1_000_000),
+    /** Bytes a client may leave unread before it is closed as a slow consumer (4408). */
+    CLIENT_BUFFER_BYTES: envInt(1024 * 1024, 1024, 256 * 1024 * 1024),
+    HEARTBEAT_INTERVAL_MS: envInt(30_000, 100, 600_000),
+    /** Rows per Postgres read during catch-up. */
+    CATCHUP_PAGE: envInt(500, 1, 10_000),
+  })
+  .refine((env) => env.REORDER_BUFFER_MAX >= 2 * env.CATCHUP_PAGE, {
+    path: ['REORDER_BUFFER_MAX'],
+    message: 'must be at least 2 x CATCHUP_PAGE',
+  })
+  .transform((env) => ({
+    service: 'realtime' as const,
+    logLevel: env.LOG_LEVEL,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    http: { host: env.REALTIME_HOST, port: env.REALTIME_PORT },
+    kafka: kafkaConfig(env, 'threadline-realtime'),
+    groupPrefix: env.REALTIME_GROUP_PREFIX,
+    postgres: postgresConfig(env),
+    stream: {
+      reorderTimeoutMs: env.REORDER_TIMEOUT_MS,
+      reorderBufferMax: env.REORDER_BUFFER_MAX,
+      catchUpPage: env.CATCHUP_PAGE,
+    },
+    clients: {
+      bufferBytes: env.CLIENT_BUFFER_BYTES,
+      heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
+    },
+  }));
+
+export type RealtimeConfig = z.output<typeof realtimeConfigSchema>;
+
+export const REALTIME_CONFIG = Symbol('REALTIME_CONFIG');

@@ -1,0 +1,49 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConversationEvent } from '@threadline/contracts';
+
+export type HubListener = (event: ConversationEvent) => void;
+
+/**
+ * In-process fan-out of live topic events to the streams that follow each
+ * conversation. Delivery is synchronous and never waits on a client: listeners
+ * only queue frames (a slow client is closed by its own connection, not waited for).
+ */
+@Injectable()
+export class ConversationHub {
+  private readonly logger = new Logger(ConversationHub.name);
+  private readonly listeners = new Map<string, Set<HubListener>>();
+
+  get conversationCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Follows one conversation's live events; returns the function that stops it. */
+  subscribe(conversationId: string, listener: HubListener): () => void {
+    let set = this.listeners.get(conversationId);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(conversationId, set);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.listeners.get(conversationId);
+      if (current?.delete(listener) && current.size === 0) {
+        this.listeners.delete(conversationId);
+      }
+    };
+  }
+
+  publish(event: ConversationEvent): void {
+    const set = this.listeners.get(event.conversation_id);
+    if (!set) {
+      return;
+    }
+    for (const listener of [...set]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.logger.error(`listener of ${event.conversation_id} failed: ${(error as Error).stack ?? String(error)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { decodeEvent } from '@threadline/contracts';
+import { TopicProvisioner } from '@threadline/kafka';
+import { ReadinessService } from '@threadline/observability';
+import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
+import { RealtimeMetrics } from '../metrics/realtime-metrics.service';
+import { ConversationHub } from './conversation-hub.service';
+
+/**
+ * Every instance reads the whole topic under its own throwaway consumer group,
+ * from the latest offset, and hands each event to the in-process hub: a client on
+ * any instance sees every conversation. Nothing is committed; what a client
+ * missed comes from Postgres (catch-up), not from this consumer.
+ *
+ * Ready ('kafka') once the group is joined and a first fetch has resolved the
+ * start offsets: every event produced after that reaches the hub.
+ */
+@Injectable()
+export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(FanoutConsumer.name);
+  readonly groupId: string;
+  private readonly consumer: Consumer;
+  private joined = false;
+  private fetching = false;
+  private stopped = false;
+  private starting: Promise<void> | null = null;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topics: TopicProvisioner,
+    private readonly hub: ConversationHub,
+    private readonly metrics: RealtimeMetrics,
+    @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
+    readiness: ReadinessService,
+  ) {
+    this.groupId = `${config.groupPrefix}-${randomUUID()}`;
+    this.consumer = kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 250,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    const { GROUP_JOIN, FETCH, CRASH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, () => {
+      this.joined = true;
+      this.fetching = false;
+    });
+    this.consumer.on(FETCH, () => {
+      this.fetching = this.joined;
+    });
+    this.consumer.on(CRASH, (event) => {
+      this.joined = false;
+      this.fetching = false;
+      this.logger.error(`consumer crashed: ${event.payload.error.message}`);
+    });
+    readiness.register('kafka', () => ({
+      ok: this.joined && this.fetching,
+      detail: { group: this.groupId, joined: this.joined, fetching: this.fetching },
+    }));
+  }
+
+  onApplicationBootstrap(): void {
+    this.starting = this.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    await this.starting;
+    await this.consumer.disconnect().catch((error: Error) => this.logger.warn(`disconnect: ${error.message}`));
+    await this.deleteGroup();
+  }
+
+  private async start(): Promise<void> {
+    for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5000)) {
+      try {
+        await this.topics.ensureTopic();
+        await this.consumer.connect();
+        await this.consumer.subscribe({ topic: this.config.kafka.topic, fromBeginning: false });
+        await this.consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
+        this.logger.log(`consuming ${this.config.kafka.topic} as ${this.groupId}`);
+        return;
+      } catch (error) {
+        this.logger.warn(`consumer not started yet: ${(error as Error).message}`);
+        await this.consumer.disconnect().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) {
+        return;
+      }
+      try {
+        this.hub.publish(decodeEvent(message.value));
+      } catch (error) {
+        this.metrics.undecodable.inc();
+        this.logger.warn(
+          `skipping ${batch.topic}/${batch.partition}@${message.offset}: ${(error as Error).message}`,
+        );
+      }
+    }
+    await heartbeat();
+  }
+
+  /** The group has no offsets and no members left; removing it keeps the broker tidy. */
+  private async deleteGroup(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([this.groupId]);
+    } catch (error) {
+      this.logger.debug(`group ${this.groupId} not deleted: ${(error as Error).message}`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
+import { ConversationHub } from '../live/conversation-hub.service';
+import { RealtimeMetrics } from '../metrics/realtime-metrics.service';
+import { ProjectionReader } from '../persistence/projection-reader.service';
+import { ConversationStream, StreamDependencies } from './conversation-stream';
+import { StreamSink } from './stream-sink';
+
+/** Builds conversation streams wired to the live hub, the Postgres projection and the metrics. */
+@Injectable()
+export class ConversationStreamFactory {
+  private readonly deps: StreamDependencies;
+
+  constructor(hub: ConversationHub, reader: ProjectionReader, metrics: RealtimeMetrics, @Inject(REALTIME_CONFIG) config: RealtimeConfig) {
+    this.deps = {
+      subscribe: (id, listener) => hub.subscribe(id, listener),
+      readEntries: (id, range) => reader.entries(id, range),
+      readState: (id) => reader.state(id),
+      countGap: () => metrics.gaps.inc(),
+      settings: config.stream,
+    };
+  }
+
+  /** A stream after `cursor` (null: live only); call `start()` on it. */
+  create(conversationId: string, cursor: number | null, sink: StreamSink): ConversationStream {
+    return new ConversationStream(conversationId, cursor, sink, this.deps);
+  }
+}

@@ -1,0 +1,233 @@
+import { ConversationEvent } from '@threadline/contracts';
+import { ConversationState, SeqRange } from '../persistence/projection-reader.service';
+import { OrderedStream } from './ordered-stream';
+import { deletedEntry, entryFromEvent, MessageEntry, StreamEntry, StreamOutput, TombstoneEntry } from './stream-entry';
+import { StreamSink } from './stream-sink';
+
+/** How often a catching-up stream re-reads Postgres while the projection lags behind live events. */
+const CATCH_UP_POLL_MS = 100;
+
+export interface StreamSettings {
+  reorderTimeoutMs: number;
+  reorderBufferMax: number;
+  catchUpPage: number;
+}
+
+export interface StreamDependencies {
+  subscribe(conversationId: string, listener: (event: ConversationEvent) => void): () => void;
+  readEntries(conversationId: string, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>>;
+  readState(conversationId: string): Promise<ConversationState | null>;
+  countGap(): void;
+  settings: StreamSettings;
+}
+
+/**
+ * One subscriber's view of one conversation: catch-up from Postgres after a
+ * cursor, then live events, released strictly in seq order without gaps or
+ * duplicates at the hand-off.
+ *
+ * It follows the live hub first and holds what arrives, then reads Postgres
+ * (`seq >= next`, only below the lowest held seq) until the held events join on.
+ * A seq still missing after REORDER_TIMEOUT_MS (counted from the last progress)
+ * becomes a `gap`. `cursor` null means live only: start after the projected head.
+ */
+export class ConversationStream {
+  private ordered: OrderedStream<StreamEntry> | null = null;
+  /** Live events that arrive before the start position is known. */
+  private early: StreamEntry[] = [];
+  private unsubscribe: (() => void) | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private filling = false;
+  private live = false;
+  private closed = false;
+
+  constructor(
+    readonly conversationId: string,
+    private readonly cursor: number | null,
+    private readonly sink: StreamSink,
+    private readonly deps: StreamDependencies,
+  ) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Subscribes, catches up, then follows live events; resolves once caught up (or stopped). */
+  async start(): Promise<void> {
+    this.unsubscribe = this.deps.subscribe(this.conversationId, (event) => this.onLiveEvent(event));
+    try {
+      const state = await this.deps.readState(this.conversationId);
+      if (this.closed) {
+        return;
+      }
+      const cursor = this.cursor ?? state?.lastSeq ?? 0;
+      this.ordered = new OrderedStream<StreamEntry>({
+        nextSeq: cursor + 1,
+        maxBuffered: this.deps.settings.reorderBufferMax,
+      });
+      const early = this.early;
+      this.early = [];
+      for (const entry of early) {
+        this.offer(entry);
+      }
+      if (state?.tombstoned) {
+        this.offer(deletedEntry(state.lastSeq));
+      }
+      await this.fill(true);
+      this.live = true;
+      this.armTimer();
+    } catch (error) {
+      this.failWith(error);
+    }
+  }
+
+  /** Stops following the conversation; nothing is delivered afterwards. */
+  close(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.ordered = null;
+    this.early = [];
+  }
+
+  private onLiveEvent(event: ConversationEvent): void {
+    const entry = entryFromEvent(event);
+    if (!entry || this.closed) {
+      return;
+    }
+    if (!this.ordered) {
+      if (this.early.length < this.deps.settings.reorderBufferMax) {
+        this.early.push(entry);
+      }
+      return;
+    }
+    this.offer(entry);
+    this.armTimer();
+  }
+
+  private offer(entry: StreamEntry): void {
+    const ordered = this.ordered;
+    if (!ordered) {
+      return;
+    }
+    if (entry.kind === 'deleted' && entry.seq < ordered.nextSeq) {
+      this.emit([entry]);
+      return;
+    }
+    this.emit(ordered.offer(entry, Date.now()));
+  }
+
+  private emit(outputs: StreamOutput[]): void {
+    for (const output of outputs) {
+      if (this.closed) {
+        return;
+      }
+      if (output.kind === 'gap') {
+        this.deps.countGap();
+      }
+      if (output.kind === 'deleted') {
+        this.close();
+      }
+      this.sink.deliver(output);
+    }
+  }
+
+  /**
+   * Reads Postgres for the next seq onwards (below anything held) until nothing
+   * waits behind a missing seq. A seq missing for REORDER_TIMEOUT_MS becomes a gap.
+   * While catching up it keeps polling (the projection may lag); once live it
+   * returns when the wait is not over yet and the timer brings it back.
+   */
+  private async fill(catchingUp: boolean): Promise<void> {
+    if (this.filling) {
+      return;
+    }
+    this.filling = true;
+    try {
+      const { catchUpPage, reorderTimeoutMs } = this.deps.settings;
+      for (;;) {
+        const ordered = this.ordered;
+        if (this.closed || !ordered) {
+          return;
+        }
+        const entries = await this.deps.readEntries(this.conversationId, {
+          from: ordered.nextSeq,
+          before: ordered.lowestBuffered,
+          limit: catchUpPage,
+        });
+        for (const entry of entries) {
+          this.offer(entry);
+        }
+        if (this.closed) {
+          return;
+        }
+        if (entries.length === catchUpPage) {
+          continue;
+        }
+        const since = ordered.waitingSince;
+        if (since === null) {
+          return;
+        }
+        const waited = Date.now() - since;
+        if (waited >= reorderTimeoutMs) {
+          this.emit(ordered.skipGap(Date.now()));
+          continue;
+        }
+        if (!catchingUp) {
+          return;
+        }
+        await sleep(Math.min(CATCH_UP_POLL_MS, reorderTimeoutMs - waited));
+      }
+    } finally {
+      this.filling = false;
+    }
+  }
+
+  /** While live, wakes up when the next seq has been missing for REORDER_TIMEOUT_MS. */
+  private armTimer(): void {
+    const since = this.ordered?.waitingSince ?? null;
+    if (!this.live || this.closed || this.filling || this.timer || since === null) {
+      return;
+    }
+    const delay = Math.max(0, since + this.deps.settings.reorderTimeoutMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.resolveMissing();
+    }, delay);
+  }
+
+  private async resolveMissing(): Promise<void> {
+    const since = this.ordered?.waitingSince ?? null;
+    if (this.closed || since === null) {
+      return;
+    }
+    if (Date.now() - since >= this.deps.settings.reorderTimeoutMs) {
+      try {
+        await this.fill(false);
+      } catch (error) {
+        this.failWith(error);
+        return;
+      }
+    }
+    this.armTimer();
+  }
+
+  private failWith(error: unknown): void {
+    if (this.closed) {
+      return;
+    }
+    this.close();
+    this.sink.fail(error instanceof Error ? error : new Error(String(error)));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
