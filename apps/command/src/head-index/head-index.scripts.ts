@@ -167,3 +167,10 @@ if ARGV[2] ~= '' then
 end
 return {'ok'}
 `);
+
+/** KEYS lock. ARGV owner, ttlMs. Extends a lock only for its owner. */
+export const extendLockScript = new LuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lost'} end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return {'ok'}
+`);

@@ -9,6 +9,7 @@ import {
   confirmCreateScript,
   createScript,
   deleteScript,
+  extendLockScript,
   finishClaimScript,
   hydrateScript,
   readScript,
@@ -217,6 +218,12 @@ export class HeadIndexService {
 
   async tryLockRebuild(owner: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(this.rebuildLockKey, owner, { NX: true, PX: ttlMs })) === 'OK';
+  }
+
+  /** Keeps the rebuild lock while its owner is alive; false if the lock was lost. */
+  async extendRebuildLock(owner: string, ttlMs: number): Promise<boolean> {
+    const [kind] = await extendLockScript.run(this.redis, [this.rebuildLockKey], [owner, String(ttlMs)]);
+    return kind === 'ok';
   }
 
   async unlockRebuild(owner: string): Promise<void> {

@@ -64,16 +64,18 @@ export class IndexRebuildService implements OnApplicationBootstrap, OnApplicatio
 
   private async run(): Promise<void> {
     const owner = randomUUID();
-    const lockTtl = this.config.holes.graceMs + 10 * 60_000;
+    const lockTtl = 10_000;
     while (!this.stopped) {
       if (await this.index.isTrusted().catch(() => false)) {
         return;
       }
       if (await this.index.tryLockRebuild(owner, lockTtl).catch(() => false)) {
+        const keepAlive = setInterval(() => void this.index.extendRebuildLock(owner, lockTtl).catch(() => false), 3000);
         try {
           await this.rebuild(owner);
           return;
         } finally {
+          clearInterval(keepAlive);
           await this.index.unlockRebuild(owner).catch(() => undefined);
         }
       }

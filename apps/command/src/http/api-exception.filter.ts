@@ -41,6 +41,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
       if (status === 404) {
         return new ApiError(status, 'not_found', 'No such route');
       }
+      if (status === 400) {
+        // Nest turns body-parser's SyntaxError (invalid JSON) and URIError (bad %-encoding) into a 400.
+        return /JSON/i.test(exception.message)
+          ? ApiError.badRequest('invalid_json', `The request body is not valid JSON: ${exception.message}`)
+          : ApiError.badRequest('bad_request', exception.message);
+      }
       return new ApiError(status, 'http_error', exception.message);
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
