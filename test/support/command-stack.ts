@@ -4,7 +4,7 @@ import { allocatePort, isolatedEnv } from './test-env';
 /** Settings that keep failure tests short: 2 s ack timeout, the smallest hole grace it allows. */
 export const FAST_FAILURE_ENV = {
   APPEND_ACK_TIMEOUT_MS: '2000',
-  HOLE_GRACE_MS: '17000',
+  HOLE_GRACE_MS: '19000',
   REAPER_INTERVAL_MS: '200',
   READ_WAIT_MS: '3000',
 };

@@ -12,12 +12,14 @@ import {
 } from '@threadline/config';
 
 /**
- * A produce attempt is three tries, each bounded by the connect timeout (3 s) and
- * the request timeout (the ack timeout), plus back-off. Holes are only explained
- * (tombstoned) after this, so a tombstone never overtakes an attempt still running.
+ * The latest an event can reach Kafka after its seq was reserved: it waits at
+ * most the ack timeout to be sent (then it is dropped), and one produce attempt
+ * is three tries, each bounded by the connect timeout (3 s) and the request
+ * timeout (the ack timeout), plus back-off. Holes are only explained (tombstoned)
+ * after this, so a tombstone never overtakes an attempt still running.
  */
 export function worstCaseProduceMs(ackTimeoutMs: number): number {
-  return 3 * (3000 + ackTimeoutMs) + 2000;
+  return ackTimeoutMs + 3 * (3000 + ackTimeoutMs) + 2000;
 }
 
 export const commandConfigSchema = z
@@ -45,7 +47,7 @@ export const commandConfigSchema = z
   })
   .refine((env) => env.HOLE_GRACE_MS >= worstCaseProduceMs(env.APPEND_ACK_TIMEOUT_MS), {
     path: ['HOLE_GRACE_MS'],
-    message: 'must exceed the longest a produce attempt can take: 3 x (3000 + APPEND_ACK_TIMEOUT_MS) + 2000',
+    message: 'must be at least 4 x APPEND_ACK_TIMEOUT_MS + 11000 (the latest a produce attempt can land)',
   })
   .transform((env) => ({
     service: 'command' as const,

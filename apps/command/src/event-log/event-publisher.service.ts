@@ -6,6 +6,8 @@ import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 
 interface Waiting {
   event: ConversationEvent;
+  /** The caller stops waiting then; an event not yet sent by then is never sent. */
+  expiresAt: number;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -71,6 +73,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
       const timer = setTimeout(() => reject(new PublishTimeoutError(timeoutMs)), Math.max(0, timeoutMs));
       this.queue.push({
         event,
+        expiresAt: performance.now() + timeoutMs,
         resolve: () => {
           clearTimeout(timer);
           resolve();
@@ -94,6 +97,15 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
 
   private pump(): void {
     if (this.inFlight || this.queue.length === 0) {
+      return;
+    }
+    const now = performance.now();
+    const expired = this.queue.filter((w) => w.expiresAt <= now);
+    this.queue = this.queue.filter((w) => w.expiresAt > now);
+    for (const w of expired) {
+      w.reject(new PublishTimeoutError(0));
+    }
+    if (this.queue.length === 0) {
       return;
     }
     const batch = this.queue.splice(0, this.config.append.maxBatch);
