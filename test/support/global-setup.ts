@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { runMigrations } from '@threadline/persistence';
+import { runMigrations } from '../../libs/persistence/src';
 import { entryPoint } from './service-process';
 import { TEST_DATABASE_URL } from './test-env';
 

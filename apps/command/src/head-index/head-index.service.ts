@@ -24,7 +24,7 @@ export type AppendDecision =
   | { kind: 'replay_conflict'; seq: number }
   | { kind: 'deduped'; seq: number }
   | { kind: 'abandoned'; seq: number }
-  | { kind: 'inflight'; seq: number; msLeftOfReservation: number }
+  | { kind: 'inflight'; seq: number; msSinceReservation: number }
   | { kind: 'reserved'; seq: number; pendingMember: string };
 
 export type ReadResult = { kind: 'rebuilding' | 'missing' } | { kind: 'ok'; record: ConversationRecord };
@@ -109,7 +109,7 @@ export class HeadIndexService {
       case 'abandoned':
         return { kind, seq: Number(a) };
       case 'inflight':
-        return { kind, seq: Number(a), msLeftOfReservation: Number(b) - Number(c) };
+        return { kind, seq: Number(a), msSinceReservation: Number(c) - Number(b) };
       case 'reserved':
         return { kind, seq: Number(a), pendingMember: seqMember(req.conversationId, Number(a), req.pairField) };
       default:

@@ -109,7 +109,10 @@ export class AppendService {
           continue;
         }
         case 'inflight': {
-          const budget = Math.min(deadline - performance.now(), decision.msLeftOfReservation);
+          const budget = Math.min(
+            deadline - performance.now(),
+            this.config.append.ackTimeoutMs - decision.msSinceReservation,
+          );
           await this.produce(conversationId, decision.seq, message, producer, budget);
           await this.index.acknowledgeAppend(conversationId, decision.seq, request.pairField);
           this.outcomes.inc({ outcome: 'deduped' });
