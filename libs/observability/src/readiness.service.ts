@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable } from '@nestjs/common';
 
 export interface ReadinessCheckResult {
   ok: boolean;
@@ -17,7 +17,7 @@ export interface ReadinessReport {
  * answers 200 only when every check passes, else 503 naming the ones that fail.
  */
 @Injectable()
-export class ReadinessService {
+export class ReadinessService implements BeforeApplicationShutdown {
   private readonly checks = new Map<string, ReadinessCheck>();
   private shuttingDown = false;
 
@@ -27,6 +27,11 @@ export class ReadinessService {
 
   markShuttingDown(): void {
     this.shuttingDown = true;
+  }
+
+  /** On SIGTERM every service turns unready first, so load balancers stop sending work while it drains. */
+  beforeApplicationShutdown(): void {
+    this.markShuttingDown();
   }
 
   async report(timeoutMs = 2000): Promise<ReadinessReport> {
