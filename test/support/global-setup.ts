@@ -1,14 +1,17 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { runMigrations } from '../../libs/persistence/src';
 import { entryPoint } from './service-process';
 import { TEST_DATABASE_URL } from './test-env';
 
-/** e2e tests run against the built services and a migrated test database. */
-export default async function globalSetup(): Promise<void> {
-  for (const service of ['command', 'projector', 'realtime'] as const) {
+/** e2e tests run against the built services and a test database migrated by the real migrate command. */
+export default function globalSetup(): void {
+  for (const service of ['command', 'projector', 'realtime', 'archiver'] as const) {
     if (!existsSync(entryPoint(service))) {
       throw new Error(`${entryPoint(service)} is missing: run \`npm run build\` first (npm test does)`);
     }
   }
-  await runMigrations({ url: TEST_DATABASE_URL, poolSize: 2 });
+  execFileSync(process.execPath, [entryPoint('projector'), 'migrate'], {
+    env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL },
+    stdio: 'inherit',
+  });
 }

@@ -12,6 +12,10 @@ export class TopicReadiness implements OnApplicationBootstrap, OnApplicationShut
   private readonly logger = new Logger(TopicReadiness.name);
   private ready = false;
   private stopped = false;
+  private markReady!: () => void;
+  private readonly readyPromise = new Promise<void>((resolve) => {
+    this.markReady = resolve;
+  });
 
   constructor(
     private readonly topics: TopicProvisioner,
@@ -22,6 +26,11 @@ export class TopicReadiness implements OnApplicationBootstrap, OnApplicationShut
 
   get isReady(): boolean {
     return this.ready;
+  }
+
+  /** Resolves once the topic exists; consumers wait on this instead of creating it themselves. */
+  whenReady(): Promise<void> {
+    return this.readyPromise;
   }
 
   onApplicationBootstrap(): void {
@@ -37,6 +46,7 @@ export class TopicReadiness implements OnApplicationBootstrap, OnApplicationShut
       try {
         await this.topics.ensureTopic();
         this.ready = true;
+        this.markReady();
         return;
       } catch (error) {
         this.logger.warn(`topic not provisioned yet: ${(error as Error).message}`);

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import {
+  commonEnv,
+  envInt,
+  envPort,
+  kafkaConfig,
+  kafkaEnv,
+  postgresConfig,
+  postgresEnv,
+  projectorGroupEnv,
+} from '@threadline/config';
+
+export const projectorConfigSchema = z
+  .object({
+    ...commonEnv,
+    ...kafkaEnv,
+    ...postgresEnv,
+    ...projectorGroupEnv,
+    PROJECTOR_HOST: z.string().min(1).default('127.0.0.1'),
+    PROJECTOR_PORT: envPort(4002),
+    /** Events written per Postgres transaction; a fetched batch is split into chunks of at most this many. */
+    PROJECTOR_MAX_BATCH: envInt(2000, 1, 100_000),
+    /** Partitions projected at the same time, each in its own transaction (and pooled connection). */
+    PROJECTOR_PARTITIONS_CONCURRENTLY: envInt(4, 1, 256),
+  })
+  .refine((env) => env.PROJECTOR_PARTITIONS_CONCURRENTLY < env.DATABASE_POOL_SIZE, {
+    path: ['PROJECTOR_PARTITIONS_CONCURRENTLY'],
+    message: 'must be below DATABASE_POOL_SIZE (readiness and lag checks need a connection too)',
+  })
+  .transform((env) => ({
+    service: 'projector' as const,
+    logLevel: env.LOG_LEVEL,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    http: { host: env.PROJECTOR_HOST, port: env.PROJECTOR_PORT },
+    kafka: kafkaConfig(env, 'threadline-projector'),
+    postgres: postgresConfig(env),
+    projection: {
+      groupId: env.PROJECTOR_GROUP_ID,
+      maxBatch: env.PROJECTOR_MAX_BATCH,
+      partitionsConcurrently: env.PROJECTOR_PARTITIONS_CONCURRENTLY,
+    },
+  }));
+
+export type ProjectorConfig = z.output<typeof projectorConfigSchema>;
+
+export const PROJECTOR_CONFIG = Symbol('PROJECTOR_CONFIG');

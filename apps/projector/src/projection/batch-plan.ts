@@ -1,0 +1,188 @@
+import { ConversationEvent, EventType, EventTypeName, SeqEvent, isSeqEvent } from '@threadline/contracts';
+import type { MessageKind } from '@threadline/persistence';
+
+/** One decoded record of a partition. */
+export interface ProjectionRecord {
+  offset: number;
+  event: ConversationEvent;
+}
+
+/** A conversation row as the first event that mentions the conversation creates it. */
+export interface ConversationRow {
+  id: string;
+  metadata: Record<string, unknown>;
+  at: string;
+}
+
+export interface MessageRow {
+  conversationId: string;
+  seq: number;
+  kind: MessageKind;
+  version: number | null;
+  role: string | null;
+  parts: unknown[] | null;
+  metadata: Record<string, unknown> | null;
+  tokenCount: number | null;
+  producerId: string | null;
+  producerSeq: number | null;
+  tombstoneReason: string | null;
+  eventId: string;
+  insertedAt: string;
+  offset: number;
+}
+
+export interface DeleteMark {
+  id: string;
+  at: string;
+}
+
+/** What one chunk of a partition writes, after dropping what the projection already holds. */
+export interface ChunkPlan {
+  /** Events at or past the stored next offset, by type. */
+  applied: Map<EventTypeName, number>;
+  /** Events below the stored next offset: a replay after a crash or a hand-over, already projected. */
+  replayed: number;
+  conversations: ConversationRow[];
+  messages: MessageRow[];
+  deletes: DeleteMark[];
+}
+
+/**
+ * Plans a chunk (records in offset order) against the partition's stored next offset.
+ *
+ * - Per (conversation, seq) only the first event in offset order is kept: the rule
+ *   every consumer applies. Later chunks are filtered by the database (ON CONFLICT DO NOTHING).
+ * - A conversation row is created by the first event that mentions it: a
+ *   `conversation.created` brings its metadata, any other event creates it with `{}`.
+ *   A later `conversation.created` changes nothing, wherever the chunk boundaries fall.
+ */
+export function planChunk(records: readonly ProjectionRecord[], storedNextOffset: number): ChunkPlan {
+  const plan: ChunkPlan = { applied: new Map(), replayed: 0, conversations: [], messages: [], deletes: [] };
+  const conversations = new Map<string, ConversationRow>();
+  const seqs = new Set<string>();
+  const deletes = new Map<string, DeleteMark>();
+  for (const { offset, event } of records) {
+    if (offset < storedNextOffset) {
+      plan.replayed += 1;
+      continue;
+    }
+    plan.applied.set(event.type, (plan.applied.get(event.type) ?? 0) + 1);
+    if (!conversations.has(event.conversation_id)) {
+      const metadata = event.type === EventType.ConversationCreated ? event.data.metadata : {};
+      conversations.set(event.conversation_id, { id: event.conversation_id, metadata, at: event.occurred_at });
+    }
+    if (isSeqEvent(event)) {
+      const key = `${event.seq}:${event.conversation_id}`;
+      if (!seqs.has(key)) {
+        seqs.add(key);
+        plan.messages.push(toMessageRow(event, offset));
+      }
+    } else if (event.type === EventType.ConversationDeleted && !deletes.has(event.conversation_id)) {
+      deletes.set(event.conversation_id, { id: event.conversation_id, at: event.occurred_at });
+    }
+  }
+  plan.conversations = [...conversations.values()];
+  plan.deletes = [...deletes.values()];
+  return plan;
+}
+
+function toMessageRow(event: SeqEvent, offset: number): MessageRow {
+  const common = {
+    conversationId: event.conversation_id,
+    seq: event.seq,
+    eventId: event.event_id,
+    insertedAt: event.occurred_at,
+    offset,
+  };
+  if (event.type === EventType.MessageTombstoned) {
+    return {
+      ...common,
+      kind: 'tombstone',
+      version: null,
+      role: null,
+      parts: null,
+      metadata: null,
+      tokenCount: null,
+      producerId: null,
+      producerSeq: null,
+      tombstoneReason: event.data.reason,
+    };
+  }
+  const { message } = event.data;
+  return {
+    ...common,
+    kind: 'message',
+    version: event.data.version,
+    role: message.role,
+    parts: message.parts,
+    metadata: message.metadata ?? {},
+    tokenCount: message.token_count ?? null,
+    producerId: event.data.producer_id,
+    producerSeq: event.data.producer_seq,
+    tombstoneReason: null,
+  };
+}
+
+/** A message row the database actually inserted (it was the first for its seq). */
+export interface InsertedMessage {
+  conversationId: string;
+  seq: number;
+  kind: MessageKind;
+  version: number | null;
+  insertedAt: Date;
+}
+
+/** How one chunk moves a conversation's counters; only rows that were inserted count. */
+export interface ConversationStats {
+  id: string;
+  lastSeq: number;
+  /** Highest version of an inserted message; null if only tombstones were inserted. */
+  version: number | null;
+  messages: number;
+  tombstones: number;
+  /** Latest inserted message (tombstones are not messages). */
+  lastMessageAt: Date | null;
+  updatedAt: Date;
+}
+
+export function aggregateStats(inserted: readonly InsertedMessage[]): ConversationStats[] {
+  const byConversation = new Map<string, ConversationStats>();
+  for (const row of inserted) {
+    let stats = byConversation.get(row.conversationId);
+    if (!stats) {
+      stats = {
+        id: row.conversationId,
+        lastSeq: 0,
+        version: null,
+        messages: 0,
+        tombstones: 0,
+        lastMessageAt: null,
+        updatedAt: row.insertedAt,
+      };
+      byConversation.set(row.conversationId, stats);
+    }
+    stats.lastSeq = Math.max(stats.lastSeq, row.seq);
+    stats.updatedAt = latest(stats.updatedAt, row.insertedAt);
+    if (row.kind === 'tombstone') {
+      stats.tombstones += 1;
+      continue;
+    }
+    stats.messages += 1;
+    stats.version = Math.max(stats.version ?? 0, row.version ?? 0);
+    stats.lastMessageAt = stats.lastMessageAt ? latest(stats.lastMessageAt, row.insertedAt) : row.insertedAt;
+  }
+  return [...byConversation.values()];
+}
+
+function latest(a: Date, b: Date): Date {
+  return a.getTime() >= b.getTime() ? a : b;
+}
+
+/** Splits a fetched batch into transaction-sized chunks, keeping offset order. */
+export function splitIntoChunks<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) {
+    chunks.push(items.slice(start, start + size));
+  }
+  return chunks;
+}

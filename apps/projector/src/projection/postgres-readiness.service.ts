@@ -1,0 +1,14 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ReadinessService } from '@threadline/observability';
+
+/** Readiness check 'postgres': the projection database answers. */
+@Injectable()
+export class PostgresReadiness {
+  constructor(dataSource: DataSource, readiness: ReadinessService) {
+    readiness.register('postgres', async () => {
+      await dataSource.query('SELECT 1');
+      return { ok: true };
+    });
+  }
+}

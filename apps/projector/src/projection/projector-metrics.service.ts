@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsService } from '@threadline/observability';
+
+/** The projector's Prometheus metrics. */
+@Injectable()
+export class ProjectorMetrics {
+  readonly events: Counter<'type'>;
+  readonly replayed: Counter;
+  readonly undecodable: Counter;
+  readonly transactionSeconds: Histogram;
+  readonly lag: Gauge<'partition'>;
+
+  constructor(metrics: MetricsService) {
+    this.events = metrics.counter(
+      'threadline_projector_events_total',
+      'Events projected into Postgres, by type (duplicates that lost to an earlier event for their seq included)',
+      ['type'],
+    );
+    this.replayed = metrics.counter(
+      'threadline_projector_replayed_events_total',
+      'Events received again below the stored offset (after a crash or a rebalance) and skipped',
+    );
+    this.undecodable = metrics.counter(
+      'threadline_projector_undecodable_events_total',
+      'Records that are not a valid event of this schema version, skipped',
+    );
+    this.transactionSeconds = metrics.histogram(
+      'threadline_projector_batch_seconds',
+      'Duration of one projection transaction (a chunk of at most PROJECTOR_MAX_BATCH events)',
+    );
+    this.lag = metrics.gauge(
+      'threadline_projector_lag_events',
+      'Events the projection is behind the topic end, per partition',
+      ['partition'],
+    );
+  }
+}

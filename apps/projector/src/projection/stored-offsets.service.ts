@@ -1,0 +1,32 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { ConsumerOffsetEntity } from '@threadline/persistence';
+import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
+
+/** The projector's next offset per partition as committed in Postgres: the source of truth for its position. */
+@Injectable()
+export class StoredOffsets {
+  constructor(
+    @InjectRepository(ConsumerOffsetEntity) private readonly offsets: Repository<ConsumerOffsetEntity>,
+    @Inject(PROJECTOR_CONFIG) private readonly config: ProjectorConfig,
+  ) {}
+
+  async all(): Promise<Map<number, number>> {
+    const rows = await this.offsets.findBy({
+      consumer: this.config.projection.groupId,
+      topic: this.config.kafka.topic,
+    });
+    return new Map(rows.map((r) => [r.partition, r.nextOffset]));
+  }
+
+  /** Null when the partition has never been projected. */
+  async nextOffset(partition: number): Promise<number | null> {
+    const row = await this.offsets.findOneBy({
+      consumer: this.config.projection.groupId,
+      topic: this.config.kafka.topic,
+      partition,
+    });
+    return row?.nextOffset ?? null;
+  }
+}

@@ -1,0 +1,386 @@
+import { randomUUID } from 'node:crypto';
+import { Channel, Socket } from 'phoenix';
+import WebSocket from 'ws';
+import { eventually, ServiceProcess, sleep } from '../support/service-process';
+import { allocatePort, isolatedEnv } from '../support/test-env';
+import { appendedEvent, deletedEvent, EventFeed, tombstonedEvent } from './support/event-feed';
+import { ProjectionRows } from './support/projection-rows';
+import { PlainStreamClient, range, seqsOf, SseClient, StreamFrame } from './support/stream-clients';
+
+const env = isolatedEnv('rt');
+const settings = {
+  REORDER_TIMEOUT_MS: '1000',
+  HEARTBEAT_INTERVAL_MS: '1000',
+  CLIENT_BUFFER_BYTES: String(256 * 1024),
+  CATCHUP_PAGE: '20',
+};
+
+function realtimeProcess(name: string): ServiceProcess {
+  const port = allocatePort();
+  return new ServiceProcess('realtime', name, port, { ...env, ...settings, REALTIME_PORT: String(port) });
+}
+
+const main = realtimeProcess('rt-main');
+const feed = new EventFeed(env.KAFKA_TOPIC);
+const rows = new ProjectionRows();
+const newId = () => `rt-${randomUUID()}`;
+
+beforeAll(async () => {
+  await main.start();
+  await Promise.all([feed.connect(), rows.connect()]);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all([feed.disconnect(), rows.disconnect()]);
+  await main.stop();
+});
+
+/** Appends seqs the way the real system does: to the topic, and (a little later) to the projection. */
+async function appendEverywhere(conversationId: string, from: number, to: number): Promise<void> {
+  const events = range(from, to).map((seq) => appendedEvent(conversationId, seq));
+  await feed.send(...events);
+  await rows.project(...events);
+}
+
+interface PhoenixPush {
+  event: string;
+  payload: Record<string, unknown>;
+}
+
+function phoenixSocket(baseUrl: string): { socket: Socket; opens: () => number } {
+  let opens = 0;
+  const socket = new Socket(`${baseUrl.replace(/^http/, 'ws')}/socket`, {
+    transport: WebSocket,
+    heartbeatIntervalMs: 400,
+    reconnectAfterMs: () => 200,
+    rejoinAfterMs: () => 200,
+  });
+  socket.onOpen(() => {
+    opens += 1;
+  });
+  socket.connect();
+  return { socket, opens: () => opens };
+}
+
+/** Joins a channel and records every push; rejects with the error reply. */
+function joinChannel(
+  socket: Socket,
+  topic: string,
+  params: object,
+): Promise<{ channel: Channel; pushes: PhoenixPush[] }> {
+  const channel = socket.channel(topic, params);
+  const pushes: PhoenixPush[] = [];
+  for (const event of ['message', 'gap', 'tombstone']) {
+    channel.on(event, (payload: Record<string, unknown>) => {
+      pushes.push({ event, payload });
+    });
+  }
+  return new Promise((resolve, reject) => {
+    channel
+      .join()
+      .receive('ok', () => resolve({ channel, pushes }))
+      .receive('error', (response: Record<string, unknown>) => {
+        channel.leave();
+        reject(Object.assign(new Error(`join refused: ${JSON.stringify(response)}`), { response }));
+      })
+      .receive('timeout', () => reject(new Error(`join of ${topic} timed out`)));
+  });
+}
+
+const pushSeqs = (pushes: PhoenixPush[]) => pushes.map((p) => p.payload.seq as number);
+
+it('phoenix client joins conversation:{id}, receives messages in order; rejoins with its cursor after missing 100 and gets exactly those, then live ones', async () => {
+  const id = newId();
+  const other = newId();
+  const { socket, opens } = phoenixSocket(main.baseUrl);
+  try {
+    const first = await joinChannel(socket, `conversation:${id}`, { cursor: 0 });
+    // Several channels on one socket; no cursor means live only (FleetLM).
+    const second = await joinChannel(socket, `conversation:${other}`, {});
+
+    await appendEverywhere(id, 1, 20);
+    await feed.appendRange(other, 1, 5);
+    await eventually('seq 20 on the first channel', async () => first.pushes.length >= 20);
+    await eventually('seq 5 on the second channel', async () => second.pushes.length >= 5);
+    expect(pushSeqs(first.pushes)).toEqual(range(1, 20));
+    expect(pushSeqs(second.pushes)).toEqual(range(1, 5));
+    expect(first.pushes[0]).toEqual({
+      event: 'message',
+      payload: {
+        type: 'message',
+        seq: 1,
+        version: 1,
+        message: { role: 'user', parts: [{ type: 'text', text: 'message 1' }], metadata: { n: 1 }, token_count: 1 },
+      },
+    });
+
+    await new Promise<void>((resolve) => first.channel.leave().receive('ok', () => resolve()));
+    await appendEverywhere(id, 21, 120);
+    await sleep(300);
+
+    const cursor = pushSeqs(first.pushes).at(-1);
+    const rejoined = await joinChannel(socket, `conversation:${id}`, { cursor });
+    await eventually('the 100 missed seqs', async () => rejoined.pushes.length >= 100);
+    await appendEverywhere(id, 121, 130);
+    await eventually('the live seqs after the catch-up', async () => rejoined.pushes.length >= 110);
+    await sleep(300);
+    expect(pushSeqs(rejoined.pushes)).toEqual(range(21, 130));
+    expect(pushSeqs(first.pushes)).toEqual(range(1, 20));
+
+    await expect(joinChannel(socket, `conversation:${id}`, { cursor: 'x' })).rejects.toMatchObject({
+      response: { reason: 'invalid_cursor' },
+    });
+    // Heartbeats (every 400 ms) were answered all along: the socket never had to reconnect.
+    expect(opens()).toBe(1);
+  } finally {
+    socket.disconnect();
+  }
+});
+
+it('plain ws resumes from cursor with no gap or duplicate at the hand-off', async () => {
+  const id = newId();
+  await rows.project(...range(1, 50).map((seq) => appendedEvent(id, seq)));
+
+  // Live seqs 51..100 go to the topic one by one; the "projector" writes each 30 ms later.
+  let produced = 50;
+  const projecting: Promise<void>[] = [];
+  const producing = (async () => {
+    for (let seq = 51; seq <= 100; seq += 1) {
+      const event = appendedEvent(id, seq);
+      await feed.send(event);
+      projecting.push(sleep(30).then(() => rows.project(event)));
+      produced = seq;
+      await sleep(5);
+    }
+  })();
+  await eventually('the producer to be half-way', async () => produced >= 60);
+
+  const client = await PlainStreamClient.open(main.baseUrl, id, 10);
+  await producing;
+  await Promise.all(projecting);
+  await client.waitForSeq(100);
+  await sleep(300);
+
+  expect(client.frames.filter((f) => f.type === 'gap')).toEqual([]);
+  expect(client.seqs).toEqual(range(11, 100));
+  expect(client.frames[0]).toEqual({
+    type: 'message',
+    seq: 11,
+    version: 11,
+    message: { role: 'user', parts: [{ type: 'text', text: 'message 11' }], metadata: { n: 11 }, token_count: 1 },
+    inserted_at: expect.stringMatching(/Z$/),
+  });
+  client.close();
+});
+
+it('refuses a bad cursor or conversation id with a 400 JSON body before the upgrade', async () => {
+  const refused = (path: string) =>
+    new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const ws = new WebSocket(`${main.baseUrl.replace(/^http/, 'ws')}${path}`);
+      ws.on('open', () => reject(new Error('upgraded')));
+      ws.on('error', () => undefined);
+      ws.on('unexpected-response', (_req, res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      });
+    });
+  await expect(refused(`/v1/conversations/${newId()}/stream?cursor=-4`)).resolves.toMatchObject({
+    status: 400,
+    body: { error: 'invalid_cursor', message: expect.any(String) },
+  });
+  await expect(refused('/v1/conversations/%2Fbad/stream')).resolves.toMatchObject({
+    status: 400,
+    body: { error: 'invalid_conversation_id' },
+  });
+  const sse = await fetch(`${main.baseUrl}/v1/conversations/${newId()}/events?cursor=abc`);
+  expect(sse.status).toBe(400);
+  expect(await sse.json()).toMatchObject({ error: 'invalid_cursor' });
+});
+
+it('out-of-order seqs are delivered in order; a missing seq becomes a gap event after the reorder timeout', async () => {
+  const id = newId();
+  const client = await PlainStreamClient.open(main.baseUrl, id, 0);
+  const ev = (seq: number) => appendedEvent(id, seq);
+
+  await feed.send(ev(1), ev(3), ev(2), ev(5), ev(4), ev(3));
+  await client.waitForSeq(5);
+  expect(client.seqs).toEqual([1, 2, 3, 4, 5]);
+
+  // Seq 6 never comes, anywhere: after REORDER_TIMEOUT_MS (1 s) the client is told, and the stream goes on.
+  const sentAt = Date.now();
+  await feed.send(ev(7), ev(8));
+  await client.waitForSeq(8);
+  expect(Date.now() - sentAt).toBeGreaterThanOrEqual(900);
+  expect(client.frames.slice(5).map((f) => (f.type === 'gap' ? f : f.seq))).toEqual([
+    { type: 'gap', expected: 6, actual: 7 },
+    7,
+    8,
+  ]);
+
+  // Seq 9 misses the topic but the projection has it: it is fetched from Postgres, no gap.
+  await rows.project(ev(9));
+  await feed.send(ev(10));
+  await client.waitForSeq(10);
+  expect(client.seqs.slice(-3)).toEqual([8, 9, 10]);
+  expect(client.frames.filter((f) => f.type === 'gap')).toHaveLength(1);
+  client.close();
+});
+
+it('tombstone events at their seq; conversation.deleted ends the stream', async () => {
+  const id = newId();
+  const ws = await PlainStreamClient.open(main.baseUrl, id, 0);
+  const { socket } = phoenixSocket(main.baseUrl);
+  try {
+    const phx = await joinChannel(socket, `conversation:${id}`, { cursor: 0 });
+    let phxClosed = false;
+    phx.channel.onClose(() => {
+      phxClosed = true;
+    });
+
+    // The deletion overtakes seq 3 in the topic: the stream still delivers seq 3 first.
+    const events = [
+      appendedEvent(id, 1),
+      tombstonedEvent(id, 2, 'abandoned'),
+      deletedEvent(id, 3),
+      appendedEvent(id, 3),
+    ];
+    await feed.send(...events);
+
+    expect(await ws.closed).toEqual({ code: 4410, reason: 'conversation_deleted' });
+    const expectedFrames: Partial<StreamFrame>[] = [
+      { type: 'message', seq: 1 },
+      { type: 'tombstone', seq: 2, reason: 'abandoned', inserted_at: expect.any(String) as string },
+      { type: 'message', seq: 3 },
+      { type: 'conversation_deleted', last_seq: 3 },
+    ];
+    expect(ws.frames).toMatchObject(expectedFrames);
+
+    await eventually('the phoenix channel to close', async () => phxClosed);
+    expect(phx.pushes).toEqual([
+      expect.objectContaining({ event: 'message', payload: expect.objectContaining({ seq: 1 }) }),
+      { event: 'tombstone', payload: { type: 'tombstone', seq: 2, reason: 'abandoned' } },
+      expect.objectContaining({ event: 'message', payload: expect.objectContaining({ seq: 3 }) }),
+      { event: 'tombstone', payload: { type: 'tombstone', conversation: true, last_seq: 3 } },
+    ]);
+
+    // Joining the deleted conversation later: catch-up, then the same end.
+    await rows.project(...events);
+    const late = await PlainStreamClient.open(main.baseUrl, id, 1);
+    expect(await late.closed).toEqual({ code: 4410, reason: 'conversation_deleted' });
+    expect(late.frames.map((f) => f.type)).toEqual(['tombstone', 'message', 'conversation_deleted']);
+    const sse = await SseClient.open(`${main.baseUrl}/v1/conversations/${id}/events?cursor=0`);
+    await sse.done;
+    expect(sse.events.map((e) => e.event)).toEqual(['message', 'tombstone', 'message', 'conversation_deleted']);
+  } finally {
+    socket.disconnect();
+  }
+});
+
+it('SSE resumes with Last-Event-ID', async () => {
+  const id = newId();
+  await rows.project(...range(1, 30).map((seq) => appendedEvent(id, seq)));
+  const url = `${main.baseUrl}/v1/conversations/${id}/events?cursor=0`;
+
+  // Last-Event-ID wins over ?cursor= (a reconnecting EventSource keeps its URL).
+  const sse = await SseClient.open(url, { 'Last-Event-ID': '10' });
+  expect(sse.status).toBe(200);
+  expect(sse.contentType).toMatch(/^text\/event-stream/);
+  await eventually('seq 30', async () => sse.seqs.includes(30));
+  await appendEverywhere(id, 31, 40);
+  await eventually('seq 40', async () => sse.seqs.includes(40));
+  expect(sse.seqs).toEqual(range(11, 40));
+  expect(sse.events.every((e) => e.event === 'message' && e.id === String(e.data.seq))).toBe(true);
+  await eventually('a heartbeat comment', async () => sse.comments > 0, 5000);
+  sse.close();
+
+  await appendEverywhere(id, 41, 45);
+  const resumed = await SseClient.open(url, { 'Last-Event-ID': sse.lastEventId ?? '' });
+  await eventually('seq 45', async () => resumed.seqs.includes(45));
+  await sleep(200);
+  expect(resumed.seqs).toEqual(range(41, 45));
+  resumed.close();
+});
+
+it('two realtime instances: SIGKILL one, its client reconnects to the other with its cursor, nothing lost or repeated', async () => {
+  const other = realtimeProcess('rt-doomed');
+  await other.start();
+  const id = newId();
+  let produced = 0;
+  const producing = (async () => {
+    for (let seq = 1; seq <= 300; seq += 1) {
+      await appendEverywhere(id, seq, seq);
+      produced = seq;
+      await sleep(3);
+    }
+  })();
+
+  try {
+    const first = await PlainStreamClient.open(other.baseUrl, id, 0);
+    await first.waitForSeq(100);
+    await other.kill();
+    const closed = await first.closed;
+    expect(closed.code).toBe(1006);
+    expect(produced).toBeLessThan(300);
+
+    const second = await PlainStreamClient.open(main.baseUrl, id, first.lastSeq);
+    await producing;
+    await second.waitForSeq(300);
+    await sleep(300);
+    const frames = [...first.frames, ...second.frames];
+    expect(frames.filter((f) => f.type === 'gap')).toEqual([]);
+    expect(seqsOf(frames)).toEqual(range(1, 300));
+    second.close();
+  } finally {
+    await producing.catch(() => undefined);
+    await other.kill();
+  }
+});
+
+it('a slow client is closed with 4408 while a fast one keeps receiving', async () => {
+  const id = newId();
+  const fast = await PlainStreamClient.open(main.baseUrl, id, 0);
+  const slow = await PlainStreamClient.open(main.baseUrl, id, 0);
+  slow.ws.pause();
+
+  // 1000 x 16 KiB: far more than the socket buffers and the 256 KiB CLIENT_BUFFER_BYTES.
+  const total = 1000;
+  const text = 'x'.repeat(16 * 1024);
+  for (let from = 1; from <= total; from += 40) {
+    await feed.send(...range(from, Math.min(from + 39, total)).map((seq) => appendedEvent(id, seq, text)));
+  }
+  await fast.waitForSeq(total, 60_000);
+  expect(fast.seqs).toEqual(range(1, total));
+
+  slow.ws.resume();
+  expect(await slow.closed).toEqual({ code: 4408, reason: 'slow_consumer' });
+  expect(slow.seqs.length).toBeLessThan(total);
+  expect(slow.seqs).toEqual(range(1, slow.seqs.length));
+
+  const metrics = await (await fetch(`${main.baseUrl}/metrics`)).text();
+  expect(metrics).toMatch(/threadline_realtime_slow_consumer_closes_total\{protocol="ws"[^}]*\} 1\b/);
+  fast.close();
+});
+
+it('SIGTERM asks every client to reconnect: WebSockets close with 1012, SSE streams end', async () => {
+  const leaving = realtimeProcess('rt-leaving');
+  await leaving.start();
+  const id = newId();
+  const ws = await PlainStreamClient.open(leaving.baseUrl, id, 0);
+  const sse = await SseClient.open(`${leaving.baseUrl}/v1/conversations/${id}/events`);
+  const phoenixClosed = new Promise<number>((resolve) => {
+    const raw = new WebSocket(`${leaving.baseUrl.replace(/^http/, 'ws')}/socket/websocket?vsn=2.0.0`);
+    raw.on('open', () => raw.send(JSON.stringify(['1', '1', `conversation:${id}`, 'phx_join', {}])));
+    raw.on('close', (code: number) => resolve(code));
+  });
+  await appendEverywhere(id, 1, 3);
+  await ws.waitForSeq(3);
+  await eventually('seq 3 over SSE', async () => sse.seqs.includes(3));
+
+  const startedAt = Date.now();
+  await leaving.stop();
+  expect(Date.now() - startedAt).toBeLessThan(10_000);
+  expect(await ws.closed).toEqual({ code: 1012, reason: 'service restart' });
+  expect(await phoenixClosed).toBe(1012);
+  await sse.done;
+});
