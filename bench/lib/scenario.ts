@@ -1,0 +1,32 @@
+/** Knobs shared by every scenario; `npm run bench` takes them from the environment. */
+export interface BenchSettings {
+  /** Closed-loop worker counts, one measurement each. */
+  concurrency: number[];
+  warmupMs: number;
+  durationMs: number;
+  /** Conversations written to. */
+  conversations: number;
+  kafkaBrokers: string;
+  redisUrl: string;
+  databaseUrl: string;
+}
+
+export interface ScenarioResult {
+  /** The human-readable table printed to stdout. */
+  table: string;
+  /** Anything worth saying under the table. */
+  notes: string[];
+  /** What goes into bench/results/latest.json. */
+  data: Record<string, unknown>;
+}
+
+/** One benchmark; bench/main.ts runs those named on the command line (all by default). */
+export interface Scenario {
+  name: string;
+  description: string;
+  run(settings: BenchSettings): Promise<ScenarioResult>;
+}
+
+export function log(message: string): void {
+  console.error(`[bench] ${message}`);
+}

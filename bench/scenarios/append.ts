@@ -1,0 +1,235 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { CompressionTypes, Producer } from 'kafkajs';
+import { encodeEvent, EVENT_SCHEMA_VERSION, EventType, MessageAppendedEvent, MessageBody } from '@threadline/contracts';
+import { isolatedEnv } from '../../test/support/test-env';
+import { ClosedLoopResult, forEachLimited, runClosedLoop } from '../lib/closed-loop';
+import { KeepAliveClient } from '../lib/http';
+import { BenchSettings, log, Scenario, ScenarioResult } from '../lib/scenario';
+import { BenchService, createTopic, deleteRedisPrefix, deleteTopics, freePort, kafkaClient } from '../lib/services';
+import { fmt, ratio, renderTable } from '../lib/table';
+
+const PARTITIONS = 12;
+const SETUP_CONCURRENCY = 32;
+const ACK_TIMEOUT_MS = 5000;
+
+/** ~200 bytes of text, the size of a short chat turn. */
+const TEXT = 'The quick brown fox jumps over the lazy dog while the agent summarises the ticket. '
+  .repeat(3)
+  .slice(0, 200);
+const MESSAGE = { role: 'user', parts: [{ type: 'text', text: TEXT }] };
+
+interface Level {
+  concurrency: number;
+  ours: ClosedLoopResult;
+  raw: ClosedLoopResult;
+  /** Mean events per produce request of the command during the level (its group commit). */
+  oursMeanBatch: number;
+  /** Mean append latency measured inside the command (reservation to ack bookkeeping). */
+  oursServerMeanMs: number;
+  /** CPU time of the command process per append (warm-up included); null without /proc. */
+  oursCommandCpuMsPerOp: number | null;
+}
+
+/**
+ * Acknowledged appends through the command service (HTTP → Redis reservation →
+ * Kafka produce with acks=all → 201), against the floor of the same broker: a bare
+ * idempotent kafkajs producer with acks=all, one message per send, the same
+ * number of concurrent callers, the same envelope bytes and key.
+ */
+export const appendScenario: Scenario = {
+  name: 'append',
+  description: 'POST /v1/conversations/{id}/messages vs a bare kafkajs producer.send, closed loop',
+  async run(settings: BenchSettings): Promise<ScenarioResult> {
+    const env: Record<string, string> = {
+      ...isolatedEnv('bench', PARTITIONS),
+      KAFKA_BROKERS: settings.kafkaBrokers,
+      REDIS_URL: settings.redisUrl,
+      DATABASE_URL: settings.databaseUrl,
+      APPEND_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
+      LOG_LEVEL: 'warn',
+    };
+    const rawTopic = `${env.KAFKA_TOPIC}.raw`;
+    const port = await freePort();
+    const command = new BenchService('command', 'bench-command', port, { ...env, COMMAND_PORT: String(port) });
+    const kafka = kafkaClient(settings.kafkaBrokers, 'threadline-bench-raw');
+    let producer: Producer | null = null;
+    try {
+      log(`append: starting the command service on :${port} (topic ${env.KAFKA_TOPIC}, ${PARTITIONS} partitions)`);
+      await command.start();
+      const ids = Array.from({ length: settings.conversations }, (_, i) => `bench-${i}`);
+      await createConversations(command.baseUrl, ids);
+      await createTopic(kafka, rawTopic, PARTITIONS);
+      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      const envelopeBytes = encodeEvent(rawEvent(ids[0], 1)).value.length;
+
+      const levels: Level[] = [];
+      for (const concurrency of settings.concurrency) {
+        levels.push(await measureLevel(settings, concurrency, command, producer, rawTopic, ids));
+      }
+      return report(settings, levels, envelopeBytes);
+    } finally {
+      await producer?.disconnect().catch(() => undefined);
+      await command.stop();
+      await deleteTopics(kafka, [env.KAFKA_TOPIC, rawTopic]);
+      await deleteRedisPrefix(settings.redisUrl, env.REDIS_KEY_PREFIX);
+    }
+  },
+};
+
+async function createConversations(baseUrl: string, ids: string[]): Promise<void> {
+  const started = performance.now();
+  const client = new KeepAliveClient(baseUrl, SETUP_CONCURRENCY);
+  try {
+    await forEachLimited(ids, SETUP_CONCURRENCY, async (id) => {
+      const res = await client.request('PUT', `/v1/conversations/${id}`, { metadata: { bench: true } });
+      if (res.status !== 200 && res.status !== 201) {
+        throw new Error(`PUT /v1/conversations/${id}: ${res.status} ${res.body.slice(0, 200)}`);
+      }
+    });
+  } finally {
+    client.close();
+  }
+  log(`append: created ${ids.length} conversations in ${fmt((performance.now() - started) / 1000)} s`);
+}
+
+async function measureLevel(
+  settings: BenchSettings,
+  concurrency: number,
+  command: BenchService,
+  producer: Producer,
+  rawTopic: string,
+  ids: string[],
+): Promise<Level> {
+  const loop = { concurrency, warmupMs: settings.warmupMs, durationMs: settings.durationMs };
+  const pick = () => ids[randomInt(ids.length)];
+
+  log(`append: c=${concurrency} ours (${loop.warmupMs} ms warm-up + ${loop.durationMs} ms)`);
+  const client = new KeepAliveClient(command.baseUrl, concurrency);
+  const before = await serverCounters(command);
+  let ours: ClosedLoopResult;
+  try {
+    ours = await runClosedLoop(loop, async () => {
+      await client.expect(201, 'POST', `/v1/conversations/${pick()}/messages`, { message: MESSAGE });
+    });
+  } finally {
+    client.close();
+  }
+  const after = await serverCounters(command);
+
+  log(`append: c=${concurrency} raw kafkajs producer`);
+  let seq = 0;
+  const raw = await runClosedLoop(loop, async () => {
+    seq += 1;
+    await producer.send({
+      topic: rawTopic,
+      acks: -1,
+      timeout: ACK_TIMEOUT_MS,
+      compression: CompressionTypes.None,
+      messages: [encodeEvent(rawEvent(pick(), seq))],
+    });
+  });
+
+  const batches = after.batches - before.batches;
+  const appends = after.appends - before.appends;
+  const cpu = after.cpuSeconds !== null && before.cpuSeconds !== null ? after.cpuSeconds - before.cpuSeconds : null;
+  return {
+    concurrency,
+    ours,
+    raw,
+    oursMeanBatch: batches > 0 ? (after.batchedEvents - before.batchedEvents) / batches : 0,
+    oursServerMeanMs: appends > 0 ? ((after.appendSeconds - before.appendSeconds) / appends) * 1000 : 0,
+    oursCommandCpuMsPerOp: cpu !== null && appends > 0 ? (cpu / appends) * 1000 : null,
+  };
+}
+
+/** The command's own counters, read around a level (they include its warm-up). */
+async function serverCounters(command: BenchService) {
+  const [batches, batchedEvents, appends, appendSeconds] = await Promise.all([
+    command.metric('threadline_command_produce_batch_size_count'),
+    command.metric('threadline_command_produce_batch_size_sum'),
+    command.metric('threadline_command_append_seconds_count'),
+    command.metric('threadline_command_append_seconds_sum'),
+  ]);
+  return { batches, batchedEvents, appends, appendSeconds, cpuSeconds: command.cpuSeconds() };
+}
+
+/** The event the command would produce for MESSAGE: same envelope, same bytes give or take a digit. */
+function rawEvent(conversationId: string, seq: number): MessageAppendedEvent {
+  const message: MessageBody = {
+    role: 'user',
+    parts: [{ type: 'text', text: TEXT }],
+    metadata: {},
+    token_count: Math.ceil(TEXT.length / 4),
+  };
+  return {
+    schema_version: EVENT_SCHEMA_VERSION,
+    event_id: randomUUID(),
+    conversation_id: conversationId,
+    occurred_at: new Date().toISOString(),
+    type: EventType.MessageAppended,
+    seq,
+    data: { version: seq, message, producer_id: null, producer_seq: null },
+  };
+}
+
+function report(settings: BenchSettings, levels: Level[], envelopeBytes: number): ScenarioResult {
+  const headers = [
+    'c',
+    'ours p50 ms',
+    'ours p99 ms',
+    'ours /s',
+    'raw p50 ms',
+    'raw p99 ms',
+    'raw /s',
+    'p50 ours/raw',
+    'p99 ours/raw',
+    'tput ours/raw',
+    'batch',
+    'cmd cpu ms',
+  ];
+  const rows = levels.map((l) => [
+    l.concurrency,
+    fmt(l.ours.latency.p50Ms),
+    fmt(l.ours.latency.p99Ms),
+    Math.round(l.ours.throughputPerSec),
+    fmt(l.raw.latency.p50Ms),
+    fmt(l.raw.latency.p99Ms),
+    Math.round(l.raw.throughputPerSec),
+    ratio(l.ours.latency.p50Ms, l.raw.latency.p50Ms),
+    ratio(l.ours.latency.p99Ms, l.raw.latency.p99Ms),
+    ratio(l.ours.throughputPerSec, l.raw.throughputPerSec),
+    fmt(l.oursMeanBatch),
+    l.oursCommandCpuMsPerOp === null ? '-' : fmt(l.oursCommandCpuMsPerOp),
+  ]);
+  const notes = [
+    `${settings.conversations} conversations, ${PARTITIONS} partitions, ${settings.warmupMs / 1000} s warm-up + ` +
+      `${settings.durationMs / 1000} s per level, ${TEXT.length}-byte text, ${envelopeBytes}-byte event envelope`,
+    'raw = bare kafkajs producer (idempotent, acks=-1, maxInFlightRequests 1), one message per send, c concurrent callers',
+    'batch = mean events per produce request inside the command (group commit); ' +
+      'cmd cpu ms = CPU time of the command process per append',
+  ];
+  for (const l of levels) {
+    for (const [side, result] of [
+      ['ours', l.ours],
+      ['raw', l.raw],
+    ] as const) {
+      if (result.errors > 0) {
+        notes.push(`c=${l.concurrency} ${side}: ${result.errors} errors, e.g. ${result.errorSamples[0]}`);
+      }
+    }
+  }
+  return {
+    table: renderTable(headers, rows),
+    notes,
+    data: {
+      partitions: PARTITIONS,
+      conversations: settings.conversations,
+      warmupMs: settings.warmupMs,
+      durationMs: settings.durationMs,
+      textBytes: TEXT.length,
+      envelopeBytes,
+      levels,
+    },
+  };
+}
