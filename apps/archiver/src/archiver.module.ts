@@ -1,12 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
-import { ArchiverConfig } from './config/archiver.config';
+import { PersistenceModule } from '@threadline/persistence';
+import { ArchiveModule } from './archive/archive.module';
+import { ARCHIVER_CONFIG, ArchiverConfig } from './config/archiver.config';
+import { RetentionModule } from './retention/retention.module';
 
-/**
- * The archiver's shell: configuration, health, metrics and the topic check.
- * Sinking segments to cold storage is issue #6 (see docs/architecture.md).
- */
+/** Kafka → immutable segments in cold storage, indexed in Postgres; then trims the hot tail. */
 @Module({})
 export class ArchiverModule {
   static forRoot(config: ArchiverConfig): DynamicModule {
@@ -15,7 +15,20 @@ export class ArchiverModule {
       imports: [
         ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
         KafkaModule.forRoot(config.kafka),
+        PersistenceModule.forRoot(config.postgres),
+        {
+          module: ArchiverConfigModule,
+          global: true,
+          providers: [{ provide: ARCHIVER_CONFIG, useValue: config }],
+          exports: [ARCHIVER_CONFIG],
+        },
+        ArchiveModule,
+        RetentionModule,
       ],
     };
   }
 }
+
+/** Makes the validated configuration injectable everywhere in the app. */
+@Module({})
+export class ArchiverConfigModule {}

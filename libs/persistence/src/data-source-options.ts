@@ -1,12 +1,21 @@
 import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { PostgresConfig } from '@threadline/config';
+import { ArchiveIndexEntity } from './entities/archive-index.entity';
+import { ArchiveSegmentEntity } from './entities/archive-segment.entity';
 import { ConsumerOffsetEntity } from './entities/consumer-offset.entity';
 import { ConversationEntity } from './entities/conversation.entity';
 import { MessageEntity } from './entities/message.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
+import { ArchiveIndex1763990000000 } from './migrations/1763990000000-archive-index';
 
-export const ENTITIES = [ConversationEntity, MessageEntity, ConsumerOffsetEntity];
-export const MIGRATIONS = [InitialSchema1763900000000];
+export const ENTITIES = [
+  ConversationEntity,
+  MessageEntity,
+  ConsumerOffsetEntity,
+  ArchiveSegmentEntity,
+  ArchiveIndexEntity,
+];
+export const MIGRATIONS = [InitialSchema1763900000000, ArchiveIndex1763990000000];
 
 /** The schema is owned by migrations: never `synchronize`. */
 export function dataSourceOptions(config: PostgresConfig): PostgresConnectionOptions {

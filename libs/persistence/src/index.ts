@@ -1,4 +1,7 @@
+export * from './archive';
 export * from './data-source-options';
+export * from './entities/archive-index.entity';
+export * from './entities/archive-segment.entity';
 export * from './entities/consumer-offset.entity';
 export * from './entities/conversation.entity';
 export * from './entities/message.entity';

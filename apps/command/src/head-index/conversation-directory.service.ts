@@ -40,7 +40,7 @@ export class ConversationDirectory {
       return false;
     }
     if (row.messageCount + row.tombstoneCount < row.lastSeq) {
-      const missing = await this.projection.missingSeqs(id, row.lastSeq);
+      const missing = await this.projection.missingSeqs(id, row.archivedSeq, row.lastSeq);
       this.logger.warn(`conversation ${id}: tombstoning ${missing.length} seqs the lost index reserved`);
       await Promise.all(
         missing.map((seq) => this.publisher.publish(messageTombstoned(id, seq, 'index_rebuilt'), ackTimeoutMs)),

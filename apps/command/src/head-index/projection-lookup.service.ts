@@ -27,13 +27,16 @@ export class ProjectionLookupService {
     return this.messages.findOneBy({ conversationId, seq });
   }
 
-  /** Seqs in 1..lastSeq the projection has neither a message nor a tombstone for. */
-  async missingSeqs(conversationId: string, lastSeq: number): Promise<number[]> {
+  /**
+   * Seqs up to lastSeq the projection has neither a message nor a tombstone for.
+   * Seqs up to archivedSeq are in the archive (retention may have trimmed their rows).
+   */
+  async missingSeqs(conversationId: string, archivedSeq: number, lastSeq: number): Promise<number[]> {
     const rows: { seq: string }[] = await this.messages.query(
-      `SELECT s AS seq FROM generate_series(1, $2::bigint) AS s
+      `SELECT s AS seq FROM generate_series($3::bigint + 1, $2::bigint) AS s
        WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = $1 AND m.seq = s)
        ORDER BY s`,
-      [conversationId, lastSeq],
+      [conversationId, lastSeq, archivedSeq],
     );
     return rows.map((r) => Number(r.seq));
   }

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsService } from '@threadline/observability';
+
+/** The archiver's Prometheus metrics. */
+@Injectable()
+export class ArchiverMetrics {
+  readonly events: Counter;
+  readonly uncompressedBytes: Counter;
+  readonly storedBytes: Counter;
+  readonly segments: Counter;
+  readonly staleSegments: Counter;
+  readonly undecodable: Counter;
+  readonly flushSeconds: Histogram;
+  readonly lag: Gauge<'partition'>;
+  readonly retentionDeleted: Counter;
+  readonly retentionSkipped: Counter<'reason'>;
+
+  constructor(metrics: MetricsService) {
+    this.events = metrics.counter('threadline_archiver_events_total', 'Events written to archive segments');
+    this.uncompressedBytes = metrics.counter(
+      'threadline_archiver_uncompressed_bytes_total',
+      'NDJSON bytes archived, before compression',
+    );
+    this.storedBytes = metrics.counter('threadline_archiver_stored_bytes_total', 'Compressed segment bytes stored');
+    this.segments = metrics.counter('threadline_archiver_segments_total', 'Segments written and indexed');
+    this.staleSegments = metrics.counter(
+      'threadline_archiver_stale_segments_total',
+      'Segments dropped because the stored offset had already moved past them (rebalance or replay)',
+    );
+    this.undecodable = metrics.counter(
+      'threadline_archiver_undecodable_events_total',
+      'Records that are not a valid event of this schema version, left out of the segment',
+    );
+    this.flushSeconds = metrics.histogram(
+      'threadline_archiver_flush_seconds',
+      'Duration of one segment flush: compress, put, index transaction',
+    );
+    this.lag = metrics.gauge(
+      'threadline_archiver_lag_events',
+      'Events the archive is behind the topic end, per partition',
+      ['partition'],
+    );
+    this.retentionDeleted = metrics.counter(
+      'threadline_archiver_retention_deleted_rows_total',
+      'Archived message rows deleted from Postgres by retention',
+    );
+    this.retentionSkipped = metrics.counter(
+      'threadline_archiver_retention_skipped_total',
+      'Retention runs that deleted nothing on purpose, by reason',
+      ['reason'],
+    );
+  }
+}

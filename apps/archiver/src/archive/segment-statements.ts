@@ -1,0 +1,122 @@
+import { IndexEntry, SegmentPlan } from './segment-plan';
+
+/** One SQL statement with its parameters. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+export interface OffsetKey {
+  consumer: string;
+  topic: string;
+  partition: number;
+}
+
+/** Locks the partition's offset row (creating it at 0) and returns the stored next offset. */
+export function lockOffset(key: OffsetKey): Statement {
+  return {
+    sql: `INSERT INTO consumer_offsets (consumer, topic, partition, next_offset, updated_at)
+          VALUES ($1, $2, $3, 0, now())
+          ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = consumer_offsets.next_offset
+          RETURNING next_offset`,
+    params: [key.consumer, key.topic, key.partition],
+  };
+}
+
+export function storeOffset(key: OffsetKey, nextOffset: number): Statement {
+  return {
+    sql: `UPDATE consumer_offsets SET next_offset = $4, updated_at = now()
+          WHERE consumer = $1 AND topic = $2 AND partition = $3`,
+    params: [key.consumer, key.topic, key.partition, nextOffset],
+  };
+}
+
+export function insertSegment(plan: SegmentPlan, storedBytes: number): Statement {
+  return {
+    sql: `INSERT INTO archive_segments (topic, partition, first_offset, last_offset, segment_key, line_count,
+                                        uncompressed_bytes, stored_bytes, created_at)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())`,
+    params: [
+      plan.topic,
+      plan.partition,
+      plan.firstOffset,
+      plan.lastOffset,
+      plan.key,
+      plan.lines.length,
+      plan.uncompressedBytes,
+      storedBytes,
+    ],
+  };
+}
+
+export function insertIndex(plan: SegmentPlan, entries: readonly IndexEntry[]): Statement {
+  return {
+    sql: `INSERT INTO archive_index (conversation_id, segment_key, first_seq, last_seq, first_line, last_line,
+                                     partition, first_offset, last_offset)
+          SELECT i.conversation_id, $1, i.first_seq, i.last_seq, i.first_line, i.last_line, $2,
+                 i.first_offset, i.last_offset
+          FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::integer[], $7::integer[], $8::bigint[],
+                      $9::bigint[])
+            AS i(conversation_id, first_seq, last_seq, first_line, last_line, first_offset, last_offset)`,
+    params: [
+      plan.key,
+      plan.partition,
+      entries.map((e) => e.conversationId),
+      entries.map((e) => e.firstSeq),
+      entries.map((e) => e.lastSeq),
+      entries.map((e) => e.firstLine),
+      entries.map((e) => e.lastLine),
+      entries.map((e) => e.firstOffset),
+      entries.map((e) => e.lastOffset),
+    ],
+  };
+}
+
+/** Rows looked at per conversation in one pass; a longer unarchived tail advances over several passes. */
+const ADVANCE_WINDOW = 100_000;
+
+/**
+ * Moves `conversations.archived_seq` up to the longest prefix of seqs the archive
+ * provably holds.
+ *
+ * Why this is correct: the archiver's segments of a partition cover offsets
+ * `[0, next_offset)` without gaps (each commit requires the stored offset to be
+ * the segment's first offset), and `messages` holds, per seq, the first event in
+ * partition order with its offset. So seq s is archived iff its `messages` row
+ * has `kafka_offset < next_offset` of its partition. Starting after the current
+ * `archived_seq` (rows below it may already be trimmed by retention), the prefix
+ * grows while seqs are consecutive and archived. A seq the projector has not
+ * written yet stops the prefix: conservative, and a later pass (every segment of
+ * the conversation, and the periodic catch-up) picks it up.
+ *
+ * `conversationIds` null means every conversation whose archived_seq is below its last_seq. Only
+ * conversations with index rows in this topic are considered (`messages` has no topic column).
+ */
+export function advanceArchivedSeq(consumer: string, topic: string, conversationIds: string[] | null): Statement {
+  return {
+    sql: `UPDATE conversations AS c SET archived_seq = p.archived_seq
+          FROM (
+            SELECT c2.id,
+                   c2.archived_seq + coalesce(
+                     min(m.rn) FILTER (WHERE m.seq <> c2.archived_seq + m.rn
+                                          OR o.next_offset IS NULL
+                                          OR m.kafka_offset >= o.next_offset) - 1,
+                     count(m.rn)) AS archived_seq
+            FROM conversations c2
+            CROSS JOIN LATERAL (
+              SELECT seq, kafka_partition, kafka_offset, row_number() OVER (ORDER BY seq) AS rn
+              FROM messages WHERE conversation_id = c2.id AND seq > c2.archived_seq
+              ORDER BY seq LIMIT ${ADVANCE_WINDOW}
+            ) m
+            LEFT JOIN consumer_offsets o
+              ON o.consumer = $1 AND o.topic = $2 AND o.partition = m.kafka_partition
+            WHERE (($3::text[] IS NULL AND c2.archived_seq < c2.last_seq) OR c2.id = ANY($3::text[]))
+              AND EXISTS (SELECT 1 FROM archive_index ai JOIN archive_segments s ON s.segment_key = ai.segment_key
+                          WHERE ai.conversation_id = c2.id AND s.topic = $2)
+            GROUP BY c2.id, c2.archived_seq
+            ORDER BY c2.id
+          ) p
+          WHERE c.id = p.id AND p.archived_seq > c.archived_seq`,
+    params: [consumer, topic, conversationIds],
+  };
+}

@@ -1,0 +1,92 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { compressSegment, OBJECT_STORE, ObjectStore } from '@threadline/persistence';
+import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
+import { SegmentPlan } from './segment-plan';
+import {
+  advanceArchivedSeq,
+  insertIndex,
+  insertSegment,
+  lockOffset,
+  OffsetKey,
+  Statement,
+  storeOffset,
+} from './segment-statements';
+
+export type SegmentOutcome =
+  | { status: 'archived'; nextOffset: number; storedBytes: number }
+  /** The stored offset had already moved past the segment's start: written by someone else, dropped. */
+  | { status: 'stale'; nextOffset: number };
+
+const RETRYABLE = new Set(['40P01', '40001']);
+const ATTEMPTS = 5;
+
+/**
+ * Makes one segment durable, in this order:
+ * 1. the object: compressed deterministically and put atomically (temp file, fsync, rename);
+ * 2. one Postgres transaction: the segment row, its index rows, the partition's
+ *    next offset (= last offset + 1) and `archived_seq` of its conversations.
+ * A crash after 1 leaves an object nothing references, rewritten identically if the
+ * same range is archived again; a crash during 2 changes nothing. The caller
+ * advances Kafka only after this returns.
+ */
+@Injectable()
+export class SegmentWriter {
+  private readonly logger = new Logger(SegmentWriter.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(OBJECT_STORE) private readonly store: ObjectStore,
+    @Inject(ARCHIVER_CONFIG) private readonly config: ArchiverConfig,
+  ) {}
+
+  async write(plan: SegmentPlan): Promise<SegmentOutcome> {
+    const bytes = compressSegment(plan.lines);
+    await this.store.put(plan.key, bytes);
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.commit(plan, bytes.length);
+      } catch (error) {
+        const failed = error as { code?: string; driverError?: { code?: string } };
+        const code = failed.driverError?.code ?? failed.code;
+        if (attempt >= ATTEMPTS || code === undefined || !RETRYABLE.has(code)) {
+          throw error;
+        }
+        this.logger.warn(`segment ${plan.key}: retrying index transaction after ${code}`);
+      }
+    }
+  }
+
+  private commit(plan: SegmentPlan, storedBytes: number): Promise<SegmentOutcome> {
+    const key: OffsetKey = {
+      consumer: this.config.consumer.groupId,
+      topic: this.config.kafka.topic,
+      partition: plan.partition,
+    };
+    return this.dataSource.transaction('READ COMMITTED', async (tx) => {
+      const [locked] = await run<{ next_offset: string }[]>(tx, lockOffset(key));
+      const stored = Number(locked.next_offset);
+      if (stored > plan.firstOffset) {
+        return { status: 'stale', nextOffset: stored };
+      }
+      if (stored < plan.firstOffset) {
+        // Offsets below the segment no longer exist in the topic (or were never readable): nothing to archive there.
+        this.logger.warn(`partition ${plan.partition}: offsets ${stored}..${plan.firstOffset - 1} skipped`);
+      }
+      await run(tx, insertSegment(plan, storedBytes));
+      if (plan.index.length > 0) {
+        await run(tx, insertIndex(plan, plan.index));
+      }
+      await run(tx, storeOffset(key, plan.lastOffset + 1));
+      if (plan.index.length > 0) {
+        const ids = plan.index.map((e) => e.conversationId);
+        await run(tx, advanceArchivedSeq(key.consumer, key.topic, ids));
+      }
+      return { status: 'archived', nextOffset: plan.lastOffset + 1, storedBytes };
+    });
+  }
+}
+
+function run<T = unknown>(tx: EntityManager, statement: Statement): Promise<T> {
+  return tx.query<T>(statement.sql, statement.params);
+}

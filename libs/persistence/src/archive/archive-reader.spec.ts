@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import type { ConversationEvent } from '@threadline/contracts';
+import { ArchiveObjectMissingError, ArchiveReader } from './archive-reader';
+import { ObjectStore } from './object-store';
+import { compressSegment, encodeLine } from './segment-format';
+
+const envelope = (id: string) =>
+  ({
+    schema_version: 1,
+    event_id: randomUUID(),
+    conversation_id: id,
+    occurred_at: '2026-11-23T12:00:00.000Z',
+  }) as const;
+
+const appended = (id: string, seq: number, text: string): ConversationEvent => ({
+  ...envelope(id),
+  type: 'message.appended',
+  seq,
+  data: {
+    version: seq,
+    message: { role: 'user', parts: [{ type: 'text', text }], token_count: 3 },
+    producer_id: 'p',
+    producer_seq: seq,
+  },
+});
+
+const tombstoned = (id: string, seq: number): ConversationEvent => ({
+  ...envelope(id),
+  type: 'message.tombstoned',
+  seq,
+  data: { reason: 'abandoned' },
+});
+
+class MemoryStore implements ObjectStore {
+  readonly location = 'memory:';
+  readonly objects = new Map<string, Buffer>();
+  async put(key: string, bytes: Buffer) {
+    this.objects.set(key, bytes);
+  }
+  async get(key: string) {
+    return this.objects.get(key) ?? null;
+  }
+  async exists(key: string) {
+    return this.objects.has(key);
+  }
+  async ping() {}
+}
+
+function segment(store: MemoryStore, key: string, events: { offset: number; event: ConversationEvent }[]) {
+  void store.put(key, compressSegment(events.map(({ offset, event }) => encodeLine({ partition: 2, offset, event }))));
+}
+
+describe('ArchiveReader', () => {
+  const store = new MemoryStore();
+  segment(store, 'a', [
+    { offset: 10, event: appended('c', 2, 'two') },
+    { offset: 11, event: appended('other', 1, 'not mine') },
+    { offset: 12, event: appended('c', 1, 'one') },
+  ]);
+  segment(store, 'b', [
+    { offset: 20, event: appended('c', 2, 'a later duplicate that must lose') },
+    { offset: 21, event: tombstoned('c', 3) },
+    { offset: 22, event: appended('c', 4, 'four') },
+  ]);
+  // Index rows as Postgres returns them: ordered by partition, first offset.
+  const rows = [
+    { segment_key: 'a', first_line: 0, last_line: 2 },
+    { segment_key: 'b', first_line: 0, last_line: 2 },
+  ];
+  const dataSource = { query: async () => rows } as unknown as DataSource;
+  const reader = new ArchiveReader(dataSource, store);
+
+  it('returns the first event per seq in partition order, tombstones included, as message rows', async () => {
+    const messages = await reader.readRange('c', 1, 10, 100);
+    expect(messages.map((m) => [m.seq, m.kind, m.parts, m.kafkaOffset])).toEqual([
+      [1, 'message', [{ type: 'text', text: 'one' }], 12],
+      [2, 'message', [{ type: 'text', text: 'two' }], 10],
+      [3, 'tombstone', null, 21],
+      [4, 'message', [{ type: 'text', text: 'four' }], 22],
+    ]);
+    expect(messages[2]).toMatchObject({ tombstoneReason: 'abandoned', version: null, kafkaPartition: 2 });
+    expect(messages[0]).toMatchObject({ role: 'user', version: 1, tokenCount: 3, producerId: 'p', producerSeq: 1 });
+  });
+
+  it('applies the range and the limit', async () => {
+    expect((await reader.readRange('c', 2, 4, 2)).map((m) => m.seq)).toEqual([2, 3]);
+    expect(await reader.readRange('c', 5, 4, 10)).toEqual([]);
+  });
+
+  it('fails loudly when an indexed object is missing', async () => {
+    const broken = new ArchiveReader(
+      { query: async () => [{ segment_key: 'gone', first_line: 0, last_line: 0 }] } as unknown as DataSource,
+      store,
+    );
+    await expect(broken.readRange('c', 1, 1, 1)).rejects.toThrow(ArchiveObjectMissingError);
+  });
+});

@@ -1,0 +1,49 @@
+import type { ConversationEvent, SeqEvent } from '@threadline/contracts';
+import type { MessageEntity } from '../entities/message.entity';
+
+/** A row shaped like MessageEntity, rebuilt from an archived event. */
+export type ArchivedMessage = Pick<MessageEntity, keyof MessageEntity>;
+
+/** Whether an archived event occupies a seq (a message or a tombstone). */
+export function isArchivedSeqEvent(event: ConversationEvent): event is SeqEvent {
+  return event.type === 'message.appended' || event.type === 'message.tombstoned';
+}
+
+/** The same mapping the projector applies to a seq event (first event per seq). */
+export function toArchivedMessage(event: SeqEvent, partition: number, offset: number): ArchivedMessage {
+  const common = {
+    conversationId: event.conversation_id,
+    seq: event.seq,
+    eventId: event.event_id,
+    insertedAt: new Date(event.occurred_at),
+    kafkaPartition: partition,
+    kafkaOffset: offset,
+  };
+  if (event.type === 'message.tombstoned') {
+    return {
+      ...common,
+      kind: 'tombstone',
+      version: null,
+      role: null,
+      parts: null,
+      metadata: null,
+      tokenCount: null,
+      producerId: null,
+      producerSeq: null,
+      tombstoneReason: event.data.reason,
+    };
+  }
+  const { message } = event.data;
+  return {
+    ...common,
+    kind: 'message',
+    version: event.data.version,
+    role: message.role,
+    parts: message.parts,
+    metadata: message.metadata ?? {},
+    tokenCount: message.token_count ?? null,
+    producerId: event.data.producer_id,
+    producerSeq: event.data.producer_seq,
+    tombstoneReason: null,
+  };
+}
