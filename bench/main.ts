@@ -7,9 +7,11 @@ import { machineInfo } from './lib/machine';
 import { BenchSettings, log, Scenario } from './lib/scenario';
 import { REPO_ROOT } from './lib/services';
 import { appendScenario } from './scenarios/append';
+import { projectionScenario } from './scenarios/projection';
+import { readsScenario } from './scenarios/reads';
 
 /** Every scenario, in the order `npm run bench` runs them. */
-const SCENARIOS: Scenario[] = [appendScenario];
+const SCENARIOS: Scenario[] = [appendScenario, projectionScenario, readsScenario];
 
 function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
