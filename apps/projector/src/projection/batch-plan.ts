@@ -1,5 +1,5 @@
 import { ConversationEvent, EventType, EventTypeName, SeqEvent, isSeqEvent } from '@threadline/contracts';
-import type { MessageKind } from '@threadline/persistence';
+import { messageFieldsFromEvent, type MessageKind } from '@threadline/persistence';
 
 /** One decoded record of a partition. */
 export interface ProjectionRecord {
@@ -87,39 +87,13 @@ export function planChunk(records: readonly ProjectionRecord[], storedNextOffset
 }
 
 function toMessageRow(event: SeqEvent, offset: number): MessageRow {
-  const common = {
+  return {
     conversationId: event.conversation_id,
     seq: event.seq,
     eventId: event.event_id,
     insertedAt: event.occurred_at,
     offset,
-  };
-  if (event.type === EventType.MessageTombstoned) {
-    return {
-      ...common,
-      kind: 'tombstone',
-      version: null,
-      role: null,
-      parts: null,
-      metadata: null,
-      tokenCount: null,
-      producerId: null,
-      producerSeq: null,
-      tombstoneReason: event.data.reason,
-    };
-  }
-  const { message } = event.data;
-  return {
-    ...common,
-    kind: 'message',
-    version: event.data.version,
-    role: message.role,
-    parts: message.parts,
-    metadata: message.metadata ?? {},
-    tokenCount: message.token_count ?? null,
-    producerId: event.data.producer_id,
-    producerSeq: event.data.producer_seq,
-    tombstoneReason: null,
+    ...messageFieldsFromEvent(event),
   };
 }
 

@@ -9,19 +9,15 @@ export function isArchivedSeqEvent(event: ConversationEvent): event is SeqEvent 
   return event.type === 'message.appended' || event.type === 'message.tombstoned';
 }
 
-/** The same mapping the projector applies to a seq event (first event per seq). */
-export function toArchivedMessage(event: SeqEvent, partition: number, offset: number): ArchivedMessage {
-  const common = {
-    conversationId: event.conversation_id,
-    seq: event.seq,
-    eventId: event.event_id,
-    insertedAt: new Date(event.occurred_at),
-    kafkaPartition: partition,
-    kafkaOffset: offset,
-  };
+/** The fields of a messages row that come from a seq event; the projector and the archive reader share it. */
+export type MessageFields = Pick<
+  MessageEntity,
+  'kind' | 'version' | 'role' | 'parts' | 'metadata' | 'tokenCount' | 'producerId' | 'producerSeq' | 'tombstoneReason'
+>;
+
+export function messageFieldsFromEvent(event: SeqEvent): MessageFields {
   if (event.type === 'message.tombstoned') {
     return {
-      ...common,
       kind: 'tombstone',
       version: null,
       role: null,
@@ -35,7 +31,6 @@ export function toArchivedMessage(event: SeqEvent, partition: number, offset: nu
   }
   const { message } = event.data;
   return {
-    ...common,
     kind: 'message',
     version: event.data.version,
     role: message.role,
@@ -45,5 +40,18 @@ export function toArchivedMessage(event: SeqEvent, partition: number, offset: nu
     producerId: event.data.producer_id,
     producerSeq: event.data.producer_seq,
     tombstoneReason: null,
+  };
+}
+
+/** The row the projector would hold for a seq event (first event per seq). */
+export function toArchivedMessage(event: SeqEvent, partition: number, offset: number): ArchivedMessage {
+  return {
+    conversationId: event.conversation_id,
+    seq: event.seq,
+    eventId: event.event_id,
+    insertedAt: new Date(event.occurred_at),
+    kafkaPartition: partition,
+    kafkaOffset: offset,
+    ...messageFieldsFromEvent(event),
   };
 }
