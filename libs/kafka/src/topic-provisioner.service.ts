@@ -20,6 +20,9 @@ export class TopicProvisioner {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
+      if ((await admin.listTopics()).includes(this.config.topic)) {
+        return;
+      }
       const created = await admin.createTopics({
         waitForLeaders: true,
         topics: [

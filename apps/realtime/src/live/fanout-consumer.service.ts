@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { decodeEvent } from '@threadline/contracts';
-import { TopicProvisioner } from '@threadline/kafka';
+import { TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { RealtimeMetrics } from '../metrics/realtime-metrics.service';
@@ -14,6 +14,7 @@ import { ConversationHub } from './conversation-hub.service';
  * any instance sees every conversation. Nothing is committed; what a client
  * missed comes from Postgres (catch-up), not from this consumer.
  *
+ * It subscribes once TopicReadiness has made sure the topic exists.
  * Ready ('kafka') once the group is joined and a first fetch has resolved the
  * start offsets: every event produced after that reaches the hub.
  */
@@ -29,7 +30,7 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly topics: TopicProvisioner,
+    private readonly topic: TopicReadiness,
     private readonly hub: ConversationHub,
     private readonly metrics: RealtimeMetrics,
     @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
@@ -43,13 +44,17 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
       maxWaitTimeInMs: 250,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
     });
-    const { GROUP_JOIN, FETCH, CRASH } = this.consumer.events;
+    const { GROUP_JOIN, FETCH, CRASH, DISCONNECT } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, () => {
       this.joined = true;
       this.fetching = false;
     });
     this.consumer.on(FETCH, () => {
       this.fetching = this.joined;
+    });
+    this.consumer.on(DISCONNECT, () => {
+      this.joined = false;
+      this.fetching = false;
     });
     this.consumer.on(CRASH, (event) => {
       this.joined = false;
@@ -74,9 +79,11 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async start(): Promise<void> {
+    while (!this.topic.isReady && !this.stopped) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5000)) {
       try {
-        await this.topics.ensureTopic();
         await this.consumer.connect();
         await this.consumer.subscribe({ topic: this.config.kafka.topic, fromBeginning: false });
         await this.consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
@@ -90,21 +97,20 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private async onBatch({ batch, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
     for (const message of batch.messages) {
-      if (!isRunning() || isStale()) {
+      if (!payload.isRunning() || payload.isStale()) {
         return;
       }
       try {
         this.hub.publish(decodeEvent(message.value));
       } catch (error) {
         this.metrics.undecodable.inc();
-        this.logger.warn(
-          `skipping ${batch.topic}/${batch.partition}@${message.offset}: ${(error as Error).message}`,
-        );
+        this.logger.warn(`skipping ${batch.topic}/${batch.partition}@${message.offset}: ${(error as Error).message}`);
       }
     }
-    await heartbeat();
+    await payload.heartbeat();
   }
 
   /** The group has no offsets and no members left; removing it keeps the broker tidy. */

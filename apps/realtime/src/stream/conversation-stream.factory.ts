@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { ConversationHub } from '../live/conversation-hub.service';
-import { RealtimeMetrics } from '../metrics/realtime-metrics.service';
+import { ClientProtocol, RealtimeMetrics } from '../metrics/realtime-metrics.service';
 import { ProjectionReader } from '../persistence/projection-reader.service';
 import { ConversationStream, StreamDependencies } from './conversation-stream';
 import { StreamSink } from './stream-sink';
@@ -11,7 +11,12 @@ import { StreamSink } from './stream-sink';
 export class ConversationStreamFactory {
   private readonly deps: StreamDependencies;
 
-  constructor(hub: ConversationHub, reader: ProjectionReader, metrics: RealtimeMetrics, @Inject(REALTIME_CONFIG) config: RealtimeConfig) {
+  constructor(
+    hub: ConversationHub,
+    reader: ProjectionReader,
+    private readonly metrics: RealtimeMetrics,
+    @Inject(REALTIME_CONFIG) config: RealtimeConfig,
+  ) {
     this.deps = {
       subscribe: (id, listener) => hub.subscribe(id, listener),
       readEntries: (id, range) => reader.entries(id, range),
@@ -21,8 +26,16 @@ export class ConversationStreamFactory {
     };
   }
 
-  /** A stream after `cursor` (null: live only); call `start()` on it. */
-  create(conversationId: string, cursor: number | null, sink: StreamSink): ConversationStream {
-    return new ConversationStream(conversationId, cursor, sink, this.deps);
+  /** A stream after `cursor` (null: live only) for a client of `protocol`; call `start()` on it. */
+  create(
+    conversationId: string,
+    cursor: number | null,
+    sink: StreamSink,
+    protocol: ClientProtocol,
+  ): ConversationStream {
+    this.metrics.subscriptions.inc({ protocol });
+    return new ConversationStream(conversationId, cursor, sink, this.deps, () =>
+      this.metrics.subscriptions.dec({ protocol }),
+    );
   }
 }

@@ -46,6 +46,7 @@ export class ConversationStream {
     private readonly cursor: number | null,
     private readonly sink: StreamSink,
     private readonly deps: StreamDependencies,
+    private readonly onClose: () => void = () => undefined,
   ) {}
 
   get isClosed(): boolean {
@@ -95,6 +96,7 @@ export class ConversationStream {
     }
     this.ordered = null;
     this.early = [];
+    this.onClose();
   }
 
   private onLiveEvent(event: ConversationEvent): void {
@@ -164,9 +166,10 @@ export class ConversationStream {
         });
         for (const entry of entries) {
           this.offer(entry);
-        }
-        if (this.closed) {
-          return;
+          await this.sink.whenWritable();
+          if (this.closed) {
+            return;
+          }
         }
         if (entries.length === catchUpPage) {
           continue;

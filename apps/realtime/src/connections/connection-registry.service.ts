@@ -1,0 +1,94 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { ReadinessService } from '@threadline/observability';
+import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
+import { RealtimeMetrics } from '../metrics/realtime-metrics.service';
+import { ClientConnection } from './client-connection';
+import { CloseCode, CloseReason } from './close-codes';
+
+/** The longest a graceful shutdown waits for clients to complete the close handshake. */
+const CLOSE_WAIT_MS = 3000;
+
+/**
+ * Every connected client: the connected-clients gauge, one heartbeat timer for
+ * all of them, and the graceful shutdown that asks each to reconnect elsewhere
+ * (1012 'service restart'; SSE streams end).
+ */
+@Injectable()
+export class ConnectionRegistry implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger(ConnectionRegistry.name);
+  private readonly connections = new Set<ClientConnection>();
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private draining = false;
+
+  constructor(
+    private readonly metrics: RealtimeMetrics,
+    private readonly readiness: ReadinessService,
+    @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
+  ) {}
+
+  /** False once shutdown began: new clients are turned away. */
+  get accepting(): boolean {
+    return !this.draining;
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  track(connection: ClientConnection): void {
+    this.connections.add(connection);
+    this.metrics.connectedClients.inc({ protocol: connection.protocol });
+    connection.onClosed(() => {
+      if (this.connections.delete(connection)) {
+        this.metrics.connectedClients.dec({ protocol: connection.protocol });
+      }
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.heartbeatTimer = setInterval(() => {
+      for (const connection of this.connections) {
+        connection.heartbeat();
+      }
+    }, this.config.clients.heartbeatIntervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.draining = true;
+    this.readiness.markShuttingDown();
+    this.stopHeartbeats();
+    const count = this.connections.size;
+    for (const connection of this.connections) {
+      connection.close(CloseCode.ServiceRestart, CloseReason.ServiceRestart);
+    }
+    const deadline = Date.now() + Math.min(CLOSE_WAIT_MS, this.config.shutdownGraceMs);
+    while (this.connections.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const connection of this.connections) {
+      connection.terminate();
+    }
+    if (count > 0) {
+      this.logger.log(`closed ${count} client connection(s) for shutdown`);
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.stopHeartbeats();
+  }
+
+  private stopHeartbeats(): void {
+    if (this.heartbeatTimer) {
+      clearInterval(this.heartbeatTimer);
+      this.heartbeatTimer = null;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { WebSocket } from 'ws';
+import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
+import { CloseCode, CloseReason } from '../../connections/close-codes';
+import { ConnectionRegistry } from '../../connections/connection-registry.service';
+import { WsClientConnection } from '../../connections/ws-client-connection';
+import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
+import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
+import { StreamRequest } from '../stream-request';
+import { outputJson } from './plain-ws-frames';
+
+/**
+ * Serves `/v1/conversations/{id}/stream?cursor=N`: one conversation per socket,
+ * one JSON text frame per event. A deleted conversation ends with
+ * `{type:'conversation_deleted'}` and close code 4410.
+ */
+@Injectable()
+export class PlainWsHandler {
+  private readonly logger = new Logger(PlainWsHandler.name);
+
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly streams: ConversationStreamFactory,
+    private readonly metrics: RealtimeMetrics,
+    @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
+  ) {}
+
+  accept(ws: WebSocket, request: StreamRequest): void {
+    const connection = new WsClientConnection('ws', ws, this.config.clients.bufferBytes, () =>
+      this.metrics.slowConsumerCloses.inc({ protocol: 'ws' }),
+    );
+    this.registry.track(connection);
+    const stream = this.streams.create(
+      request.conversationId,
+      request.cursor,
+      {
+        deliver: (output) => {
+          if (!connection.send(JSON.stringify(outputJson(output)))) {
+            stream.close();
+            return;
+          }
+          this.metrics.delivered.inc({ protocol: 'ws', type: output.kind });
+          if (output.kind === 'deleted') {
+            connection.close(CloseCode.ConversationDeleted, CloseReason.ConversationDeleted);
+          }
+        },
+        whenWritable: () => connection.whenWritable(),
+        fail: (error) => {
+          this.logger.warn(`stream of ${request.conversationId} failed: ${error.message}`);
+          connection.close(CloseCode.StreamFailed, CloseReason.StreamFailed);
+        },
+      },
+      'ws',
+    );
+    connection.onClosed(() => stream.close());
+    void stream.start();
+  }
+}

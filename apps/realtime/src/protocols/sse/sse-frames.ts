@@ -1,0 +1,13 @@
+import { StreamOutput } from '../../stream/stream-entry';
+import { outputJson } from '../plain-ws/plain-ws-frames';
+
+/**
+ * One SSE event. Messages and tombstones carry `id: <seq>`, so a reconnecting
+ * EventSource sends the right Last-Event-ID. A gap carries no id: the client's
+ * last id stays below the gap, and a reconnect asks for the missing seqs again.
+ */
+export function sseEvent(output: StreamOutput): string {
+  const json = outputJson(output);
+  const id = output.kind === 'message' || output.kind === 'tombstone' ? `id: ${output.seq}\n` : '';
+  return `${id}event: ${String(json.type)}\ndata: ${JSON.stringify(json)}\n\n`;
+}

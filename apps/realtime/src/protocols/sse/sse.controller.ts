@@ -1,0 +1,86 @@
+import { Controller, Get, Headers, Inject, Logger, Param, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
+import { CloseCode } from '../../connections/close-codes';
+import { ConnectionRegistry } from '../../connections/connection-registry.service';
+import { SseClientConnection } from '../../connections/sse-client-connection';
+import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
+import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
+import { parseStreamRequest } from '../stream-request';
+import { sseEvent } from './sse-frames';
+
+/** How long an EventSource waits before reconnecting. */
+const RETRY_MS = 1000;
+
+/**
+ * `GET /v1/conversations/{id}/events`: the stream as Server-Sent Events. The
+ * cursor is the Last-Event-ID header (a reconnecting EventSource) or `?cursor=`.
+ * A deleted conversation ends with `event: conversation_deleted` and the end of the response.
+ */
+@Controller('v1/conversations')
+export class SseController {
+  private readonly logger = new Logger(SseController.name);
+
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly streams: ConversationStreamFactory,
+    private readonly metrics: RealtimeMetrics,
+    @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
+  ) {}
+
+  @Get(':id/events')
+  open(
+    @Param('id') id: string,
+    @Query('cursor') cursorParam: unknown,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() res: Response,
+  ): void {
+    if (!this.registry.accepting) {
+      res.status(503).json({ error: 'shutting_down', message: 'This instance is shutting down; reconnect' });
+      return;
+    }
+    const parsed = parseStreamRequest(id, lastEventId !== undefined && lastEventId !== '' ? lastEventId : cursorParam);
+    if (!parsed.ok) {
+      res.status(400).json({ error: parsed.error, message: parsed.message });
+      return;
+    }
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+    res.setHeader('Cache-Control', 'no-cache, no-transform');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    res.write(`retry: ${RETRY_MS}\n\n`);
+
+    const connection = new SseClientConnection(res, this.config.clients.bufferBytes, () =>
+      this.metrics.slowConsumerCloses.inc({ protocol: 'sse' }),
+    );
+    this.registry.track(connection);
+    const { conversationId, cursor } = parsed.request;
+    const stream = this.streams.create(
+      conversationId,
+      cursor,
+      {
+        deliver: (output) => {
+          if (!connection.send(sseEvent(output))) {
+            stream.close();
+            return;
+          }
+          this.metrics.delivered.inc({ protocol: 'sse', type: output.kind });
+          if (output.kind === 'deleted') {
+            connection.close(CloseCode.ConversationDeleted);
+          }
+        },
+        whenWritable: () => connection.whenWritable(),
+        fail: (error) => {
+          this.logger.warn(`stream of ${conversationId} failed: ${error.message}`);
+          connection.close(CloseCode.StreamFailed);
+        },
+      },
+      'sse',
+    );
+    connection.onClosed(() => stream.close());
+    void stream.start();
+  }
+}

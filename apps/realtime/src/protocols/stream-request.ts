@@ -1,0 +1,49 @@
+import { conversationIdSchema } from '@threadline/contracts';
+
+/** What a client asks for: a conversation, and the last seq it has (null: live only, from now). */
+export interface StreamRequest {
+  conversationId: string;
+  cursor: number | null;
+}
+
+export interface StreamRequestError {
+  error: 'invalid_cursor' | 'invalid_conversation_id';
+  message: string;
+}
+
+export type StreamRequestResult = { ok: true; request: StreamRequest } | ({ ok: false } & StreamRequestError);
+
+const DIGITS = /^\d{1,16}$/;
+
+/**
+ * A cursor is the last seq the client has: an integer >= 0, or a string of
+ * digits (query strings, Last-Event-ID). Absent (undefined, or an empty string)
+ * means live only.
+ */
+export function parseCursor(value: unknown): { ok: true; cursor: number | null } | { ok: false; message: string } {
+  if (value === undefined || value === '') {
+    return { ok: true, cursor: null };
+  }
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) {
+    return { ok: true, cursor: value };
+  }
+  if (typeof value === 'string' && DIGITS.test(value.trim())) {
+    const cursor = Number(value.trim());
+    if (Number.isSafeInteger(cursor)) {
+      return { ok: true, cursor };
+    }
+  }
+  return { ok: false, message: `cursor must be an integer >= 0 (the last seq received), got ${JSON.stringify(value)}` };
+}
+
+export function parseStreamRequest(conversationId: string, cursor: unknown): StreamRequestResult {
+  const id = conversationIdSchema.safeParse(conversationId);
+  if (!id.success) {
+    return { ok: false, error: 'invalid_conversation_id', message: `id: ${id.error.issues[0].message}` };
+  }
+  const parsed = parseCursor(cursor);
+  if (!parsed.ok) {
+    return { ok: false, error: 'invalid_cursor', message: parsed.message };
+  }
+  return { ok: true, request: { conversationId: id.data, cursor: parsed.cursor } };
+}

@@ -1,0 +1,43 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { KafkaModule } from '@threadline/kafka';
+import { ObservabilityModule } from '@threadline/observability';
+import { PersistenceModule } from '@threadline/persistence';
+import { REALTIME_CONFIG, RealtimeConfig } from './config/realtime.config';
+import { ConnectionRegistry } from './connections/connection-registry.service';
+import { ConversationHub } from './live/conversation-hub.service';
+import { FanoutConsumer } from './live/fanout-consumer.service';
+import { RealtimeMetrics } from './metrics/realtime-metrics.service';
+import { ProjectionReader } from './persistence/projection-reader.service';
+import { PhoenixSocketHandler } from './protocols/phoenix/phoenix-socket.handler';
+import { PlainWsHandler } from './protocols/plain-ws/plain-ws.handler';
+import { SseController } from './protocols/sse/sse.controller';
+import { ConversationStreamFactory } from './stream/conversation-stream.factory';
+import { UpgradeRouter } from './websocket/upgrade-router.service';
+
+/** Streams each conversation to clients (Phoenix Channels, plain WebSocket, SSE), in seq order, resumable. */
+@Module({})
+export class RealtimeModule {
+  static forRoot(config: RealtimeConfig): DynamicModule {
+    return {
+      module: RealtimeModule,
+      imports: [
+        ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
+        KafkaModule.forRoot(config.kafka),
+        PersistenceModule.forRoot(config.postgres),
+      ],
+      controllers: [SseController],
+      providers: [
+        { provide: REALTIME_CONFIG, useValue: config },
+        RealtimeMetrics,
+        ConversationHub,
+        FanoutConsumer,
+        ProjectionReader,
+        ConversationStreamFactory,
+        ConnectionRegistry,
+        PhoenixSocketHandler,
+        PlainWsHandler,
+        UpgradeRouter,
+      ],
+    };
+  }
+}
