@@ -6,13 +6,29 @@ import { CommandStack } from '../support/command-stack';
 import { eventually } from '../support/service-process';
 import { firstWinsBySeq, readTopic } from '../support/topic-reader';
 
-const STACK = join(__dirname, '..', '..', 'scripts', 'stack');
-const stack = new CommandStack('kafka-outage', 1);
+const ROOT = join(__dirname, '..', '..');
+const STACK = join(ROOT, 'scripts', 'stack');
+/**
+ * A broker of this test's own (second port pair, own data dir), so stopping it
+ * disturbs nothing else, whoever started the shared one.
+ */
+const BROKER = '127.0.0.1:19092';
+const brokerEnv = {
+  KAFKA_PORT: '19092',
+  KAFKA_CONTROLLER_PORT: '19093',
+  STACK_DATA_DIR: join(ROOT, '.data', 'outage-stack'),
+};
+const broker = (command: 'kafka-start' | 'kafka-stop') =>
+  execFileSync('bash', [STACK, command], { env: { ...process.env, ...brokerEnv }, stdio: 'ignore' });
+const stack = new CommandStack('kafka-outage', 1, { KAFKA_BROKERS: BROKER });
 
-beforeAll(() => stack.start(), 120_000);
+beforeAll(async () => {
+  broker('kafka-start');
+  await stack.start();
+}, 240_000);
 afterAll(async () => {
-  execFileSync('bash', [STACK, 'kafka-start'], { stdio: 'ignore' });
   await stack.stop();
+  broker('kafka-stop');
 });
 
 it('answers 503 with Retry-After within the ack timeout while Kafka is down, and keeps every invariant after it returns', async () => {
@@ -25,7 +41,7 @@ it('answers 503 with Retry-After within the ack timeout while Kafka is down, and
     acked.set(res.body.seq as number, `a${i}`);
   }
 
-  execFileSync('bash', [STACK, 'kafka-stop'], { stdio: 'ignore' });
+  broker('kafka-stop');
   for (let i = 0; i < 5; i += 1) {
     const started = Date.now();
     const res = await api(stack.baseUrl, 'POST', `/v1/conversations/${id}/messages`, {
@@ -38,7 +54,7 @@ it('answers 503 with Retry-After within the ack timeout while Kafka is down, and
     expect(took).toBeLessThan(2000 + 1500);
   }
 
-  execFileSync('bash', [STACK, 'kafka-start'], { stdio: 'ignore' });
+  broker('kafka-start');
   await eventually(
     'appends to succeed again',
     async () => {
@@ -57,7 +73,7 @@ it('answers 503 with Retry-After within the ack timeout while Kafka is down, and
   const bySeq = await eventually(
     'every reserved seq to be a message or a tombstone',
     async () => {
-      const events = firstWinsBySeq(await readTopic(stack.env.KAFKA_TOPIC), id);
+      const events = firstWinsBySeq(await readTopic(stack.env.KAFKA_TOPIC, BROKER), id);
       return events.size === head ? events : undefined;
     },
     60_000,

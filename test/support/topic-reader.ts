@@ -10,10 +10,10 @@ export interface TopicRecord {
 }
 
 /** Reads a whole topic from the beginning up to its current end, in partition order. */
-export async function readTopic(topic: string): Promise<TopicRecord[]> {
+export async function readTopic(topic: string, brokers = TEST_KAFKA_BROKERS): Promise<TopicRecord[]> {
   const kafka = new Kafka({
     clientId: 'test-reader',
-    brokers: TEST_KAFKA_BROKERS.split(','),
+    brokers: brokers.split(','),
     logLevel: logLevel.NOTHING,
   });
   const admin = kafka.admin();
