@@ -19,8 +19,7 @@ export class ProjectionLookupService {
   }
 
   async archivedSeq(id: string): Promise<number> {
-    const row = await this.conversations.findOne({ where: { id }, select: { id: true, archivedSeq: true } });
-    return row?.archivedSeq ?? 0;
+    return (await this.findConversation(id))?.archivedSeq ?? 0;
   }
 
   messageAt(conversationId: string, seq: number): Promise<MessageEntity | null> {
