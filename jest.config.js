@@ -1,4 +1,7 @@
-/** Unit tests live next to the code (*.spec.ts); tests that cross a process boundary live in test/ (*.e2e-spec.ts). */
+/**
+ * Unit tests live next to the code (*.spec.ts); tests that cross a process boundary live in test/ (*.e2e-spec.ts);
+ * the fault-injection suite is test/faults/*.faults-spec.ts (`npm run test:faults`).
+ */
 // Type checking is `npm run typecheck`'s job; tests only transpile (fast, per file).
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }];
 
@@ -12,7 +15,7 @@ module.exports = {
     {
       displayName: 'unit',
       rootDir: __dirname,
-      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'],
+      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/faults/**/*.spec.ts'],
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
       testEnvironment: 'node',
@@ -25,6 +28,14 @@ module.exports = {
       moduleNameMapper,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      displayName: 'faults',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/faults/**/*.faults-spec.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      moduleNameMapper,
+      testEnvironment: 'node',
     },
   ],
 };

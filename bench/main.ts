@@ -4,23 +4,30 @@ import { join } from 'node:path';
 import { runMigrations } from '@threadline/persistence';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_REDIS_URL } from '../test/support/test-env';
 import { machineInfo } from './lib/machine';
-import { BenchSettings, log, Scenario } from './lib/scenario';
+import { BenchSettings, envNumber, log, Scenario } from './lib/scenario';
 import { REPO_ROOT } from './lib/services';
 import { appendScenario } from './scenarios/append';
+import { archiveScenario } from './scenarios/archive';
+import { deliveryScenario } from './scenarios/delivery';
+import { idleConnectionsScenario } from './scenarios/idle-connections';
+import { memoryScenario } from './scenarios/memory';
+import { peersScenario } from './scenarios/peers';
 import { projectionScenario } from './scenarios/projection';
 import { readsScenario } from './scenarios/reads';
+import { scaleScenario } from './scenarios/scale';
 
 /** Every scenario, in the order `npm run bench` runs them. */
-const SCENARIOS: Scenario[] = [appendScenario, projectionScenario, readsScenario];
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new Error(`${name} must be a positive number, got ${raw}`);
-  }
-  return value;
-}
+const SCENARIOS: Scenario[] = [
+  appendScenario,
+  projectionScenario,
+  readsScenario,
+  archiveScenario,
+  deliveryScenario,
+  idleConnectionsScenario,
+  peersScenario,
+  scaleScenario,
+  memoryScenario,
+];
 
 function settingsFromEnv(): BenchSettings {
   const concurrency = (process.env.BENCH_CONCURRENCY ?? '1,16,128,512').split(',').map((c) => Number(c.trim()));

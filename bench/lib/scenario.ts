@@ -30,3 +30,13 @@ export interface Scenario {
 export function log(message: string): void {
   console.error(`[bench] ${message}`);
 }
+
+/** A positive number from the environment, `fallback` when unset or empty. */
+export function envNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new Error(`${name} must be a positive number, got ${raw}`);
+  }
+  return value;
+}

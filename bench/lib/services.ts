@@ -105,6 +105,17 @@ export class BenchService {
     }
   }
 
+  /** Resident set size of the process in bytes (VmRSS of /proc/<pid>/status); null where /proc is not there. */
+  rssBytes(): number | null {
+    try {
+      const status = readFileSync(`/proc/${this.child?.pid}/status`, 'utf8');
+      const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+      return match ? Number(match[1]) * 1024 : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** The value of a Prometheus sample of the service's /metrics (summed over label sets), 0 if absent. */
   async metric(name: string): Promise<number> {
     const res = await fetch(`${this.baseUrl}/metrics`);

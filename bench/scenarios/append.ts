@@ -1,22 +1,16 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { CompressionTypes, Producer } from 'kafkajs';
-import { encodeEvent, EVENT_SCHEMA_VERSION, EventType, MessageAppendedEvent, MessageBody } from '@threadline/contracts';
-import { isolatedEnv } from '../../test/support/test-env';
-import { ClosedLoopResult, forEachLimited, runClosedLoop } from '../lib/closed-loop';
+import { encodeEvent } from '@threadline/contracts';
+import { ClosedLoopResult, runClosedLoop } from '../lib/closed-loop';
+import { createConversations, ServiceFixture } from '../lib/fixture';
 import { KeepAliveClient } from '../lib/http';
+import { CHAT_TEXT, chatEvent, chatMessage } from '../lib/payload';
 import { BenchSettings, log, Scenario, ScenarioResult } from '../lib/scenario';
-import { BenchService, createTopic, deleteRedisPrefix, deleteTopics, freePort, kafkaClient } from '../lib/services';
+import { BenchService, createTopic, kafkaClient } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
 
 const PARTITIONS = 12;
-const SETUP_CONCURRENCY = 32;
 const ACK_TIMEOUT_MS = 5000;
-
-/** ~200 bytes of text, the size of a short chat turn. */
-const TEXT = 'The quick brown fox jumps over the lazy dog while the agent summarises the ticket. '
-  .repeat(3)
-  .slice(0, 200);
-const MESSAGE = { role: 'user', parts: [{ type: 'text', text: TEXT }] };
 
 interface Level {
   concurrency: number;
@@ -40,28 +34,20 @@ export const appendScenario: Scenario = {
   name: 'append',
   description: 'POST /v1/conversations/{id}/messages vs a bare kafkajs producer.send, closed loop',
   async run(settings: BenchSettings): Promise<ScenarioResult> {
-    const env: Record<string, string> = {
-      ...isolatedEnv('bench', PARTITIONS),
-      KAFKA_BROKERS: settings.kafkaBrokers,
-      REDIS_URL: settings.redisUrl,
-      DATABASE_URL: settings.databaseUrl,
+    const fixture = new ServiceFixture(settings, 'bench', PARTITIONS, {
       APPEND_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
-      LOG_LEVEL: 'warn',
-    };
-    const rawTopic = `${env.KAFKA_TOPIC}.raw`;
-    const port = await freePort();
-    const command = new BenchService('command', 'bench-command', port, { ...env, COMMAND_PORT: String(port) });
+    });
+    const rawTopic = fixture.rawTopic;
     const kafka = kafkaClient(settings.kafkaBrokers, 'threadline-bench-raw');
     let producer: Producer | null = null;
     try {
-      log(`append: starting the command service on :${port} (topic ${env.KAFKA_TOPIC}, ${PARTITIONS} partitions)`);
-      await command.start();
+      const command = await fixture.start('command');
       const ids = Array.from({ length: settings.conversations }, (_, i) => `bench-${i}`);
       await createConversations(command.baseUrl, ids);
       await createTopic(kafka, rawTopic, PARTITIONS);
       producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
-      const envelopeBytes = encodeEvent(rawEvent(ids[0], 1)).value.length;
+      const envelopeBytes = encodeEvent(chatEvent(ids[0], 1)).value.length;
 
       const levels: Level[] = [];
       for (const concurrency of settings.concurrency) {
@@ -70,28 +56,10 @@ export const appendScenario: Scenario = {
       return report(settings, levels, envelopeBytes);
     } finally {
       await producer?.disconnect().catch(() => undefined);
-      await command.stop();
-      await deleteTopics(kafka, [env.KAFKA_TOPIC, rawTopic]);
-      await deleteRedisPrefix(settings.redisUrl, env.REDIS_KEY_PREFIX);
+      await fixture.tearDown();
     }
   },
 };
-
-async function createConversations(baseUrl: string, ids: string[]): Promise<void> {
-  const started = performance.now();
-  const client = new KeepAliveClient(baseUrl, SETUP_CONCURRENCY);
-  try {
-    await forEachLimited(ids, SETUP_CONCURRENCY, async (id) => {
-      const res = await client.request('PUT', `/v1/conversations/${id}`, { metadata: { bench: true } });
-      if (res.status !== 200 && res.status !== 201) {
-        throw new Error(`PUT /v1/conversations/${id}: ${res.status} ${res.body.slice(0, 200)}`);
-      }
-    });
-  } finally {
-    client.close();
-  }
-  log(`append: created ${ids.length} conversations in ${fmt((performance.now() - started) / 1000)} s`);
-}
 
 async function measureLevel(
   settings: BenchSettings,
@@ -110,7 +78,7 @@ async function measureLevel(
   let ours: ClosedLoopResult;
   try {
     ours = await runClosedLoop(loop, async () => {
-      await client.expect(201, 'POST', `/v1/conversations/${pick()}/messages`, { message: MESSAGE });
+      await client.expect(201, 'POST', `/v1/conversations/${pick()}/messages`, { message: chatMessage() });
     });
   } finally {
     client.close();
@@ -126,7 +94,7 @@ async function measureLevel(
       acks: -1,
       timeout: ACK_TIMEOUT_MS,
       compression: CompressionTypes.None,
-      messages: [encodeEvent(rawEvent(pick(), seq))],
+      messages: [encodeEvent(chatEvent(pick(), seq))],
     });
   });
 
@@ -152,25 +120,6 @@ async function serverCounters(command: BenchService) {
     command.metric('threadline_command_append_seconds_sum'),
   ]);
   return { batches, batchedEvents, appends, appendSeconds, cpuSeconds: command.cpuSeconds() };
-}
-
-/** The event the command would produce for MESSAGE: same envelope, same bytes give or take a digit. */
-function rawEvent(conversationId: string, seq: number): MessageAppendedEvent {
-  const message: MessageBody = {
-    role: 'user',
-    parts: [{ type: 'text', text: TEXT }],
-    metadata: {},
-    token_count: Math.ceil(TEXT.length / 4),
-  };
-  return {
-    schema_version: EVENT_SCHEMA_VERSION,
-    event_id: randomUUID(),
-    conversation_id: conversationId,
-    occurred_at: new Date().toISOString(),
-    type: EventType.MessageAppended,
-    seq,
-    data: { version: seq, message, producer_id: null, producer_seq: null },
-  };
 }
 
 function report(settings: BenchSettings, levels: Level[], envelopeBytes: number): ScenarioResult {
@@ -204,7 +153,7 @@ function report(settings: BenchSettings, levels: Level[], envelopeBytes: number)
   ]);
   const notes = [
     `${settings.conversations} conversations, ${PARTITIONS} partitions, ${settings.warmupMs / 1000} s warm-up + ` +
-      `${settings.durationMs / 1000} s per level, ${TEXT.length}-byte text, ${envelopeBytes}-byte event envelope`,
+      `${settings.durationMs / 1000} s per level, ${CHAT_TEXT.length}-byte text, ${envelopeBytes}-byte event envelope`,
     'raw = bare kafkajs producer (idempotent, acks=-1, maxInFlightRequests 1), one message per send, c concurrent callers',
     'batch = mean events per produce request inside the command (group commit); ' +
       'cmd cpu ms = CPU time of the command process per append',
@@ -227,7 +176,7 @@ function report(settings: BenchSettings, levels: Level[], envelopeBytes: number)
       conversations: settings.conversations,
       warmupMs: settings.warmupMs,
       durationMs: settings.durationMs,
-      textBytes: TEXT.length,
+      textBytes: CHAT_TEXT.length,
       envelopeBytes,
       levels,
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Admin, CompressionTypes } from 'kafkajs';
+import { CompressionTypes } from 'kafkajs';
 import { Client } from 'pg';
 import { encodeEvent, EVENT_SCHEMA_VERSION, EventType, MessageAppendedEvent } from '@threadline/contracts';
 import { isolatedEnv } from '../../test/support/test-env';
@@ -7,6 +7,7 @@ import { LatencyHistogram, LatencySummary } from '../lib/histogram';
 import { BenchSettings, log, Scenario, ScenarioResult } from '../lib/scenario';
 import { BenchService, createTopic, deleteTopics, freePort, kafkaClient } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
+import { endOffsetsOf, produceEvents } from '../lib/topic-load';
 
 /** The projector's defaults, stated here so the raw floor matches them. */
 const PARTITIONS = 4;
@@ -17,7 +18,6 @@ const POOL_SIZE = 10;
 const CONVERSATIONS = 500;
 const SEQS_PER_CONVERSATION = 100;
 const EVENTS = CONVERSATIONS * SEQS_PER_CONVERSATION;
-const PRODUCE_BATCH = 1000;
 const POLL_MS = 10;
 const CATCH_UP_TIMEOUT_MS = 120_000;
 /** Steady load after the catch-up: LAG_BATCH events every LAG_INTERVAL_MS for LAG_DURATION_MS. */
@@ -89,10 +89,8 @@ export const projectionScenario: Scenario = {
       await createTopic(kafka, topic, PARTITIONS);
       const events = buildEvents(oursIds);
       const envelopeBytes = encodeEvent(events[0]).value.length;
-      await produce(kafka, topic, events);
-      const admin = kafka.admin();
-      await admin.connect();
-      const endOffsets = await endOffsetsOf(admin, topic).finally(() => admin.disconnect());
+      await produceEvents(kafka, topic, events);
+      const endOffsets = await endOffsetsOf(kafka, topic);
       const total = [...endOffsets.values()].reduce((a, b) => a + b, 0);
       if (total !== EVENTS) {
         throw new Error(`expected ${EVENTS} records on ${topic}, found ${total}`);
@@ -147,34 +145,6 @@ function buildEvents(ids: readonly string[], fromSeq = 1, toSeq = SEQS_PER_CONVE
     }
   }
   return events;
-}
-
-async function produce(
-  kafka: ReturnType<typeof kafkaClient>,
-  topic: string,
-  events: MessageAppendedEvent[],
-): Promise<void> {
-  const started = performance.now();
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    for (let i = 0; i < events.length; i += PRODUCE_BATCH) {
-      await producer.send({
-        topic,
-        acks: -1,
-        compression: CompressionTypes.None,
-        messages: events.slice(i, i + PRODUCE_BATCH).map(encodeEvent),
-      });
-    }
-  } finally {
-    await producer.disconnect();
-  }
-  log(`projection: produced ${events.length} events in ${fmt((performance.now() - started) / 1000)} s`);
-}
-
-async function endOffsetsOf(admin: Admin, topic: string): Promise<Map<number, number>> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
 }
 
 async function storedTotal(db: Client, group: string, topic: string): Promise<number> {

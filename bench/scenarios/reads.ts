@@ -1,9 +1,10 @@
 import { Pool } from 'pg';
-import { isolatedEnv } from '../../test/support/test-env';
 import { ClosedLoopResult, forEachLimited, runClosedLoop } from '../lib/closed-loop';
+import { ServiceFixture } from '../lib/fixture';
 import { KeepAliveClient } from '../lib/http';
+import { CHAT_TEXT } from '../lib/payload';
 import { BenchSettings, log, Scenario, ScenarioResult } from '../lib/scenario';
-import { BenchService, deleteRedisPrefix, deleteTopics, freePort, kafkaClient } from '../lib/services';
+import { BenchService } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
 
 const PARTITIONS = 4;
@@ -16,10 +17,6 @@ const SETUP_CONCURRENCY = 16;
 const PROJECTION_TIMEOUT_MS = 60_000;
 /** The command's default pool, stated so the raw pool can match it. */
 const COMMAND_POOL_SIZE = 10;
-
-const TEXT = 'The quick brown fox jumps over the lazy dog while the agent summarises the ticket. '
-  .repeat(3)
-  .slice(0, 200);
 
 type ReadKind = 'tail' | 'replay';
 
@@ -53,30 +50,14 @@ export const readsScenario: Scenario = {
   name: 'reads',
   description: `GET tail / replay of ${PAGE} of ${MESSAGES} messages vs the same SELECT on a bare pg pool`,
   async run(settings: BenchSettings): Promise<ScenarioResult> {
-    const env: Record<string, string> = {
-      ...isolatedEnv('bench-reads', PARTITIONS),
-      KAFKA_BROKERS: settings.kafkaBrokers,
-      REDIS_URL: settings.redisUrl,
-      DATABASE_URL: settings.databaseUrl,
+    const fixture = new ServiceFixture(settings, 'bench-reads', PARTITIONS, {
       DATABASE_POOL_SIZE: String(COMMAND_POOL_SIZE),
-      LOG_LEVEL: 'warn',
-    };
-    const id = `${env.KAFKA_TOPIC.slice('test.'.length)}-read`;
-    const commandPort = await freePort();
-    const projectorPort = await freePort();
-    const command = new BenchService('command', 'bench-reads-command', commandPort, {
-      ...env,
-      COMMAND_PORT: String(commandPort),
     });
-    const projector = new BenchService('projector', 'bench-reads-projector', projectorPort, {
-      ...env,
-      PROJECTOR_PORT: String(projectorPort),
-    });
+    const id = `${fixture.runId}-read`;
     const pool = new Pool({ connectionString: settings.databaseUrl, max: COMMAND_POOL_SIZE });
     try {
-      log(`reads: starting the command (:${commandPort}) and the projector (:${projectorPort})`);
-      await command.start();
-      await projector.start();
+      const command = await fixture.start('command');
+      await fixture.start('projector');
       await seed(command.baseUrl, id);
       await waitProjected(pool, id);
 
@@ -93,10 +74,7 @@ export const readsScenario: Scenario = {
       }
       return report(levels);
     } finally {
-      await Promise.all([command.stop(), projector.stop()]);
-      await deleteTopics(kafkaClient(settings.kafkaBrokers, 'threadline-bench-reads'), [env.KAFKA_TOPIC]);
-      await deleteRedisPrefix(settings.redisUrl, env.REDIS_KEY_PREFIX);
-      await cleanUp(pool, id, env.PROJECTOR_GROUP_ID);
+      await fixture.tearDown([id]);
       await pool.end().catch(() => undefined);
     }
   },
@@ -115,7 +93,7 @@ async function seed(baseUrl: string, id: string): Promise<void> {
     await forEachLimited(indexes, SETUP_CONCURRENCY, async (i) => {
       const role = i % 2 === 0 ? 'user' : 'assistant';
       await client.expect(201, 'POST', `/v1/conversations/${id}/messages`, {
-        message: { role, parts: [{ type: 'text', text: TEXT }] },
+        message: { role, parts: [{ type: 'text', text: CHAT_TEXT }] },
       });
     });
   } finally {
@@ -183,16 +161,6 @@ async function measureLevel(
   return { read, consistency, concurrency, ours, raw, oursCommandCpuMsPerOp };
 }
 
-async function cleanUp(pool: Pool, id: string, group: string): Promise<void> {
-  try {
-    await pool.query('DELETE FROM messages WHERE conversation_id = $1', [id]);
-    await pool.query('DELETE FROM conversations WHERE id = $1', [id]);
-    await pool.query('DELETE FROM consumer_offsets WHERE consumer = $1', [group]);
-  } catch (error) {
-    log(`reads: could not delete the bench rows: ${(error as Error).message}`);
-  }
-}
-
 function report(levels: Level[]): ScenarioResult {
   const headers = [
     'read',
@@ -225,7 +193,7 @@ function report(levels: Level[]): ScenarioResult {
     l.oursCommandCpuMsPerOp === null ? '-' : fmt(l.oursCommandCpuMsPerOp),
   ]);
   const notes = [
-    `one conversation of ${MESSAGES} messages (${TEXT.length}-byte text) appended through the command and projected; ` +
+    `one conversation of ${MESSAGES} messages (${CHAT_TEXT.length}-byte text) appended through the command and projected; ` +
       `pages of ${PAGE}: tail = GET .../tail?limit=${PAGE}, replay = GET .../messages?from=1&limit=${PAGE}; ` +
       `${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s per level`,
     `ours = the command over HTTP keep-alive, DATABASE_POOL_SIZE=${COMMAND_POOL_SIZE}; strong (the default) = head ` +

@@ -1,25 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { ConversationEvent, encodeEvent } from '@threadline/contracts';
-import { compressSegment, encodeLine } from '../../libs/persistence/src';
-import { api, textMessage } from '../support/api-client';
-import { CommandStack } from '../support/command-stack';
-import { eventually, ServiceProcess, sleep } from '../support/service-process';
-import { isolatedEnv, TEST_KAFKA_BROKERS } from '../support/test-env';
-import { readTopic } from '../support/topic-reader';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { eventually } from '../support/service-process';
+import { encodeEvent } from '@threadline/contracts';
+import { isolatedEnv } from '../support/test-env';
+import {
+  appendedEvent,
+  archivesAndKeepsEverySeqReadable,
+  connectProducer,
+  retentionWaitsForTheStore,
+  Started,
+  survivesSigkillMidSegment,
+} from './scenarios';
 import {
   archiveDir,
   archivedOffsets,
   archiverProcess,
-  conversationState,
   db,
+  filesystemStore,
   openReader,
-  readObject,
-  readSegment,
   removeArchiveDirs,
-  segments,
 } from './support';
 
 /**
@@ -27,271 +26,91 @@ import {
  * object store in a temporary directory.
  */
 
-const started: ServiceProcess[] = [];
-const stacks: CommandStack[] = [];
+const started = new Started();
 
 afterAll(async () => {
-  await Promise.all(started.map((p) => p.stop()));
-  await Promise.all(stacks.map((s) => s.stop()));
+  await started.stopAll();
   await db.end();
   removeArchiveDirs();
 });
 
-function track<T extends ServiceProcess>(process: T): T {
-  started.push(process);
-  return process;
-}
-
-async function startStack(label: string): Promise<CommandStack> {
-  const stack = new CommandStack(label);
-  stacks.push(stack);
-  await stack.start();
-  return stack;
-}
-
-interface Acked {
-  seq: number;
-  text: string;
-  tokenCount: number;
-}
-
-/** `perConversation` appends to each conversation, conversations in parallel; returns what was acknowledged. */
-async function appendAll(baseUrl: string, ids: string[], perConversation: number): Promise<Map<string, Acked[]>> {
-  const acked = new Map<string, Acked[]>();
-  await Promise.all(
-    ids.map(async (id) => {
-      expect((await api(baseUrl, 'PUT', `/v1/conversations/${id}`, { metadata: { id } })).status).toBe(200);
-      const list: Acked[] = [];
-      for (let n = 0; n < perConversation; n += 1) {
-        const text = `${id} message ${n} ${'x'.repeat(n % 50)}`;
-        const res = await api(baseUrl, 'POST', `/v1/conversations/${id}/messages`, { message: textMessage(text) });
-        expect(res.status).toBe(201);
-        list.push({ seq: res.body.seq as number, text, tokenCount: res.body.token_count as number });
-      }
-      acked.set(id, list);
-    }),
-  );
-  return acked;
-}
-
 describe('archiver', () => {
   it('archives every event into immutable segments and keeps every seq readable after retention trims Postgres', async () => {
-    const stack = await startStack('arch-retain');
-    const dir = archiveDir('retain');
-    const archiver = track(
-      archiverProcess('archiver-retain', stack.env, dir, {
-        ARCHIVE_SEGMENT_MAX_BYTES: '65536',
-        ARCHIVE_RETAIN_MESSAGES: '10',
-        ARCHIVE_RETENTION_INTERVAL_MS: '300',
-      }),
-    );
-    await archiver.start();
-
-    const ids = Array.from({ length: 20 }, (_, i) => `arch-${randomUUID()}-${i}`);
-    const acked = await appendAll(stack.baseUrl, ids, 100);
-
-    const state = await eventually(
-      'every conversation archived to its last seq and trimmed to the newest 10',
-      async () => {
-        const rows = await conversationState(ids);
-        return rows.length === ids.length &&
-          rows.every((r) => r.lastSeq === 100 && r.archivedSeq === 100 && r.rows === 10)
-          ? rows
-          : null;
-      },
-      90_000,
-      250,
-    );
-    expect(state).toHaveLength(20);
-    const { rows: kept } = await db.query<{ conversation_id: string; min: string; max: string }>(
-      'SELECT conversation_id, min(seq), max(seq) FROM messages WHERE conversation_id = ANY($1) GROUP BY 1',
-      [ids],
-    );
-    expect(kept.every((r) => Number(r.min) === 91 && Number(r.max) === 100)).toBe(true);
-
-    const { reader, close } = await openReader(dir);
-    try {
-      for (const id of ids) {
-        const archived = await reader.readRange(id, 1, 100, 1000);
-        expect(archived.map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
-        const expected = acked.get(id)!.sort((a, b) => a.seq - b.seq);
-        expect(
-          archived.map((m) => ({ seq: m.seq, kind: m.kind, role: m.role, parts: m.parts, tokenCount: m.tokenCount })),
-        ).toEqual(
-          expected.map((a) => ({
-            seq: a.seq,
-            kind: 'message',
-            role: 'user',
-            parts: [{ type: 'text', text: a.text }],
-            tokenCount: a.tokenCount,
-          })),
-        );
-        expect((await reader.readRange(id, 40, 60, 5)).map((m) => m.seq)).toEqual([40, 41, 42, 43, 44]);
-      }
-    } finally {
-      await close();
-    }
-
-    const indexed = await segments(stack.env.KAFKA_TOPIC);
-    expect(indexed.length).toBeGreaterThan(4);
-    expect(indexed.every((s) => s.segment_key.endsWith('.ndjson.gz'))).toBe(true);
-    await archiver.stop();
+    await archivesAndKeepsEverySeqReadable(started, 'archiver', filesystemStore('retain'));
   });
 
   it('SIGKILL mid-segment then restart: no lost events, no duplicate or half-written segment visible', async () => {
-    const env = isolatedEnv('arch-kill');
-    const dir = archiveDir('kill');
-    const settings = { ARCHIVE_SEGMENT_MAX_BYTES: '16384', ARCHIVE_SEGMENT_MAX_AGE_MS: '200' };
-    const first = track(archiverProcess('archiver-kill-1', env, dir, settings));
-    await first.start();
+    await survivesSigkillMidSegment(started, 'archiver', filesystemStore('kill'));
+  });
 
-    const kafka = new Kafka({
-      clientId: 'archiver-e2e',
-      brokers: TEST_KAFKA_BROKERS.split(','),
-      logLevel: logLevel.NOTHING,
-    });
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    const ids = Array.from({ length: 40 }, (_, i) => `kill-${randomUUID()}-${i}`);
-    const appended = (id: string, seq: number): ConversationEvent => ({
-      schema_version: 1,
-      event_id: randomUUID(),
-      conversation_id: id,
-      occurred_at: new Date().toISOString(),
-      type: 'message.appended',
-      seq,
-      data: {
-        version: seq,
-        message: { role: 'user', parts: [{ type: 'text', text: `${id}:${seq}` }], metadata: {}, token_count: 1 },
-        producer_id: null,
-        producer_seq: null,
-      },
-    });
-    const seqs = 150;
-    const producing = (async () => {
-      for (let seq = 1; seq <= seqs; seq += 1) {
-        await producer.send({ topic: env.KAFKA_TOPIC, messages: ids.map((id) => encodeEvent(appended(id, seq))) });
-        await sleep(15);
-      }
-    })();
-
-    await eventually('a few segments indexed', async () => (await segments(env.KAFKA_TOPIC)).length >= 5, 60_000, 20);
-    await first.kill();
-    await sleep(500);
-    const second = track(archiverProcess('archiver-kill-2', env, dir, settings));
-    await second.start();
-    await producing;
-    await producer.disconnect();
-
-    const records = await readTopic(env.KAFKA_TOPIC);
-    expect(records).toHaveLength(ids.length * seqs);
-    const ends = new Map<number, number>();
-    for (const r of records) {
-      ends.set(r.partition, Math.max(ends.get(r.partition) ?? 0, r.offset + 1));
-    }
-    await eventually(
-      'the stored offsets reach the topic end',
-      async () => {
-        const stored = await archivedOffsets(env.ARCHIVER_GROUP_ID, env.KAFKA_TOPIC);
-        return [...ends].every(([p, end]) => stored.get(p) === end);
-      },
-      60_000,
-      200,
+  it('goes back to the stored offset when Postgres lost index transactions it had committed, and archives them again', async () => {
+    const env = isolatedEnv('arch-lost');
+    const dir = archiveDir('lost');
+    const archiver = started.track(
+      archiverProcess('archiver-lost', env, dir, {
+        ARCHIVE_SEGMENT_MAX_AGE_MS: '200',
+        ARCHIVE_RETENTION_ENABLED: 'false',
+      }),
     );
-
-    // The index covers every offset of every partition exactly once, with contiguous ranges.
-    const indexed = await segments(env.KAFKA_TOPIC);
-    for (const [partition, end] of ends) {
-      let next = 0;
-      for (const s of indexed.filter((x) => x.partition === partition)) {
-        expect(s.first_offset).toBe(next);
-        next = s.last_offset + 1;
-      }
-      expect(next).toBe(end);
-    }
-    // Every indexed object is complete (decompresses, the lines its row says) and no key names a temp file.
-    const seen = new Set<string>();
-    for (const s of indexed) {
-      expect(s.segment_key).toMatch(/^segments\/.+\/\d+\/\d{20}-\d{20}\.ndjson\.gz$/);
-      const lines = await readSegment(dir, s.segment_key);
-      expect(lines).toHaveLength(s.line_count);
-      for (const line of lines) {
-        expect(line.partition).toBe(s.partition);
-        expect(line.offset).toBeGreaterThanOrEqual(s.first_offset);
-        expect(line.offset).toBeLessThanOrEqual(s.last_offset);
-        const key = `${line.partition}:${line.offset}`;
-        expect(seen.has(key)).toBe(false);
-        seen.add(key);
-      }
-    }
-    expect(seen.size).toBe(records.length);
-    // Deterministic: each object is byte for byte what re-archiving its offset range from the topic gives.
-    for (const s of indexed) {
-      const range = records.filter(
-        (r) => r.partition === s.partition && r.offset >= s.first_offset && r.offset <= s.last_offset,
-      );
-      const rebuilt = compressSegment(range.map((r) => encodeLine(r)));
-      expect((await readObject(dir, s.segment_key)).equals(rebuilt)).toBe(true);
-    }
-    const { rows: tmpRefs } = await db.query(
-      `SELECT 1 FROM archive_index WHERE segment_key LIKE '%.tmp' UNION ALL
-       SELECT 1 FROM archive_segments WHERE segment_key LIKE '%.tmp'`,
-    );
-    expect(tmpRefs).toHaveLength(0);
-
-    // Every seq of every conversation is readable from the archive, once.
-    const { reader, close } = await openReader(dir);
+    await archiver.start();
+    const producer = await connectProducer();
+    const id = `lost-${randomUUID()}`;
+    const archivedTotal = async () =>
+      [...(await archivedOffsets(env.ARCHIVER_GROUP_ID, env.KAFKA_TOPIC)).values()].reduce((a, b) => a + b, 0);
+    const send = async (from: number, to: number) => {
+      const events = Array.from({ length: to - from + 1 }, (_, i) => appendedEvent(id, from + i));
+      await producer.send({ topic: env.KAFKA_TOPIC, messages: events.map(encodeEvent) });
+      await eventually(`seqs up to ${to} archived`, async () => (await archivedTotal()) === to, 30_000, 100);
+    };
     try {
-      for (const id of ids.slice(0, 5)) {
-        const archived = await reader.readRange(id, 1, seqs, 1000);
-        expect(archived.map((m) => m.seq)).toEqual(Array.from({ length: seqs }, (_, i) => i + 1));
-        expect(
-          archived.every((m) => JSON.stringify(m.parts) === JSON.stringify([{ type: 'text', text: `${id}:${m.seq}` }])),
-        ).toBe(true);
+      await send(1, 20);
+      await send(21, 40);
+
+      // What a crash with synchronous_commit=off or a failover to a lagging replica leaves: the index
+      // transactions of seqs 21..40 (offsets 20..39 of the conversation's partition) are gone.
+      const [[partition]] = [...(await archivedOffsets(env.ARCHIVER_GROUP_ID, env.KAFKA_TOPIC))].filter(
+        ([, n]) => n > 0,
+      );
+      const lost = await db.query<{ segment_key: string }>(
+        'SELECT segment_key FROM archive_segments WHERE topic = $1 AND partition = $2 AND first_offset >= 20',
+        [env.KAFKA_TOPIC, partition],
+      );
+      expect(lost.rows.length).toBeGreaterThan(0);
+      const keys = lost.rows.map((r) => r.segment_key);
+      await db.query('DELETE FROM archive_index WHERE segment_key = ANY($1)', [keys]);
+      await db.query('DELETE FROM archive_segments WHERE segment_key = ANY($1)', [keys]);
+      await db.query(
+        'UPDATE consumer_offsets SET next_offset = 20 WHERE consumer = $1 AND topic = $2 AND partition = $3',
+        [env.ARCHIVER_GROUP_ID, env.KAFKA_TOPIC, partition],
+      );
+
+      await send(41, 45);
+      const { reader, close } = await openReader(dir);
+      try {
+        expect((await reader.readRange(id, 1, 45, 100)).map((m) => m.seq)).toEqual(
+          Array.from({ length: 45 }, (_, i) => i + 1),
+        );
+      } finally {
+        await close();
       }
     } finally {
-      await close();
+      await producer.disconnect();
     }
   });
 
-  it('retention deletes nothing while the store is unreachable', async () => {
-    const stack = await startStack('arch-down');
-    const dir = archiveDir('down');
-    const group = { ...stack.env };
-    const first = track(archiverProcess('archiver-down-1', group, dir, { ARCHIVE_RETAIN_MESSAGES: '5' }));
-    await first.start();
-    const ids = Array.from({ length: 3 }, (_, i) => `down-${randomUUID()}-${i}`);
-    await appendAll(stack.baseUrl, ids, 30);
-    await eventually(
-      'every conversation archived to its last seq',
-      async () => (await conversationState(ids)).every((r) => r.archivedSeq === 30 && r.rows === 30),
-      60_000,
-      200,
-    );
-    await first.stop();
-
-    // The store's root is gone: a plain file stands where the directory was.
-    renameSync(dir, `${dir}.away`);
-    writeFileSync(dir, 'not a directory');
-    const second = track(
-      archiverProcess('archiver-down-2', group, dir, {
-        ARCHIVE_RETAIN_MESSAGES: '5',
-        ARCHIVE_RETENTION_INTERVAL_MS: '200',
-      }),
-    );
-    await expect(second.start(8000)).rejects.toThrow(/archive_store/);
-    await sleep(2000);
-    expect((await conversationState(ids)).map((r) => r.rows)).toEqual([30, 30, 30]);
-
-    // Once the store is back, the same process trims.
-    rmSync(dir);
-    renameSync(`${dir}.away`, dir);
-    await eventually(
-      'retention trims once the store is reachable',
-      async () => (await conversationState(ids)).every((r) => r.rows === 5),
-      30_000,
-      200,
-    );
-    expect(readdirSync(join(dir, 'segments')).length).toBeGreaterThan(0);
+  it('retention deletes nothing while the store is unreachable, and trims once it answers again', async () => {
+    const target = filesystemStore('down');
+    const dir = target.env.ARCHIVE_DIR;
+    await retentionWaitsForTheStore(started, 'archiver', target, {
+      // The store's root is gone: a plain file stands where the directory was.
+      begin: () => {
+        renameSync(dir, `${dir}.away`);
+        writeFileSync(dir, 'not a directory');
+      },
+      end: () => {
+        rmSync(dir);
+        renameSync(`${dir}.away`, dir);
+      },
+    });
   });
 });

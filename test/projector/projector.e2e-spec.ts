@@ -336,6 +336,35 @@ describe('projector', () => {
     await expectExactlyOnceFor(id, 31);
   }, 60_000);
 
+  it('goes back to the stored offset when Postgres lost transactions it had committed, and projects them again', async () => {
+    const env = isolatedEnv('proj');
+    const projector = projectorProcess('proj-lost-commits', env);
+    await projector.start();
+    const id = `lost-${randomUUID()}`;
+    const first = [created(id, {}), ...Array.from({ length: 40 }, (_, i) => appended(id, i + 1, `${id}:${i + 1}`))];
+    await produce(env.KAFKA_TOPIC, first);
+    await untilProjected(env, first.length);
+
+    // What a crash with synchronous_commit=off or a failover to a lagging replica leaves: the last
+    // transactions (seqs 21..40 and their offsets) are gone, while the projector still runs past them.
+    const { rows } = await db.query<{ kafka_partition: number; kafka_offset: string }>(
+      'SELECT kafka_partition, kafka_offset FROM messages WHERE conversation_id = $1 AND seq = 21',
+      [id],
+    );
+    const [{ kafka_partition: partition, kafka_offset: offsetOf21 }] = rows;
+    await db.query('DELETE FROM messages WHERE conversation_id = $1 AND seq > 20', [id]);
+    await db.query('UPDATE conversations SET last_seq = 20, version = 20, message_count = 20 WHERE id = $1', [id]);
+    await db.query(
+      'UPDATE consumer_offsets SET next_offset = $4 WHERE consumer = $1 AND topic = $2 AND partition = $3',
+      [env.PROJECTOR_GROUP_ID, env.KAFKA_TOPIC, partition, offsetOf21],
+    );
+
+    const more = Array.from({ length: 5 }, (_, i) => appended(id, 41 + i, `${id}:${41 + i}`));
+    await produce(env.KAFKA_TOPIC, more);
+    await untilProjected(env, first.length + more.length);
+    await expectExactlyOnceFor(id, 45);
+  }, 90_000);
+
   it('SIGKILL mid-run then restart: every event exactly once', async () => {
     const env = isolatedEnv('proj');
     await admin.createTopics({

@@ -5,7 +5,8 @@ export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://po
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const TEST_KAFKA_BROKERS = process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:9092';
 
-let nextPort = 20000 + (process.pid % 2000) * 10;
+/** 20000..32000: below the kernel's ephemeral range (32768+), where outgoing connections could take a port first. */
+let nextPort = 20000 + (process.pid % 1200) * 10;
 
 /** A free-ish port per service started by one test file. */
 export function allocatePort(): number {

@@ -1,12 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
-import { PersistenceModule } from '@threadline/persistence';
+import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
 import { ArchiveModule } from './archive/archive.module';
 import { ARCHIVER_CONFIG, ArchiverConfig } from './config/archiver.config';
+import { OrphansModule } from './orphans/orphans.module';
 import { RetentionModule } from './retention/retention.module';
 
-/** Kafka → immutable segments in cold storage, indexed in Postgres; then trims the hot tail. */
+/** Kafka → immutable segments in cold storage, indexed in Postgres; then trims the hot tail and sweeps orphan objects. */
 @Module({})
 export class ArchiverModule {
   static forRoot(config: ArchiverConfig): DynamicModule {
@@ -16,6 +17,7 @@ export class ArchiverModule {
         ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
+        ArchiveStoreModule.forRoot(config.store),
         {
           module: ArchiverConfigModule,
           global: true,
@@ -24,6 +26,7 @@ export class ArchiverModule {
         },
         ArchiveModule,
         RetentionModule,
+        OrphansModule,
       ],
     };
   }

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
-import { PersistenceModule } from '@threadline/persistence';
+import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
 import { COMMAND_CONFIG, CommandConfig } from './config/command.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { ApiExceptionFilter } from './http/api-exception.filter';
@@ -19,6 +19,7 @@ export class CommandModule {
         ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
+        ArchiveStoreModule.forRoot(config.archive),
         {
           module: CommandConfigModule,
           global: true,

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
-import { PersistenceModule } from '@threadline/persistence';
+import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
 import { REALTIME_CONFIG, RealtimeConfig } from './config/realtime.config';
 import { ConnectionRegistry } from './connections/connection-registry.service';
 import { ConversationHub } from './live/conversation-hub.service';
@@ -24,6 +24,7 @@ export class RealtimeModule {
         ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
+        ArchiveStoreModule.forRoot(config.archive),
       ],
       controllers: [SseController],
       providers: [

@@ -1,4 +1,5 @@
 export * from './kafka.constants';
 export * from './kafka.module';
+export * from './stored-position-consumer';
 export * from './topic-provisioner.service';
 export * from './topic-readiness.service';

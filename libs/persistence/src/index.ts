@@ -1,4 +1,5 @@
 export * from './archive';
+export * from './consumer-offsets/offset-statements';
 export * from './data-source-options';
 export * from './entities/archive-index.entity';
 export * from './entities/archive-segment.entity';
@@ -6,4 +7,5 @@ export * from './entities/consumer-offset.entity';
 export * from './entities/conversation.entity';
 export * from './entities/message.entity';
 export * from './persistence.module';
+export * from './reads';
 export * from './run-migrations';

@@ -1,7 +1,8 @@
 import { createServer } from 'node:net';
 import { allocatePort } from '../../support/test-env';
 
-function isFree(port: number): Promise<boolean> {
+/** Whether nothing listens on 127.0.0.1:`port` right now. */
+export function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));

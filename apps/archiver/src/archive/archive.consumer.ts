@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { decodeEvent, UndecodableEventError } from '@threadline/contracts';
-import { TopicProvisioner } from '@threadline/kafka';
+import { StoredPositionConsumer, TopicProvisioner } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
 import { ArchiverMetrics } from './archiver-metrics.service';
@@ -16,7 +16,7 @@ import { SegmentWriter } from './segment-writer.service';
  * (ARCHIVE_SEGMENT_MAX_AGE_MS, checked by a timer too, so a quiet partition is
  * flushed in time).
  *
- * The position of a partition is its next offset in Postgres, committed with the
+ * The position of a partition (StoredPositionConsumer) is its next offset in Postgres, committed with the
  * segment's index rows. Records are resolved in kafkajs as soon as they are
  * buffered (so the fetch moves on) but Kafka offsets are committed explicitly,
  * only after a segment's transaction: never ahead of the archive. On every
@@ -26,200 +26,124 @@ import { SegmentWriter } from './segment-writer.service';
 @Injectable()
 export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ArchiveConsumer.name);
+  private readonly consumer: StoredPositionConsumer;
   private readonly queue = new PartitionQueue();
   private readonly buffers = new Map<number, PartitionBuffer>();
   /** Next offset stored in Postgres, per partition, as far as this instance knows. */
   private readonly archived = new Map<number, number>();
   private readonly highWatermarks = new Map<number, number>();
-  private consumer: Consumer | null = null;
-  private joined = false;
-  private assigned: number[] = [];
-  private unpositioned = new Set<number>();
-  private stopped = false;
-  private starting: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private stopping = false;
 
   constructor(
-    private readonly kafka: Kafka,
-    private readonly topics: TopicProvisioner,
+    kafka: Kafka,
+    topics: TopicProvisioner,
+    offsets: ArchivedOffsets,
     private readonly writer: SegmentWriter,
-    private readonly offsets: ArchivedOffsets,
     private readonly metrics: ArchiverMetrics,
     private readonly readiness: ReadinessService,
     @Inject(ARCHIVER_CONFIG) private readonly config: ArchiverConfig,
   ) {
+    this.consumer = new StoredPositionConsumer(
+      kafka,
+      {
+        groupId: config.consumer.groupId,
+        topic: config.kafka.topic,
+        partitionsConcurrently: config.consumer.partitionsConcurrently,
+        autoCommit: false,
+        topicReady: () => topics.ensureTopic(),
+        storedOffset: (partition) => offsets.nextOffset(partition),
+        onAssigned: (partitions) => this.dropMovedAway(partitions),
+        onPositioned: (partition, stored) => {
+          this.bufferOf(partition).clear();
+          this.archived.set(partition, stored);
+        },
+        exclusive: (partition, work) => this.queue.run(partition, work),
+        eachBatch: (payload) => this.onBatch(payload),
+      },
+      this.logger,
+    );
     readiness.register('kafka', () => ({
-      ok: this.joined,
-      detail: { group: config.consumer.groupId, joined: this.joined, assigned: this.assigned, lag: this.lag() },
+      ok: this.consumer.joined,
+      detail: {
+        group: config.consumer.groupId,
+        joined: this.consumer.joined,
+        assigned: this.consumer.assigned,
+        lag: this.lag(),
+      },
     }));
   }
 
   onApplicationBootstrap(): void {
     const tick = Math.max(10, Math.min(1000, Math.floor(this.config.segments.maxAgeMs / 4)));
     this.timer = setInterval(() => this.flushOldSegments(), tick);
-    this.starting = this.start();
+    this.consumer.start();
   }
 
   /** Before the pool closes: the batch in hand finishes, the consumer leaves, open segments are flushed. */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
+    this.stopping = true;
     this.readiness.markShuttingDown();
     if (this.timer) {
       clearInterval(this.timer);
     }
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.config.shutdownGraceMs);
-    });
-    const result = await Promise.race([this.stop().catch((error: Error) => error), gaveUp]);
-    clearTimeout(timer);
-    if (result === 'timeout') {
-      this.logger.warn(`consumer did not stop within ${this.config.shutdownGraceMs} ms`);
-    } else if (result instanceof Error) {
-      this.logger.warn(`stop: ${result.message}`);
-    }
-  }
-
-  private async stop(): Promise<void> {
-    await this.starting;
-    const consumer = this.consumer;
-    await consumer?.disconnect();
-    for (const partition of this.buffers.keys()) {
-      if (this.isPositioned(partition)) {
-        void this.queue.run(partition, async () => {
-          await this.flushOnce(consumer, partition);
-        });
-      }
-    }
-    await this.queue.drain();
-  }
-
-  /** Retries with back-off while Kafka is unreachable. */
-  private async start(): Promise<void> {
-    for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5000)) {
-      const consumer = this.createConsumer();
-      try {
-        await this.topics.ensureTopic();
-        await consumer.connect();
-        await consumer.subscribe({ topics: [this.config.kafka.topic], fromBeginning: true });
-        this.consumer = consumer;
-        await consumer.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: this.config.consumer.partitionsConcurrently,
-          eachBatch: (payload) => this.onBatch(consumer, payload),
-        });
-        this.logger.log(`archiving ${this.config.kafka.topic} as group ${this.config.consumer.groupId}`);
-        return;
-      } catch (error) {
-        this.logger.warn(`consumer not started yet: ${(error as Error).message}`);
-        this.consumer = null;
-        await consumer.disconnect().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
-  }
-
-  private createConsumer(): Consumer {
-    const consumer = this.kafka.consumer({
-      groupId: this.config.consumer.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
-      maxWaitTimeInMs: 1000,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
-    });
-    const { GROUP_JOIN, CRASH, STOP } = consumer.events;
-    consumer.on(GROUP_JOIN, (event) => {
-      this.assigned = [...(event.payload.memberAssignment[this.config.kafka.topic] ?? [])].sort((a, b) => a - b);
-      // Every partition, kept or new, restarts from its stored offset with an empty buffer;
-      // what was buffered for a partition that moved away is dropped (its new owner re-reads it).
-      this.unpositioned = new Set(this.assigned);
-      for (const [partition, buffer] of this.buffers) {
-        if (!this.unpositioned.has(partition)) {
-          void this.queue.run(partition, async () => buffer.clear());
+    const consumer = this.consumer.current;
+    await this.consumer.stopWithin(this.config.shutdownGraceMs, async () => {
+      for (const partition of this.buffers.keys()) {
+        if (this.consumer.isPositioned(partition)) {
+          void this.queue.run(partition, async () => {
+            await this.flushOnce(consumer, partition);
+          });
         }
       }
-      this.joined = true;
+      await this.queue.drain();
     });
-    consumer.on(STOP, () => {
-      this.joined = false;
-    });
-    consumer.on(CRASH, (event) => {
-      this.joined = false;
-      this.logger.error(`consumer crashed: ${event.payload.error.message}`);
-      if (!event.payload.restart && !this.stopped && this.consumer === consumer) {
-        this.consumer = null;
-        this.starting = this.start();
-      }
-    });
-    return consumer;
-  }
-
-  private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
-    const { topic, partition, messages, highWatermark } = payload.batch;
-    this.highWatermarks.set(partition, Number(highWatermark));
-    if (messages.length === 0) {
-      return;
-    }
-    await this.queue.run(partition, async () => {
-      if (await this.repositioned(consumer, topic, partition, messages[0].offset)) {
-        return;
-      }
-      const buffer = this.bufferOf(partition);
-      for (const message of messages) {
-        if (!payload.isRunning() || payload.isStale()) {
-          return;
-        }
-        const offset = Number(message.offset);
-        const expected = buffer.nextOffset ?? this.archived.get(partition) ?? 0;
-        if (offset >= expected) {
-          buffer.add({ offset, event: this.decode(partition, message) }, Date.now());
-        }
-        payload.resolveOffset(message.offset);
-        if (buffer.isFull(this.config.segments.maxBytes)) {
-          await this.flushUntilDone(consumer, partition, payload);
-        }
-      }
-      if (buffer.isOld(Date.now(), this.config.segments.maxAgeMs)) {
-        await this.flushUntilDone(consumer, partition, payload);
-      }
-    });
-    this.observeLag(partition);
   }
 
   /**
-   * On the first batch after an assignment: drop whatever was buffered, take the
-   * position from Postgres, and seek there if the fetch started elsewhere (done
-   * here, not in the GROUP_JOIN listener, which kafkajs does not await).
+   * Every partition, kept or new, restarts from its stored offset with an empty
+   * buffer (onPositioned); what was buffered for a partition that moved away is
+   * dropped now (its new owner re-reads it).
    */
-  private async repositioned(
-    consumer: Consumer,
-    topic: string,
-    partition: number,
-    firstOffset: string,
-  ): Promise<boolean> {
-    if (!this.unpositioned.has(partition)) {
-      return false;
+  private dropMovedAway(assigned: number[]): void {
+    for (const [partition, buffer] of this.buffers) {
+      if (!assigned.includes(partition)) {
+        void this.queue.run(partition, async () => buffer.clear());
+      }
     }
-    const stored = (await this.offsets.nextOffset(partition)) ?? 0;
-    this.unpositioned.delete(partition);
-    this.bufferOf(partition).clear();
-    this.archived.set(partition, stored);
-    if (String(stored) === firstOffset) {
-      return false;
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { partition, messages, highWatermark } = payload.batch;
+    this.highWatermarks.set(partition, Number(highWatermark));
+    const buffer = this.bufferOf(partition);
+    for (const message of messages) {
+      if (!payload.isRunning() || payload.isStale()) {
+        return;
+      }
+      const offset = Number(message.offset);
+      const expected = buffer.nextOffset ?? this.archived.get(partition) ?? 0;
+      if (offset >= expected) {
+        buffer.add({ offset, event: this.decode(partition, message) }, Date.now());
+      }
+      payload.resolveOffset(message.offset);
+      if (buffer.isFull(this.config.segments.maxBytes)) {
+        await this.flushUntilDone(partition, payload);
+      }
     }
-    this.logger.log(`partition ${partition}: resuming at stored offset ${stored} (fetch started at ${firstOffset})`);
-    consumer.seek({ topic, partition, offset: String(stored) });
-    return true;
+    if (buffer.isOld(Date.now(), this.config.segments.maxAgeMs)) {
+      await this.flushUntilDone(partition, payload);
+    }
+    this.observeLag(partition);
   }
 
   /** A full or expired segment blocks its partition until it is written (backpressure while a store is down). */
-  private async flushUntilDone(consumer: Consumer, partition: number, payload: EachBatchPayload): Promise<void> {
+  private async flushUntilDone(partition: number, payload: EachBatchPayload): Promise<void> {
     for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
-      if (await this.flushOnce(consumer, partition)) {
+      if (await this.flushOnce(this.consumer.current, partition)) {
         return;
       }
-      if (!payload.isRunning() || payload.isStale() || this.stopped) {
+      if (!payload.isRunning() || payload.isStale() || this.stopping) {
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
@@ -230,10 +154,10 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
   private flushOldSegments(): void {
     const now = Date.now();
     for (const [partition, buffer] of this.buffers) {
-      if (this.isPositioned(partition) && buffer.isOld(now, this.config.segments.maxAgeMs)) {
+      if (this.consumer.isPositioned(partition) && buffer.isOld(now, this.config.segments.maxAgeMs)) {
         void this.queue.run(partition, async () => {
-          if (this.isPositioned(partition) && buffer.isOld(Date.now(), this.config.segments.maxAgeMs)) {
-            await this.flushOnce(this.consumer, partition);
+          if (this.consumer.isPositioned(partition) && buffer.isOld(Date.now(), this.config.segments.maxAgeMs)) {
+            await this.flushOnce(this.consumer.current, partition);
           }
         });
       }
@@ -249,11 +173,15 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
     const plan = buffer.plan();
     const stopTimer = this.metrics.flushSeconds.startTimer();
     try {
-      const outcome = await this.writer.write(plan);
+      const outcome = await this.writer.write(plan, this.consumer.wentBackToIn(partition));
       stopTimer();
       buffer.clear();
       this.archived.set(partition, outcome.nextOffset);
       this.observeLag(partition);
+      if (outcome.status === 'behind') {
+        this.consumer.goBackTo(partition, outcome.nextOffset, plan.firstOffset);
+        return true;
+      }
       if (outcome.status === 'stale') {
         this.metrics.staleSegments.inc();
         this.logger.warn(`segment ${plan.key} was already archived up to ${outcome.nextOffset}: dropped`);
@@ -273,11 +201,6 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
       this.logger.warn(`segment ${plan.key} not written yet: ${(error as Error).message}`);
       return false;
     }
-  }
-
-  /** Assigned, and read from its stored offset since the last assignment. */
-  private isPositioned(partition: number): boolean {
-    return this.assigned.includes(partition) && !this.unpositioned.has(partition);
   }
 
   private bufferOf(partition: number): PartitionBuffer {
@@ -313,7 +236,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
 
   private lag(): Record<string, number> {
     const lag: Record<string, number> = {};
-    for (const partition of this.assigned) {
+    for (const partition of this.consumer.assigned) {
       const high = this.highWatermarks.get(partition);
       const archived = this.archived.get(partition);
       if (high !== undefined && archived !== undefined) {

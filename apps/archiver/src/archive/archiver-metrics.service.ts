@@ -15,6 +15,8 @@ export class ArchiverMetrics {
   readonly lag: Gauge<'partition'>;
   readonly retentionDeleted: Counter;
   readonly retentionSkipped: Counter<'reason'>;
+  readonly orphansDeleted: Counter<'kind'>;
+  readonly orphanSweepFailures: Counter;
 
   constructor(metrics: MetricsService) {
     this.events = metrics.counter('threadline_archiver_events_total', 'Events written to archive segments');
@@ -49,6 +51,15 @@ export class ArchiverMetrics {
       'threadline_archiver_retention_skipped_total',
       'Retention runs that deleted nothing on purpose, by reason',
       ['reason'],
+    );
+    this.orphansDeleted = metrics.counter(
+      'threadline_archiver_orphans_deleted_total',
+      'Store objects deleted by the orphan sweep: kind unindexed (a segment no index row names) or partial (a temporary file)',
+      ['kind'],
+    );
+    this.orphanSweepFailures = metrics.counter(
+      'threadline_archiver_orphan_sweep_failures_total',
+      'Orphan sweeps that stopped on an error (store or Postgres unreachable); the next one starts over',
     );
   }
 }

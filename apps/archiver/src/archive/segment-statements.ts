@@ -1,35 +1,5 @@
+import { Statement } from '@threadline/persistence';
 import { IndexEntry, SegmentPlan } from './segment-plan';
-
-/** One SQL statement with its parameters. */
-export interface Statement {
-  sql: string;
-  params: unknown[];
-}
-
-export interface OffsetKey {
-  consumer: string;
-  topic: string;
-  partition: number;
-}
-
-/** Locks the partition's offset row (creating it at 0) and returns the stored next offset. */
-export function lockOffset(key: OffsetKey): Statement {
-  return {
-    sql: `INSERT INTO consumer_offsets (consumer, topic, partition, next_offset, updated_at)
-          VALUES ($1, $2, $3, 0, now())
-          ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = consumer_offsets.next_offset
-          RETURNING next_offset`,
-    params: [key.consumer, key.topic, key.partition],
-  };
-}
-
-export function storeOffset(key: OffsetKey, nextOffset: number): Statement {
-  return {
-    sql: `UPDATE consumer_offsets SET next_offset = $4, updated_at = now()
-          WHERE consumer = $1 AND topic = $2 AND partition = $3`,
-    params: [key.consumer, key.topic, key.partition, nextOffset],
-  };
-}
 
 export function insertSegment(plan: SegmentPlan, storedBytes: number): Statement {
   return {

@@ -1,22 +1,28 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { compressSegment, OBJECT_STORE, ObjectStore } from '@threadline/persistence';
+import { DataSource } from 'typeorm';
+import {
+  compressSegment,
+  lockOffset,
+  OBJECT_STORE,
+  ObjectStore,
+  OffsetKey,
+  runStatement,
+  storeOffset,
+} from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
 import { SegmentPlan } from './segment-plan';
-import {
-  advanceArchivedSeq,
-  insertIndex,
-  insertSegment,
-  lockOffset,
-  OffsetKey,
-  Statement,
-  storeOffset,
-} from './segment-statements';
+import { advanceArchivedSeq, insertIndex, insertSegment } from './segment-statements';
 
 export type SegmentOutcome =
   | { status: 'archived'; nextOffset: number; storedBytes: number }
   /** The stored offset had already moved past the segment's start: written by someone else, dropped. */
-  | { status: 'stale'; nextOffset: number };
+  | { status: 'stale'; nextOffset: number }
+  /**
+   * The segment starts above the stored offset: Postgres lost commits it had
+   * acknowledged (a crash with synchronous_commit=off, a failover to a lagging
+   * replica). Nothing was indexed; the consumer must go back to `nextOffset`.
+   */
+  | { status: 'behind'; nextOffset: number };
 
 const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 5;
@@ -40,12 +46,17 @@ export class SegmentWriter {
     @Inject(ARCHIVER_CONFIG) private readonly config: ArchiverConfig,
   ) {}
 
-  async write(plan: SegmentPlan): Promise<SegmentOutcome> {
+  /**
+   * `acceptGapAfter`: index the segment even though it starts above the stored
+   * offset when that offset is this one: the consumer already went back there once
+   * and Kafka no longer has the offsets in between (topic retention).
+   */
+  async write(plan: SegmentPlan, acceptGapAfter?: number): Promise<SegmentOutcome> {
     const bytes = compressSegment(plan.lines);
     await this.store.put(plan.key, bytes);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.commit(plan, bytes.length);
+        return await this.commit(plan, bytes.length, acceptGapAfter);
       } catch (error) {
         const failed = error as { code?: string; driverError?: { code?: string } };
         const code = failed.driverError?.code ?? failed.code;
@@ -57,36 +68,35 @@ export class SegmentWriter {
     }
   }
 
-  private commit(plan: SegmentPlan, storedBytes: number): Promise<SegmentOutcome> {
+  private commit(plan: SegmentPlan, storedBytes: number, acceptGapAfter?: number): Promise<SegmentOutcome> {
     const key: OffsetKey = {
       consumer: this.config.consumer.groupId,
       topic: this.config.kafka.topic,
       partition: plan.partition,
     };
     return this.dataSource.transaction('READ COMMITTED', async (tx) => {
-      const [locked] = await run<{ next_offset: string }[]>(tx, lockOffset(key));
+      const [locked] = await runStatement<{ next_offset: string }[]>(tx, lockOffset(key));
       const stored = Number(locked.next_offset);
       if (stored > plan.firstOffset) {
         return { status: 'stale', nextOffset: stored };
       }
       if (stored < plan.firstOffset) {
-        // Offsets below the segment no longer exist in the topic (or were never readable): nothing to archive there.
-        this.logger.warn(`partition ${plan.partition}: offsets ${stored}..${plan.firstOffset - 1} skipped`);
+        if (acceptGapAfter !== stored) {
+          return { status: 'behind', nextOffset: stored };
+        }
+        // Offsets below the segment no longer exist in the topic: nothing to archive there.
+        this.logger.warn(`partition ${plan.partition}: offsets ${stored}..${plan.firstOffset - 1} are gone from Kafka`);
       }
-      await run(tx, insertSegment(plan, storedBytes));
+      await runStatement(tx, insertSegment(plan, storedBytes));
       if (plan.index.length > 0) {
-        await run(tx, insertIndex(plan, plan.index));
+        await runStatement(tx, insertIndex(plan, plan.index));
       }
-      await run(tx, storeOffset(key, plan.lastOffset + 1));
+      await runStatement(tx, storeOffset(key, plan.lastOffset + 1));
       if (plan.index.length > 0) {
         const ids = plan.index.map((e) => e.conversationId);
-        await run(tx, advanceArchivedSeq(key.consumer, key.topic, ids));
+        await runStatement(tx, advanceArchivedSeq(key.consumer, key.topic, ids));
       }
       return { status: 'archived', nextOffset: plan.lastOffset + 1, storedBytes };
     });
   }
-}
-
-function run<T = unknown>(tx: EntityManager, statement: Statement): Promise<T> {
-  return tx.query<T>(statement.sql, statement.params);
 }

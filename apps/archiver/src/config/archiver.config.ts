@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  archiveStoreConfig,
+  archiveStoreEnv,
+  checkArchiveStoreEnv,
   commonEnv,
   envBool,
   envInt,
@@ -17,6 +20,7 @@ export const archiverConfigSchema = z
     ...commonEnv,
     ...kafkaEnv,
     ...postgresEnv,
+    ...archiveStoreEnv,
     ARCHIVER_HOST: z.string().min(1).default('127.0.0.1'),
     ARCHIVER_PORT: envPort(4003),
     /** The archiver's consumer group, and the consumer name of its offsets in Postgres. */
@@ -26,27 +30,29 @@ export const archiverConfigSchema = z
       .default('threadline-archiver'),
     /** Partitions handled at the same time (each flush takes one pooled connection). */
     ARCHIVER_PARTITIONS_CONCURRENTLY: envInt(4, 1, 256),
-    /** Only the filesystem backend exists so far; S3 is a follow-up. */
-    ARCHIVE_BACKEND: z.enum(['fs']).default('fs'),
-    /** Root directory of the filesystem backend, resolved from the working directory. */
-    ARCHIVE_DIR: z.string().min(1).default('.data/archive'),
     /** A partition's open segment closes once its uncompressed NDJSON reaches this size. */
     ARCHIVE_SEGMENT_MAX_BYTES: envInt(8 * MIB, 1024, 1024 * MIB),
     /** ... or once its first event has waited this long, so a quiet partition is archived too. */
     ARCHIVE_SEGMENT_MAX_AGE_MS: envInt(5000, 10, 3_600_000),
     /**
-     * Off by default: the command's reads and realtime catch-up do not read through
-     * the archive yet (issue #6), so trimmed seqs would vanish from them.
+     * Trims archived rows from Postgres; reads and realtime catch-up reach them
+     * through the archive (MessageLogReader), so nothing disappears from a client's view.
      */
-    ARCHIVE_RETENTION_ENABLED: envBool(false),
+    ARCHIVE_RETENTION_ENABLED: envBool(true),
     /** Retention keeps at least the newest K seqs of every conversation in Postgres. */
     ARCHIVE_RETAIN_MESSAGES: envInt(1000, 0, 100_000_000),
     ARCHIVE_RETENTION_INTERVAL_MS: envInt(60_000, 100, 86_400_000),
+    /** Deletes objects of this topic's segments that no index row names, and leftover temporary files. */
+    ARCHIVE_ORPHAN_SWEEP_ENABLED: envBool(true),
+    ARCHIVE_ORPHAN_SWEEP_INTERVAL_MS: envInt(3_600_000, 100, 7 * 86_400_000),
+    /** Only objects at least this old are swept: far above the time between a put and its index commit. */
+    ARCHIVE_ORPHAN_GRACE_MS: envInt(3_600_000, 1000, 30 * 86_400_000),
   })
   .refine((env) => env.ARCHIVER_PARTITIONS_CONCURRENTLY < env.DATABASE_POOL_SIZE, {
     path: ['ARCHIVER_PARTITIONS_CONCURRENTLY'],
     message: 'must be below DATABASE_POOL_SIZE (readiness and retention need a connection too)',
   })
+  .superRefine(checkArchiveStoreEnv)
   .transform((env) => ({
     service: 'archiver' as const,
     logLevel: env.LOG_LEVEL,
@@ -55,12 +61,17 @@ export const archiverConfigSchema = z
     kafka: kafkaConfig(env, 'threadline-archiver'),
     postgres: postgresConfig(env),
     consumer: { groupId: env.ARCHIVER_GROUP_ID, partitionsConcurrently: env.ARCHIVER_PARTITIONS_CONCURRENTLY },
-    store: { backend: env.ARCHIVE_BACKEND, dir: env.ARCHIVE_DIR },
+    store: archiveStoreConfig(env),
     segments: { maxBytes: env.ARCHIVE_SEGMENT_MAX_BYTES, maxAgeMs: env.ARCHIVE_SEGMENT_MAX_AGE_MS },
     retention: {
       enabled: env.ARCHIVE_RETENTION_ENABLED,
       retainMessages: env.ARCHIVE_RETAIN_MESSAGES,
       intervalMs: env.ARCHIVE_RETENTION_INTERVAL_MS,
+    },
+    orphans: {
+      enabled: env.ARCHIVE_ORPHAN_SWEEP_ENABLED,
+      intervalMs: env.ARCHIVE_ORPHAN_SWEEP_INTERVAL_MS,
+      graceMs: env.ARCHIVE_ORPHAN_GRACE_MS,
     },
   }));
 

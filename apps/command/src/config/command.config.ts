@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  archiveStoreConfig,
+  archiveStoreEnv,
+  checkArchiveStoreEnv,
   commonEnv,
   envInt,
   envPort,
@@ -27,6 +30,7 @@ export const commandConfigSchema = z
     ...commonEnv,
     ...kafkaEnv,
     ...postgresEnv,
+    ...archiveStoreEnv,
     ...projectorGroupEnv,
     COMMAND_HOST: z.string().min(1).default('127.0.0.1'),
     COMMAND_PORT: envPort(4000),
@@ -49,6 +53,7 @@ export const commandConfigSchema = z
     path: ['HOLE_GRACE_MS'],
     message: 'must be at least 4 x APPEND_ACK_TIMEOUT_MS + 11000 (the latest a produce attempt can land)',
   })
+  .superRefine(checkArchiveStoreEnv)
   .transform((env) => ({
     service: 'command' as const,
     logLevel: env.LOG_LEVEL,
@@ -57,6 +62,7 @@ export const commandConfigSchema = z
     kafka: { ...kafkaConfig(env, 'threadline-command'), requestTimeoutMs: env.APPEND_ACK_TIMEOUT_MS },
     projectorGroupId: env.PROJECTOR_GROUP_ID,
     postgres: postgresConfig(env),
+    archive: archiveStoreConfig(env),
     redis: { url: env.REDIS_URL, keyPrefix: env.REDIS_KEY_PREFIX },
     append: {
       ackTimeoutMs: env.APPEND_ACK_TIMEOUT_MS,

@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { ConsumerOffsetEntity, ConversationEntity, MessageEntity } from '@threadline/persistence';
+import {
+  ConsumerOffsetEntity,
+  ConversationEntity,
+  MessageEntity,
+  MessageLogReader,
+  MessageRow,
+} from '@threadline/persistence';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 
 /** What the command service reads back from the Postgres projection. */
@@ -11,6 +17,7 @@ export class ProjectionLookupService {
     @InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>,
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
     @InjectRepository(ConsumerOffsetEntity) private readonly offsets: Repository<ConsumerOffsetEntity>,
+    private readonly log: MessageLogReader,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
   ) {}
 
@@ -22,8 +29,10 @@ export class ProjectionLookupService {
     return (await this.findConversation(id))?.archivedSeq ?? 0;
   }
 
-  messageAt(conversationId: string, seq: number): Promise<MessageEntity | null> {
-    return this.messages.findOneBy({ conversationId, seq });
+  /** The entry the projection settled at `seq`, from Postgres or, once trimmed, the archive. */
+  async messageAt(conversationId: string, seq: number): Promise<MessageRow | null> {
+    const { messages } = await this.log.read(conversationId, { from: seq, to: seq, limit: 1 });
+    return messages[0] ?? null;
   }
 
   /**

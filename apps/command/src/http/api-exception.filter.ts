@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import { ApiError } from './api-error';
+import { isUnavailableStoreError } from './unavailable-store';
 
 interface BodyParserError {
   type?: string;
@@ -48,6 +49,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
           : ApiError.badRequest('bad_request', exception.message);
       }
       return new ApiError(status, 'http_error', exception.message);
+    }
+    if (isUnavailableStoreError(exception)) {
+      this.logger.warn(`store unavailable: ${(exception as Error).message}`);
+      return ApiError.unavailable('store_unavailable', 'Redis or Postgres is unavailable; retry shortly', 1);
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', 'Internal error');

@@ -1,4 +1,4 @@
-import { MessageEntity } from '@threadline/persistence';
+import { MessageRow } from '@threadline/persistence';
 
 /** One entry of a page: a message, or a tombstone standing where a seq was explained away. */
 export type MessageView =
@@ -30,7 +30,7 @@ export interface MessagePage {
   consistency: Consistency;
 }
 
-export function toMessageView(row: MessageEntity): MessageView {
+export function toMessageView(row: MessageRow): MessageView {
   const insertedAt = row.insertedAt.toISOString();
   if (row.kind === 'tombstone') {
     return { seq: row.seq, kind: 'tombstone', reason: row.tombstoneReason, inserted_at: insertedAt };

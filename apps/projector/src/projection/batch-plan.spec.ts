@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConversationEvent } from '@threadline/contracts';
-import { aggregateStats, InsertedMessage, planChunk, ProjectionRecord, splitIntoChunks } from './batch-plan';
+import { planChunk, ProjectionRecord, splitIntoChunks } from './batch-plan';
 
 const at = (second: number) => `2026-11-23T12:00:${String(second).padStart(2, '0')}.000Z`;
 
@@ -111,50 +111,6 @@ describe('planChunk', () => {
       insertedAt: event.occurred_at,
       offset: 7,
     });
-  });
-});
-
-describe('aggregateStats', () => {
-  const row = (
-    conversationId: string,
-    seq: number,
-    kind: 'message' | 'tombstone',
-    second: number,
-  ): InsertedMessage => ({
-    conversationId,
-    seq,
-    kind,
-    version: kind === 'message' ? seq : null,
-    insertedAt: new Date(at(second)),
-  });
-
-  it('sums per conversation what was inserted: highest seq and version, counts, latest times', () => {
-    const stats = aggregateStats([row('a', 2, 'message', 5), row('a', 1, 'message', 3), row('a', 3, 'tombstone', 9)]);
-    expect(stats).toEqual([
-      {
-        id: 'a',
-        lastSeq: 3,
-        version: 2,
-        messages: 2,
-        tombstones: 1,
-        lastMessageAt: new Date(at(5)),
-        updatedAt: new Date(at(9)),
-      },
-    ]);
-  });
-
-  it('leaves version and last message time unset when only tombstones were inserted', () => {
-    expect(aggregateStats([row('b', 4, 'tombstone', 1)])).toEqual([
-      {
-        id: 'b',
-        lastSeq: 4,
-        version: null,
-        messages: 0,
-        tombstones: 1,
-        lastMessageAt: null,
-        updatedAt: new Date(at(1)),
-      },
-    ]);
   });
 });
 

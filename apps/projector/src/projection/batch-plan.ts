@@ -97,61 +97,6 @@ function toMessageRow(event: SeqEvent, offset: number): MessageRow {
   };
 }
 
-/** A message row the database actually inserted (it was the first for its seq). */
-export interface InsertedMessage {
-  conversationId: string;
-  seq: number;
-  kind: MessageKind;
-  version: number | null;
-  insertedAt: Date;
-}
-
-/** How one chunk moves a conversation's counters; only rows that were inserted count. */
-export interface ConversationStats {
-  id: string;
-  lastSeq: number;
-  /** Highest version of an inserted message; null if only tombstones were inserted. */
-  version: number | null;
-  messages: number;
-  tombstones: number;
-  /** Latest inserted message (tombstones are not messages). */
-  lastMessageAt: Date | null;
-  updatedAt: Date;
-}
-
-export function aggregateStats(inserted: readonly InsertedMessage[]): ConversationStats[] {
-  const byConversation = new Map<string, ConversationStats>();
-  for (const row of inserted) {
-    let stats = byConversation.get(row.conversationId);
-    if (!stats) {
-      stats = {
-        id: row.conversationId,
-        lastSeq: 0,
-        version: null,
-        messages: 0,
-        tombstones: 0,
-        lastMessageAt: null,
-        updatedAt: row.insertedAt,
-      };
-      byConversation.set(row.conversationId, stats);
-    }
-    stats.lastSeq = Math.max(stats.lastSeq, row.seq);
-    stats.updatedAt = latest(stats.updatedAt, row.insertedAt);
-    if (row.kind === 'tombstone') {
-      stats.tombstones += 1;
-      continue;
-    }
-    stats.messages += 1;
-    stats.version = Math.max(stats.version ?? 0, row.version ?? 0);
-    stats.lastMessageAt = stats.lastMessageAt ? latest(stats.lastMessageAt, row.insertedAt) : row.insertedAt;
-  }
-  return [...byConversation.values()];
-}
-
-function latest(a: Date, b: Date): Date {
-  return a.getTime() >= b.getTime() ? a : b;
-}
-
 /** Splits a fetched batch into transaction-sized chunks, keeping offset order. */
 export function splitIntoChunks<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];

@@ -16,11 +16,12 @@ export class ChunkProjector {
   ) {}
 
   /** `messages` is non-empty and in offset order. */
-  async project(partition: number, messages: readonly KafkaMessage[]): Promise<ChunkOutcome> {
+  async project(partition: number, messages: readonly KafkaMessage[], acceptGapAfter?: number): Promise<ChunkOutcome> {
     const records = this.decode(partition, messages);
+    const startOffset = Number(messages[0].offset);
     const endOffset = Number(messages[messages.length - 1].offset) + 1;
     const stopTimer = this.metrics.transactionSeconds.startTimer();
-    const outcome = await this.writer.write({ partition, records, endOffset });
+    const outcome = await this.writer.write({ partition, records, startOffset, endOffset, acceptGapAfter });
     stopTimer();
     for (const [type, count] of outcome.applied) {
       this.metrics.events.inc({ type }, count);

@@ -1,32 +1,36 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { EventTypeName } from '@threadline/contracts';
+import { lockOffset, OffsetKey, runStatement, storeOffset } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
-import { aggregateStats, planChunk, ProjectionRecord } from './batch-plan';
-import {
-  insertConversations,
-  InsertedMessageRow,
-  insertMessages,
-  lockOffset,
-  markDeleted,
-  OffsetKey,
-  Statement,
-  storeOffset,
-  toInsertedMessage,
-  updateStats,
-} from './projection-statements';
+import { planChunk, ProjectionRecord } from './batch-plan';
+import { insertConversations, insertMessagesWithStats, markDeleted } from './projection-statements';
 
 export interface ChunkInput {
   partition: number;
   /** Decodable records of the chunk, in offset order. */
   records: readonly ProjectionRecord[];
+  /** First offset of the chunk, undecodable records included. */
+  startOffset: number;
   /** Last offset of the chunk + 1, undecodable records included. */
   endOffset: number;
+  /**
+   * Write even though the chunk starts above the stored offset, when that stored
+   * offset is this one: the consumer already went back there once and Kafka no
+   * longer has the offsets in between (topic retention).
+   */
+  acceptGapAfter?: number;
 }
 
 export interface ChunkOutcome {
   /** The partition's stored next offset after the transaction. */
   nextOffset: number;
+  /**
+   * The chunk starts above the stored offset and nothing was written: Postgres
+   * lost commits it had acknowledged (a crash with synchronous_commit=off, a
+   * failover to a lagging replica). The consumer must go back to `nextOffset`.
+   */
+  behind?: boolean;
   applied: Map<EventTypeName, number>;
   replayed: number;
 }
@@ -51,31 +55,26 @@ export class ProjectionWriter {
       partition: chunk.partition,
     };
     return this.dataSource.transaction(async (tx) => {
-      const [locked] = await run<{ next_offset: string }[]>(tx, lockOffset(key));
+      const [locked] = await runStatement<{ next_offset: string }[]>(tx, lockOffset(key));
       const storedNextOffset = Number(locked.next_offset);
       const plan = planChunk(chunk.records, storedNextOffset);
       if (chunk.endOffset <= storedNextOffset) {
         return { nextOffset: storedNextOffset, applied: plan.applied, replayed: plan.replayed };
       }
+      if (chunk.startOffset > storedNextOffset && chunk.acceptGapAfter !== storedNextOffset) {
+        return { nextOffset: storedNextOffset, applied: new Map(), replayed: 0, behind: true };
+      }
       if (plan.conversations.length > 0) {
-        await run(tx, insertConversations(plan.conversations));
+        await runStatement(tx, insertConversations(plan.conversations));
       }
       if (plan.messages.length > 0) {
-        const inserted = await run<InsertedMessageRow[]>(tx, insertMessages(plan.messages, chunk.partition));
-        const stats = aggregateStats(inserted.map(toInsertedMessage));
-        if (stats.length > 0) {
-          await run(tx, updateStats(stats));
-        }
+        await runStatement(tx, insertMessagesWithStats(plan.messages, chunk.partition));
       }
       if (plan.deletes.length > 0) {
-        await run(tx, markDeleted(plan.deletes));
+        await runStatement(tx, markDeleted(plan.deletes));
       }
-      await run(tx, storeOffset(key, chunk.endOffset));
+      await runStatement(tx, storeOffset(key, chunk.endOffset));
       return { nextOffset: chunk.endOffset, applied: plan.applied, replayed: plan.replayed };
     });
   }
-}
-
-function run<T = unknown>(tx: EntityManager, statement: Statement): Promise<T> {
-  return tx.query<T>(statement.sql, statement.params);
 }

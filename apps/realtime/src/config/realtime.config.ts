@@ -1,11 +1,23 @@
 import { z } from 'zod';
-import { commonEnv, envInt, envPort, kafkaConfig, kafkaEnv, postgresConfig, postgresEnv } from '@threadline/config';
+import {
+  archiveStoreConfig,
+  archiveStoreEnv,
+  checkArchiveStoreEnv,
+  commonEnv,
+  envInt,
+  envPort,
+  kafkaConfig,
+  kafkaEnv,
+  postgresConfig,
+  postgresEnv,
+} from '@threadline/config';
 
 export const realtimeConfigSchema = z
   .object({
     ...commonEnv,
     ...kafkaEnv,
     ...postgresEnv,
+    ...archiveStoreEnv,
     REALTIME_HOST: z.string().min(1).default('127.0.0.1'),
     REALTIME_PORT: envPort(4001),
     /** Each instance consumes the whole topic under its own throwaway group `${prefix}-${uuid}`. */
@@ -27,6 +39,7 @@ export const realtimeConfigSchema = z
     path: ['REORDER_BUFFER_MAX'],
     message: 'must be at least 2 x CATCHUP_PAGE',
   })
+  .superRefine(checkArchiveStoreEnv)
   .transform((env) => ({
     service: 'realtime' as const,
     logLevel: env.LOG_LEVEL,
@@ -35,6 +48,7 @@ export const realtimeConfigSchema = z
     kafka: kafkaConfig(env, 'threadline-realtime'),
     groupPrefix: env.REALTIME_GROUP_PREFIX,
     postgres: postgresConfig(env),
+    archive: archiveStoreConfig(env),
     stream: {
       reorderTimeoutMs: env.REORDER_TIMEOUT_MS,
       reorderBufferMax: env.REORDER_BUFFER_MAX,

@@ -1,11 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConversationEvent } from '@threadline/contracts';
+import { entryFromEvent, StreamEntry } from '../stream/stream-entry';
 
-export type HubListener = (event: ConversationEvent) => void;
+export type HubListener = (entry: StreamEntry) => void;
 
 /**
  * In-process fan-out of live topic events to the streams that follow each
- * conversation. Delivery is synchronous and never waits on a client: listeners
+ * conversation. Each event becomes one immutable entry shared by every stream,
+ * so protocols can encode it once for all their clients. Delivery is synchronous and never waits on a client: listeners
  * only queue frames (a slow client is closed by its own connection, not waited for).
  */
 @Injectable()
@@ -35,12 +37,13 @@ export class ConversationHub {
 
   publish(event: ConversationEvent): void {
     const set = this.listeners.get(event.conversation_id);
-    if (!set) {
+    const entry = set ? entryFromEvent(event) : null;
+    if (!set || !entry) {
       return;
     }
     for (const listener of [...set]) {
       try {
-        listener(event);
+        listener(entry);
       } catch (error) {
         this.logger.error(`listener of ${event.conversation_id} failed: ${(error as Error).stack ?? String(error)}`);
       }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { ReadinessService } from '@threadline/observability';
-import { ConversationEntity, MessageEntity } from '@threadline/persistence';
+import { MessageLogReader } from '@threadline/persistence';
 import { entryFromRow, MessageEntry, TombstoneEntry } from '../stream/stream-entry';
 
 export interface ConversationState {
@@ -18,13 +18,16 @@ export interface SeqRange {
   limit: number;
 }
 
-/** Reads the Postgres projection (written by the projector) for catch-up and missing seqs. */
+/**
+ * Reads what the projector materialized, for catch-up and missing seqs: the
+ * conversation's state from Postgres, its entries from Postgres and, where
+ * retention trimmed them, the archive.
+ */
 @Injectable()
 export class ProjectionReader {
   constructor(
-    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
-    @InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>,
-    @InjectDataSource() dataSource: DataSource,
+    private readonly log: MessageLogReader,
+    @InjectDataSource() private readonly dataSource: DataSource,
     readiness: ReadinessService,
   ) {
     readiness.register('postgres', async () => {
@@ -35,24 +38,17 @@ export class ProjectionReader {
 
   /** Entries with `from <= seq < before`, ascending. */
   async entries(conversationId: string, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>> {
-    const query = this.messages
-      .createQueryBuilder('m')
-      .where('m.conversation_id = :conversationId AND m.seq >= :from', { conversationId, from: range.from })
-      .orderBy('m.seq', 'ASC')
-      .limit(range.limit);
-    if (range.before !== undefined) {
-      query.andWhere('m.seq < :before', { before: range.before });
-    }
-    const rows = await query.getMany();
-    return rows.map(entryFromRow);
+    const to = range.before === undefined ? undefined : range.before - 1;
+    const { messages } = await this.log.read(conversationId, { from: range.from, to, limit: range.limit });
+    return messages.map(entryFromRow);
   }
 
   /** The projected head and deletion state; null for a conversation the projection has not seen. */
   async state(conversationId: string): Promise<ConversationState | null> {
-    const row = await this.conversations.findOne({
-      where: { id: conversationId },
-      select: { id: true, lastSeq: true, tombstoned: true },
-    });
-    return row ? { lastSeq: row.lastSeq, tombstoned: row.tombstoned } : null;
+    const rows = await this.dataSource.query<Array<{ last_seq: string; tombstoned: boolean }>>(
+      'SELECT last_seq, tombstoned FROM conversations WHERE id = $1',
+      [conversationId],
+    );
+    return rows.length === 0 ? null : { lastSeq: Number(rows[0].last_seq), tombstoned: rows[0].tombstoned };
   }
 }

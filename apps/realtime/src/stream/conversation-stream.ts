@@ -1,7 +1,6 @@
-import { ConversationEvent } from '@threadline/contracts';
 import { ConversationState, SeqRange } from '../persistence/projection-reader.service';
 import { OrderedStream } from './ordered-stream';
-import { deletedEntry, entryFromEvent, MessageEntry, StreamEntry, StreamOutput, TombstoneEntry } from './stream-entry';
+import { deletedEntry, MessageEntry, StreamEntry, StreamOutput, TombstoneEntry } from './stream-entry';
 import { StreamSink } from './stream-sink';
 
 /** How often a catching-up stream re-reads Postgres while the projection lags behind live events. */
@@ -14,7 +13,7 @@ export interface StreamSettings {
 }
 
 export interface StreamDependencies {
-  subscribe(conversationId: string, listener: (event: ConversationEvent) => void): () => void;
+  subscribe(conversationId: string, listener: (entry: StreamEntry) => void): () => void;
   readEntries(conversationId: string, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>>;
   readState(conversationId: string): Promise<ConversationState | null>;
   countGap(): void;
@@ -55,7 +54,7 @@ export class ConversationStream {
 
   /** Subscribes, catches up, then follows live events; resolves once caught up (or stopped). */
   async start(): Promise<void> {
-    this.unsubscribe = this.deps.subscribe(this.conversationId, (event) => this.onLiveEvent(event));
+    this.unsubscribe = this.deps.subscribe(this.conversationId, (entry) => this.onLiveEntry(entry));
     try {
       const state = await this.deps.readState(this.conversationId);
       if (this.closed) {
@@ -99,9 +98,8 @@ export class ConversationStream {
     this.onClose();
   }
 
-  private onLiveEvent(event: ConversationEvent): void {
-    const entry = entryFromEvent(event);
-    if (!entry || this.closed) {
+  private onLiveEntry(entry: StreamEntry): void {
+    if (this.closed) {
       return;
     }
     if (!this.ordered) {

@@ -1,5 +1,5 @@
 import { ConversationEvent, EventType } from '@threadline/contracts';
-import { MessageEntity } from '@threadline/persistence';
+import { MessageRow } from '@threadline/persistence';
 
 /** The message body as clients receive it (FleetLM's shape: no seq, no inserted_at inside). */
 export interface MessagePayload {
@@ -78,7 +78,7 @@ export function entryFromEvent(event: ConversationEvent): StreamEntry | null {
 }
 
 /** The entry a projected `messages` row stands for. */
-export function entryFromRow(row: MessageEntity): MessageEntry | TombstoneEntry {
+export function entryFromRow(row: MessageRow): MessageEntry | TombstoneEntry {
   const insertedAt = row.insertedAt.toISOString();
   if (row.kind === 'tombstone') {
     return { kind: 'tombstone', seq: row.seq, reason: row.tombstoneReason ?? 'unknown', insertedAt };

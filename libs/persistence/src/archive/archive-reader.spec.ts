@@ -45,6 +45,14 @@ class MemoryStore implements ObjectStore {
     return this.objects.has(key);
   }
   async ping() {}
+  async *list(prefix: string) {
+    yield [...this.objects.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .map((key) => ({ key, lastModified: new Date(0), partial: false }));
+  }
+  async delete(key: string) {
+    this.objects.delete(key);
+  }
 }
 
 function segment(store: MemoryStore, key: string, events: { offset: number; event: ConversationEvent }[]) {

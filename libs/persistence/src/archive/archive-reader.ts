@@ -1,7 +1,12 @@
 import { DataSource } from 'typeorm';
-import { ArchivedMessage, isArchivedSeqEvent, toArchivedMessage } from './archived-message';
+import type { MessageRow } from '../entities/message.entity';
+import { isArchivedSeqEvent, toArchivedMessage } from './archived-message';
 import { ObjectStore } from './object-store';
+import { SegmentCache } from './segment-cache';
 import { decompressSegment, parseLine } from './segment-format';
+
+/** ARCHIVE_READ_CACHE_BYTES' default: decompressed segments kept in memory by each reading process. */
+export const DEFAULT_SEGMENT_CACHE_BYTES = 64 * 1024 * 1024;
 
 interface IndexRow {
   segment_key: string;
@@ -26,10 +31,11 @@ export class ArchiveReader {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: ObjectStore,
+    private readonly cache = new SegmentCache(DEFAULT_SEGMENT_CACHE_BYTES),
   ) {}
 
   /** Seqs `fromSeq..toSeq` (inclusive) held by the archive, ascending, at most `limit`. */
-  async readRange(conversationId: string, fromSeq: number, toSeq: number, limit: number): Promise<ArchivedMessage[]> {
+  async readRange(conversationId: string, fromSeq: number, toSeq: number, limit: number): Promise<MessageRow[]> {
     if (limit <= 0 || toSeq < fromSeq) {
       return [];
     }
@@ -40,13 +46,9 @@ export class ArchiveReader {
        ORDER BY partition, first_offset`,
       [conversationId, fromSeq, toSeq],
     );
-    const bySeq = new Map<number, ArchivedMessage>();
+    const bySeq = new Map<number, MessageRow>();
     for (const row of rows) {
-      const bytes = await this.store.get(row.segment_key);
-      if (bytes === null) {
-        throw new ArchiveObjectMissingError(row.segment_key);
-      }
-      const lines = decompressSegment(bytes).slice(Number(row.first_line), Number(row.last_line) + 1);
+      const lines = (await this.segmentLines(row.segment_key)).slice(Number(row.first_line), Number(row.last_line) + 1);
       for (const text of lines) {
         const { partition, offset, event } = parseLine(text);
         if (event.conversation_id !== conversationId || !isArchivedSeqEvent(event) || bySeq.has(event.seq)) {
@@ -59,5 +61,23 @@ export class ArchiveReader {
       .filter((m) => m.seq >= fromSeq && m.seq <= toSeq)
       .sort((a, b) => a.seq - b.seq)
       .slice(0, limit);
+  }
+
+  private async segmentLines(key: string): Promise<string[]> {
+    const cached = this.cache.get(key);
+    if (cached) {
+      return cached;
+    }
+    const bytes = await this.store.get(key);
+    if (bytes === null) {
+      throw new ArchiveObjectMissingError(key);
+    }
+    const lines = decompressSegment(bytes);
+    this.cache.set(
+      key,
+      lines,
+      lines.reduce((sum, line) => sum + line.length, 0),
+    );
+    return lines;
   }
 }

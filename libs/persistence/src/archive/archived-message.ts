@@ -1,8 +1,5 @@
 import type { ConversationEvent, SeqEvent } from '@threadline/contracts';
-import type { MessageEntity } from '../entities/message.entity';
-
-/** A row shaped like MessageEntity, rebuilt from an archived event. */
-export type ArchivedMessage = Pick<MessageEntity, keyof MessageEntity>;
+import type { MessageEntity, MessageRow } from '../entities/message.entity';
 
 /** Whether an archived event occupies a seq (a message or a tombstone). */
 export function isArchivedSeqEvent(event: ConversationEvent): event is SeqEvent {
@@ -44,7 +41,7 @@ export function messageFieldsFromEvent(event: SeqEvent): MessageFields {
 }
 
 /** The row the projector would hold for a seq event (first event per seq). */
-export function toArchivedMessage(event: SeqEvent, partition: number, offset: number): ArchivedMessage {
+export function toArchivedMessage(event: SeqEvent, partition: number, offset: number): MessageRow {
   return {
     conversationId: event.conversation_id,
     seq: event.seq,

@@ -1,14 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
-import { ObjectStore } from './object-store';
+import { access, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { ListedObject, ObjectStore } from './object-store';
+
+/** Files listed per page. */
+const PAGE = 1000;
+/** `<key>.<8 hex>.tmp`: the temporary sibling a put writes before its rename. */
+const PARTIAL = /\.[0-9a-f]{8}\.tmp$/;
 
 /**
  * Objects as files under a root directory. A put writes a temporary sibling,
  * fsyncs it, renames it over the key and fsyncs the directory: after a crash the
  * key holds either nothing or the complete object, never a prefix. Leftover
- * `*.tmp` files are garbage no index row ever names.
+ * `*.tmp` files are garbage no index row ever names; `list` reports them as
+ * partial so they can be deleted.
  */
 export class FilesystemObjectStore implements ObjectStore {
   readonly root: string;
@@ -67,6 +73,43 @@ export class FilesystemObjectStore implements ObjectStore {
     }
   }
 
+  async *list(prefix: string): AsyncIterable<ListedObject[]> {
+    const slash = prefix.lastIndexOf('/');
+    const pending = [slash < 0 ? this.root : this.pathOf(prefix.slice(0, slash))];
+    let page: ListedObject[] = [];
+    for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+      for (const entry of await entriesOf(dir)) {
+        const path = join(dir, entry.name);
+        const key = relative(this.root, path).split(sep).join('/');
+        if (entry.isDirectory() && key.startsWith(prefix)) {
+          pending.push(path);
+        } else if (entry.isFile() && key.startsWith(prefix)) {
+          const modified = await modifiedAt(path);
+          if (modified !== null) {
+            page.push({ key, lastModified: modified, partial: PARTIAL.test(key) });
+          }
+        }
+        if (page.length >= PAGE) {
+          yield page;
+          page = [];
+        }
+      }
+    }
+    if (page.length > 0) {
+      yield page;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await unlink(this.pathOf(key));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw error;
+      }
+    }
+  }
+
   /** The root must exist as a readable, writable directory; a removed or replaced root fails. */
   async ping(): Promise<void> {
     const info = await stat(this.root);
@@ -82,6 +125,30 @@ export class FilesystemObjectStore implements ObjectStore {
       throw new Error(`object key escapes the store: ${key}`);
     }
     return path;
+  }
+}
+
+/** A directory's entries; none when it does not exist (any more). */
+async function entriesOf(dir: string) {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return [];
+    }
+    throw error;
+  }
+}
+
+/** Null when the file is gone (a temporary file renamed meanwhile). */
+async function modifiedAt(path: string): Promise<Date | null> {
+  try {
+    return (await stat(path)).mtime;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      return null;
+    }
+    throw error;
   }
 }
 

@@ -52,3 +52,6 @@ export class MessageEntity {
   @Column({ name: 'kafka_offset', ...bigintColumn })
   kafkaOffset!: number;
 }
+
+/** A messages row as plain data, whether read from Postgres or rebuilt from the archive. */
+export type MessageRow = Pick<MessageEntity, keyof MessageEntity>;

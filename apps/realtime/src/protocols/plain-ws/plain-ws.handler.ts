@@ -7,7 +7,7 @@ import { WsClientConnection } from '../../connections/ws-client-connection';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import { StreamRequest } from '../stream-request';
-import { outputJson } from './plain-ws-frames';
+import { outputText } from './plain-ws-frames';
 
 /**
  * Serves `/v1/conversations/{id}/stream?cursor=N`: one conversation per socket,
@@ -35,7 +35,7 @@ export class PlainWsHandler {
       request.cursor,
       {
         deliver: (output) => {
-          if (!connection.send(JSON.stringify(outputJson(output)))) {
+          if (!connection.send(outputText(output))) {
             stream.close();
             return;
           }

@@ -1,5 +1,5 @@
 import { StreamOutput } from '../../stream/stream-entry';
-import { outputJson } from '../plain-ws/plain-ws-frames';
+import { FRAME_TYPES, outputText } from '../plain-ws/plain-ws-frames';
 
 /**
  * One SSE event. Messages and tombstones carry `id: <seq>`, so a reconnecting
@@ -7,7 +7,6 @@ import { outputJson } from '../plain-ws/plain-ws-frames';
  * last id stays below the gap, and a reconnect asks for the missing seqs again.
  */
 export function sseEvent(output: StreamOutput): string {
-  const json = outputJson(output);
   const id = output.kind === 'message' || output.kind === 'tombstone' ? `id: ${output.seq}\n` : '';
-  return `${id}event: ${String(json.type)}\ndata: ${JSON.stringify(json)}\n\n`;
+  return `${id}event: ${FRAME_TYPES[output.kind]}\ndata: ${outputText(output)}\n\n`;
 }

@@ -1,0 +1,2 @@
+export * from './message-log-reader';
+export * from './message-sql-row';

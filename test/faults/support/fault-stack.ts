@@ -1,0 +1,109 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { FAST_FAILURE_ENV } from '../../support/command-stack';
+import { entryPoint, ServiceName, ServiceProcess } from '../../support/service-process';
+import { isolatedEnv } from '../../support/test-env';
+import { OwnedKafka } from './owned-kafka';
+import { OwnedPostgres } from './owned-postgres';
+import { OwnedRedis } from './owned-redis';
+import { freePort } from './ports';
+import { LOG_DIR, LOG_SUBDIR, RUN_DIR, runLogged } from './run-logged';
+
+const ARCHIVE_DIR = join(RUN_DIR, 'archive');
+
+/**
+ * Everything the fault suite runs and may kill: its own Kafka broker, Redis and
+ * PostgreSQL cluster, and the services on them — two command instances, the
+ * projector, two realtime instances and the archiver. Nothing here is shared.
+ */
+export class FaultStack {
+  readonly archiveDir = ARCHIVE_DIR;
+
+  private constructor(
+    readonly kafka: OwnedKafka,
+    readonly redis: OwnedRedis,
+    readonly postgres: OwnedPostgres,
+    readonly env: Record<string, string>,
+    readonly projector: ServiceProcess,
+    readonly commands: ServiceProcess[],
+    readonly realtimes: ServiceProcess[],
+    readonly archiver: ServiceProcess,
+  ) {}
+
+  /** Picks free ports for every server and service; starts nothing. */
+  static async create(): Promise<FaultStack> {
+    for (const service of ['command', 'projector', 'realtime', 'archiver'] as const) {
+      if (!existsSync(entryPoint(service))) {
+        throw new Error(`${entryPoint(service)} is missing: run \`npm run build\` first`);
+      }
+    }
+    mkdirSync(LOG_DIR, { recursive: true });
+    const kafka = new OwnedKafka(await freePort(), await freePort());
+    const redis = new OwnedRedis(await freePort());
+    const postgres = new OwnedPostgres(await freePort());
+    const env = {
+      ...isolatedEnv('faults'),
+      ...FAST_FAILURE_ENV,
+      KAFKA_BROKERS: kafka.brokers,
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      ARCHIVE_DIR,
+      ARCHIVE_SEGMENT_MAX_AGE_MS: '500',
+      SHUTDOWN_GRACE_MS: '3000',
+    };
+    const service = async (name: ServiceName, index: number | '', portVariable: string) => {
+      const port = await freePort();
+      return new ServiceProcess(name, `${LOG_SUBDIR}/${name}${index === '' ? '' : `-${index}`}`, port, {
+        ...env,
+        [portVariable]: String(port),
+      });
+    };
+    return new FaultStack(
+      kafka,
+      redis,
+      postgres,
+      env,
+      await service('projector', '', 'PROJECTOR_PORT'),
+      [await service('command', 0, 'COMMAND_PORT'), await service('command', 1, 'COMMAND_PORT')],
+      [await service('realtime', 0, 'REALTIME_PORT'), await service('realtime', 1, 'REALTIME_PORT')],
+      await service('archiver', '', 'ARCHIVER_PORT'),
+    );
+  }
+
+  get commandUrls(): string[] {
+    return this.commands.map((c) => c.baseUrl);
+  }
+
+  get realtimeUrls(): string[] {
+    return this.realtimes.map((r) => r.baseUrl);
+  }
+
+  /** Starts the owned servers, migrates the database, then starts every service and waits until each is ready. */
+  async start(): Promise<void> {
+    mkdirSync(this.archiveDir, { recursive: true });
+    await Promise.all([this.kafka.start(), this.redis.start(), this.postgres.create()]);
+    await runLogged(process.execPath, [entryPoint('projector'), 'migrate'], 'migrate', {
+      DATABASE_URL: this.postgres.url,
+    });
+    await this.projector.start();
+    await Promise.all([...this.commands, ...this.realtimes, this.archiver].map((s) => s.start()));
+  }
+
+  /** Kills every service and removes the owned servers; each step runs even if an earlier one failed. */
+  async stop(): Promise<void> {
+    const steps: Array<() => Promise<unknown>> = [
+      () => Promise.all([...this.commands, ...this.realtimes, this.projector, this.archiver].map((s) => s.kill())),
+      () => this.kafka.remove(),
+      () => this.redis.kill(),
+      () => this.postgres.remove(),
+      async () => rmSync(RUN_DIR, { recursive: true, force: true }),
+    ];
+    const failures: string[] = [];
+    for (const step of steps) {
+      await step().catch((error: unknown) => failures.push(String(error)));
+    }
+    if (failures.length > 0) {
+      throw new Error(`cleanup failed: ${failures.join('; ')}`);
+    }
+  }
+}

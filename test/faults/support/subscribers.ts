@@ -1,0 +1,99 @@
+import WebSocket from 'ws';
+import { sleep } from '../../support/service-process';
+import { StreamFrame } from '../../realtime/support/stream-clients';
+
+export type StreamProtocol = 'ws' | 'sse';
+
+/**
+ * A live reader of one conversation that reconnects after any disconnect — to
+ * the next realtime instance — resuming from the last seq it was given, as a
+ * client of the streaming API must. Every frame of every connection is kept in
+ * arrival order.
+ */
+export class Subscriber {
+  readonly frames: StreamFrame[] = [];
+  connections = 0;
+  private running = true;
+  private closeCurrent: () => void = () => undefined;
+  private readonly loop: Promise<void>;
+
+  constructor(
+    readonly protocol: StreamProtocol,
+    readonly conversationId: string,
+    private readonly realtimeUrls: string[],
+    private readonly first: number,
+  ) {
+    this.loop = this.run();
+  }
+
+  get name(): string {
+    return `${this.protocol}:${this.conversationId}`;
+  }
+
+  /** The last seq delivered (message or tombstone): the cursor to resume from. */
+  get cursor(): number {
+    for (let i = this.frames.length - 1; i >= 0; i -= 1) {
+      const seq = this.frames[i].seq;
+      if (seq !== undefined) {
+        return seq;
+      }
+    }
+    return 0;
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.closeCurrent();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    for (let attempt = this.first; this.running; attempt += 1) {
+      const base = this.realtimeUrls[attempt % this.realtimeUrls.length];
+      this.connections += 1;
+      await (this.protocol === 'ws' ? this.readWebSocket(base) : this.readSse(base)).catch(() => undefined);
+      if (this.running) {
+        await sleep(200);
+      }
+    }
+  }
+
+  private readWebSocket(base: string): Promise<void> {
+    return new Promise((resolve) => {
+      const url = `${base.replace(/^http/, 'ws')}/v1/conversations/${this.conversationId}/stream?cursor=${this.cursor}`;
+      const ws = new WebSocket(url);
+      this.closeCurrent = () => ws.terminate();
+      ws.on('message', (data: Buffer) => this.frames.push(JSON.parse(data.toString()) as StreamFrame));
+      ws.on('error', () => undefined);
+      ws.on('close', () => resolve());
+    });
+  }
+
+  private async readSse(base: string): Promise<void> {
+    const abort = new AbortController();
+    this.closeCurrent = () => abort.abort();
+    const res = await fetch(`${base}/v1/conversations/${this.conversationId}/events?cursor=${this.cursor}`, {
+      headers: { accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    if (!res.ok || !res.body) {
+      return;
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const data = buffer
+          .slice(0, end)
+          .split('\n')
+          .filter((line) => line.startsWith('data: '))
+          .map((line) => line.slice(6));
+        if (data.length > 0) {
+          this.frames.push(JSON.parse(data.join('\n')) as StreamFrame);
+        }
+        buffer = buffer.slice(end + 2);
+      }
+    }
+  }
+}
