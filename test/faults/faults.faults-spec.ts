@@ -101,8 +101,9 @@ async function runScenario(name: string, inject: (load: LoadGenerator) => Promis
     result,
     `unexpected-answers=${load.unexpected.length}; answers ${answers}; stream connections ${connections}`,
   );
-  summary.push(line);
-  process.stdout.write(`${line}\n`);
+  const shown = [...notes, ...result.violations].slice(0, 20).map((v) => `  ${name}: ${v}`);
+  summary.push(line, ...shown);
+  process.stdout.write(`${[line, ...shown].join('\n')}\n`);
   expect({ notes, violations: result.violations.slice(0, 40), total: result.violations.length }).toEqual({
     notes: [],
     violations: [],

@@ -7,12 +7,14 @@ import { ReadinessService } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { RealtimeMetrics } from '../metrics/realtime-metrics.service';
 import { ConversationHub } from './conversation-hub.service';
+import { PartitionPositions } from './partition-positions';
 
 /**
  * Every instance reads the whole topic under its own throwaway consumer group,
  * from the latest offset, and hands each event to the in-process hub: a client on
  * any instance sees every conversation. Nothing is committed; what a client
- * missed comes from Postgres (catch-up), not from this consumer.
+ * missed comes from Postgres (catch-up), not from this consumer. Its position is
+ * kept in memory (PartitionPositions), so a rejoin goes on where it stopped.
  *
  * It subscribes once TopicReadiness has made sure the topic exists.
  * Ready ('kafka') once the group is joined and a first fetch has resolved the
@@ -27,6 +29,7 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
   private fetching = false;
   private stopped = false;
   private starting: Promise<void> | null = null;
+  private readonly positions = new PartitionPositions();
 
   constructor(
     private readonly kafka: Kafka,
@@ -99,7 +102,18 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    for (const message of batch.messages) {
+    const plan = this.positions.plan(
+      batch.partition,
+      batch.messages.map((m) => m.offset),
+    );
+    if (plan.kind === 'seek') {
+      this.logger.warn(
+        `partition ${batch.partition}: fetch resumed at ${batch.firstOffset()} after a rejoin; going back to ${plan.offset}`,
+      );
+      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: plan.offset });
+      return;
+    }
+    for (const message of batch.messages.slice(plan.from)) {
       if (!payload.isRunning() || payload.isStale()) {
         return;
       }
@@ -109,6 +123,7 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
         this.metrics.undecodable.inc();
         this.logger.warn(`skipping ${batch.topic}/${batch.partition}@${message.offset}: ${(error as Error).message}`);
       }
+      this.positions.delivered(batch.partition, message.offset);
     }
     await payload.heartbeat();
   }
