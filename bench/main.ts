@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { runMigrations } from '@threadline/persistence';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_REDIS_URL } from '../test/support/test-env';
 import { machineInfo } from './lib/machine';
-import { BenchSettings, envNumber, log, Scenario } from './lib/scenario';
+import { BenchSettings, envNumber, log, Scenario, TargetCheck } from './lib/scenario';
 import { REPO_ROOT } from './lib/services';
+import { renderTargets, targetMet } from './lib/targets';
 import { appendScenario } from './scenarios/append';
 import { archiveScenario } from './scenarios/archive';
 import { deliveryScenario } from './scenarios/delivery';
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     );
   }
   const results: Record<string, unknown> = {};
+  const targets: TargetCheck[] = [];
   for (const scenario of selected) {
     log(`scenario ${scenario.name}: ${scenario.description}`);
     const result = await scenario.run(settings);
@@ -79,6 +81,11 @@ async function main(): Promise<void> {
       console.log(`  ${note}`);
     }
     results[scenario.name] = { description: scenario.description, notes: result.notes, ...result.data };
+    targets.push(...(result.targets ?? []));
+  }
+  if (targets.length > 0) {
+    console.log('\n## targets (issue #7): each a ratio within this run, as in the tables above\n');
+    console.log(renderTargets(targets));
   }
 
   const loadAtEnd = os.loadavg()[0];
@@ -95,6 +102,7 @@ async function main(): Promise<void> {
     seconds: (Date.now() - startedAt.getTime()) / 1000,
     machine: { ...machine, loadAverage1m: { start: loadAtStart, end: loadAtEnd } },
     settings: { ...settings, kafkaBrokers: undefined, redisUrl: undefined, databaseUrl: undefined },
+    targets: targets.map((t) => ({ ...t, met: targetMet(t) })),
     scenarios: results,
   };
   writeFileSync(file, `${JSON.stringify(output, null, 2)}\n`);

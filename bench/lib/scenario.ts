@@ -11,6 +11,15 @@ export interface BenchSettings {
   databaseUrl: string;
 }
 
+/** One of issue #7's targets, as a ratio against the raw floor of the same run. */
+export interface TargetCheck {
+  target: string;
+  reached: number;
+  limit: number;
+  /** The target is a floor (`reached >= limit`) rather than a ceiling. */
+  atLeast?: boolean;
+}
+
 export interface ScenarioResult {
   /** The human-readable table printed to stdout. */
   table: string;
@@ -18,6 +27,8 @@ export interface ScenarioResult {
   notes: string[];
   /** What goes into bench/results/latest.json. */
   data: Record<string, unknown>;
+  /** The targets this scenario measures; `npm run bench` ends with one table of all of them. */
+  targets?: TargetCheck[];
 }
 
 /** One benchmark; bench/main.ts runs those named on the command line (all by default). */

@@ -10,6 +10,8 @@ import { BenchService, createTopic, kafkaClient } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
 
 const PARTITIONS = 12;
+/** Issue #7: append p99 within this factor of the bare producer at the same concurrency. */
+const APPEND_P99_TARGET = 1.5;
 const ACK_TIMEOUT_MS = 5000;
 
 interface Level {
@@ -171,6 +173,11 @@ function report(settings: BenchSettings, levels: Level[], envelopeBytes: number)
   return {
     table: renderTable(headers, rows),
     notes,
+    targets: levels.map((l) => ({
+      target: `append p99 ours/raw, c=${l.concurrency}`,
+      reached: l.ours.latency.p99Ms / l.raw.latency.p99Ms,
+      limit: APPEND_P99_TARGET,
+    })),
     data: {
       partitions: PARTITIONS,
       conversations: settings.conversations,

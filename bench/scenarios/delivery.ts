@@ -11,6 +11,8 @@ import { fmt, ratio, renderTable } from '../lib/table';
 import { openStreams, StreamClient, terminateAll } from '../lib/ws-streams';
 
 const PARTITIONS = 12;
+/** Issue #7: append → WebSocket p99 within this factor of bare produce → consume. */
+const DELIVERY_P99_TARGET = 2;
 const CONNECT_CONCURRENCY = 100;
 const WRITER_SOCKETS = 64;
 const ACK_TIMEOUT_MS = 5000;
@@ -408,6 +410,13 @@ function report(shape: Shape, ours: Side, raw: Side, order: Order, cost: Realtim
   return {
     table: renderTable(headers, rows),
     notes,
+    targets: [
+      {
+        target: 'append → WebSocket p99 ours/raw',
+        reached: ours.latency.p99Ms / raw.latency.p99Ms,
+        limit: DELIVERY_P99_TARGET,
+      },
+    ],
     data: { partitions: PARTITIONS, ...shape, ours, raw, order, realtime: cost },
   };
 }

@@ -14,6 +14,8 @@ const PARTITIONS = 4;
 const PARTITIONS_CONCURRENTLY = 4;
 const MAX_BATCH = 2000;
 const POOL_SIZE = 10;
+/** Issue #7: projection at least this fraction of bare inserts. */
+const PROJECTION_TARGET = 0.7;
 
 const CONVERSATIONS = 500;
 const SEQS_PER_CONVERSATION = 100;
@@ -396,6 +398,14 @@ function report(
   return {
     table: renderTable(headers, rows),
     notes,
+    targets: [
+      {
+        target: 'projection events/s ours/raw',
+        reached: ours.eventsPerSec / raw.eventsPerSec,
+        limit: PROJECTION_TARGET,
+        atLeast: true,
+      },
+    ],
     data: {
       events: EVENTS,
       conversations: CONVERSATIONS,

@@ -224,6 +224,13 @@ function report(
   return {
     table: renderTable(headers, rows),
     notes,
+    targets: [
+      {
+        target: `scale: worst degradation, ${before.indexed} → ${large[0].indexed} conversations`,
+        reached: worst,
+        limit: TARGET_RATIO,
+      },
+    ],
     data: {
       concurrency,
       redisUsedMemoryBytes: memory,
