@@ -4,17 +4,21 @@ import { eventually } from '../support/service-process';
 import { encodeEvent } from '@threadline/contracts';
 import { isolatedEnv } from '../support/test-env';
 import {
+  appendAll,
   appendedEvent,
   archivesAndKeepsEverySeqReadable,
   connectProducer,
   retentionWaitsForTheStore,
   Started,
   survivesSigkillMidSegment,
+  topicEnds,
+  untilArchivedTo,
 } from './scenarios';
 import {
   archiveDir,
   archivedOffsets,
   archiverProcess,
+  conversationState,
   db,
   filesystemStore,
   openReader,
@@ -96,6 +100,37 @@ describe('archiver', () => {
     } finally {
       await producer.disconnect();
     }
+  });
+
+  it('advances archived_seq of seqs the projector wrote only after their segments, also across an archiver restart', async () => {
+    const stack = await started.stack('arch-trail');
+    const dir = archiveDir('trail');
+    const settings = { ARCHIVE_SEGMENT_MAX_AGE_MS: '200', ARCHIVE_RETENTION_ENABLED: 'false' };
+    const first = started.track(archiverProcess('archiver-trail-1', stack.env, dir, settings));
+    await first.start();
+    const ids = Array.from({ length: 20 }, (_, i) => `trail-${randomUUID()}-${i}`);
+    await appendAll(stack.baseUrl, ids, 5);
+    await eventually('the first 5 seqs archived', async () =>
+      (await conversationState(ids)).every((r) => r.archivedSeq === 5),
+    );
+
+    // The projector stops: seqs 6..10 reach the archive before Postgres has their rows.
+    await stack.projector.stop();
+    await appendAll(stack.baseUrl, ids, 5);
+    await untilArchivedTo(stack.env, await topicEnds(stack.env.KAFKA_TOPIC));
+    expect((await conversationState(ids)).map((r) => r.archivedSeq)).toEqual(ids.map(() => 5));
+
+    // A restart forgets which conversations its segments left behind.
+    await first.kill();
+    const second = started.track(archiverProcess('archiver-trail-2', stack.env, dir, settings));
+    await second.start();
+    await stack.projector.start();
+    await eventually(
+      'archived_seq of every conversation at 10 with no new segment',
+      async () => (await conversationState(ids)).every((r) => r.lastSeq === 10 && r.archivedSeq === 10),
+      60_000,
+      200,
+    );
   });
 
   it('retention deletes nothing while the store is unreachable, and trims once it answers again', async () => {

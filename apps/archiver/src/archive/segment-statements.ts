@@ -59,10 +59,9 @@ const ADVANCE_WINDOW = 100_000;
  * written yet stops the prefix: conservative, and a later pass (every segment of
  * the conversation, and the periodic catch-up) picks it up.
  *
- * `conversationIds` null means every conversation whose archived_seq is below its last_seq. Only
- * conversations with index rows in this topic are considered (`messages` has no topic column).
+ * Only conversations with index rows in this topic are considered (`messages` has no topic column).
  */
-export function advanceArchivedSeq(consumer: string, topic: string, conversationIds: string[] | null): Statement {
+export function advanceArchivedSeq(consumer: string, topic: string, conversationIds: readonly string[]): Statement {
   return {
     sql: `UPDATE conversations AS c SET archived_seq = p.archived_seq
           FROM (
@@ -80,7 +79,7 @@ export function advanceArchivedSeq(consumer: string, topic: string, conversation
             ) m
             LEFT JOIN consumer_offsets o
               ON o.consumer = $1 AND o.topic = $2 AND o.partition = m.kafka_partition
-            WHERE (($3::text[] IS NULL AND c2.archived_seq < c2.last_seq) OR c2.id = ANY($3::text[]))
+            WHERE c2.id = ANY($3::text[])
               AND EXISTS (SELECT 1 FROM archive_index ai JOIN archive_segments s ON s.segment_key = ai.segment_key
                           WHERE ai.conversation_id = c2.id AND s.topic = $2)
             GROUP BY c2.id, c2.archived_seq

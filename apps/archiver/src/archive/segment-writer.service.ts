@@ -10,6 +10,7 @@ import {
   storeOffset,
 } from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
+import { ArchivedSeqCatchUp } from './archived-seq-catch-up.service';
 import { SegmentPlan } from './segment-plan';
 import { advanceArchivedSeq, insertIndex, insertSegment } from './segment-statements';
 
@@ -44,6 +45,7 @@ export class SegmentWriter {
     private readonly dataSource: DataSource,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(ARCHIVER_CONFIG) private readonly config: ArchiverConfig,
+    private readonly catchUp: ArchivedSeqCatchUp,
   ) {}
 
   /**
@@ -56,7 +58,11 @@ export class SegmentWriter {
     await this.store.put(plan.key, bytes);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.commit(plan, bytes.length, acceptGapAfter);
+        const outcome = await this.commit(plan, bytes.length, acceptGapAfter);
+        if (outcome.status === 'archived') {
+          this.catchUp.noteSegment(plan.index);
+        }
+        return outcome;
       } catch (error) {
         const failed = error as { code?: string; driverError?: { code?: string } };
         const code = failed.driverError?.code ?? failed.code;
