@@ -24,7 +24,7 @@ import { PartitionPositions } from './partition-positions';
 export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FanoutConsumer.name);
   readonly groupId: string;
-  private readonly consumer: Consumer;
+  private consumer: Consumer | null = null;
   private joined = false;
   private fetching = false;
   private stopped = false;
@@ -40,30 +40,6 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
     readiness: ReadinessService,
   ) {
     this.groupId = `${config.groupPrefix}-${randomUUID()}`;
-    this.consumer = kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1000,
-      maxWaitTimeInMs: 250,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
-    });
-    const { GROUP_JOIN, FETCH, CRASH, DISCONNECT } = this.consumer.events;
-    this.consumer.on(GROUP_JOIN, () => {
-      this.joined = true;
-      this.fetching = false;
-    });
-    this.consumer.on(FETCH, () => {
-      this.fetching = this.joined;
-    });
-    this.consumer.on(DISCONNECT, () => {
-      this.joined = false;
-      this.fetching = false;
-    });
-    this.consumer.on(CRASH, (event) => {
-      this.joined = false;
-      this.fetching = false;
-      this.logger.error(`consumer crashed: ${event.payload.error.message}`);
-    });
     readiness.register('kafka', () => ({
       ok: this.joined && this.fetching,
       detail: { group: this.groupId, joined: this.joined, fetching: this.fetching },
@@ -77,7 +53,7 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     await this.starting;
-    await this.consumer.disconnect().catch((error: Error) => this.logger.warn(`disconnect: ${error.message}`));
+    await this.consumer?.disconnect().catch((error: Error) => this.logger.warn(`disconnect: ${error.message}`));
     await this.deleteGroup();
   }
 
@@ -86,21 +62,61 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5000)) {
+      const consumer = this.create();
       try {
-        await this.consumer.connect();
-        await this.consumer.subscribe({ topic: this.config.kafka.topic, fromBeginning: false });
-        await this.consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(payload) });
+        await consumer.connect();
+        await consumer.subscribe({ topic: this.config.kafka.topic, fromBeginning: false });
+        this.consumer = consumer;
+        await consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(consumer, payload) });
         this.logger.log(`consuming ${this.config.kafka.topic} as ${this.groupId}`);
         return;
       } catch (error) {
         this.logger.warn(`consumer not started yet: ${(error as Error).message}`);
-        await this.consumer.disconnect().catch(() => undefined);
+        this.consumer = null;
+        await consumer.disconnect().catch(() => undefined);
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   }
 
-  private async onBatch(payload: EachBatchPayload): Promise<void> {
+  /**
+   * A kafkajs consumer of the group. After a crash kafkajs does not restart itself
+   * from (a non-retriable error), a new one starts; PartitionPositions takes it
+   * back to where the last one stopped.
+   */
+  private create(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 250,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    const { GROUP_JOIN, FETCH, CRASH, DISCONNECT } = consumer.events;
+    consumer.on(GROUP_JOIN, () => {
+      this.joined = true;
+      this.fetching = false;
+    });
+    consumer.on(FETCH, () => {
+      this.fetching = this.joined;
+    });
+    consumer.on(DISCONNECT, () => {
+      this.joined = false;
+      this.fetching = false;
+    });
+    consumer.on(CRASH, (event) => {
+      this.joined = false;
+      this.fetching = false;
+      this.logger.error(`consumer crashed: ${event.payload.error.message}`);
+      if (!event.payload.restart && !this.stopped && this.consumer === consumer) {
+        this.consumer = null;
+        this.starting = this.start();
+      }
+    });
+    return consumer;
+  }
+
+  private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     const plan = this.positions.plan(
       batch.partition,
@@ -110,7 +126,7 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
       this.logger.warn(
         `partition ${batch.partition}: fetch resumed at ${batch.firstOffset()} after a rejoin; going back to ${plan.offset}`,
       );
-      this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: plan.offset });
+      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: plan.offset });
       return;
     }
     for (const message of batch.messages.slice(plan.from)) {
