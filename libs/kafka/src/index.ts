@@ -1,5 +1,6 @@
 export * from './kafka.constants';
 export * from './kafka.module';
+export * from './restarting-consumer';
 export * from './stored-position-consumer';
 export * from './topic-provisioner.service';
 export * from './topic-readiness.service';

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { RestartingConsumer } from './restarting-consumer';
 
 export interface StoredPositionConsumerOptions {
   groupId: string;
@@ -33,18 +34,16 @@ export interface StoredPositionConsumerOptions {
  * On the first batch of each assignment it reads the stored offset and, when the
  * fetch started elsewhere, seeks there and drops the batch. That happens in the
  * batch handler rather than in the GROUP_JOIN listener, which kafkajs does not
- * await, so the first fetch cannot race the seek. It starts with back-off while
- * Kafka is unreachable and starts again after a crash kafkajs does not restart.
+ * await, so the first fetch cannot race the seek. Starting with back-off and
+ * restarting after a crash are RestartingConsumer's.
  * (Nest's Kafka transport hands out single messages; both owners need batches.)
  */
 export class StoredPositionConsumer {
-  private consumer: Consumer | null = null;
+  private readonly restarting: RestartingConsumer;
   private joinedGroup = false;
   private assignment: number[] = [];
   /** Partitions of the current assignment whose position has not been taken from Postgres yet. */
   private unpositioned = new Set<number>();
-  private stopped = false;
-  private starting: Promise<void> | null = null;
   /** Per partition, the stored offset this instance last went back to (goBackTo). */
   private readonly wentBackTo = new Map<number, number>();
 
@@ -52,7 +51,16 @@ export class StoredPositionConsumer {
     private readonly kafka: Kafka,
     private readonly options: StoredPositionConsumerOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.restarting = new RestartingConsumer(
+      {
+        create: () => this.create(),
+        topicReady: () => this.options.topicReady(),
+        run: (consumer) => this.run(consumer),
+      },
+      logger,
+    );
+  }
 
   get joined(): boolean {
     return this.joinedGroup;
@@ -64,7 +72,7 @@ export class StoredPositionConsumer {
 
   /** The running kafkajs consumer, for the owner's offset commits and seeks. */
   get current(): Consumer | null {
-    return this.consumer;
+    return this.restarting.current;
   }
 
   /** Assigned, and read from its stored offset since the last assignment. */
@@ -84,7 +92,7 @@ export class StoredPositionConsumer {
         'committed transactions were lost, consuming again from the stored offset',
     );
     this.wentBackTo.set(partition, stored);
-    this.consumer?.seek({ topic: this.options.topic, partition, offset: String(stored) });
+    this.restarting.current?.seek({ topic: this.options.topic, partition, offset: String(stored) });
   }
 
   /**
@@ -97,7 +105,7 @@ export class StoredPositionConsumer {
   }
 
   start(): void {
-    this.starting = this.run();
+    this.restarting.start();
   }
 
   /**
@@ -105,14 +113,12 @@ export class StoredPositionConsumer {
    * its next checkpoint), then runs the owner's `afterwards`, all within `graceMs`.
    */
   async stopWithin(graceMs: number, afterwards: () => Promise<void> = async () => undefined): Promise<void> {
-    this.stopped = true;
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), graceMs);
     });
     const stopping = (async () => {
-      await this.starting;
-      await this.consumer?.disconnect();
+      await this.restarting.stop();
       await afterwards();
     })();
     const result = await Promise.race([stopping.catch((error: Error) => error), gaveUp]);
@@ -124,30 +130,16 @@ export class StoredPositionConsumer {
     }
   }
 
-  private async run(): Promise<void> {
-    for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5000)) {
-      const consumer = this.create();
-      try {
-        await this.options.topicReady();
-        await consumer.connect();
-        await consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });
-        this.consumer = consumer;
-        await consumer.run({
-          autoCommit: this.options.autoCommit,
-          autoCommitInterval: this.options.autoCommit ? 5000 : null,
-          eachBatchAutoResolve: false,
-          partitionsConsumedConcurrently: this.options.partitionsConcurrently,
-          eachBatch: (payload) => this.onBatch(consumer, payload),
-        });
-        this.logger.log(`consuming ${this.options.topic} as group ${this.options.groupId}`);
-        return;
-      } catch (error) {
-        this.logger.warn(`consumer not started yet: ${(error as Error).message}`);
-        this.consumer = null;
-        await consumer.disconnect().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.subscribe({ topics: [this.options.topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: this.options.autoCommit,
+      autoCommitInterval: this.options.autoCommit ? 5000 : null,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently,
+      eachBatch: (payload) => this.onBatch(consumer, payload),
+    });
+    this.logger.log(`consuming ${this.options.topic} as group ${this.options.groupId}`);
   }
 
   private create(): Consumer {
@@ -170,13 +162,8 @@ export class StoredPositionConsumer {
     consumer.on(STOP, () => {
       this.joinedGroup = false;
     });
-    consumer.on(CRASH, (event) => {
+    consumer.on(CRASH, () => {
       this.joinedGroup = false;
-      this.logger.error(`consumer crashed: ${event.payload.error.message}`);
-      if (!event.payload.restart && !this.stopped && this.consumer === consumer) {
-        this.consumer = null;
-        this.starting = this.run();
-      }
     });
     return consumer;
   }

@@ -42,7 +42,7 @@ function fanout(): { consumer: FanoutConsumer; created: FakeConsumer[] } {
   } as unknown as Kafka;
   const consumer = new FanoutConsumer(
     kafka,
-    { isReady: true } as TopicReadiness,
+    { whenReady: async () => undefined } as unknown as TopicReadiness,
     new ConversationHub(),
     {} as RealtimeMetrics,
     { groupPrefix: 'test', kafka: { topic: 't' } } as RealtimeConfig,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { decodeEvent } from '@threadline/contracts';
-import { TopicReadiness } from '@threadline/kafka';
+import { RestartingConsumer, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { RealtimeMetrics } from '../metrics/realtime-metrics.service';
@@ -24,22 +24,28 @@ import { PartitionPositions } from './partition-positions';
 export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FanoutConsumer.name);
   readonly groupId: string;
-  private consumer: Consumer | null = null;
+  private readonly restarting: RestartingConsumer;
   private joined = false;
   private fetching = false;
-  private stopped = false;
-  private starting: Promise<void> | null = null;
   private readonly positions = new PartitionPositions();
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly topic: TopicReadiness,
+    topic: TopicReadiness,
     private readonly hub: ConversationHub,
     private readonly metrics: RealtimeMetrics,
     @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
     readiness: ReadinessService,
   ) {
     this.groupId = `${config.groupPrefix}-${randomUUID()}`;
+    this.restarting = new RestartingConsumer(
+      {
+        create: () => this.create(),
+        topicReady: () => topic.whenReady(),
+        run: (consumer) => this.run(consumer),
+      },
+      this.logger,
+    );
     readiness.register('kafka', () => ({
       ok: this.joined && this.fetching,
       detail: { group: this.groupId, joined: this.joined, fetching: this.fetching },
@@ -47,43 +53,21 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
   }
 
   onApplicationBootstrap(): void {
-    this.starting = this.start();
+    this.restarting.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    await this.starting;
-    await this.consumer?.disconnect().catch((error: Error) => this.logger.warn(`disconnect: ${error.message}`));
+    await this.restarting.stop().catch((error: Error) => this.logger.warn(`disconnect: ${error.message}`));
     await this.deleteGroup();
   }
 
-  private async start(): Promise<void> {
-    while (!this.topic.isReady && !this.stopped) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5000)) {
-      const consumer = this.create();
-      try {
-        await consumer.connect();
-        await consumer.subscribe({ topic: this.config.kafka.topic, fromBeginning: false });
-        this.consumer = consumer;
-        await consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(consumer, payload) });
-        this.logger.log(`consuming ${this.config.kafka.topic} as ${this.groupId}`);
-        return;
-      } catch (error) {
-        this.logger.warn(`consumer not started yet: ${(error as Error).message}`);
-        this.consumer = null;
-        await consumer.disconnect().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    }
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.subscribe({ topic: this.config.kafka.topic, fromBeginning: false });
+    await consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(consumer, payload) });
+    this.logger.log(`consuming ${this.config.kafka.topic} as ${this.groupId}`);
   }
 
-  /**
-   * A kafkajs consumer of the group. After a crash kafkajs does not restart itself
-   * from (a non-retriable error), a new one starts; PartitionPositions takes it
-   * back to where the last one stopped.
-   */
+  /** A kafkajs consumer of the group; after a restart, PartitionPositions takes it back to where the last one stopped. */
   private create(): Consumer {
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
@@ -104,14 +88,9 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
       this.joined = false;
       this.fetching = false;
     });
-    consumer.on(CRASH, (event) => {
+    consumer.on(CRASH, () => {
       this.joined = false;
       this.fetching = false;
-      this.logger.error(`consumer crashed: ${event.payload.error.message}`);
-      if (!event.payload.restart && !this.stopped && this.consumer === consumer) {
-        this.consumer = null;
-        this.starting = this.start();
-      }
     });
     return consumer;
   }
