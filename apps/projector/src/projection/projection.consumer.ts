@@ -1,27 +1,46 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { EachBatchPayload, Kafka } from 'kafkajs';
+import { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { StoredPositionConsumer, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { splitIntoChunks } from './batch-plan';
 import { ChunkProjector } from './chunk-projector.service';
+import { ChunkOutcome } from './projection-writer.service';
 import { ProjectionLag } from './projection-lag.service';
 import { StoredOffsets } from './stored-offsets.service';
+import { WriteBehind } from './write-behind';
+
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 5000;
 
 /**
  * Consumes the conversation topic in the projector's group and projects each
  * fetched batch chunk by chunk, one Postgres transaction per chunk, from the
  * position stored in Postgres (StoredPositionConsumer).
  *
- * Offsets are resolved only after their transaction commits, so the Kafka
- * offsets kafkajs commits (after each batch, and every 5 s within a long one)
- * trail Postgres: a mirror for lag tooling.
+ * A batch is written behind the fetch (WriteBehind): the handler starts its
+ * write and returns, so kafkajs fetches the partition's next batch while this one
+ * commits; that next batch waits only for this write. kafkajs's own position
+ * therefore runs up to one batch ahead of Postgres, which stays the truth:
+ * - a write that fails backs off, then seeks the partition back to its first
+ *   offset, and the batch already fetched behind it is dropped as stale;
+ * - Postgres behind the consumer (lost commits) seeks back to the stored offset;
+ * - every assignment starts from the stored offset, after the write in flight.
+ * The group's Kafka offsets are committed after each transaction, never ahead
+ * of Postgres: a mirror for lag tooling.
  *
  * Ready ('kafka') once the group is joined; the detail shows the assignment and the lag.
  */
 @Injectable()
 export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(ProjectionConsumer.name);
   private readonly consumer: StoredPositionConsumer;
+  private readonly writes = new WriteBehind((partition, error) =>
+    this.logger.error(`partition ${partition}: write ended by ${String(error)}; the next start resumes from Postgres`),
+  );
+  /** Per partition, the back-off before the next retry of a failed write. */
+  private readonly retryDelays = new Map<number, number>();
+  private stopping = false;
 
   constructor(
     kafka: Kafka,
@@ -38,12 +57,16 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
         groupId: config.projection.groupId,
         topic: config.kafka.topic,
         partitionsConcurrently: config.projection.partitionsConcurrently,
-        autoCommit: true,
+        autoCommit: false,
         topicReady: () => topic.whenReady(),
         storedOffset: (partition) => storedOffsets.nextOffset(partition),
+        exclusive: async (partition, work) => {
+          await this.writes.settled(partition);
+          await work();
+        },
         eachBatch: (payload) => this.onBatch(payload),
       },
-      new Logger(ProjectionConsumer.name),
+      this.logger,
     );
     readiness.register('kafka', () => ({
       ok: this.consumer.joined,
@@ -60,27 +83,65 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
     this.consumer.start();
   }
 
-  /** Before TypeORM closes the pool: the chunk being written commits, then the consumer leaves the group. */
+  /** Before TypeORM closes the pool: the consumer leaves the group, then the writes in flight commit. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     this.readiness.markShuttingDown();
-    await this.consumer.stopWithin(this.config.shutdownGraceMs);
+    await this.consumer.stopWithin(this.config.shutdownGraceMs, () => this.writes.drain());
   }
 
+  /** Runs after the partition's previous write has ended (`exclusive`). */
   private async onBatch(payload: EachBatchPayload): Promise<void> {
+    if (!payload.isRunning() || payload.isStale()) {
+      return;
+    }
     const { partition, messages, highWatermark } = payload.batch;
-    for (const chunk of splitIntoChunks(messages, this.config.projection.maxBatch)) {
-      if (!payload.isRunning() || payload.isStale()) {
-        break;
-      }
-      const outcome = await this.chunks.project(partition, chunk, this.consumer.wentBackToIn(partition));
-      if (outcome.behind) {
-        this.consumer.goBackTo(partition, outcome.nextOffset, Number(chunk[0].offset));
+    const chunks = splitIntoChunks(messages, this.config.projection.maxBatch);
+    this.writes.start(partition, () => this.write(partition, chunks, Number(highWatermark)));
+    payload.resolveOffset(messages[messages.length - 1].offset);
+  }
+
+  private async write(partition: number, chunks: KafkaMessage[][], highWatermark: number): Promise<void> {
+    for (const chunk of chunks) {
+      const firstOffset = Number(chunk[0].offset);
+      let outcome: ChunkOutcome;
+      try {
+        outcome = await this.chunks.project(partition, chunk, this.consumer.wentBackToIn(partition));
+      } catch (error) {
+        await this.retryLater(partition, firstOffset, error as Error);
         return;
       }
-      payload.resolveOffset(chunk[chunk.length - 1].offset);
-      this.lag.observe(partition, Number(highWatermark), outcome.nextOffset);
-      await payload.heartbeat();
+      this.retryDelays.delete(partition);
+      if (outcome.behind) {
+        this.consumer.goBackTo(partition, outcome.nextOffset, firstOffset);
+        return;
+      }
+      this.lag.observe(partition, highWatermark, outcome.nextOffset);
+      await this.mirrorOffset(partition, outcome.nextOffset);
     }
-    await payload.commitOffsetsIfNecessary();
+  }
+
+  /**
+   * Backs off (200 ms doubling to 5 s), then has the consumer fetch the chunk
+   * again: the batch fetched behind it is stale from then on and dropped. While
+   * stopping there is nothing to retry: the next start resumes from Postgres.
+   */
+  private async retryLater(partition: number, firstOffset: number, error: Error): Promise<void> {
+    const delay = this.retryDelays.get(partition) ?? RETRY_MIN_MS;
+    this.retryDelays.set(partition, Math.min(delay * 2, RETRY_MAX_MS));
+    this.logger.warn(
+      `partition ${partition}: writing from offset ${firstOffset} failed, retrying in ${delay} ms: ${error.message}`,
+    );
+    if (this.stopping) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    this.consumer.current?.seek({ topic: this.config.kafka.topic, partition, offset: String(firstOffset) });
+  }
+
+  private async mirrorOffset(partition: number, nextOffset: number): Promise<void> {
+    await this.consumer.current
+      ?.commitOffsets([{ topic: this.config.kafka.topic, partition, offset: String(nextOffset) }])
+      .catch((error: Error) => this.logger.debug(`kafka commit mirror: ${error.message}`));
   }
 }
