@@ -26,8 +26,8 @@ const RETRY_MAX_MS = 5000;
  *   offset, and the batch already fetched behind it is dropped as stale;
  * - Postgres behind the consumer (lost commits) seeks back to the stored offset;
  * - every assignment starts from the stored offset, after the write in flight.
- * The group's Kafka offsets are committed after each transaction, never ahead
- * of Postgres: a mirror for lag tooling.
+ * The group's Kafka offsets are committed after each batch's transactions,
+ * never ahead of Postgres: a mirror for lag tooling.
  *
  * Ready ('kafka') once the group is joined; the detail shows the assignment and the lag.
  */
@@ -101,7 +101,9 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
     payload.resolveOffset(messages[messages.length - 1].offset);
   }
 
+  /** Writes the batch chunk by chunk, then mirrors the position reached to the group's Kafka offsets. */
   private async write(partition: number, chunks: KafkaMessage[][], highWatermark: number): Promise<void> {
+    let reached: number | null = null;
     for (const chunk of chunks) {
       const firstOffset = Number(chunk[0].offset);
       let outcome: ChunkOutcome;
@@ -109,15 +111,18 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
         outcome = await this.chunks.project(partition, chunk, this.consumer.wentBackToIn(partition));
       } catch (error) {
         await this.retryLater(partition, firstOffset, error as Error);
-        return;
+        break;
       }
       this.retryDelays.delete(partition);
       if (outcome.behind) {
         this.consumer.goBackTo(partition, outcome.nextOffset, firstOffset);
-        return;
+        break;
       }
-      this.lag.observe(partition, highWatermark, outcome.nextOffset);
-      await this.mirrorOffset(partition, outcome.nextOffset);
+      reached = outcome.nextOffset;
+      this.lag.observe(partition, highWatermark, reached);
+    }
+    if (reached !== null) {
+      await this.mirrorOffset(partition, reached);
     }
   }
 
