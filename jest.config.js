@@ -15,7 +15,12 @@ module.exports = {
     {
       displayName: 'unit',
       rootDir: __dirname,
-      testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts', '<rootDir>/test/faults/**/*.spec.ts'],
+      testMatch: [
+        '<rootDir>/apps/**/*.spec.ts',
+        '<rootDir>/libs/**/*.spec.ts',
+        '<rootDir>/test/faults/**/*.spec.ts',
+        '<rootDir>/test/deploy/**/*.spec.ts',
+      ],
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
       testEnvironment: 'node',
