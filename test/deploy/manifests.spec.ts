@@ -59,6 +59,16 @@ function archiveStoreOf(service: ServiceName, env: Env): ArchiveStoreConfig {
   }
 }
 
+/** Seconds a container's preStop hook sleeps before Kubernetes sends SIGTERM (0 without one). */
+function preStopSeconds(container: Container): number {
+  const command = container.lifecycle?.preStop?.exec?.command;
+  if (command === undefined) {
+    return 0;
+  }
+  expect(command.slice(0, 1)).toEqual(['sleep']);
+  return Number(command[1]);
+}
+
 /** Every environment variable some service reads. */
 const KNOWN_VARIABLES = new Set([
   ...Object.keys(commandConfigSchema.in.shape),
@@ -112,6 +122,7 @@ interface Container {
   livenessProbe?: HttpProbe;
   readinessProbe?: HttpProbe;
   startupProbe?: HttpProbe;
+  lifecycle?: { preStop?: { exec?: { command: string[] } } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: {
     runAsNonRoot?: boolean;
@@ -417,9 +428,11 @@ describe('Kubernetes manifests (docker/k8s)', () => {
       }
     });
 
-    it('gives SIGTERM at least SHUTDOWN_GRACE_MS/1000 + 5 seconds before the kill', () => {
+    it('gives its preStop delay plus SHUTDOWN_GRACE_MS/1000 + 5 seconds before the kill', () => {
       const grace = deployment().spec.template.spec.terminationGracePeriodSeconds ?? 30;
-      expect(grace).toBeGreaterThanOrEqual(config().shutdownGraceMs / 1000 + 5);
+      expect(grace).toBeGreaterThanOrEqual(
+        preStopSeconds(onlyContainer(deployment())) + config().shutdownGraceMs / 1000 + 5,
+      );
     });
 
     it(`runs ${expected.replicas} replica(s) whose pods its selector matches`, () => {
@@ -431,6 +444,10 @@ describe('Kubernetes manifests (docker/k8s)', () => {
   });
 
   describe.each(DEPLOYMENTS.filter((d) => d.exposed))('Deployment $name', (expected) => {
+    it('waits before SIGTERM (preStop sleep) so its Service stops routing new connections to a pod that is leaving', () => {
+      expect(preStopSeconds(onlyContainer(named<Workload>('Deployment', expected.name)))).toBeGreaterThanOrEqual(3);
+    });
+
     it('is reached through a ClusterIP Service that targets its pods at the port it listens on', () => {
       const deployment = named<Workload>('Deployment', expected.name);
       const service = named<KubeService>('Service', expected.name);
