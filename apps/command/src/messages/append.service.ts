@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { MessageBody } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
@@ -16,11 +16,19 @@ import { checkMessageLimits, estimateTokenCount } from './message-limits';
  * The write path: validate, one atomic decision in the head index (dedupe hit,
  * version conflict, or reserve head + 1), produce the event, acknowledge only
  * once Kafka has it durably. docs/consistency.md walks through every failure.
+ *
+ * Marking the reservation acknowledged in Redis runs after the answer, not
+ * before it: the event is durable already, and a mark that never lands only lets
+ * the hole reaper produce a tombstone that loses to the message (first wins).
+ * Shutdown waits for the marks still in flight.
  */
 @Injectable()
-export class AppendService {
+export class AppendService implements OnApplicationShutdown {
+  private readonly logger = new Logger(AppendService.name);
   private readonly outcomes;
   private readonly latency;
+  private readonly markFailures;
+  private readonly marking = new Set<Promise<void>>();
 
   constructor(
     private readonly index: HeadIndexService,
@@ -32,6 +40,14 @@ export class AppendService {
   ) {
     this.outcomes = metrics.counter('threadline_command_appends_total', 'Append requests by outcome', ['outcome']);
     this.latency = metrics.histogram('threadline_command_append_seconds', 'Append latency until acknowledged');
+    this.markFailures = metrics.counter(
+      'threadline_command_ack_mark_failures_total',
+      'Durable appends whose reservation could not be marked acknowledged in Redis (the hole reaper settles them)',
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.marking);
   }
 
   async append(conversationId: string, dto: AppendMessageDto): Promise<AppendResultView> {
@@ -114,13 +130,13 @@ export class AppendService {
             this.config.append.ackTimeoutMs - decision.msSinceReservation,
           );
           await this.produce(conversationId, decision.seq, message, producer, budget);
-          await this.index.acknowledgeAppend(conversationId, decision.seq, request.pairField);
+          this.markAcknowledged(conversationId, decision.seq, request.pairField);
           this.outcomes.inc({ outcome: 'deduped' });
           return { seq: decision.seq, version: decision.seq, token_count: tokenCount, deduped: true };
         }
         case 'reserved': {
           await this.produce(conversationId, decision.seq, message, producer, deadline - performance.now());
-          await this.index.acknowledgeAppend(conversationId, decision.seq, request.pairField);
+          this.markAcknowledged(conversationId, decision.seq, request.pairField);
           this.outcomes.inc({ outcome: 'appended' });
           this.latency.observe((performance.now() - started) / 1000);
           return { seq: decision.seq, version: decision.seq, token_count: tokenCount, deduped: false };
@@ -156,6 +172,20 @@ export class AppendService {
         ApiError.unavailable('kafka_unavailable', 'The event log did not acknowledge the append; retry', 1),
       );
     }
+  }
+
+  private markAcknowledged(conversationId: string, seq: number, pairField: string | null): void {
+    const mark: Promise<void> = this.index
+      .acknowledgeAppend(conversationId, seq, pairField)
+      .catch((error: Error) => {
+        this.markFailures.inc();
+        this.logger.warn(
+          `seq ${seq} of ${conversationId} is durable but could not be marked acknowledged: ${error.message}; ` +
+            'the hole reaper settles it and the message wins',
+        );
+      })
+      .finally(() => this.marking.delete(mark));
+    this.marking.add(mark);
   }
 
   private rejected(outcome: string, error: ApiError): ApiError {
