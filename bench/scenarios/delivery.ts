@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CompressionTypes, Kafka } from 'kafkajs';
 import { decodeEvent, encodeEvent, EventType } from '@threadline/contracts';
 import { createConversations, ServiceFixture } from '../lib/fixture';
@@ -26,6 +27,21 @@ interface Shape {
   ratePerSec: number;
   warmupMs: number;
   durationMs: number;
+}
+
+/** Runs the open loop while sampling this process's event-loop delay (1 ms resolution). */
+async function timedOpenLoop(
+  shape: Shape,
+  send: (probe: number) => Promise<void>,
+): Promise<{ loop: OpenLoopResult; benchLoopDelay: Side['benchLoopDelay'] }> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  try {
+    const loop = await runOpenLoop(shape.ratePerSec, shape.warmupMs + shape.durationMs, send);
+    return { loop, benchLoopDelay: { p99Ms: delay.percentile(99) / 1e6, maxMs: delay.max / 1e6 } };
+  } finally {
+    delay.disable();
+  }
 }
 
 /** Send times of the appends, by probe number (the index carried in the message metadata). */
@@ -67,6 +83,8 @@ interface Side {
   /** Deliveries expected: measured appends acknowledged × subscribers per conversation (raw: × 1). */
   expected: number;
   deliveriesPerSec: number;
+  /** This process's own event-loop delay while the side ran: it times both sides, so it biases both. */
+  benchLoopDelay: { p99Ms: number; maxMs: number };
 }
 
 interface Order {
@@ -216,7 +234,7 @@ async function measureOurs(
     const framesBefore = await realtime.metric('threadline_realtime_events_delivered_total');
     const cpuBefore = realtime.cpuSeconds();
     const started = performance.now();
-    const loop = await runOpenLoop(shape.ratePerSec, shape.warmupMs + shape.durationMs, async (probe) => {
+    const { loop, benchLoopDelay } = await timedOpenLoop(shape, async (probe) => {
       const id = ids[probe % ids.length];
       clock.markSent(probe);
       const res = await client.expect(201, 'POST', `/v1/conversations/${id}/messages`, {
@@ -244,6 +262,7 @@ async function measureOurs(
         deliveries: latency.count,
         expected: clock.acks.count * shape.subscribersPerConversation,
         deliveriesPerSec: latency.count / (shape.durationMs / 1000),
+        benchLoopDelay,
       },
       order,
       cost: { cpuS: cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null, frames, seconds },
@@ -290,7 +309,7 @@ async function measureRaw(
     });
     await joined;
     const seqs = new Map<string, number>();
-    const loop = await runOpenLoop(shape.ratePerSec, shape.warmupMs + shape.durationMs, async (probe) => {
+    const { loop, benchLoopDelay } = await timedOpenLoop(shape, async (probe) => {
       const id = ids[probe % ids.length];
       const seq = (seqs.get(id) ?? 0) + 1;
       seqs.set(id, seq);
@@ -316,6 +335,7 @@ async function measureRaw(
       deliveries: latency.count,
       expected: clock.acks.count,
       deliveriesPerSec: latency.count / (shape.durationMs / 1000),
+      benchLoopDelay,
     };
   } finally {
     await Promise.all([producer.disconnect(), consumer.disconnect()]).catch(() => undefined);
@@ -391,6 +411,8 @@ function report(shape: Shape, ours: Side, raw: Side, order: Order, cost: Realtim
     `deliveries of measured appends: ours ${ours.deliveries} of ${ours.expected} expected, ` +
       `raw ${raw.deliveries} of ${raw.expected}; writer started up to ${fmt(ours.loop.maxLateMs)} ms (ours) / ` +
       `${fmt(raw.loop.maxLateMs)} ms (raw) late`,
+    `bench process event-loop delay while each side ran (it times both): ours p99 ${fmt(ours.benchLoopDelay.p99Ms)} ms, ` +
+      `max ${fmt(ours.benchLoopDelay.maxMs)} ms; raw p99 ${fmt(raw.benchLoopDelay.p99Ms)} ms, max ${fmt(raw.benchLoopDelay.maxMs)} ms`,
   ];
   if (cost.cpuS !== null && cost.frames > 0) {
     notes.push(
