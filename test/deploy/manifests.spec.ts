@@ -23,39 +23,22 @@ interface ServiceConfig {
   http: { host: string; port: number };
   shutdownGraceMs: number;
   kafka: KafkaConfig;
-  archiveBackend?: 'fs' | 's3';
+  /** The archive store, for the services that read or write the archive. */
+  archive?: ArchiveStoreConfig;
 }
 
 function loadServiceConfig(service: ServiceName, env: Env): ServiceConfig {
   switch (service) {
-    case 'command': {
-      const config = loadConfig(commandConfigSchema, env);
-      return { ...config, archiveBackend: config.archive.backend };
-    }
-    case 'realtime': {
-      const config = loadConfig(realtimeConfigSchema, env);
-      return { ...config, archiveBackend: config.archive.backend };
-    }
+    case 'command':
+      return loadConfig(commandConfigSchema, env);
+    case 'realtime':
+      return loadConfig(realtimeConfigSchema, env);
     case 'projector':
       return loadConfig(projectorConfigSchema, env);
     case 'archiver': {
       const config = loadConfig(archiverConfigSchema, env);
-      return { ...config, archiveBackend: config.store.backend };
+      return { ...config, archive: config.store };
     }
-  }
-}
-
-/** The archive store a service that reads or writes the archive is configured with. */
-function archiveStoreOf(service: ServiceName, env: Env): ArchiveStoreConfig {
-  switch (service) {
-    case 'command':
-      return loadConfig(commandConfigSchema, env).archive;
-    case 'realtime':
-      return loadConfig(realtimeConfigSchema, env).archive;
-    case 'archiver':
-      return loadConfig(archiverConfigSchema, env).store;
-    case 'projector':
-      throw new Error('the projector does not use the archive');
   }
 }
 
@@ -473,7 +456,7 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     (name) => {
       const deployment = named<Workload>('Deployment', name);
       const service = DEPLOYMENTS.find((d) => d.name === name)!.service;
-      expect(workloadConfig(deployment, service).archiveBackend).toBe('s3');
+      expect(workloadConfig(deployment, service).archive?.backend).toBe('s3');
     },
   );
 
@@ -551,9 +534,9 @@ describe('docker-compose.yml', () => {
   it('mounts one named volume at the filesystem archive directory of the archiver, command and realtime, so reads reach what retention trimmed', () => {
     const mounts = ['archiver', 'command', 'realtime'].map((name) => {
       const service = compose.services[name];
-      const store = archiveStoreOf(name as ServiceName, composeEnv(name, service));
-      expect(store.backend).toBe('fs');
-      const dir = store.backend === 'fs' ? store.dir : '';
+      const store = loadServiceConfig(name as ServiceName, composeEnv(name, service)).archive;
+      expect(store?.backend).toBe('fs');
+      const dir = store?.backend === 'fs' ? store.dir : '';
       const volume = (service.volumes ?? []).map((v) => v.split(':')).find(([, target]) => target === dir)?.[0];
       return { dir, volume };
     });
