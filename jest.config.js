@@ -1,5 +1,6 @@
 /**
  * Unit tests live next to the code (*.spec.ts); tests that cross a process boundary live in test/ (*.e2e-spec.ts);
+ * property-based fuzz suites are test/fuzz/*.fuzz-spec.ts (`npm run test:fuzz`, scripts/fuzz);
  * the fault-injection suite is test/faults/*.faults-spec.ts (`npm run test:faults`).
  */
 // Type checking is `npm run typecheck`'s job; tests only transpile (fast, per file).
@@ -29,6 +30,15 @@ module.exports = {
       displayName: 'e2e',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      moduleNameMapper,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+    },
+    {
+      displayName: 'fuzz',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/fuzz/**/*.fuzz-spec.ts'],
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
       testEnvironment: 'node',
