@@ -300,7 +300,7 @@ describe('projector', () => {
     expect(row(b)).toMatchObject({ metadata: {}, tombstoned: true, last_seq: 1, message_count: 1 });
     expect(row(c)).toMatchObject({ metadata: {}, tombstoned: true, last_seq: 0, message_count: 0 });
 
-    expect(await metric(projector, 'threadline_projector_undecodable_events_total')).toBe(1);
+    expect(await metric(projector, 'threadline_projector_poison_records_total')).toBe(1);
     const lag = await eventually(
       'the lag of every partition to be reported as 0',
       async () => {

@@ -5,6 +5,7 @@ import {
   EVENT_SCHEMA_VERSION,
   EventHeader,
 } from './event-envelope';
+import { findUnstorableJson, formatJsonPath, MAX_EVENT_JSON_NESTING } from './storable-json';
 
 export interface EncodedEvent {
   key: string;
@@ -32,7 +33,12 @@ export class UndecodableEventError extends Error {
   }
 }
 
-/** Parses and validates one record value of the topic. */
+/**
+ * Parses and validates one record value of the topic. A value that is not JSON,
+ * breaks the schema, or holds something no store can keep (findUnstorableJson)
+ * is undecodable, the same for every consumer: each applies the poison rule
+ * (docs/events.md) to it instead of stalling on it.
+ */
 export function decodeEvent(value: Buffer | null): ConversationEvent {
   if (value === null) {
     throw new UndecodableEventError('empty record value');
@@ -42,6 +48,10 @@ export function decodeEvent(value: Buffer | null): ConversationEvent {
     json = JSON.parse(value.toString('utf8'));
   } catch {
     throw new UndecodableEventError('value is not JSON');
+  }
+  const unstorable = findUnstorableJson(json, MAX_EVENT_JSON_NESTING);
+  if (unstorable) {
+    throw new UndecodableEventError(`${formatJsonPath(unstorable.path)}: ${unstorable.reason}`);
   }
   const parsed = conversationEventSchema.safeParse(json);
   if (!parsed.success) {

@@ -55,7 +55,7 @@ export const messageTombstonedEventSchema = z.object({
   type: z.literal(EventType.MessageTombstoned),
   seq: z.number().int().min(1),
   data: z.object({
-    reason: z.enum(['abandoned', 'index_rebuilt']),
+    reason: z.enum(['abandoned', 'index_rebuilt', 'quarantined']),
   }),
 });
 

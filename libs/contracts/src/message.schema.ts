@@ -70,13 +70,16 @@ export const partSchema = z
 
 export type MessagePart = z.infer<typeof partSchema>;
 
+/** token_count is stored as a Postgres integer. */
+export const MAX_TOKEN_COUNT = 2_147_483_647;
+
 export const jsonObjectSchema = z.record(z.string(), z.unknown());
 
 export const messageBodySchema = z.object({
   role: z.string().min(1, 'role must be a non-empty string').max(64, 'role must be at most 64 characters'),
   parts: z.array(partSchema).min(1, 'parts must hold at least one part'),
   metadata: jsonObjectSchema.optional(),
-  token_count: z.number().int().min(0).optional(),
+  token_count: z.number().int().min(0).max(MAX_TOKEN_COUNT).optional(),
 });
 
 export type MessageBody = z.infer<typeof messageBodySchema>;

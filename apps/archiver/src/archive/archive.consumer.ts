@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { decodeEvent, UndecodableEventError } from '@threadline/contracts';
+import { ConversationEvent, decodeRecord } from '@threadline/contracts';
 import { StoredPositionConsumer, TopicProvisioner } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
@@ -212,18 +212,19 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
     return buffer;
   }
 
-  /** An undecodable record gets no line (consumers skip it anyway) but its offset is archived past. */
-  private decode(partition: number, message: KafkaMessage) {
-    try {
-      return decodeEvent(message.value);
-    } catch (error) {
-      if (!(error instanceof UndecodableEventError)) {
-        throw error;
-      }
-      this.metrics.undecodable.inc();
-      this.logger.error(`skipping record at partition ${partition} offset ${message.offset}: ${error.message}`);
-      return null;
+  /**
+   * The poison rule (docs/events.md): a record that does not decode is archived
+   * as its stand-in tombstone when its envelope names a seq, else it gets no line;
+   * either way its offset is archived past.
+   */
+  private decode(partition: number, message: KafkaMessage): ConversationEvent | null {
+    const decoded = decodeRecord(message);
+    if (decoded.kind === 'event') {
+      return decoded.event;
     }
+    this.metrics.poison.inc();
+    this.logger.error(`poison record at partition ${partition} offset ${message.offset}: ${decoded.reason}`);
+    return decoded.standIn;
   }
 
   private observeLag(partition: number): void {

@@ -10,7 +10,7 @@ export class ArchiverMetrics {
   readonly storedBytes: Counter;
   readonly segments: Counter;
   readonly staleSegments: Counter;
-  readonly undecodable: Counter;
+  readonly poison: Counter;
   readonly flushSeconds: Histogram;
   readonly lag: Gauge<'partition'>;
   readonly retentionDeleted: Counter;
@@ -30,9 +30,9 @@ export class ArchiverMetrics {
       'threadline_archiver_stale_segments_total',
       'Segments dropped because the stored offset had already moved past them (rebalance or replay)',
     );
-    this.undecodable = metrics.counter(
-      'threadline_archiver_undecodable_events_total',
-      'Records that are not a valid event of this schema version, left out of the segment',
+    this.poison = metrics.counter(
+      'threadline_archiver_poison_records_total',
+      'Records that do not decode (the poison rule): archived as their stand-in tombstone, or left out when they name no seq',
     );
     this.flushSeconds = metrics.histogram(
       'threadline_archiver_flush_seconds',

@@ -22,6 +22,8 @@ export const projectorConfigSchema = z
     PROJECTOR_MAX_BATCH: envInt(2000, 1, 100_000),
     /** Partitions projected at the same time, each in its own transaction (and pooled connection). */
     PROJECTOR_PARTITIONS_CONCURRENTLY: envInt(4, 1, 256),
+    /** A partition with lag and no progress for this long is reported stalled: the projector turns unready. */
+    PROJECTOR_STALL_AFTER_MS: envInt(60_000, 1000, 3_600_000),
   })
   .refine((env) => env.PROJECTOR_PARTITIONS_CONCURRENTLY < env.DATABASE_POOL_SIZE, {
     path: ['PROJECTOR_PARTITIONS_CONCURRENTLY'],
@@ -38,6 +40,7 @@ export const projectorConfigSchema = z
       groupId: env.PROJECTOR_GROUP_ID,
       maxBatch: env.PROJECTOR_MAX_BATCH,
       partitionsConcurrently: env.PROJECTOR_PARTITIONS_CONCURRENTLY,
+      stallAfterMs: env.PROJECTOR_STALL_AFTER_MS,
     },
   }));
 

@@ -31,6 +31,17 @@ export interface MessageRow {
   offset: number;
 }
 
+/** A record the projection could not apply (the poison rule), kept with its raw bytes. */
+export interface PoisonRecord {
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  reason: string;
+  /** The conversation and seq its stand-in tombstone settles, when the envelope names them. */
+  conversationId: string | null;
+  seq: number | null;
+}
+
 export interface DeleteMark {
   id: string;
   at: string;
@@ -45,6 +56,8 @@ export interface ChunkPlan {
   conversations: ConversationRow[];
   messages: MessageRow[];
   deletes: DeleteMark[];
+  /** Poison records at or past the stored next offset, to quarantine. */
+  quarantined: PoisonRecord[];
 }
 
 /**
@@ -52,12 +65,25 @@ export interface ChunkPlan {
  *
  * - Per (conversation, seq) only the first event in offset order is kept: the rule
  *   every consumer applies. Later chunks are filtered by the database (ON CONFLICT DO NOTHING).
+ * - A poison record's stand-in tombstone is one of `records` like any event; the
+ *   record itself is quarantined, once (replays below the stored offset are not).
  * - A conversation row is created by the first event that mentions it: a
  *   `conversation.created` brings its metadata, any other event creates it with `{}`.
  *   A later `conversation.created` changes nothing, wherever the chunk boundaries fall.
  */
-export function planChunk(records: readonly ProjectionRecord[], storedNextOffset: number): ChunkPlan {
-  const plan: ChunkPlan = { applied: new Map(), replayed: 0, conversations: [], messages: [], deletes: [] };
+export function planChunk(
+  records: readonly ProjectionRecord[],
+  storedNextOffset: number,
+  poison: readonly PoisonRecord[] = [],
+): ChunkPlan {
+  const plan: ChunkPlan = {
+    applied: new Map(),
+    replayed: 0,
+    conversations: [],
+    messages: [],
+    deletes: [],
+    quarantined: poison.filter((p) => p.offset >= storedNextOffset),
+  };
   const conversations = new Map<string, ConversationRow>();
   const seqs = new Set<string>();
   const deletes = new Map<string, DeleteMark>();

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Admin, Kafka } from 'kafkajs';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { ProjectorMetrics } from './projector-metrics.service';
+import { StallWatch } from './stall-watch';
 import { StoredOffsets } from './stored-offsets.service';
 
 const REFRESH_INTERVAL_MS = 5000;
@@ -11,11 +12,15 @@ const REFRESH_INTERVAL_MS = 5000;
  * transaction for the partition it wrote, and refreshed for all partitions every
  * few seconds, so a stalled or unassigned partition shows its lag too (offsets in
  * Postgres are shared by every instance of the group).
+ *
+ * A partition with lag whose stored offset has not moved for
+ * PROJECTOR_STALL_AFTER_MS is stalled (StallWatch): readiness names it.
  */
 @Injectable()
 export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ProjectionLag.name);
   private readonly lagByPartition = new Map<number, number>();
+  private readonly stalls: StallWatch;
   private admin: Admin | null = null;
   private timer: NodeJS.Timeout | null = null;
   private refreshing = false;
@@ -25,7 +30,9 @@ export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutd
     private readonly storedOffsets: StoredOffsets,
     private readonly metrics: ProjectorMetrics,
     @Inject(PROJECTOR_CONFIG) private readonly config: ProjectorConfig,
-  ) {}
+  ) {
+    this.stalls = new StallWatch(config.projection.stallAfterMs);
+  }
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.refresh(), REFRESH_INTERVAL_MS);
@@ -40,15 +47,24 @@ export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   observe(partition: number, highWatermark: number, nextOffset: number): void {
-    this.set(partition, Math.max(0, highWatermark - nextOffset));
+    this.set(partition, highWatermark, nextOffset);
   }
 
   snapshot(): Record<string, number> {
     return Object.fromEntries([...this.lagByPartition].sort(([a], [b]) => a - b));
   }
 
-  private set(partition: number, lag: number): void {
+  /** Partitions with lag and no progress for the stall time, with how long they have been stuck (ms). */
+  stalled(): Record<string, number> {
+    const stalled = this.stalls.stalled(Date.now());
+    this.metrics.stalledPartitions.set(Object.keys(stalled).length);
+    return stalled;
+  }
+
+  private set(partition: number, highWatermark: number, nextOffset: number): void {
+    const lag = Math.max(0, highWatermark - nextOffset);
     this.lagByPartition.set(partition, lag);
+    this.stalls.observe(partition, nextOffset, lag, Date.now());
     this.metrics.lag.set({ partition: String(partition) }, lag);
   }
 
@@ -62,7 +78,7 @@ export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutd
       const ends = await admin.fetchTopicOffsets(this.config.kafka.topic);
       const stored = await this.storedOffsets.all();
       for (const { partition, high, low } of ends) {
-        this.set(partition, Math.max(0, Number(high) - (stored.get(partition) ?? Number(low))));
+        this.set(partition, Number(high), stored.get(partition) ?? Number(low));
       }
     } catch (error) {
       this.logger.debug(`lag not refreshed: ${(error as Error).message}`);

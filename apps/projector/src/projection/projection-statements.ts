@@ -1,5 +1,5 @@
 import { Statement } from '@threadline/persistence';
-import { ConversationRow, DeleteMark, MessageRow } from './batch-plan';
+import { ConversationRow, DeleteMark, MessageRow, PoisonRecord } from './batch-plan';
 
 /*
  * The SQL of one projection transaction (with lockOffset/storeOffset from
@@ -88,5 +88,31 @@ export function markDeleted(deletes: readonly DeleteMark[]): Statement {
           FROM unnest($1::text[], $2::timestamptz[]) AS d(id, at)
           WHERE c.id = d.id AND NOT c.tombstoned`,
     params: [deletes.map((d) => d.id), deletes.map((d) => d.at)],
+  };
+}
+
+/** Keeps poison records with their raw bytes (the poison rule); a replayed offset is kept once. */
+export function insertQuarantined(
+  records: readonly PoisonRecord[],
+  key: { consumer: string; topic: string; partition: number },
+): Statement {
+  return {
+    sql: `INSERT INTO quarantined_records (consumer, topic, partition, kafka_offset, record_key, record_value, reason,
+                                           conversation_id, seq)
+          SELECT $1, $2, $3, q.kafka_offset, q.record_key, q.record_value, q.reason, q.conversation_id, q.seq
+          FROM unnest($4::bigint[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $9::bigint[])
+            AS q(kafka_offset, record_key, record_value, reason, conversation_id, seq)
+          ON CONFLICT (consumer, topic, partition, kafka_offset) DO NOTHING`,
+    params: [
+      key.consumer,
+      key.topic,
+      key.partition,
+      records.map((r) => r.offset),
+      records.map((r) => r.key),
+      records.map((r) => r.value),
+      records.map((r) => r.reason),
+      records.map((r) => r.conversationId),
+      records.map((r) => r.seq),
+    ],
   };
 }

@@ -3,16 +3,18 @@ import { DataSource } from 'typeorm';
 import { EventTypeName } from '@threadline/contracts';
 import { lockOffset, OffsetKey, runStatement, storeOffset } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
-import { planChunk, ProjectionRecord } from './batch-plan';
-import { insertConversations, insertMessagesWithStats, markDeleted } from './projection-statements';
+import { planChunk, PoisonRecord, ProjectionRecord } from './batch-plan';
+import { insertConversations, insertMessagesWithStats, insertQuarantined, markDeleted } from './projection-statements';
 
 export interface ChunkInput {
   partition: number;
-  /** Decodable records of the chunk, in offset order. */
+  /** Events of the chunk, poison records' stand-ins included, in offset order. */
   records: readonly ProjectionRecord[];
-  /** First offset of the chunk, undecodable records included. */
+  /** Records of the chunk that are quarantined instead of applied (the poison rule). */
+  poison: readonly PoisonRecord[];
+  /** First offset of the chunk, poison records included. */
   startOffset: number;
-  /** Last offset of the chunk + 1, undecodable records included. */
+  /** Last offset of the chunk + 1, poison records included. */
   endOffset: number;
   /**
    * Write even though the chunk starts above the stored offset, when that stored
@@ -33,6 +35,8 @@ export interface ChunkOutcome {
   behind?: boolean;
   applied: Map<EventTypeName, number>;
   replayed: number;
+  /** Poison records this transaction quarantined (none on a replay). */
+  quarantined: PoisonRecord[];
 }
 
 /**
@@ -57,12 +61,12 @@ export class ProjectionWriter {
     return this.dataSource.transaction(async (tx) => {
       const [locked] = await runStatement<{ next_offset: string }[]>(tx, lockOffset(key));
       const storedNextOffset = Number(locked.next_offset);
-      const plan = planChunk(chunk.records, storedNextOffset);
+      const plan = planChunk(chunk.records, storedNextOffset, chunk.poison);
       if (chunk.endOffset <= storedNextOffset) {
-        return { nextOffset: storedNextOffset, applied: plan.applied, replayed: plan.replayed };
+        return { nextOffset: storedNextOffset, applied: plan.applied, replayed: plan.replayed, quarantined: [] };
       }
       if (chunk.startOffset > storedNextOffset && chunk.acceptGapAfter !== storedNextOffset) {
-        return { nextOffset: storedNextOffset, applied: new Map(), replayed: 0, behind: true };
+        return { nextOffset: storedNextOffset, applied: new Map(), replayed: 0, quarantined: [], behind: true };
       }
       if (plan.conversations.length > 0) {
         await runStatement(tx, insertConversations(plan.conversations));
@@ -73,8 +77,16 @@ export class ProjectionWriter {
       if (plan.deletes.length > 0) {
         await runStatement(tx, markDeleted(plan.deletes));
       }
+      if (plan.quarantined.length > 0) {
+        await runStatement(tx, insertQuarantined(plan.quarantined, key));
+      }
       await runStatement(tx, storeOffset(key, chunk.endOffset));
-      return { nextOffset: chunk.endOffset, applied: plan.applied, replayed: plan.replayed };
+      return {
+        nextOffset: chunk.endOffset,
+        applied: plan.applied,
+        replayed: plan.replayed,
+        quarantined: plan.quarantined,
+      };
     });
   }
 }

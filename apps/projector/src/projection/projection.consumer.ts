@@ -29,7 +29,9 @@ const RETRY_MAX_MS = 5000;
  * The group's Kafka offsets are committed after each batch's transactions,
  * never ahead of Postgres: a mirror for lag tooling.
  *
- * Ready ('kafka') once the group is joined; the detail shows the assignment and the lag.
+ * Ready ('kafka') once the group is joined and no partition is stalled (lag and no
+ * progress for PROJECTOR_STALL_AFTER_MS); the detail shows the assignment, the lag
+ * and the stalled partitions.
  */
 @Injectable()
 export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -68,15 +70,19 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
       },
       this.logger,
     );
-    readiness.register('kafka', () => ({
-      ok: this.consumer.joined,
-      detail: {
-        group: config.projection.groupId,
-        joined: this.consumer.joined,
-        assigned: this.consumer.assigned,
-        lag: this.lag.snapshot(),
-      },
-    }));
+    readiness.register('kafka', () => {
+      const stalled = this.lag.stalled();
+      return {
+        ok: this.consumer.joined && Object.keys(stalled).length === 0,
+        detail: {
+          group: config.projection.groupId,
+          joined: this.consumer.joined,
+          assigned: this.consumer.assigned,
+          lag: this.lag.snapshot(),
+          stalled,
+        },
+      };
+    });
   }
 
   onApplicationBootstrap(): void {

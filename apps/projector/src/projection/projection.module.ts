@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { QuarantineLedger } from '../quarantine/quarantine-ledger.service';
 import { ChunkProjector } from './chunk-projector.service';
 import { PostgresReadiness } from './postgres-readiness.service';
 import { ProjectionLag } from './projection-lag.service';
@@ -17,6 +18,7 @@ import { StoredOffsets } from './stored-offsets.service';
     ProjectionLag,
     PostgresReadiness,
     ProjectionConsumer,
+    QuarantineLedger,
   ],
 })
 export class ProjectionModule {}

@@ -7,9 +7,10 @@ import { MetricsService } from '@threadline/observability';
 export class ProjectorMetrics {
   readonly events: Counter<'type'>;
   readonly replayed: Counter;
-  readonly undecodable: Counter;
+  readonly poison: Counter;
   readonly transactionSeconds: Histogram;
   readonly lag: Gauge<'partition'>;
+  readonly stalledPartitions: Gauge;
 
   constructor(metrics: MetricsService) {
     this.events = metrics.counter(
@@ -21,9 +22,9 @@ export class ProjectorMetrics {
       'threadline_projector_replayed_events_total',
       'Events received again below the stored offset (after a crash or a rebalance) and skipped',
     );
-    this.undecodable = metrics.counter(
-      'threadline_projector_undecodable_events_total',
-      'Records that are not a valid event of this schema version, skipped',
+    this.poison = metrics.counter(
+      'threadline_projector_poison_records_total',
+      'Records the projection could not apply (undecodable, or refused by Postgres as data): quarantined, never retried',
     );
     this.transactionSeconds = metrics.histogram(
       'threadline_projector_batch_seconds',
@@ -33,6 +34,10 @@ export class ProjectorMetrics {
       'threadline_projector_lag_events',
       'Events the projection is behind the topic end, per partition',
       ['partition'],
+    );
+    this.stalledPartitions = metrics.gauge(
+      'threadline_projector_stalled_partitions',
+      'Partitions with lag whose stored offset has not moved for PROJECTOR_STALL_AFTER_MS',
     );
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { decodeEvent } from '@threadline/contracts';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { decodeRecord } from '@threadline/contracts';
 import { RestartingConsumer, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
@@ -112,15 +112,24 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
       if (!payload.isRunning() || payload.isStale()) {
         return;
       }
-      try {
-        this.hub.publish(decodeEvent(message.value));
-      } catch (error) {
-        this.metrics.undecodable.inc();
-        this.logger.warn(`skipping ${batch.topic}/${batch.partition}@${message.offset}: ${(error as Error).message}`);
-      }
+      this.publish(batch.partition, message);
       this.positions.delivered(batch.partition, message.offset);
     }
     await payload.heartbeat();
+  }
+
+  /** The poison rule (docs/events.md): a record that does not decode is delivered as its stand-in tombstone, if any. */
+  private publish(partition: number, message: KafkaMessage): void {
+    const decoded = decodeRecord(message);
+    if (decoded.kind === 'event') {
+      this.hub.publish(decoded.event);
+      return;
+    }
+    this.metrics.poison.inc();
+    this.logger.error(`poison record at partition ${partition} offset ${message.offset}: ${decoded.reason}`);
+    if (decoded.standIn) {
+      this.hub.publish(decoded.standIn);
+    }
   }
 
   /** The group has no offsets and no members left; removing it keeps the broker tidy. */

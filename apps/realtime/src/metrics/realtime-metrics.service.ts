@@ -12,7 +12,8 @@ export class RealtimeMetrics {
   readonly delivered: Counter<'protocol' | 'type'>;
   readonly gaps: Counter;
   readonly slowConsumerCloses: Counter<'protocol'>;
-  readonly undecodable: Counter;
+  readonly clientViolations: Counter<'protocol' | 'reason'>;
+  readonly poison: Counter;
 
   constructor(metrics: MetricsService) {
     this.connectedClients = metrics.gauge('threadline_realtime_connected_clients', 'Connected clients', ['protocol']);
@@ -31,7 +32,15 @@ export class RealtimeMetrics {
       'Clients closed because they left too many bytes unread (4408)',
       ['protocol'],
     );
-    this.undecodable = metrics.counter('threadline_realtime_undecodable_events_total', 'Topic records skipped');
+    this.clientViolations = metrics.counter(
+      'threadline_realtime_client_violations_total',
+      'WebSockets closed for what the client sent: a message over 64 KiB, invalid UTF-8, a frame that breaks RFC 6455 or the protocol',
+      ['protocol', 'reason'],
+    );
+    this.poison = metrics.counter(
+      'threadline_realtime_poison_records_total',
+      'Topic records that do not decode (the poison rule): delivered as their stand-in tombstone, or skipped when they name no seq',
+    );
     for (const protocol of ['phoenix', 'ws', 'sse'] as const) {
       this.connectedClients.set({ protocol }, 0);
       this.subscriptions.set({ protocol }, 0);

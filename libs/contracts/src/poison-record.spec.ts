@@ -1,0 +1,64 @@
+import { decodeRecord } from './poison-record';
+
+const base = {
+  schema_version: 1,
+  event_id: '7b0c7f5e-5d2c-4a4e-9d55-2f1a7f0c1a11',
+  conversation_id: 'chat-1',
+  occurred_at: '2026-11-23T12:00:00.000Z',
+  type: 'message.appended',
+  seq: 4,
+  data: {
+    version: 4,
+    message: { role: 'user', parts: [{ type: 'text', text: 'hi' }] },
+    producer_id: null,
+    producer_seq: null,
+  },
+};
+const record = (value: unknown) => ({
+  value: typeof value === 'string' ? Buffer.from(value) : Buffer.from(JSON.stringify(value)),
+  timestamp: String(Date.parse('2026-11-30T00:00:00.000Z')),
+});
+
+describe('the poison rule', () => {
+  it('decodes a valid event as itself', () => {
+    expect(decodeRecord(record(base))).toMatchObject({ kind: 'event', event: { seq: 4 } });
+  });
+
+  it('makes a record with a NUL in its message a quarantined tombstone at the seq its envelope names', () => {
+    const poisoned = { ...base, data: { ...base.data, message: { role: 'user\u0000', parts: [] } } };
+    const decoded = decodeRecord(record(poisoned));
+    expect(decoded).toMatchObject({
+      kind: 'poison',
+      standIn: {
+        type: 'message.tombstoned',
+        conversation_id: 'chat-1',
+        seq: 4,
+        event_id: base.event_id,
+        occurred_at: base.occurred_at,
+        data: { reason: 'quarantined' },
+      },
+    });
+    expect(decoded.kind === 'poison' && decoded.reason).toContain('data.message.role');
+  });
+
+  it('gives every consumer the same stand-in for the same bytes, even without a usable event id or time', () => {
+    const value = JSON.stringify({ conversation_id: 'chat-1', seq: 9, event_id: 'nope', occurred_at: 'later' });
+    const [a, b] = [decodeRecord(record(value)), decodeRecord(record(value))];
+    expect(a).toEqual(b);
+    expect(a).toMatchObject({ standIn: { seq: 9, occurred_at: '2026-11-30T00:00:00.000Z' } });
+    expect(a.kind === 'poison' && a.standIn?.event_id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+  });
+
+  it.each([
+    ['not JSON', '{"seq":'],
+    ['an empty value', null],
+    ['no seq', { ...base, seq: undefined, data: null }],
+    ['a conversation id no API would accept', { ...base, conversation_id: '../x', data: null }],
+    ['a seq below 1', { ...base, seq: 0, data: null }],
+  ])('settles no seq for %s', (_name, value) => {
+    const decoded = decodeRecord(value === null ? { value: null, timestamp: '0' } : record(value));
+    expect(decoded).toMatchObject({ kind: 'poison', standIn: null });
+  });
+});

@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Pool } from 'pg';
+import { api } from '../support/api-client';
+import { CommandStack } from '../support/command-stack';
+import { entryPoint, eventually } from '../support/service-process';
+import { TEST_KAFKA_BROKERS } from '../support/test-env';
+
+/**
+ * The poison rule against the real projector: records a buggy producer writes
+ * straight to the topic (not JSON, NUL or lone surrogates inside, a date Postgres
+ * refuses) are quarantined with their raw bytes, their seqs are settled by a
+ * `quarantined` tombstone, and the partition keeps projecting what follows.
+ * One partition, so every record shares it with the good ones.
+ */
+const stack = new CommandStack('poison', 1, { KAFKA_TOPIC_PARTITIONS: '1' });
+const kafka = new Kafka({ clientId: 'poison-e2e', brokers: TEST_KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+let producer: Producer;
+const db = new Pool({ connectionString: stack.env.DATABASE_URL, max: 2 });
+
+beforeAll(async () => {
+  await stack.start();
+  producer = kafka.producer();
+  await producer.connect();
+}, 120_000);
+afterAll(async () => {
+  await producer.disconnect();
+  await stack.stop();
+  await db.end();
+});
+
+const runCli = promisify(execFile);
+function quarantineCli(...args: string[]) {
+  return runCli(process.execPath, [entryPoint('projector'), 'quarantine', ...args], {
+    env: { ...process.env, ...stack.env },
+  });
+}
+
+function appendedJson(
+  conversationId: string,
+  seq: number,
+  text: string,
+  occurredAt = new Date().toISOString(),
+): string {
+  return JSON.stringify({
+    schema_version: 1,
+    event_id: randomUUID(),
+    conversation_id: conversationId,
+    occurred_at: occurredAt,
+    type: 'message.appended',
+    seq,
+    data: {
+      version: seq,
+      message: { role: 'user', parts: [{ type: 'text', text }], metadata: {} },
+      producer_id: null,
+      producer_seq: null,
+    },
+  });
+}
+
+interface QuarantineEntry {
+  id: string;
+  conversation_id: string | null;
+  offset: number;
+}
+
+async function readPage(id: string) {
+  const res = await api(stack.baseUrl, 'GET', `/v1/conversations/${id}/messages?from=1&consistency=eventual`);
+  return res.body.messages as { seq: number; kind: string; reason?: string; parts?: { text: string }[] }[];
+}
+
+async function readiness() {
+  const res = await fetch(`${stack.projector.baseUrl}/health/ready`);
+  return (await res.json()) as { checks: { poison: { detail: { quarantined: number } } } };
+}
+
+describe('poison records', () => {
+  it('quarantines records no store can keep, settles their seqs with a tombstone, and keeps the partition moving', async () => {
+    const id = `poison-${randomUUID()}`;
+    const values = [
+      appendedJson(id, 1, 'first'),
+      appendedJson(id, 2, 'holds a NUL \u0000'),
+      appendedJson(id, 3, 'x').replace('"x"', '"\\ud800"'),
+      '{"not json',
+      appendedJson(id, 4, 'a date Postgres refuses', '0000-01-01T00:00:00Z'),
+      appendedJson(id, 5, 'after the poison'),
+    ];
+    await producer.send({ topic: stack.env.KAFKA_TOPIC, messages: values.map((value) => ({ key: id, value })) });
+
+    const page = await eventually('every seq to be settled', async () => {
+      const messages = await readPage(id);
+      return messages.length === 5 && messages;
+    });
+    expect(page.map((m) => [m.seq, m.kind, m.kind === 'message' ? m.parts?.[0].text : m.reason])).toEqual([
+      [1, 'message', 'first'],
+      [2, 'tombstone', 'quarantined'],
+      [3, 'tombstone', 'quarantined'],
+      [4, 'tombstone', 'quarantined'],
+      [5, 'message', 'after the poison'],
+    ]);
+
+    const { rows } = await db.query<{ kafka_offset: string; seq: string | null; reason: string; record_value: Buffer }>(
+      `SELECT kafka_offset, seq, reason, record_value FROM quarantined_records WHERE topic = $1 ORDER BY kafka_offset`,
+      [stack.env.KAFKA_TOPIC],
+    );
+    expect(rows.map((r) => [r.seq === null ? null : Number(r.seq), r.record_value.toString('utf8')])).toEqual([
+      [2, values[1]],
+      [3, values[2]],
+      [null, values[3]],
+      [4, values[4]],
+    ]);
+    expect(rows[0].reason).toContain('NUL');
+    expect(rows[1].reason).toContain('unpaired surrogate');
+    expect(rows[3].reason).toContain('postgres refused');
+    expect((await readiness()).checks.poison.detail.quarantined).toBe(4);
+    const metrics = await (await fetch(`${stack.projector.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^threadline_projector_poison_records_total\{[^}]*\} 4$/m);
+  });
+
+  it('lists quarantined records and re-applies one after a fix: its content appended at a new seq, once however often it runs', async () => {
+    const id = `reapply-${randomUUID()}`;
+    const value = appendedJson(id, 1, 'recover me', '0000-01-01T00:00:00Z');
+    await producer.send({ topic: stack.env.KAFKA_TOPIC, messages: [{ key: id, value }] });
+    await eventually('the record to be quarantined', async () => (await readPage(id)).length === 1);
+
+    const listed = (await quarantineCli('list')).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as QuarantineEntry);
+    const entry = listed.find((q) => q.conversation_id === id) as QuarantineEntry;
+    expect(entry).toMatchObject({ seq: 1, reapplied_at: null });
+    const shown = JSON.parse((await quarantineCli('show', entry.id)).stdout);
+    expect(shown.value).toBe(value);
+
+    const first = JSON.parse((await quarantineCli('reapply', entry.id, '--command-url', stack.baseUrl)).stdout);
+    const again = JSON.parse((await quarantineCli('reapply', entry.id, '--command-url', stack.baseUrl)).stdout);
+    expect(first.answer).toMatchObject({ seq: 2, deduped: false });
+    expect(again.answer).toMatchObject({ seq: 2, deduped: true });
+    const page = await eventually('the recovered message to be projected', async () => {
+      const messages = await readPage(id);
+      return messages.length === 2 && messages;
+    });
+    expect(page[0]).toMatchObject({ seq: 1, kind: 'tombstone', reason: 'quarantined' });
+    expect(page[1]).toMatchObject({ seq: 2, kind: 'message', parts: [{ type: 'text', text: 'recover me' }] });
+    expect(page[1]).toMatchObject({ metadata: { threadline_recovered: { seq: 1, offset: entry.offset } } });
+    const after = (await quarantineCli('list')).stdout;
+    expect(after).not.toContain(id);
+  });
+});
