@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { ArchiveReader, dataSourceOptions, FilesystemObjectStore } from '@threadline/persistence';
@@ -176,6 +176,35 @@ describe('under continuous appends and live subscribers, no acknowledged message
         await stack.archiver.kill();
         await sleep(2000);
         await stack.archiver.start();
+      }),
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'when a buggy producer writes poison records straight to the topic, keyed like the conversations under load',
+    () =>
+      runScenario('poison', async (load) => {
+        const keys = load.conversationIds;
+        const strayId = `poison-stray-${randomBytes(3).toString('hex')}`;
+        const event = (seq: number, escapedText: string) =>
+          `{"schema_version":1,"event_id":"${randomUUID()}","conversation_id":"${strayId}",` +
+          `"occurred_at":"${new Date().toISOString()}","type":"message.appended","seq":${seq},"data":{"version":${seq},` +
+          `"message":{"role":"user","parts":[{"type":"text","text":"${escapedText}"}]},"producer_id":null,"producer_seq":null}}`;
+        const poison = ['not json at all', event(1, 'a NUL \\u0000'), event(2, 'a lone \\ud800')];
+        await stack.produceRaw(poison.flatMap((value) => keys.map((key) => ({ key, value }))));
+        await moreAcks(load);
+        const stray = await eventually('the stray conversation settled by quarantined tombstones', async () => {
+          const res = await api(stack.commandUrls[0], 'GET', `/v1/conversations/${strayId}/messages?from=1`);
+          const messages = res.body.messages as { seq: number; reason?: string }[] | undefined;
+          return messages?.length === 2 && messages;
+        });
+        expect(stray.map((m) => [m.seq, m.reason])).toEqual([
+          [1, 'quarantined'],
+          [2, 'quarantined'],
+        ]);
+        for (const service of [stack.projector, ...stack.realtimes, stack.archiver]) {
+          expect((await fetch(`${service.baseUrl}/health/ready`)).status).toBe(200);
+        }
       }),
     SCENARIO_TIMEOUT_MS,
   );

@@ -5,8 +5,8 @@ import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { api } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
-import { entryPoint, eventually } from '../support/service-process';
-import { TEST_KAFKA_BROKERS } from '../support/test-env';
+import { entryPoint, eventually, ServiceProcess } from '../support/service-process';
+import { allocatePort, isolatedEnv, TEST_KAFKA_BROKERS } from '../support/test-env';
 
 /**
  * The poison rule against the real projector: records a buggy producer writes
@@ -147,5 +147,46 @@ describe('poison records', () => {
     expect(page[1]).toMatchObject({ metadata: { threadline_recovered: { seq: 1, offset: entry.offset } } });
     const after = (await quarantineCli('list')).stdout;
     expect(after).not.toContain(id);
+  });
+
+  it('reports a partition that has lag and makes no progress as stalled: the projector turns unready until it moves again', async () => {
+    const env = { ...isolatedEnv('stall', 1), PROJECTOR_STALL_AFTER_MS: '1000' };
+    const port = allocatePort();
+    const projector = new ServiceProcess('projector', `stall-${env.KAFKA_TOPIC}`, port, {
+      ...env,
+      PROJECTOR_PORT: String(port),
+    });
+    await projector.start();
+    const id = `stall-${randomUUID()}`;
+    try {
+      await producer.send({ topic: env.KAFKA_TOPIC, messages: [{ key: id, value: appendedJson(id, 1, 'one') }] });
+      const offsetRow = `SELECT next_offset FROM consumer_offsets WHERE consumer = $1 AND topic = $2 FOR UPDATE`;
+      await eventually('the first event to be projected', async () => {
+        const { rows } = await db.query(offsetRow.replace(' FOR UPDATE', ''), [
+          env.PROJECTOR_GROUP_ID,
+          env.KAFKA_TOPIC,
+        ]);
+        return rows.length === 1 && Number(rows[0].next_offset) === 1;
+      });
+      const blocker = await db.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query(offsetRow, [env.PROJECTOR_GROUP_ID, env.KAFKA_TOPIC]);
+        await producer.send({ topic: env.KAFKA_TOPIC, messages: [{ key: id, value: appendedJson(id, 2, 'two') }] });
+        const stalled = await eventually('readiness to name the stalled partition', async () => {
+          const res = await fetch(`${projector.baseUrl}/health/ready`);
+          const body = (await res.json()) as { checks: { kafka: { detail: { stalled: Record<string, number> } } } };
+          return res.status === 503 && body.checks.kafka.detail.stalled;
+        });
+        expect(Object.keys(stalled)).toEqual(['0']);
+      } finally {
+        await blocker.query('ROLLBACK');
+        blocker.release();
+      }
+      await projector.waitReady(30_000);
+      expect((await readPage(id)).map((m) => m.seq)).toEqual([1, 2]);
+    } finally {
+      await projector.stop();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import { FAST_FAILURE_ENV } from '../../support/command-stack';
 import { entryPoint, ServiceName, ServiceProcess } from '../../support/service-process';
 import { isolatedEnv } from '../../support/test-env';
@@ -76,6 +77,18 @@ export class FaultStack {
 
   get realtimeUrls(): string[] {
     return this.realtimes.map((r) => r.baseUrl);
+  }
+
+  /** Produces records straight to the topic, around the command: what a buggy downstream producer could write. */
+  async produceRaw(messages: { key: string; value: string }[]): Promise<void> {
+    const kafka = new Kafka({ clientId: 'faults-raw', brokers: [this.kafka.brokers], logLevel: logLevel.NOTHING });
+    const producer = kafka.producer();
+    await producer.connect();
+    try {
+      await producer.send({ topic: this.env.KAFKA_TOPIC, messages });
+    } finally {
+      await producer.disconnect();
+    }
   }
 
   /** Starts the owned servers, migrates the database, then starts every service and waits until each is ready. */

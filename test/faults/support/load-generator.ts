@@ -39,7 +39,7 @@ export class LoadGenerator {
 
   constructor(
     private readonly commandUrls: string[],
-    private readonly conversationIds: string[],
+    readonly conversationIds: string[],
     private readonly label: string,
     private readonly writerCount = 4,
   ) {}
