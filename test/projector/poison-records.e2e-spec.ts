@@ -150,7 +150,7 @@ describe('poison records', () => {
   });
 
   it('reports a partition that has lag and makes no progress as stalled: the projector turns unready until it moves again', async () => {
-    const env = { ...isolatedEnv('stall', 1), PROJECTOR_STALL_AFTER_MS: '1000' };
+    const env: Record<string, string> = { ...isolatedEnv('stall', 1), PROJECTOR_STALL_AFTER_MS: '1000' };
     const port = allocatePort();
     const projector = new ServiceProcess('projector', `stall-${env.KAFKA_TOPIC}`, port, {
       ...env,
