@@ -1,6 +1,8 @@
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import { MetricsService } from './metrics.service';
+import { ProcessSafetyNet } from './process-safety-net';
 
 export interface ServiceBootstrapOptions {
   module: DynamicModule;
@@ -13,6 +15,9 @@ export interface ServiceBootstrapOptions {
 /**
  * Starts a service the same way everywhere: JSON logs, shutdown hooks for
  * SIGTERM/SIGINT (graceful drain), and one line saying where it listens.
+ * Once it listens, the process safety net logs and counts any error nothing
+ * handled (`threadline_uncaught_errors_total`) and keeps the service up. A
+ * failure to start is not caught: the process exits, as before.
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
   const app = await NestFactory.create(options.module, { bufferLogs: true, bodyParser: false });
@@ -21,6 +26,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   app.enableShutdownHooks();
   options.configure?.(app);
   await app.listen(options.port, options.host);
+  new ProcessSafetyNet(logger, app.get(MetricsService)).install();
   logger.log(`listening on http://${options.host}:${options.port}`, 'Bootstrap');
   return app;
 }

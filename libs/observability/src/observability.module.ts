@@ -10,7 +10,16 @@ import { ReadinessService } from './readiness.service';
 
 const REQUEST_ID_HEADER = 'x-request-id';
 
-function requestId(req: IncomingMessage, res: ServerResponse): string {
+/**
+ * The request's id: the one the client sent (if well-formed) or a new one, set
+ * on the response once. Also installed ahead of the body parser (command's
+ * main.ts), so answers refused before Nest's middleware carry it too.
+ */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+  const assigned = res.getHeader(REQUEST_ID_HEADER);
+  if (typeof assigned === 'string') {
+    return assigned;
+  }
   const given = req.headers[REQUEST_ID_HEADER];
   const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
   res.setHeader(REQUEST_ID_HEADER, id);
@@ -29,7 +38,7 @@ export class ObservabilityModule {
           pinoHttp: {
             level: options.logLevel,
             base: { service: options.service },
-            genReqId: requestId,
+            genReqId: assignRequestId,
             autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
             customLogLevel: (_req, res, err) =>
               err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',

@@ -6,6 +6,8 @@ import { ClientProtocol } from '../metrics/realtime-metrics.service';
  * as a slow consumer (4408) instead of slowing anyone else down.
  */
 export interface ClientConnection {
+  /** Names the connection in logs (the request id for SSE, a random UUID for WebSockets). */
+  readonly id: string;
   readonly protocol: ClientProtocol;
   /** False once closing or closed. */
   readonly isOpen: boolean;

@@ -13,6 +13,7 @@ export class SseClientConnection implements ClientConnection {
   private closing = false;
 
   constructor(
+    readonly id: string,
     private readonly res: Response,
     private readonly limitBytes: number,
     private readonly onSlowConsumer: () => void,

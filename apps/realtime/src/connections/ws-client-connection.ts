@@ -15,6 +15,7 @@ export class WsClientConnection implements ClientConnection {
   private answeredPing = true;
 
   constructor(
+    readonly id: string,
     readonly protocol: ClientProtocol,
     private readonly ws: WebSocket,
     private readonly limitBytes: number,

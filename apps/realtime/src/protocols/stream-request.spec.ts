@@ -25,6 +25,20 @@ describe('parseCursor', () => {
   ])('rejects %p', (value) => {
     expect(parseCursor(value).ok).toBe(false);
   });
+
+  it('describes a rejected value briefly, even JSON nested too deep to stringify', () => {
+    let deep: unknown = 1;
+    for (let depth = 0; depth < 100_000; depth += 1) {
+      deep = [deep];
+    }
+    expect(parseCursor(deep)).toEqual({ ok: false, message: expect.stringMatching(/got an array$/) });
+    expect(parseCursor({ seq: 1 })).toEqual({ ok: false, message: expect.stringMatching(/got an object$/) });
+    expect(parseCursor('x'.repeat(10_000))).toEqual({
+      ok: false,
+      message: expect.stringMatching(/got "x{40}\.\.\."$/),
+    });
+    expect(parseCursor(-1)).toEqual({ ok: false, message: expect.stringMatching(/got -1$/) });
+  });
 });
 
 describe('parseStreamRequest', () => {

@@ -33,7 +33,21 @@ export function parseCursor(value: unknown): { ok: true; cursor: number | null }
       return { ok: true, cursor };
     }
   }
-  return { ok: false, message: `cursor must be an integer >= 0 (the last seq received), got ${JSON.stringify(value)}` };
+  return { ok: false, message: `cursor must be an integer >= 0 (the last seq received), got ${describe(value)}` };
+}
+
+/**
+ * A short description of what a client sent. Never JSON.stringify of the whole value:
+ * a Phoenix join may carry JSON nested deep enough to overflow the stack.
+ */
+function describe(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  }
+  if (Array.isArray(value)) {
+    return 'an array';
+  }
+  return value === null || typeof value !== 'object' ? String(value) : 'an object';
 }
 
 export function parseStreamRequest(conversationId: string, cursor: unknown): StreamRequestResult {

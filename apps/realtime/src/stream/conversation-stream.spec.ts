@@ -216,6 +216,17 @@ describe('ConversationStream', () => {
     expect(t.seqs()).toEqual([1, 2, 3]);
   });
 
+  it('a stream closed before it started never follows the conversation (its client went away while joining)', async () => {
+    const t = setup(0);
+    t.projection.add(1);
+    t.stream.close();
+    await t.stream.start();
+    expect(t.hub.conversationCount).toBe(0);
+    t.hub.publish(appended(2));
+    expect(t.out).toEqual([]);
+    expect(t.projection.reads).toEqual([]);
+  });
+
   it('fails the sink when Postgres cannot be read', async () => {
     const t = setup(0);
     t.projection.failing = true;

@@ -52,8 +52,11 @@ export class ConversationStream {
     return this.closed;
   }
 
-  /** Subscribes, catches up, then follows live events; resolves once caught up (or stopped). */
+  /** Subscribes, catches up, then follows live events; resolves once caught up (or stopped, or closed before). */
   async start(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
     this.unsubscribe = this.deps.subscribe(this.conversationId, (entry) => this.onLiveEntry(entry));
     try {
       const state = await this.deps.readState(this.conversationId);

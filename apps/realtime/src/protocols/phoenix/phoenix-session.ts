@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ClientConnection } from '../../connections/client-connection';
+import { CloseCode, CloseReason } from '../../connections/close-codes';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
 import { ConversationStream } from '../../stream/conversation-stream';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
@@ -34,10 +35,11 @@ export class PhoenixSession {
     connection.onClosed(() => this.closeAll());
   }
 
+  /** One text frame. A frame that is not a Phoenix v2 JSON array closes the socket with 1008. */
   receive(text: string): void {
     const frame = decodeFrame(text);
     if (!frame) {
-      this.logger.debug(`ignoring a frame that is not Phoenix v2 JSON: ${text.slice(0, 200)}`);
+      this.refuse(CloseCode.PolicyViolation, CloseReason.InvalidFrame, `not Phoenix v2 JSON: ${text.slice(0, 100)}`);
       return;
     }
     if (frame.topic === HEARTBEAT_TOPIC && frame.event === PhoenixEvent.Heartbeat) {
@@ -60,6 +62,17 @@ export class PhoenixSession {
     }
   }
 
+  /** Phoenix's binary frames carry binary payloads, which no channel here takes: the socket closes with 1003. */
+  receiveBinary(): void {
+    this.refuse(CloseCode.UnsupportedData, CloseReason.BinaryFrame, 'a binary frame');
+  }
+
+  private refuse(code: number, reason: string, what: string): void {
+    this.metrics.clientViolations.inc({ protocol: 'phoenix', reason });
+    this.logger.warn(`connection ${this.connection.id} (phoenix) closed with ${code}: ${what}`);
+    this.connection.close(code, reason);
+  }
+
   private join(frame: PhoenixFrame): void {
     const parsed = parseJoin(frame.topic, frame.payload);
     if (!parsed.ok) {
@@ -77,7 +90,7 @@ export class PhoenixSession {
         deliver: (output) => this.deliver(topic, joinRef, output),
         whenWritable: () => this.connection.whenWritable(),
         fail: (error) => {
-          this.logger.warn(`stream ${topic} failed: ${error.message}`);
+          this.logger.warn(`connection ${this.connection.id} (phoenix): stream ${topic} failed: ${error.message}`);
           this.end(topic, 'phx_error');
         },
       },

@@ -12,7 +12,8 @@ import { outputText } from './plain-ws-frames';
 /**
  * Serves `/v1/conversations/{id}/stream?cursor=N`: one conversation per socket,
  * one JSON text frame per event. A deleted conversation ends with
- * `{type:'conversation_deleted'}` and close code 4410.
+ * `{type:'conversation_deleted'}` and close code 4410. The client sends nothing:
+ * frames it sends anyway are read (ws enforces the size limit and UTF-8) and dropped.
  */
 @Injectable()
 export class PlainWsHandler {
@@ -25,8 +26,8 @@ export class PlainWsHandler {
     @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
   ) {}
 
-  accept(ws: WebSocket, request: StreamRequest): void {
-    const connection = new WsClientConnection('ws', ws, this.config.clients.bufferBytes, () =>
+  accept(ws: WebSocket, connectionId: string, request: StreamRequest): void {
+    const connection = new WsClientConnection(connectionId, 'ws', ws, this.config.clients.bufferBytes, () =>
       this.metrics.slowConsumerCloses.inc({ protocol: 'ws' }),
     );
     this.registry.track(connection);
@@ -46,7 +47,9 @@ export class PlainWsHandler {
         },
         whenWritable: () => connection.whenWritable(),
         fail: (error) => {
-          this.logger.warn(`stream of ${request.conversationId} failed: ${error.message}`);
+          this.logger.warn(
+            `connection ${connectionId} (ws): stream of ${request.conversationId} failed: ${error.message}`,
+          );
           connection.close(CloseCode.StreamFailed, CloseReason.StreamFailed);
         },
       },

@@ -1,5 +1,6 @@
-import { Controller, Get, Headers, Inject, Logger, Param, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { Controller, Get, Headers, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
 import { CloseCode } from '../../connections/close-codes';
 import { ConnectionRegistry } from '../../connections/connection-registry.service';
@@ -33,8 +34,13 @@ export class SseController {
     @Param('id') id: string,
     @Query('cursor') cursorParam: unknown,
     @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() req: Request,
     @Res() res: Response,
   ): void {
+    // Errors on either stream (the client went away, a write after the end) are this connection's alone.
+    const connectionId = typeof req.id === 'string' ? req.id : randomUUID();
+    req.on('error', (error) => this.logger.debug(`connection ${connectionId} (sse): request: ${error.message}`));
+    res.on('error', (error) => this.logger.debug(`connection ${connectionId} (sse): response: ${error.message}`));
     if (!this.registry.accepting) {
       res.status(503).json({ error: 'shutting_down', message: 'This instance is shutting down; reconnect' });
       return;
@@ -53,7 +59,7 @@ export class SseController {
     res.socket?.setNoDelay(true);
     res.write(`retry: ${RETRY_MS}\n\n`);
 
-    const connection = new SseClientConnection(res, this.config.clients.bufferBytes, () =>
+    const connection = new SseClientConnection(connectionId, res, this.config.clients.bufferBytes, () =>
       this.metrics.slowConsumerCloses.inc({ protocol: 'sse' }),
     );
     this.registry.track(connection);
@@ -74,7 +80,7 @@ export class SseController {
         },
         whenWritable: () => connection.whenWritable(),
         fail: (error) => {
-          this.logger.warn(`stream of ${conversationId} failed: ${error.message}`);
+          this.logger.warn(`connection ${connectionId} (sse): stream of ${conversationId} failed: ${error.message}`);
           connection.close(CloseCode.StreamFailed);
         },
       },
