@@ -28,4 +28,12 @@ describe('message parts', () => {
     expect(messageBodySchema.safeParse({ role: 'user', parts: [] }).success).toBe(false);
     expect(messageBodySchema.safeParse({ role: '', parts: [{ type: 'text', text: 'x' }] }).success).toBe(false);
   });
+
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__'])(
+    'keeps a part typed %s as an unknown type instead of looking it up on Object.prototype',
+    (type) => {
+      const part = { type, x: 1 };
+      expect(messageBodySchema.parse({ role: 'user', parts: [part] }).parts[0]).toEqual(part);
+    },
+  );
 });

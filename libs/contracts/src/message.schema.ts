@@ -56,7 +56,8 @@ export const partSchema = z
   .object({ type: z.string().min(1, 'a part needs a non-empty string type') })
   .loose()
   .superRefine((part, ctx) => {
-    const known = knownPartSchemas[part.type as KnownPartType];
+    // Own keys only: a part typed `constructor` or `__proto__` is an unknown type, not Object.prototype's.
+    const known = Object.hasOwn(knownPartSchemas, part.type) ? knownPartSchemas[part.type as KnownPartType] : undefined;
     if (!known) {
       return;
     }

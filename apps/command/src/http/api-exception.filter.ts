@@ -6,6 +6,7 @@ import { isUnavailableStoreError } from './unavailable-store';
 interface BodyParserError {
   type?: string;
   status?: number;
+  expose?: boolean;
   message?: string;
 }
 
@@ -36,6 +37,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     if (parser?.type === 'encoding.unsupported' || parser?.type === 'charset.unsupported') {
       return new ApiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_encoding', String(parser.message));
+    }
+    if (parser?.expose === true && parser.status === HttpStatus.BAD_REQUEST) {
+      // body-parser's own 400s: a body its Content-Encoding cannot decode (gzip that is not gzip), a bad length.
+      return ApiError.badRequest('invalid_json', `The request body could not be read: ${String(parser.message)}`);
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
