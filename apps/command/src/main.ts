@@ -1,7 +1,6 @@
-import { IncomingMessage, ServerResponse } from 'node:http';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfigOrExit } from '@threadline/config';
-import { assignRequestId, bootstrapService } from '@threadline/observability';
+import { bootstrapService } from '@threadline/observability';
 import { CommandModule } from './command.module';
 import { commandConfigSchema } from './config/command.config';
 
@@ -13,10 +12,6 @@ async function main(): Promise<void> {
     port: config.http.port,
     configure: (app) => {
       const express = app as NestExpressApplication;
-      express.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
-        assignRequestId(req, res);
-        next();
-      });
       express.useBodyParser('json', { limit: config.limits.messageBytes + 64 * 1024 });
     },
   });

@@ -34,7 +34,7 @@ describe('findUnstorableJson', () => {
     expect(found?.reason).toContain(reason);
   });
 
-  it('refuses nesting past the limit without using the call stack, at any depth', () => {
+  it('refuses nesting past the limit at any depth, walking no deeper than the limit', () => {
     expect(findUnstorableJson(nested(MAX_JSON_NESTING + 1))?.reason).toBe(
       `nesting deeper than ${MAX_JSON_NESTING} levels`,
     );

@@ -21,62 +21,64 @@ export interface UnstorableJson {
   reason: string;
 }
 
-interface Pending {
-  value: unknown;
-  path: (string | number)[];
-  depth: number;
+/** A problem found below a value; its path is built leaf first while the walk unwinds. */
+interface Found {
+  reversedPath: (string | number)[];
+  reason: string;
 }
 
 /**
- * The first value in `root` that cannot be stored, or null. Iterative, so a
- * hostile nesting depth costs a bounded walk and never the call stack.
+ * The first value in `root` (document order) that cannot be stored, or null.
+ * The walk never goes deeper than `maxNesting`, so a hostile depth costs a
+ * bounded recursion, and it allocates nothing unless it finds a problem: it runs
+ * on every request body and on every event every consumer decodes.
  */
 export function findUnstorableJson(root: unknown, maxNesting = MAX_JSON_NESTING): UnstorableJson | null {
-  const stack: Pending[] = [{ value: root, path: [], depth: 0 }];
-  while (stack.length > 0) {
-    const { value, path, depth } = stack.pop() as Pending;
-    if (typeof value === 'string') {
-      const reason = unstorableStringReason(value);
-      if (reason) {
-        return { path, reason };
-      }
-    } else if (typeof value === 'number') {
-      if (!Number.isFinite(value)) {
-        return { path, reason: 'numbers must be finite' };
-      }
-    } else if (value !== null && typeof value === 'object') {
-      if (depth + 1 > maxNesting) {
-        return { path, reason: `nesting deeper than ${maxNesting} levels` };
-      }
-      const found = pushChildren(value, path, depth + 1, stack);
-      if (found) {
-        return found;
-      }
+  const found = visit(root, 0, maxNesting);
+  return found && { path: found.reversedPath.reverse(), reason: found.reason };
+}
+
+function visit(value: unknown, depth: number, maxNesting: number): Found | null {
+  if (typeof value === 'string') {
+    const reason = unstorableStringReason(value);
+    return reason ? { reversedPath: [], reason } : null;
+  }
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? null : { reversedPath: [], reason: 'numbers must be finite' };
+  }
+  if (value === null || typeof value !== 'object') {
+    return null;
+  }
+  if (depth + 1 > maxNesting) {
+    return { reversedPath: [], reason: `nesting deeper than ${maxNesting} levels` };
+  }
+  return Array.isArray(value) ? visitArray(value, depth + 1, maxNesting) : visitObject(value, depth + 1, maxNesting);
+}
+
+function visitArray(values: readonly unknown[], depth: number, maxNesting: number): Found | null {
+  for (let i = 0; i < values.length; i += 1) {
+    const found = visit(values[i], depth, maxNesting);
+    if (found) {
+      found.reversedPath.push(i);
+      return found;
     }
   }
   return null;
 }
 
-function pushChildren(
-  value: object,
-  path: (string | number)[],
-  depth: number,
-  stack: Pending[],
-): UnstorableJson | null {
-  if (Array.isArray(value)) {
-    for (let i = value.length - 1; i >= 0; i -= 1) {
-      stack.push({ value: value[i], path: [...path, i], depth });
+function visitObject(object: object, depth: number, maxNesting: number): Found | null {
+  for (const key in object) {
+    if (!Object.hasOwn(object, key)) {
+      continue;
     }
-    return null;
-  }
-  const keys = Object.keys(value);
-  for (let i = keys.length - 1; i >= 0; i -= 1) {
-    const key = keys[i];
-    const reason = key === '__proto__' ? 'the key __proto__ is not allowed' : unstorableStringReason(key);
-    if (reason) {
-      return { path: [...path, key], reason: `key: ${reason}` };
+    const keyReason = key === '__proto__' ? 'the key __proto__ is not allowed' : unstorableStringReason(key);
+    const found = keyReason
+      ? { reversedPath: [], reason: `key: ${keyReason}` }
+      : visit((object as Record<string, unknown>)[key], depth, maxNesting);
+    if (found) {
+      found.reversedPath.push(key);
+      return found;
     }
-    stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key], depth });
   }
   return null;
 }

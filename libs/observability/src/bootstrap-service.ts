@@ -1,7 +1,9 @@
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { MetricsService } from './metrics.service';
+import { assignRequestId } from './observability.module';
 import { ProcessSafetyNet } from './process-safety-net';
 
 export interface ServiceBootstrapOptions {
@@ -13,8 +15,9 @@ export interface ServiceBootstrapOptions {
 }
 
 /**
- * Starts a service the same way everywhere: JSON logs, shutdown hooks for
- * SIGTERM/SIGINT (graceful drain), and one line saying where it listens.
+ * Starts a service the same way everywhere: JSON logs, a request id on every
+ * answer, shutdown hooks for SIGTERM/SIGINT (graceful drain), and one line
+ * saying where it listens.
  * Once it listens, the process safety net logs and counts any error nothing
  * handled (`threadline_uncaught_errors_total`) and keeps the service up. A
  * failure to start is not caught: the process exits, as before.
@@ -24,6 +27,11 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.enableShutdownHooks();
+  // Before anything `configure` adds (the body parser): answers refused there carry the request id too.
+  app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    assignRequestId(req, res);
+    next();
+  });
   options.configure?.(app);
   await app.listen(options.port, options.host);
   new ProcessSafetyNet(logger, app.get(MetricsService)).install();

@@ -12,8 +12,8 @@ const REQUEST_ID_HEADER = 'x-request-id';
 
 /**
  * The request's id: the one the client sent (if well-formed) or a new one, set
- * on the response once. Also installed ahead of the body parser (command's
- * main.ts), so answers refused before Nest's middleware carry it too.
+ * on the response once. bootstrapService also runs it ahead of the body parser,
+ * so answers refused before Nest's middleware carry it too.
  */
 export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   const assigned = res.getHeader(REQUEST_ID_HEADER);

@@ -56,9 +56,7 @@ export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Partitions with lag and no progress for the stall time, with how long they have been stuck (ms). */
   stalled(): Record<string, number> {
-    const stalled = this.stalls.stalled(Date.now());
-    this.metrics.stalledPartitions.set(Object.keys(stalled).length);
-    return stalled;
+    return this.stalls.stalled(Date.now());
   }
 
   private set(partition: number, highWatermark: number, nextOffset: number): void {
@@ -80,6 +78,7 @@ export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutd
       for (const { partition, high, low } of ends) {
         this.set(partition, Number(high), stored.get(partition) ?? Number(low));
       }
+      this.metrics.stalledPartitions.set(Object.keys(this.stalled()).length);
     } catch (error) {
       this.logger.debug(`lag not refreshed: ${(error as Error).message}`);
       await this.admin?.disconnect().catch(() => undefined);

@@ -1,4 +1,4 @@
-import { Statement } from '@threadline/persistence';
+import { OffsetKey, Statement } from '@threadline/persistence';
 import { ConversationRow, DeleteMark, MessageRow, PoisonRecord } from './batch-plan';
 
 /*
@@ -92,10 +92,7 @@ export function markDeleted(deletes: readonly DeleteMark[]): Statement {
 }
 
 /** Keeps poison records with their raw bytes (the poison rule); a replayed offset is kept once. */
-export function insertQuarantined(
-  records: readonly PoisonRecord[],
-  key: { consumer: string; topic: string; partition: number },
-): Statement {
+export function insertQuarantined(records: readonly PoisonRecord[], key: OffsetKey): Statement {
   return {
     sql: `INSERT INTO quarantined_records (consumer, topic, partition, kafka_offset, record_key, record_value, reason,
                                            conversation_id, seq)

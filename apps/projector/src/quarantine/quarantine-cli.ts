@@ -2,7 +2,13 @@ import { DataSource } from 'typeorm';
 import { ConversationEvent, decodeRecord, EventType } from '@threadline/contracts';
 import { dataSourceOptions, runStatement } from '@threadline/persistence';
 import { ProjectorConfig } from '../config/projector.config';
-import { listQuarantined, markReapplied, QuarantinedRow, QuarantineScope } from './quarantine-statements';
+import {
+  findQuarantined,
+  listQuarantined,
+  markReapplied,
+  QuarantinedRow,
+  QuarantineScope,
+} from './quarantine-statements';
 
 /** The producer id re-applied records are appended under; the quarantine id is the producer seq (idempotent). */
 export const REAPPLY_PRODUCER_ID = 'threadline.quarantine';
@@ -64,8 +70,11 @@ async function findRow(
   scope: QuarantineScope,
   id: string,
 ): Promise<QuarantinedRow | undefined> {
-  const rows = await runStatement<QuarantinedRow[]>(dataSource.manager, listQuarantined(scope, true));
-  return rows.find((r) => r.id === id);
+  if (!/^\d{1,18}$/.test(id)) {
+    return undefined;
+  }
+  const [row] = await runStatement<QuarantinedRow[]>(dataSource.manager, findQuarantined(scope, id));
+  return row;
 }
 
 async function reapply(

@@ -38,6 +38,16 @@ export function listQuarantined(scope: QuarantineScope, includeReapplied: boolea
   };
 }
 
+export function findQuarantined(scope: QuarantineScope, id: string): Statement {
+  return {
+    sql: `SELECT id, partition, kafka_offset, reason, conversation_id, seq, quarantined_at, reapplied_at,
+                 record_key, record_value
+          FROM quarantined_records
+          WHERE consumer = $1 AND topic = $2 AND id = $3`,
+    params: [scope.consumer, scope.topic, id],
+  };
+}
+
 export function markReapplied(scope: QuarantineScope, id: string): Statement {
   return {
     sql: `UPDATE quarantined_records SET reapplied_at = now()
