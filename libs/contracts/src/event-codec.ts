@@ -4,6 +4,9 @@ import {
   EVENT_CONTENT_TYPE,
   EVENT_SCHEMA_VERSION,
   EventHeader,
+  INDEX_FENCED_TYPE,
+  IndexFencedRecord,
+  indexFencedRecordSchema,
 } from './event-envelope';
 import { findUnstorableJson, formatJsonPath, MAX_EVENT_JSON_NESTING } from './storable-json';
 
@@ -26,6 +29,22 @@ export function encodeEvent(event: ConversationEvent): EncodedEvent {
   };
 }
 
+/** The key of fence records; each is written to one explicit partition, so the key only labels it. */
+export const INDEX_FENCE_KEY = 'threadline.index-fence';
+
+/** Serializes the fence of a head-index rebuild, for one partition (docs/events.md rule 6). */
+export function encodeIndexFence(fence: IndexFencedRecord): EncodedEvent {
+  return {
+    key: INDEX_FENCE_KEY,
+    value: Buffer.from(JSON.stringify(fence)),
+    headers: {
+      [EventHeader.Type]: fence.type,
+      [EventHeader.SchemaVersion]: String(EVENT_SCHEMA_VERSION),
+      [EventHeader.ContentType]: EVENT_CONTENT_TYPE,
+    },
+  };
+}
+
 export class UndecodableEventError extends Error {
   constructor(reason: string) {
     super(`undecodable event: ${reason}`);
@@ -40,6 +59,15 @@ export class UndecodableEventError extends Error {
  * (docs/events.md) to it instead of stalling on it.
  */
 export function decodeEvent(value: Buffer | null): ConversationEvent {
+  const decoded = decodeTopicValue(value);
+  if (decoded.type === INDEX_FENCED_TYPE) {
+    throw new UndecodableEventError('an index fence, not a conversation event');
+  }
+  return decoded;
+}
+
+/** Like decodeEvent, but also decodes the fence records of head-index rebuilds. */
+export function decodeTopicValue(value: Buffer | null): ConversationEvent | IndexFencedRecord {
   if (value === null) {
     throw new UndecodableEventError('empty record value');
   }
@@ -53,7 +81,9 @@ export function decodeEvent(value: Buffer | null): ConversationEvent {
   if (unstorable) {
     throw new UndecodableEventError(`${formatJsonPath(unstorable.path)}: ${unstorable.reason}`);
   }
-  const parsed = conversationEventSchema.safeParse(json);
+  const isFence =
+    json !== null && typeof json === 'object' && (json as { type?: unknown }).type === INDEX_FENCED_TYPE;
+  const parsed = isFence ? indexFencedRecordSchema.safeParse(json) : conversationEventSchema.safeParse(json);
   if (!parsed.success) {
     throw new UndecodableEventError(parsed.error.issues[0].message);
   }

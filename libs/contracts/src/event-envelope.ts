@@ -15,6 +15,9 @@ export const EventType = {
   ConversationDeleted: 'conversation.deleted',
 } as const;
 
+/** The type of the control record a head-index rebuild writes to every partition (docs/events.md rule 6). */
+export const INDEX_FENCED_TYPE = 'index.fenced';
+
 export type EventTypeName = (typeof EventType)[keyof typeof EventType];
 
 export const EventHeader = {
@@ -30,6 +33,11 @@ const envelopeBase = {
   event_id: z.uuid(),
   conversation_id: z.string().min(1),
   occurred_at: z.iso.datetime({ offset: true }),
+  /**
+   * The head-index epoch the event was decided in (absent = 0). A consumer ignores
+   * an event whose epoch is below the partition's fence (docs/events.md rule 6).
+   */
+  index_epoch: z.number().int().min(0).optional(),
 };
 
 export const conversationCreatedEventSchema = z.object({
@@ -71,6 +79,21 @@ export const conversationEventSchema = z.discriminatedUnion('type', [
   messageTombstonedEventSchema,
   conversationDeletedEventSchema,
 ]);
+
+/**
+ * Written to every partition when the head index is rebuilt: from this record on,
+ * events of an epoch below `index_epoch` are ignored by every consumer, so an
+ * append decided against the lost index can never land after the rebuild.
+ */
+export const indexFencedRecordSchema = z.object({
+  schema_version: z.literal(EVENT_SCHEMA_VERSION),
+  event_id: z.uuid(),
+  type: z.literal(INDEX_FENCED_TYPE),
+  occurred_at: z.iso.datetime({ offset: true }),
+  index_epoch: z.number().int().min(1),
+});
+
+export type IndexFencedRecord = z.infer<typeof indexFencedRecordSchema>;
 
 export type ConversationCreatedEvent = z.infer<typeof conversationCreatedEventSchema>;
 export type MessageAppendedEvent = z.infer<typeof messageAppendedEventSchema>;

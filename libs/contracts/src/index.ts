@@ -5,3 +5,5 @@ export * from './json-schema';
 export * from './message.schema';
 export * from './storable-json';
 export * from './poison-record';
+export * from './index-fence';
+export * from './content-hash';

@@ -1,11 +1,17 @@
 import { z } from 'zod';
-import { conversationEventSchema } from './event-envelope';
+import { conversationEventSchema, indexFencedRecordSchema } from './event-envelope';
 
-/** The JSON Schema of the topic's events, as published in docs/events.schema.json. */
+/**
+ * The JSON Schema of the topic's record values, as published in docs/events.schema.json:
+ * a conversation event, or the fence record of a head-index rebuild.
+ */
 export function conversationEventJsonSchema(): Record<string, unknown> {
   return {
     $id: 'https://threadline.dev/schemas/conversation-event/v1.json',
-    title: 'Threadline conversation event (schema_version 1)',
-    ...z.toJSONSchema(conversationEventSchema, { target: 'draft-2020-12', io: 'output' }),
+    title: 'Threadline conversation topic record (schema_version 1)',
+    ...z.toJSONSchema(z.union([conversationEventSchema, indexFencedRecordSchema]), {
+      target: 'draft-2020-12',
+      io: 'output',
+    }),
   };
 }

@@ -1,8 +1,15 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CONVERSATION_ID_PATTERN } from './conversation-id';
-import { decodeEvent, UndecodableEventError } from './event-codec';
-import { ConversationEvent, EVENT_SCHEMA_VERSION, EventType, MessageTombstonedEvent } from './event-envelope';
+import { decodeTopicValue, UndecodableEventError } from './event-codec';
+import {
+  ConversationEvent,
+  EVENT_SCHEMA_VERSION,
+  EventType,
+  INDEX_FENCED_TYPE,
+  IndexFencedRecord,
+  MessageTombstonedEvent,
+} from './event-envelope';
 
 /** The Kafka record fields the poison rule needs. */
 export interface TopicRecord {
@@ -14,6 +21,7 @@ export interface TopicRecord {
 /** A record every consumer can apply: an event, or a poison record and what it stands for. */
 export type DecodedRecord =
   | { kind: 'event'; event: ConversationEvent }
+  | { kind: 'fence'; fence: IndexFencedRecord }
   | {
       kind: 'poison';
       reason: string;
@@ -35,7 +43,8 @@ const eventId = z.uuid();
  */
 export function decodeRecord(record: TopicRecord): DecodedRecord {
   try {
-    return { kind: 'event', event: decodeEvent(record.value) };
+    const decoded = decodeTopicValue(record.value);
+    return decoded.type === INDEX_FENCED_TYPE ? { kind: 'fence', fence: decoded } : { kind: 'event', event: decoded };
   } catch (error) {
     if (!(error instanceof UndecodableEventError)) {
       throw error;
@@ -61,6 +70,7 @@ export function quarantinedStandIn(record: TopicRecord): MessageTombstonedEvent 
   ) {
     return null;
   }
+  const epoch = envelope.index_epoch;
   return {
     schema_version: EVENT_SCHEMA_VERSION,
     type: EventType.MessageTombstoned,
@@ -69,6 +79,7 @@ export function quarantinedStandIn(record: TopicRecord): MessageTombstonedEvent 
     occurred_at: isoDateTime.safeParse(envelope.occurred_at).success
       ? (envelope.occurred_at as string)
       : new Date(Number(record.timestamp)).toISOString(),
+    ...(typeof epoch === 'number' && Number.isSafeInteger(epoch) && epoch >= 0 ? { index_epoch: epoch } : {}),
     seq,
     data: { reason: 'quarantined' },
   };

@@ -1,5 +1,5 @@
 import { HttpStatus, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { MessageBody } from '@threadline/contracts';
+import { contentHash, MessageBody } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher.service';
@@ -9,7 +9,7 @@ import { HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
 import { ApiError } from '../http/api-error';
 import { AppendMessageDto, AppendResultView } from './append-message.dto';
-import { contentHash } from './content-hash';
+
 import { checkMessageLimits, estimateTokenCount } from './message-limits';
 
 /**
