@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { compressSegment, encodeLine } from '@threadline/persistence';
-import { decodeEvent } from '@threadline/contracts';
+import { decodeRecord } from '@threadline/contracts';
 import { ClosedLoopResult, forEachLimited, runClosedLoop } from '../lib/closed-loop';
 import { ServiceFixture } from '../lib/fixture';
 import { KeepAliveClient } from '../lib/http';
@@ -186,7 +186,11 @@ async function rawArchive(
           const segment = openSegments.get(partition) ?? { lines: [], bytes: 0 };
           openSegments.set(partition, segment);
           for (const message of batch.messages) {
-            const line = encodeLine({ partition, offset: Number(message.offset), event: decodeEvent(message.value) });
+            const decoded = decodeRecord(message);
+            if (decoded.kind !== 'event') {
+              continue;
+            }
+            const line = encodeLine({ partition, offset: Number(message.offset), event: decoded.event });
             segment.lines.push(line);
             segment.bytes += line.length;
             if (segment.bytes >= SEGMENT_MAX_BYTES) {

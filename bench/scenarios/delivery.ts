@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CompressionTypes, Kafka } from 'kafkajs';
-import { decodeEvent, encodeEvent, EventType } from '@threadline/contracts';
+import { decodeRecord, encodeEvent, EventType } from '@threadline/contracts';
 import { createConversations, ServiceFixture } from '../lib/fixture';
 import { LatencyHistogram, LatencySummary } from '../lib/histogram';
 import { KeepAliveClient } from '../lib/http';
@@ -299,8 +299,9 @@ async function measureRaw(
       eachBatch: async ({ batch }) => {
         for (const message of batch.messages) {
           const at = performance.now();
-          const event = decodeEvent(message.value);
-          if (event.type === EventType.MessageAppended) {
+          const decoded = decodeRecord(message);
+          const event = decoded.kind === 'event' ? decoded.event : null;
+          if (event?.type === EventType.MessageAppended) {
             clock.received(event.data.message.metadata?.probe, at);
             received += 1;
           }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { ConversationEvent, decodeEvent } from '@threadline/contracts';
+import { applyFence, ConversationEvent, decodeRecord } from '@threadline/contracts';
 import { TEST_KAFKA_BROKERS } from './test-env';
 
 export interface TopicRecord {
@@ -9,7 +9,11 @@ export interface TopicRecord {
   event: ConversationEvent;
 }
 
-/** Reads a whole topic from the beginning up to its current end, in partition order. */
+/**
+ * Reads a whole topic from the beginning up to its current end, in partition order,
+ * as every consumer reads it: after the poison and fence rules (docs/events.md), so
+ * fence records and events of a fenced-off index epoch are not in the result.
+ */
 export async function readTopic(topic: string, brokers = TEST_KAFKA_BROKERS): Promise<TopicRecord[]> {
   const kafka = new Kafka({
     clientId: 'test-reader',
@@ -22,6 +26,7 @@ export async function readTopic(topic: string, brokers = TEST_KAFKA_BROKERS): Pr
   await admin.disconnect();
   const pending = new Set([...ends].filter(([, end]) => end > 0).map(([p]) => p));
   const records: TopicRecord[] = [];
+  const fences = new Map<number, number>();
   if (pending.size === 0) {
     return records;
   }
@@ -33,7 +38,11 @@ export async function readTopic(topic: string, brokers = TEST_KAFKA_BROKERS): Pr
     void consumer.run({
       eachMessage: async ({ partition, message }) => {
         const offset = Number(message.offset);
-        records.push({ partition, offset, event: decodeEvent(message.value) });
+        const applied = applyFence(fences.get(partition) ?? 0, decodeRecord(message));
+        fences.set(partition, applied.fence);
+        if (applied.event) {
+          records.push({ partition, offset, event: applied.event });
+        }
         if (offset + 1 >= (ends.get(partition) ?? 0)) {
           pending.delete(partition);
           if (pending.size === 0) {

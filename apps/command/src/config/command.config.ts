@@ -15,14 +15,15 @@ import {
 } from '@threadline/config';
 
 /**
- * The latest an event can reach Kafka after its seq was reserved: it waits at
- * most the ack timeout to be sent (then it is dropped), and one produce attempt
- * is three tries, each bounded by the connect timeout (3 s) and the request
- * timeout (the ack timeout), plus back-off. Holes are only explained (tombstoned)
- * after this, so a tombstone never overtakes an attempt still running.
+ * The shortest safe hole grace period. An append is acknowledged only if Kafka
+ * acknowledged it within APPEND_ACK_TIMEOUT_MS of its reservation, so a tombstone
+ * produced after twice that (margin for the two clocks measuring it) can never
+ * overtake an acknowledged event. Later attempts need no bound: the tombstone
+ * wins for every consumer alike, and attempts from before an index rebuild are
+ * fenced off (docs/consistency.md).
  */
-export function worstCaseProduceMs(ackTimeoutMs: number): number {
-  return ackTimeoutMs + 3 * (3000 + ackTimeoutMs) + 2000;
+export function minimumHoleGraceMs(ackTimeoutMs: number): number {
+  return 2 * ackTimeoutMs;
 }
 
 export const commandConfigSchema = z
@@ -49,9 +50,9 @@ export const commandConfigSchema = z
     READ_WAIT_MS: envInt(2000, 0, 30_000),
     READ_MAX_LIMIT: envInt(1000, 1, 10_000),
   })
-  .refine((env) => env.HOLE_GRACE_MS >= worstCaseProduceMs(env.APPEND_ACK_TIMEOUT_MS), {
+  .refine((env) => env.HOLE_GRACE_MS >= minimumHoleGraceMs(env.APPEND_ACK_TIMEOUT_MS), {
     path: ['HOLE_GRACE_MS'],
-    message: 'must be at least 4 x APPEND_ACK_TIMEOUT_MS + 11000 (the latest a produce attempt can land)',
+    message: 'must be at least 2 x APPEND_ACK_TIMEOUT_MS (a tombstone must never overtake an acknowledged append)',
   })
   .superRefine(checkArchiveStoreEnv)
   .transform((env) => ({

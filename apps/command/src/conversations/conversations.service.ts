@@ -31,13 +31,15 @@ export class ConversationsService {
     if (existing?.created) {
       return this.view(existing);
     }
-    const pending = this.directory.unlessRebuilding(await this.index.create(id, metadata));
-    if (!pending) {
-      this.directory.throwRebuilding();
+    const pending = await this.index.create(id, metadata);
+    if (pending.kind === 'rebuilding') {
+      return this.directory.throwRebuilding();
     }
-    await this.publishOr503(conversationCreated(id, pending.metadata));
-    await this.index.confirmCreate(id);
-    return this.view({ ...pending, created: true });
+    await this.publishOr503(conversationCreated(id, pending.record.metadata, pending.epoch));
+    if ((await this.index.confirmCreate(id, pending.epoch)) === 'fenced') {
+      throw ApiError.outcomeUnknown();
+    }
+    return this.view({ ...pending.record, created: true });
   }
 
   async get(id: string): Promise<ConversationView> {
@@ -66,8 +68,10 @@ export class ConversationsService {
       case 'already':
         return;
       case 'deleting':
-        await this.publishOr503(conversationDeleted(id, decision.lastSeq));
-        await this.index.settle(decision.pendingMember);
+        await this.publishOr503(conversationDeleted(id, decision.lastSeq, decision.epoch));
+        if ((await this.index.settle(decision.pendingMember, decision.epoch)) === 'fenced') {
+          throw ApiError.outcomeUnknown();
+        }
     }
   }
 

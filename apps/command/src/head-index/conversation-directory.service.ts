@@ -40,10 +40,13 @@ export class ConversationDirectory {
       return false;
     }
     if (row.messageCount + row.tombstoneCount < row.lastSeq) {
+      const epoch = (await this.index.trustedEpoch()) ?? this.throwRebuilding();
       const missing = await this.projection.missingSeqs(id, row.archivedSeq, row.lastSeq);
       this.logger.warn(`conversation ${id}: tombstoning ${missing.length} seqs the lost index reserved`);
       await Promise.all(
-        missing.map((seq) => this.publisher.publish(messageTombstoned(id, seq, 'index_rebuilt'), ackTimeoutMs)),
+        missing.map((seq) =>
+          this.publisher.publish(messageTombstoned(id, seq, 'index_rebuilt', epoch), ackTimeoutMs),
+        ),
       ).catch(() => {
         throw ApiError.unavailable('kafka_unavailable', 'The event log is unavailable; retry shortly', 1);
       });

@@ -3,12 +3,17 @@ import { LuaScript } from './lua-script';
 /*
  * The Redis head index: one atomic step per decision. Layout (P = key prefix):
  *   P:c:{id}    hash  s (p = create pending, c = created), v (version = head seq),
- *                     t (1 = tombstoned), m (metadata JSON), ca/ua (created/updated ms)
+ *                     t (1 = tombstoned), m (metadata JSON), ca/ua (created/updated ms),
+ *                     h (set when loaded from the projection: pairs of seqs up to h are
+ *                     only in the projection's producer_pairs, not here)
  *   P:c:{id}:p  hash  "{producer_id}\n{producer_seq}" -> "{seq}|{hash}|{state}|{reserved ms}"
  *                     state: p = reserved, a = acknowledged, x = abandoned (outcome in the projection)
  *   P:pending   zset  reservations not yet acknowledged, scored by reservation time (ms)
  *   P:reaping   zset  reservations the hole reaper has claimed, scored by claim time
- *   P:epoch     string present only while the index is trusted (see index-rebuild.service.ts)
+ *   P:index-epoch  integer, the index epoch; present only while the index is trusted
+ *                  (see index-rebuild.service.ts). Every event carries the epoch it was
+ *                  decided in, and an append is acknowledged only if the epoch is still
+ *                  the same once Kafka has the event (ackScript).
  */
 
 const NOW = `
@@ -18,10 +23,14 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 
 const PAIR_PATTERN = `'^(%d+)|([^|]*)|(%a)|(%d+)$'`;
 
-/** KEYS conv, pairs, pending, epoch. ARGV ifVersion|'', pairField|'', contentHash, conversationId. */
+/**
+ * KEYS conv, pairs, pending, epoch. ARGV ifVersion|'', pairField|'', contentHash,
+ * conversationId, pairChecked ('1' once the projection was asked about the pair).
+ */
 export const appendScript = new LuaScript(`
-if redis.call('EXISTS', KEYS[4]) == 0 then return {'rebuilding'} end
-local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't')
+local epoch = redis.call('GET', KEYS[4])
+if not epoch then return {'rebuilding'} end
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'h')
 if not rec[1] then return {'missing'} end
 if rec[1] ~= 'c' then return {'not_found'} end
 ${NOW}
@@ -31,9 +40,10 @@ if ARGV[2] ~= '' then
     local seq, hash, st, at = string.match(prior, ${PAIR_PATTERN})
     if hash ~= ARGV[3] then return {'replay_conflict', seq} end
     if st == 'a' then return {'deduped', seq} end
-    if st == 'p' then return {'inflight', seq, at, tostring(now)} end
+    if st == 'p' then return {'inflight', seq, at, tostring(now), epoch} end
     return {'abandoned', seq}
   end
+  if rec[4] and ARGV[5] ~= '1' then return {'pair_unknown'} end
 end
 if rec[3] == '1' then return {'tombstoned'} end
 local v = tonumber(rec[2])
@@ -44,11 +54,16 @@ redis.call('ZADD', KEYS[3], now, 's\\n' .. ARGV[4] .. '\\n' .. seq .. '\\n' .. A
 if ARGV[2] ~= '' then
   redis.call('HSET', KEYS[2], ARGV[2], seq .. '|' .. ARGV[3] .. '|p|' .. now)
 end
-return {'reserved', tostring(seq), tostring(now)}
+return {'reserved', tostring(seq), epoch}
 `);
 
-/** KEYS pending, pairs. ARGV pendingMember, pairField|'', seq. Marks a reservation acknowledged. */
+/**
+ * KEYS pending, pairs, epoch. ARGV pendingMember, pairField|'', seq, epoch. Marks a
+ * reservation acknowledged, but only while its epoch is still the trusted one:
+ * 'fenced' means a rebuild may have fenced the event off, so it cannot be acknowledged.
+ */
 export const ackScript = new LuaScript(`
+if redis.call('GET', KEYS[3]) ~= ARGV[4] then return {'fenced'} end
 redis.call('ZREM', KEYS[1], ARGV[1])
 if ARGV[2] ~= '' then
   local prior = redis.call('HGET', KEYS[2], ARGV[2])
@@ -84,61 +99,80 @@ if not rec[1] then return {'missing'} end
 return {'ok', rec[1], rec[2], rec[3], rec[4], rec[5], rec[6]}
 `);
 
-/** KEYS conv, epoch. ARGV metadataJson. Creates a pending record unless one exists; returns it. */
+/**
+ * KEYS conv, epoch. ARGV metadataJson. Creates a pending record unless one exists;
+ * returns the epoch and the record.
+ */
 export const createScript = new LuaScript(`
-if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then return {'rebuilding'} end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   ${NOW}
   redis.call('HSET', KEYS[1], 's', 'p', 'v', 0, 't', 0, 'm', ARGV[1], 'ca', now, 'ua', now)
 end
 local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua')
-return {'ok', rec[1], rec[2], rec[3], rec[4], rec[5], rec[6]}
+return {'ok', epoch, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6]}
 `);
 
-/** KEYS conv. Marks a pending create durable. */
+/** KEYS conv, epoch. ARGV epoch. Marks a pending create durable, unless its epoch was fenced off. */
 export const confirmCreateScript = new LuaScript(`
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {'fenced'} end
 if redis.call('HGET', KEYS[1], 's') == 'p' then redis.call('HSET', KEYS[1], 's', 'c') end
 return {'ok'}
 `);
 
-/** KEYS conv, epoch. ARGV v, t, metadataJson, ca, ua. Loads a record from the projection unless present. */
+/**
+ * KEYS conv, epoch. ARGV v, t, metadataJson, ca, ua. Loads a record from the projection
+ * unless present; its producer pairs up to v stay in the projection (field h).
+ */
 export const hydrateScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
-redis.call('HSET', KEYS[1], 's', 'c', 'v', ARGV[1], 't', ARGV[2], 'm', ARGV[3], 'ca', ARGV[4], 'ua', ARGV[5])
+redis.call('HSET', KEYS[1], 's', 'c', 'v', ARGV[1], 't', ARGV[2], 'm', ARGV[3], 'ca', ARGV[4], 'ua', ARGV[5], 'h', ARGV[1])
+return {'ok'}
+`);
+
+/** KEYS pairs. ARGV pairField, seq, contentHash. Restores an acknowledged pair the projection holds. */
+export const restorePairScript = new LuaScript(`
+redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3] .. '|a|0')
 return {'ok'}
 `);
 
 /** KEYS conv, pending, epoch. ARGV conversationId. Tombstones the conversation in the index. */
 export const deleteScript = new LuaScript(`
-if redis.call('EXISTS', KEYS[3]) == 0 then return {'rebuilding'} end
+local epoch = redis.call('GET', KEYS[3])
+if not epoch then return {'rebuilding'} end
 local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't')
 if not rec[1] then return {'missing'} end
 if rec[1] ~= 'c' then return {'not_found'} end
 local member = 'd\\n' .. ARGV[1] .. '\\n' .. rec[2] .. '\\n'
 if rec[3] == '1' then
-  if redis.call('ZSCORE', KEYS[2], member) then return {'deleting', rec[2]} end
+  if redis.call('ZSCORE', KEYS[2], member) then return {'deleting', rec[2], epoch} end
   return {'already', rec[2]}
 end
 ${NOW}
 redis.call('HSET', KEYS[1], 't', 1, 'ua', now)
 redis.call('ZADD', KEYS[2], now, member)
-return {'deleting', rec[2]}
+return {'deleting', rec[2], epoch}
 `);
 
-/** KEYS pending. ARGV member. Forgets a pending entry once its event is durable. */
+/** KEYS pending, epoch. ARGV member, epoch. Forgets a pending entry once its event is durable, unless fenced off. */
 export const settleScript = new LuaScript(`
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then return {'fenced'} end
 redis.call('ZREM', KEYS[1], ARGV[1])
 return {'ok'}
 `);
 
 /**
- * KEYS pending, reaping. ARGV graceMs, leaseMs, limit. Claims reservations older than
- * the grace period (and re-claims claims whose reaper died), returning their members.
+ * KEYS pending, reaping, epoch. ARGV graceMs, leaseMs, limit. Claims reservations older
+ * than the grace period (and re-claims claims whose reaper died), returning the epoch
+ * and their members; nothing while the index is not trusted.
  */
 export const claimScript = new LuaScript(`
+local epoch = redis.call('GET', KEYS[3])
+if not epoch then return {} end
 ${NOW}
-local out = {}
+local out = {epoch}
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]), 'LIMIT', 0, tonumber(ARGV[3]))
 for _, m in ipairs(due) do
   redis.call('ZREM', KEYS[1], m)
@@ -165,6 +199,23 @@ if ARGV[2] ~= '' then
     end
   end
 end
+return {'ok'}
+`);
+
+/**
+ * KEYS lock, epoch. ARGV owner, epoch|''. 'ok' while the caller still holds the rebuild
+ * lock and the index is untrusted; with an epoch, also trusts the index at it.
+ */
+export const trustScript = new LuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lost'} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'trusted'} end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2]) end
+return {'ok'}
+`);
+
+/** KEYS epoch. ARGV epoch. Removes the epoch key only if it still holds that epoch. */
+export const distrustScript = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return {'ok'}
 `);
 

@@ -14,36 +14,52 @@ import {
   hydrateScript,
   readScript,
   resolvePairScript,
+  restorePairScript,
   settleScript,
+  distrustScript,
+  trustScript,
 } from './head-index.scripts';
 import { REDIS_CLIENT } from './redis-client.provider';
 
 export type AppendDecision =
-  | { kind: 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' }
+  | { kind: 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' | 'pair_unknown' }
   | { kind: 'conflict'; currentVersion: number }
   | { kind: 'replay_conflict'; seq: number }
   | { kind: 'deduped'; seq: number }
   | { kind: 'abandoned'; seq: number }
-  | { kind: 'inflight'; seq: number; msSinceReservation: number }
-  | { kind: 'reserved'; seq: number; pendingMember: string };
+  | { kind: 'inflight'; seq: number; msSinceReservation: number; epoch: number }
+  | { kind: 'reserved'; seq: number; epoch: number };
 
 export type ReadResult = { kind: 'rebuilding' | 'missing' } | { kind: 'ok'; record: ConversationRecord };
+
+export type CreateResult = { kind: 'rebuilding' } | { kind: 'ok'; record: ConversationRecord; epoch: number };
 
 export type DeleteDecision =
   | { kind: 'rebuilding' | 'missing' | 'not_found' }
   | { kind: 'already'; lastSeq: number }
-  | { kind: 'deleting'; lastSeq: number; pendingMember: string };
+  | { kind: 'deleting'; lastSeq: number; pendingMember: string; epoch: number };
+
+/** Whether a step whose event Kafka has could be recorded: 'fenced' when the epoch it was decided in is gone. */
+export type Confirmation = 'ok' | 'fenced';
 
 /** A reservation whose event must still be made durable or explained (see hole-reaper.service.ts). */
 export type PendingItem =
   | { kind: 'seq'; member: string; conversationId: string; seq: number; pairField: string }
   | { kind: 'delete'; member: string; conversationId: string; lastSeq: number };
 
+/** Overdue reservations and the epoch their settlements are decided in. */
+export interface Claim {
+  epoch: number;
+  items: PendingItem[];
+}
+
 export interface AppendRequest {
   conversationId: string;
   ifVersion: number | null;
   pairField: string | null;
   contentHash: string;
+  /** True once the projection was asked about the pair (after 'pair_unknown'). */
+  pairChecked: boolean;
 }
 
 /**
@@ -63,7 +79,7 @@ export class HeadIndexService {
   }
 
   get epochKey(): string {
-    return `${this.prefix}:epoch`;
+    return `${this.prefix}:index-epoch`;
   }
 
   get rebuildLockKey(): string {
@@ -94,13 +110,25 @@ export class HeadIndexService {
     return (await this.redis.exists(this.epochKey)) === 1;
   }
 
+  /** The index epoch every event is stamped with now; null while the index is not trusted. */
+  async trustedEpoch(): Promise<number | null> {
+    const value = await this.redis.get(this.epochKey);
+    return value === null ? null : Number(value);
+  }
+
   async decideAppend(req: AppendRequest): Promise<AppendDecision> {
     const reply = await appendScript.run(
       this.redis,
       [this.convKey(req.conversationId), this.pairsKey(req.conversationId), this.pendingKey, this.epochKey],
-      [req.ifVersion === null ? '' : String(req.ifVersion), req.pairField ?? '', req.contentHash, req.conversationId],
+      [
+        req.ifVersion === null ? '' : String(req.ifVersion),
+        req.pairField ?? '',
+        req.contentHash,
+        req.conversationId,
+        req.pairChecked ? '1' : '',
+      ],
     );
-    const [kind, a, b, c] = reply;
+    const [kind, a, b, c, d] = reply;
     switch (kind) {
       case 'conflict':
         return { kind, currentVersion: Number(a) };
@@ -109,20 +137,32 @@ export class HeadIndexService {
       case 'abandoned':
         return { kind, seq: Number(a) };
       case 'inflight':
-        return { kind, seq: Number(a), msSinceReservation: Number(c) - Number(b) };
+        return { kind, seq: Number(a), msSinceReservation: Number(c) - Number(b), epoch: Number(d) };
       case 'reserved':
-        return { kind, seq: Number(a), pendingMember: seqMember(req.conversationId, Number(a), req.pairField) };
+        return { kind, seq: Number(a), epoch: Number(b) };
       default:
-        return { kind: kind as 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' };
+        return { kind: kind as 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' | 'pair_unknown' };
     }
   }
 
-  async acknowledgeAppend(conversationId: string, seq: number, pairField: string | null): Promise<void> {
-    await ackScript.run(
+  /** Marks a durable append acknowledged, unless its epoch was fenced off meanwhile (then it must not be acknowledged). */
+  async acknowledgeAppend(
+    conversationId: string,
+    seq: number,
+    pairField: string | null,
+    epoch: number,
+  ): Promise<Confirmation> {
+    const [kind] = await ackScript.run(
       this.redis,
-      [this.pendingKey, this.pairsKey(conversationId)],
-      [seqMember(conversationId, seq, pairField), pairField ?? '', String(seq)],
+      [this.pendingKey, this.pairsKey(conversationId), this.epochKey],
+      [seqMember(conversationId, seq, pairField), pairField ?? '', String(seq), String(epoch)],
     );
+    return kind === 'ok' ? 'ok' : 'fenced';
+  }
+
+  /** Puts back a pair the projection holds (producer_pairs) into a conversation loaded from it. */
+  async restorePair(conversationId: string, pairField: string, seq: number, contentHash: string): Promise<void> {
+    await restorePairScript.run(this.redis, [this.pairsKey(conversationId)], [pairField, String(seq), contentHash]);
   }
 
   async resolvePair(conversationId: string, pairField: string, seq: number, messageWon: boolean): Promise<void> {
@@ -141,20 +181,25 @@ export class HeadIndexService {
     return { kind: kind as 'rebuilding' | 'missing' };
   }
 
-  async create(conversationId: string, metadata: Record<string, unknown>): Promise<ReadResult> {
-    const [kind, ...fields] = await createScript.run(
+  async create(conversationId: string, metadata: Record<string, unknown>): Promise<CreateResult> {
+    const [kind, epoch, ...fields] = await createScript.run(
       this.redis,
       [this.convKey(conversationId), this.epochKey],
       [JSON.stringify(metadata)],
     );
     if (kind === 'ok') {
-      return { kind, record: recordFromFields(conversationId, fields) };
+      return { kind, record: recordFromFields(conversationId, fields), epoch: Number(epoch) };
     }
     return { kind: 'rebuilding' };
   }
 
-  async confirmCreate(conversationId: string): Promise<void> {
-    await confirmCreateScript.run(this.redis, [this.convKey(conversationId)], []);
+  async confirmCreate(conversationId: string, epoch: number): Promise<Confirmation> {
+    const [kind] = await confirmCreateScript.run(
+      this.redis,
+      [this.convKey(conversationId), this.epochKey],
+      [String(epoch)],
+    );
+    return kind === 'ok' ? 'ok' : 'fenced';
   }
 
   /** Loads a record from the projection; false while the index is being rebuilt. */
@@ -174,7 +219,7 @@ export class HeadIndexService {
   }
 
   async decideDelete(conversationId: string): Promise<DeleteDecision> {
-    const [kind, lastSeq] = await deleteScript.run(
+    const [kind, lastSeq, epoch] = await deleteScript.run(
       this.redis,
       [this.convKey(conversationId), this.pendingKey, this.epochKey],
       [conversationId],
@@ -183,22 +228,29 @@ export class HeadIndexService {
       return { kind, lastSeq: Number(lastSeq) };
     }
     if (kind === 'deleting') {
-      return { kind, lastSeq: Number(lastSeq), pendingMember: deleteMember(conversationId, Number(lastSeq)) };
+      return {
+        kind,
+        lastSeq: Number(lastSeq),
+        pendingMember: deleteMember(conversationId, Number(lastSeq)),
+        epoch: Number(epoch),
+      };
     }
     return { kind: kind as 'rebuilding' | 'missing' | 'not_found' };
   }
 
-  async settle(pendingMember: string): Promise<void> {
-    await settleScript.run(this.redis, [this.pendingKey], [pendingMember]);
+  async settle(pendingMember: string, epoch: number): Promise<Confirmation> {
+    const [kind] = await settleScript.run(this.redis, [this.pendingKey, this.epochKey], [pendingMember, String(epoch)]);
+    return kind === 'ok' ? 'ok' : 'fenced';
   }
 
-  async claimOverdue(graceMs: number, leaseMs: number, limit: number): Promise<PendingItem[]> {
-    const members = await claimScript.run(
+  /** Overdue reservations; none while the index is not trusted. */
+  async claimOverdue(graceMs: number, leaseMs: number, limit: number): Promise<Claim> {
+    const [epoch, ...members] = await claimScript.run(
       this.redis,
-      [this.pendingKey, this.reapingKey],
+      [this.pendingKey, this.reapingKey, this.epochKey],
       [String(graceMs), String(leaseMs), String(limit)],
     );
-    return members.map(parseMember);
+    return { epoch: Number(epoch ?? 0), items: members.map(parseMember) };
   }
 
   async finishClaim(item: PendingItem): Promise<void> {
@@ -211,9 +263,23 @@ export class HeadIndexService {
     );
   }
 
-  /** Sets the epoch key: from now on, a missing conversation key means "load it from the projection". */
-  async trust(epoch: string): Promise<void> {
-    await this.redis.set(this.epochKey, epoch);
+  /**
+   * Whether `owner` still holds the rebuild lock while the index is untrusted; with
+   * an epoch, also trusts the index at it, atomically: from then on a missing
+   * conversation key means "load it from the projection".
+   */
+  async trustIfOwner(owner: string, epoch: number | null): Promise<boolean> {
+    const [kind] = await trustScript.run(
+      this.redis,
+      [this.rebuildLockKey, this.epochKey],
+      [owner, epoch === null ? '' : String(epoch)],
+    );
+    return kind === 'ok';
+  }
+
+  /** Removes the epoch key if it still holds `epoch`: the index is rebuilt as if lost. */
+  async distrust(epoch: number): Promise<void> {
+    await distrustScript.run(this.redis, [this.epochKey], [String(epoch)]);
   }
 
   async tryLockRebuild(owner: string, ttlMs: number): Promise<boolean> {

@@ -54,15 +54,16 @@ export class HoleReaper implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async sweep(): Promise<void> {
-    const items = await this.index.claimOverdue(this.config.holes.graceMs, this.config.holes.graceMs, 200);
-    await Promise.all(items.map((item) => this.settle(item)));
+    const { epoch, items } = await this.index.claimOverdue(this.config.holes.graceMs, this.config.holes.graceMs, 200);
+    await Promise.all(items.map((item) => this.settle(item, epoch)));
   }
 
-  private async settle(item: PendingItem): Promise<void> {
+  /** A settlement of an epoch fenced off meanwhile is ignored by every consumer, like the reservation it settles. */
+  private async settle(item: PendingItem, epoch: number): Promise<void> {
     const event =
       item.kind === 'seq'
-        ? messageTombstoned(item.conversationId, item.seq, 'abandoned')
-        : conversationDeleted(item.conversationId, item.lastSeq);
+        ? messageTombstoned(item.conversationId, item.seq, 'abandoned', epoch)
+        : conversationDeleted(item.conversationId, item.lastSeq, epoch);
     await this.publisher.publish(event, this.config.append.ackTimeoutMs);
     await this.index.finishClaim(item);
     this.reaped.inc({ kind: item.kind });

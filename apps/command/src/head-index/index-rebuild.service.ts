@@ -4,35 +4,55 @@ import { Kafka } from 'kafkajs';
 import { MetricsService, ReadinessService } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { HeadIndexService } from './head-index.service';
+import { IndexFenceWriter } from '../event-log/index-fence-writer.service';
 import { ProjectionLookupService } from './projection-lookup.service';
 
 /**
  * Rebuilds trust in the head index after Redis lost it (flush, restart without
  * persistence, failover to an empty replica) — detected by the missing epoch key.
+ * One instance at a time (a Redis lock) starts a new index epoch:
  *
- * One instance (a Redis lock) waits the hole grace period, so that every produce
- * attempt made against the old index has either landed or can no longer land,
- * then waits until the projector has consumed every partition up to its end
- * offset as of that moment, then sets a new epoch. Until then appends answer 503.
- * After it, a conversation missing from the index is loaded from Postgres, whose
- * last seq is then final (conversation-directory.service.ts).
+ * 1. waits until the projector has consumed every partition up to its end offset,
+ *    so the projection holds every fence written so far;
+ * 2. takes the next epoch (the highest fence the projector passed, plus one) and,
+ *    if it still holds the lock while the index is untrusted, writes the epoch's
+ *    fence to every partition: from there on every consumer ignores events of an
+ *    older epoch, so no produce attempt against the lost index can land later;
+ * 3. waits until the projector has consumed everything before the fences: the
+ *    projection is now final for the old epochs;
+ * 4. trusts the index at the new epoch, if it still holds the lock.
+ *
+ * No timing bound is involved. A rebuilder paused anywhere can only write a fence
+ * of an epoch no newer than any epoch trusted after its lock check, which fences
+ * nothing that epoch decides (docs/consistency.md). Until step 4, appends answer
+ * 503 and reads are served from the projection. After it, a conversation missing
+ * from the index is loaded from Postgres (conversation-directory.service.ts).
  */
 @Injectable()
 export class IndexRebuildService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(IndexRebuildService.name);
   private running: Promise<void> | null = null;
   private stopped = false;
+  private watchdog: NodeJS.Timeout | null = null;
   private readonly rebuilds;
+  private readonly rebuildSeconds;
 
   constructor(
     private readonly index: HeadIndexService,
     private readonly projection: ProjectionLookupService,
+    private readonly fences: IndexFenceWriter,
     private readonly kafka: Kafka,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
     readiness: ReadinessService,
     metrics: MetricsService,
   ) {
     this.rebuilds = metrics.counter('threadline_command_index_rebuilds_total', 'Head index rebuilds completed');
+    this.rebuildSeconds = metrics.histogram(
+      'threadline_command_index_rebuild_seconds',
+      'Time from taking the rebuild lock to trusting the new index epoch',
+      [],
+      [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    );
     readiness.register('head_index', async () => {
       const trusted = await this.index.isTrusted();
       if (!trusted) {
@@ -44,10 +64,14 @@ export class IndexRebuildService implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     this.start();
+    this.watchdog = setInterval(() => void this.distrustStaleEpoch(), STALE_EPOCH_CHECK_MS);
   }
 
   onApplicationShutdown(): void {
     this.stopped = true;
+    if (this.watchdog) {
+      clearInterval(this.watchdog);
+    }
   }
 
   /** Starts a rebuild in the background unless one runs here already. */
@@ -63,66 +87,97 @@ export class IndexRebuildService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async run(): Promise<void> {
-    const owner = randomUUID();
     const lockTtl = 10_000;
     while (!this.stopped) {
       if (await this.index.isTrusted().catch(() => false)) {
         return;
       }
+      const owner = randomUUID();
       if (await this.index.tryLockRebuild(owner, lockTtl).catch(() => false)) {
         const keepAlive = setInterval(() => void this.index.extendRebuildLock(owner, lockTtl).catch(() => false), 3000);
         try {
           await this.rebuild(owner);
-          return;
         } finally {
           clearInterval(keepAlive);
           await this.index.unlockRebuild(owner).catch(() => undefined);
         }
+      } else {
+        await sleep(200);
       }
-      await sleep(500);
     }
   }
 
-  private async rebuild(epoch: string): Promise<void> {
-    if ((await this.topicEnds()).size > 0) {
-      this.logger.warn(
-        `head index not trusted: rebuilding (waiting ${this.config.holes.graceMs} ms for in-flight appends)`,
-      );
-      await sleep(this.config.holes.graceMs);
-    }
+  private async rebuild(owner: string): Promise<void> {
+    const started = performance.now();
+    this.logger.warn('head index not trusted: starting a new index epoch');
     const ends = await this.topicEnds();
-    while (!this.stopped) {
-      const projected = await this.projection.projectorOffsets();
-      const behind = [...ends].filter(([p, end]) => (projected.get(p) ?? 0) < end);
-      if (behind.length === 0) {
-        break;
-      }
-      this.logger.log(`waiting for the projector to reach the end of ${behind.length} partitions`);
-      await sleep(500);
-    }
-    if (this.stopped) {
+    await this.projectorReaches(ends, 'the end of the topic');
+    const epoch = (await this.projection.highestIndexFence()) + 1;
+    if (this.stopped || !(await this.index.trustIfOwner(owner, null))) {
       return;
     }
-    await this.index.trust(epoch);
+    const fenceOffsets = await this.fences.write(epoch, [...ends.keys()]);
+    await this.projectorReaches(fenceOffsets, `the fences of epoch ${epoch}`);
+    if (this.stopped || !(await this.index.trustIfOwner(owner, epoch))) {
+      return;
+    }
+    const seconds = (performance.now() - started) / 1000;
     this.rebuilds.inc();
-    this.logger.warn(`head index trusted again (epoch ${epoch})`);
+    this.rebuildSeconds.observe(seconds);
+    this.logger.warn(`head index trusted again at epoch ${epoch} after ${seconds.toFixed(2)} s`);
   }
 
-  /**
-   * End offsets of the partitions that hold any event. When none does, no append
-   * was ever made durable, so there is nothing to wait for (a fresh system starts at once).
-   */
+  /** Waits until the projector's stored next offset reaches `targets` in every partition where it is above 0. */
+  private async projectorReaches(targets: Map<number, number>, what: string): Promise<void> {
+    for (let polls = 0; !this.stopped; polls += 1) {
+      const projected = await this.projection.projectorOffsets();
+      const behind = [...targets].filter(([p, target]) => target > 0 && (projected.get(p) ?? 0) < target);
+      if (behind.length === 0) {
+        return;
+      }
+      if (polls % 50 === 0) {
+        this.logger.log(`waiting for the projector to reach ${what} in ${behind.length} partitions`);
+      }
+      await sleep(100);
+    }
+  }
+
+  /** End offsets of every partition of the topic. */
   private async topicEnds(): Promise<Map<number, number>> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
       const offsets = await admin.fetchTopicOffsets(this.config.kafka.topic);
-      return new Map(offsets.filter((o) => Number(o.high) > 0).map((o) => [o.partition, Number(o.high)]));
+      return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
     } finally {
       await admin.disconnect();
     }
   }
+
+  /**
+   * An index restored from an old snapshot (a lagging replica, an old RDB) carries
+   * an epoch below a fence already written: every append it decides would be
+   * ignored. Such an index is distrusted at once, which starts a rebuild.
+   */
+  private async distrustStaleEpoch(): Promise<void> {
+    try {
+      const epoch = await this.index.trustedEpoch();
+      if (epoch === null) {
+        return;
+      }
+      const fence = await this.projection.highestIndexFence();
+      if (epoch < fence) {
+        this.logger.error(`head index epoch ${epoch} is below the fence ${fence} already written: rebuilding`);
+        await this.index.distrust(epoch);
+        this.start();
+      }
+    } catch (error) {
+      this.logger.warn(`epoch check failed: ${(error as Error).message}`);
+    }
+  }
 }
+
+const STALE_EPOCH_CHECK_MS = 5000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -49,6 +49,29 @@ export class ProjectionLookupService {
     return rows.map((r) => Number(r.seq));
   }
 
+  /** A producer pair the projection holds (producer_pairs: the seq its message won, and the content's hash). */
+  async producerPair(
+    conversationId: string,
+    producerId: string,
+    producerSeq: number,
+  ): Promise<{ seq: number; contentHash: string } | null> {
+    const rows: { seq: string; content_hash: string }[] = await this.messages.query(
+      `SELECT seq, content_hash FROM producer_pairs
+       WHERE conversation_id = $1 AND producer_id = $2 AND producer_seq = $3`,
+      [conversationId, producerId, producerSeq],
+    );
+    return rows.length === 0 ? null : { seq: Number(rows[0].seq), contentHash: rows[0].content_hash };
+  }
+
+  /** The highest index fence the projector has passed in any partition (0 before the first). */
+  async highestIndexFence(): Promise<number> {
+    const rows: { fence: string | null }[] = await this.offsets.query(
+      `SELECT max(index_fence) AS fence FROM consumer_offsets WHERE consumer = $1 AND topic = $2`,
+      [this.config.projectorGroupId, this.config.kafka.topic],
+    );
+    return Number(rows[0]?.fence ?? 0);
+  }
+
   /** The projector's next offset per partition of the conversation topic. */
   async projectorOffsets(): Promise<Map<number, number>> {
     const rows = await this.offsets.findBy({

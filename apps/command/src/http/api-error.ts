@@ -28,6 +28,19 @@ export class ApiError extends Error {
     return new ApiError(HttpStatus.GONE, 'conversation_tombstoned', 'Conversation is tombstoned');
   }
 
+  /**
+   * Kafka has the event, but the head index was rebuilt before the write could be
+   * acknowledged: the event counts only if it landed before the rebuild's fence.
+   * A retry with the same producer pair settles it (deduped or appended once).
+   */
+  static outcomeUnknown(): ApiError {
+    return ApiError.unavailable(
+      'outcome_unknown',
+      'The head index was rebuilt while this write was in flight; it may or may not be stored. Retry with the same producer_id/producer_seq',
+      1,
+    );
+  }
+
   static unavailable(code: string, message: string, retryAfterSeconds: number): ApiError {
     return new ApiError(
       HttpStatus.SERVICE_UNAVAILABLE,

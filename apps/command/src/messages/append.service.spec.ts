@@ -1,76 +1,147 @@
+import { ConversationEvent } from '@threadline/contracts';
 import { loadConfig } from '@threadline/config';
 import { MetricsService } from '@threadline/observability';
 import { commandConfigSchema } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher.service';
 import { ConversationDirectory } from '../head-index/conversation-directory.service';
-import { AppendDecision, HeadIndexService } from '../head-index/head-index.service';
+import { AppendDecision, AppendRequest, Confirmation, HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
+import { ApiError } from '../http/api-error';
 import { AppendService } from './append.service';
 
 const CONVERSATION = 'conv-1';
 const DTO = { message: { role: 'user', parts: [{ type: 'text', text: 'hello' }] } };
+const PAIRED = { ...DTO, producer_id: 'worker-1', producer_seq: 4 };
 
-/** A head index that reserves seq 7 and whose acknowledgement mark the test settles by hand. */
+/** A head index answering from a script of decisions; its acknowledgement answer is set by the test. */
 class FakeIndex {
-  marks: Array<{ seq: number; settle: (error?: Error) => void }> = [];
+  requests: AppendRequest[] = [];
+  acks: Array<{ seq: number; epoch: number }> = [];
+  restored: Array<{ seq: number; contentHash: string }> = [];
+  confirmation: () => Promise<Confirmation> = async () => 'ok';
 
-  async decideAppend(): Promise<AppendDecision> {
-    return { kind: 'reserved', seq: 7, pendingMember: 'm' };
+  constructor(private readonly decisions: AppendDecision[]) {}
+
+  async decideAppend(request: AppendRequest): Promise<AppendDecision> {
+    this.requests.push({ ...request });
+    return this.decisions.shift() ?? { kind: 'reserved', seq: 7, epoch: 3 };
   }
 
-  acknowledgeAppend(_conversationId: string, seq: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.marks.push({ seq, settle: (error) => (error ? reject(error) : resolve()) });
-    });
+  acknowledgeAppend(_id: string, seq: number, _pair: string | null, epoch: number): Promise<Confirmation> {
+    this.acks.push({ seq, epoch });
+    return this.confirmation();
+  }
+
+  async restorePair(_id: string, _pair: string, seq: number, contentHash: string): Promise<void> {
+    this.restored.push({ seq, contentHash });
   }
 }
 
-function service(index: FakeIndex): { append: AppendService; metrics: MetricsService } {
-  const metrics = new MetricsService({ service: 'command', logLevel: 'silent' });
-  const publisher = { publish: async () => undefined } as unknown as EventPublisher;
-  const append = new AppendService(
+/** Kafka as the publisher sees it: each publish waits until the test acknowledges or refuses it. */
+class FakePublisher {
+  published: Array<{ event: ConversationEvent; ack: () => void; refuse: (error: Error) => void }> = [];
+
+  publish(event: ConversationEvent): Promise<void> {
+    return new Promise((ack, refuse) => this.published.push({ event, ack, refuse }));
+  }
+}
+
+function service(index: FakeIndex, publisher: FakePublisher, pairs: Map<string, { seq: number; contentHash: string }>) {
+  const projection = {
+    producerPair: async (_id: string, producerId: string, producerSeq: number) =>
+      pairs.get(`${producerId}/${producerSeq}`) ?? null,
+  };
+  return new AppendService(
     index as unknown as HeadIndexService,
     {} as ConversationDirectory,
-    publisher,
-    {} as ProjectionLookupService,
+    publisher as unknown as EventPublisher,
+    projection as unknown as ProjectionLookupService,
     loadConfig(commandConfigSchema, {}),
-    metrics,
+    new MetricsService({ service: 'command', logLevel: 'silent' }),
   );
-  return { append, metrics };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('AppendService acknowledgement mark', () => {
-  it('answers once Kafka has the event, without waiting for the mark in Redis', async () => {
-    const index = new FakeIndex();
-    const { append } = service(index);
-    await expect(append.append(CONVERSATION, DTO)).resolves.toMatchObject({ seq: 7, deduped: false });
-    expect(index.marks.map((m) => m.seq)).toEqual([7]);
+async function settled<T>(promise: Promise<T>): Promise<boolean> {
+  let done = false;
+  void promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  await tick();
+  return done;
+}
+
+function apiCode(error: unknown): string {
+  if (!(error instanceof ApiError)) {
+    throw error;
+  }
+  return error.code;
+}
+
+describe('AppendService', () => {
+  it('answers only once Kafka acknowledged the event, stamped with the epoch its seq was reserved in', async () => {
+    const index = new FakeIndex([]);
+    const publisher = new FakePublisher();
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, DTO);
+    expect(await settled(answer)).toBe(false);
+    expect(publisher.published[0].event).toMatchObject({ seq: 7, index_epoch: 3 });
+    publisher.published[0].ack();
+    await expect(answer).resolves.toMatchObject({ seq: 7, deduped: false });
+    expect(index.acks).toEqual([{ seq: 7, epoch: 3 }]);
   });
 
-  it('still answers when the mark fails, and counts the failure', async () => {
-    const index = new FakeIndex();
-    const { append, metrics } = service(index);
-    await expect(append.append(CONVERSATION, DTO)).resolves.toMatchObject({ seq: 7 });
-    index.marks[0].settle(new Error('connection closed'));
+  it('answers 503 outcome_unknown when the epoch was fenced off before the ack could be recorded', async () => {
+    const index = new FakeIndex([]);
+    index.confirmation = async () => 'fenced';
+    const publisher = new FakePublisher();
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, DTO);
     await tick();
-    const failures = await metrics.registry.getSingleMetricAsString('threadline_command_ack_mark_failures_total');
-    expect(failures).toMatch(/threadline_command_ack_mark_failures_total\{service="command"\} 1/);
+    publisher.published[0].ack();
+    expect(apiCode(await answer.catch((e: unknown) => e))).toBe('outcome_unknown');
   });
 
-  it('shutdown waits for the marks still in flight', async () => {
-    const index = new FakeIndex();
-    const { append } = service(index);
-    await append.append(CONVERSATION, DTO);
-    let shutDown = false;
-    const shutdown = append.onApplicationShutdown().then(() => {
-      shutDown = true;
+  it('answers 503 outcome_unknown when Redis cannot confirm the epoch', async () => {
+    const index = new FakeIndex([]);
+    index.confirmation = () => Promise.reject(new Error('connection closed'));
+    const publisher = new FakePublisher();
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, DTO);
+    await tick();
+    publisher.published[0].ack();
+    expect(apiCode(await answer.catch((e: unknown) => e))).toBe('outcome_unknown');
+  });
+
+  it('answers 503 kafka_unavailable and records no acknowledgement when Kafka refuses the event', async () => {
+    const index = new FakeIndex([]);
+    const publisher = new FakePublisher();
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, DTO);
+    await tick();
+    publisher.published[0].refuse(new Error('broker down'));
+    expect(apiCode(await answer.catch((e: unknown) => e))).toBe('kafka_unavailable');
+    expect(index.acks).toEqual([]);
+  });
+
+  it('restores a pair the projection holds when the index lost it, and answers deduped from it', async () => {
+    const index = new FakeIndex([{ kind: 'pair_unknown' }, { kind: 'deduped', seq: 2 }]);
+    const publisher = new FakePublisher();
+    const pairs = new Map([['worker-1/4', { seq: 2, contentHash: 'abc' }]]);
+    await expect(service(index, publisher, pairs).append(CONVERSATION, PAIRED)).resolves.toMatchObject({
+      seq: 2,
+      deduped: true,
     });
+    expect(index.restored).toEqual([{ seq: 2, contentHash: 'abc' }]);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('appends a pair the projection does not hold either, telling the index it was checked', async () => {
+    const index = new FakeIndex([{ kind: 'pair_unknown' }, { kind: 'reserved', seq: 9, epoch: 3 }]);
+    const publisher = new FakePublisher();
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, PAIRED);
     await tick();
-    expect(shutDown).toBe(false);
-    index.marks[0].settle();
-    await shutdown;
-    expect(shutDown).toBe(true);
+    await tick();
+    publisher.published[0].ack();
+    await expect(answer).resolves.toMatchObject({ seq: 9, deduped: false });
+    expect(index.requests.map((r) => r.pairChecked)).toEqual([false, true]);
   });
 });

@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { contentHash, MessageBody } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
@@ -14,21 +14,15 @@ import { checkMessageLimits, estimateTokenCount } from './message-limits';
 
 /**
  * The write path: validate, one atomic decision in the head index (dedupe hit,
- * version conflict, or reserve head + 1), produce the event, acknowledge only
- * once Kafka has it durably. docs/consistency.md walks through every failure.
- *
- * Marking the reservation acknowledged in Redis runs after the answer, not
- * before it: the event is durable already, and a mark that never lands only lets
- * the hole reaper produce a tombstone that loses to the message (first wins).
- * Shutdown waits for the marks still in flight.
+ * version conflict, or reserve head + 1), produce the event stamped with the
+ * index epoch, and acknowledge only once Kafka has it durably AND the epoch is
+ * still the trusted one (a rebuild in between may have fenced the event off).
+ * docs/consistency.md walks through every failure.
  */
 @Injectable()
-export class AppendService implements OnApplicationShutdown {
-  private readonly logger = new Logger(AppendService.name);
+export class AppendService {
   private readonly outcomes;
   private readonly latency;
-  private readonly markFailures;
-  private readonly marking = new Set<Promise<void>>();
 
   constructor(
     private readonly index: HeadIndexService,
@@ -40,14 +34,6 @@ export class AppendService implements OnApplicationShutdown {
   ) {
     this.outcomes = metrics.counter('threadline_command_appends_total', 'Append requests by outcome', ['outcome']);
     this.latency = metrics.histogram('threadline_command_append_seconds', 'Append latency until acknowledged');
-    this.markFailures = metrics.counter(
-      'threadline_command_ack_mark_failures_total',
-      'Durable appends whose reservation could not be marked acknowledged in Redis (the hole reaper settles them)',
-    );
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.marking);
   }
 
   async append(conversationId: string, dto: AppendMessageDto): Promise<AppendResultView> {
@@ -65,10 +51,11 @@ export class AppendService implements OnApplicationShutdown {
       ifVersion: dto.if_version ?? null,
       pairField: producer ? `${producer.id}\n${producer.seq}` : null,
       contentHash: contentHash(message),
+      pairChecked: false,
     };
     const tokenCount = message.token_count as number;
 
-    for (let attempt = 0; attempt < 3; attempt += 1) {
+    for (let attempt = 0; attempt < 4; attempt += 1) {
       const decision = await this.index.decideAppend(request);
       switch (decision.kind) {
         case 'rebuilding':
@@ -83,6 +70,15 @@ export class AppendService implements OnApplicationShutdown {
           throw this.rejected('not_found', ApiError.notFound(conversationId));
         case 'tombstoned':
           throw this.rejected('tombstoned', ApiError.tombstoned());
+        case 'pair_unknown': {
+          const known = await this.projection.producerPair(conversationId, producer?.id ?? '', producer?.seq ?? 0);
+          if (known) {
+            await this.index.restorePair(conversationId, request.pairField as string, known.seq, known.contentHash);
+          } else {
+            request.pairChecked = true;
+          }
+          continue;
+        }
         case 'conflict':
           throw this.rejected(
             'conflict',
@@ -129,14 +125,21 @@ export class AppendService implements OnApplicationShutdown {
             deadline - performance.now(),
             this.config.append.ackTimeoutMs - decision.msSinceReservation,
           );
-          await this.produce(conversationId, decision.seq, message, producer, budget);
-          this.markAcknowledged(conversationId, decision.seq, request.pairField);
+          await this.produce(conversationId, decision.seq, decision.epoch, message, producer, budget);
+          await this.confirm(conversationId, decision.seq, decision.epoch, request.pairField);
           this.outcomes.inc({ outcome: 'deduped' });
           return { seq: decision.seq, version: decision.seq, token_count: tokenCount, deduped: true };
         }
         case 'reserved': {
-          await this.produce(conversationId, decision.seq, message, producer, deadline - performance.now());
-          this.markAcknowledged(conversationId, decision.seq, request.pairField);
+          await this.produce(
+            conversationId,
+            decision.seq,
+            decision.epoch,
+            message,
+            producer,
+            deadline - performance.now(),
+          );
+          await this.confirm(conversationId, decision.seq, decision.epoch, request.pairField);
           this.outcomes.inc({ outcome: 'appended' });
           this.latency.observe((performance.now() - started) / 1000);
           return { seq: decision.seq, version: decision.seq, token_count: tokenCount, deduped: false };
@@ -154,6 +157,7 @@ export class AppendService implements OnApplicationShutdown {
   private async produce(
     conversationId: string,
     seq: number,
+    epoch: number,
     message: MessageBody,
     producer: { id: string; seq: number } | null,
     budgetMs: number,
@@ -165,7 +169,7 @@ export class AppendService implements OnApplicationShutdown {
       );
     }
     try {
-      await this.publisher.publish(messageAppended(conversationId, seq, message, producer), budgetMs);
+      await this.publisher.publish(messageAppended(conversationId, seq, message, producer, epoch), budgetMs);
     } catch {
       throw this.rejected(
         'unavailable',
@@ -174,18 +178,19 @@ export class AppendService implements OnApplicationShutdown {
     }
   }
 
-  private markAcknowledged(conversationId: string, seq: number, pairField: string | null): void {
-    const mark: Promise<void> = this.index
-      .acknowledgeAppend(conversationId, seq, pairField)
-      .catch((error: Error) => {
-        this.markFailures.inc();
-        this.logger.warn(
-          `seq ${seq} of ${conversationId} is durable but could not be marked acknowledged: ${error.message}; ` +
-            'the hole reaper settles it and the message wins',
-        );
-      })
-      .finally(() => this.marking.delete(mark));
-    this.marking.add(mark);
+  /**
+   * The event is durable; it counts only if no rebuild fenced its epoch off before
+   * it landed. The epoch still being the trusted one after Kafka's ack proves that
+   * (a fence is only written once the epoch key is gone). Otherwise, or when Redis
+   * cannot say, the outcome is unknown: 503, and a retry of the pair settles it.
+   */
+  private async confirm(conversationId: string, seq: number, epoch: number, pairField: string | null): Promise<void> {
+    const confirmation = await this.index
+      .acknowledgeAppend(conversationId, seq, pairField, epoch)
+      .catch((): 'fenced' => 'fenced');
+    if (confirmation === 'fenced') {
+      throw this.rejected('unknown', ApiError.outcomeUnknown());
+    }
   }
 
   private rejected(outcome: string, error: ApiError): ApiError {

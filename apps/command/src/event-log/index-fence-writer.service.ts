@@ -1,0 +1,36 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { encodeIndexFence } from '@threadline/contracts';
+import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
+import { indexFence } from './event-factory';
+
+/**
+ * Writes the fence of a new index epoch to every partition of the topic
+ * (docs/events.md rule 6): from each fence on, every consumer ignores events
+ * decided in an older epoch, however late they land.
+ */
+@Injectable()
+export class IndexFenceWriter {
+  constructor(
+    private readonly kafka: Kafka,
+    @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
+  ) {}
+
+  /** Resolves once every partition has the fence durably, with the fence's offset per partition. */
+  async write(epoch: number, partitions: readonly number[]): Promise<Map<number, number>> {
+    const producer = this.kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    try {
+      const fence = encodeIndexFence(indexFence(epoch));
+      const written = await producer.send({
+        topic: this.config.kafka.topic,
+        acks: -1,
+        timeout: this.config.append.ackTimeoutMs,
+        messages: partitions.map((partition) => ({ ...fence, partition })),
+      });
+      return new Map(written.map((r) => [r.partition, Number(r.baseOffset)]));
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+    }
+  }
+}
