@@ -1,10 +1,10 @@
 import { ServiceProcess } from './service-process';
 import { allocatePort, isolatedEnv } from './test-env';
 
-/** Settings that keep failure tests short: 2 s ack timeout, the smallest hole grace it allows. */
+/** Settings that keep failure tests short: 2 s ack timeout, the smallest hole grace it allows (2 x the ack timeout). */
 export const FAST_FAILURE_ENV = {
   APPEND_ACK_TIMEOUT_MS: '2000',
-  HOLE_GRACE_MS: '19000',
+  HOLE_GRACE_MS: '4000',
   REAPER_INTERVAL_MS: '200',
   READ_WAIT_MS: '3000',
 };
