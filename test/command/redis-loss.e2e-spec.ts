@@ -107,8 +107,9 @@ it('loses the Redis index in the middle of concurrent appends without handing ou
   expect(await flushIndex(stack.env.REDIS_KEY_PREFIX)).toBeGreaterThan(0);
   await eventually('appends acknowledged again after the rebuild', async () => resumedAt !== null, 30_000);
   const countAt = [...acked.values()].reduce((sum, seqs) => sum + seqs.size, 0);
-  await eventually('more appends after the rebuild', async () =>
-    [...acked.values()].reduce((sum, seqs) => sum + seqs.size, 0) > countAt + 50,
+  await eventually(
+    'more appends after the rebuild',
+    async () => [...acked.values()].reduce((sum, seqs) => sum + seqs.size, 0) > countAt + 50,
   );
   running = false;
   await Promise.all(writers);

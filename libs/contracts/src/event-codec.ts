@@ -81,8 +81,7 @@ export function decodeTopicValue(value: Buffer | null): ConversationEvent | Inde
   if (unstorable) {
     throw new UndecodableEventError(`${formatJsonPath(unstorable.path)}: ${unstorable.reason}`);
   }
-  const isFence =
-    json !== null && typeof json === 'object' && (json as { type?: unknown }).type === INDEX_FENCED_TYPE;
+  const isFence = json !== null && typeof json === 'object' && (json as { type?: unknown }).type === INDEX_FENCED_TYPE;
   const parsed = isFence ? indexFencedRecordSchema.safeParse(json) : conversationEventSchema.safeParse(json);
   if (!parsed.success) {
     throw new UndecodableEventError(parsed.error.issues[0].message);

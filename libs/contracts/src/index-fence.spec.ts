@@ -57,5 +57,4 @@ describe('the fence rule', () => {
       event: { type: 'message.tombstoned', seq: 3, index_epoch: 2, data: { reason: 'quarantined' } },
     });
   });
-
 });

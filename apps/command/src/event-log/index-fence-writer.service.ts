@@ -16,6 +16,18 @@ export class IndexFenceWriter {
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
   ) {}
 
+  /** The end offset of every partition of the topic. */
+  async endOffsets(): Promise<Map<number, number>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.config.kafka.topic);
+      return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** Resolves once every partition has the fence durably, with the fence's offset per partition. */
   async write(epoch: number, partitions: readonly number[]): Promise<Map<number, number>> {
     const producer = this.kafka.producer({ allowAutoTopicCreation: false });

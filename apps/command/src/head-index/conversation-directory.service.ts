@@ -44,9 +44,7 @@ export class ConversationDirectory {
       const missing = await this.projection.missingSeqs(id, row.archivedSeq, row.lastSeq);
       this.logger.warn(`conversation ${id}: tombstoning ${missing.length} seqs the lost index reserved`);
       await Promise.all(
-        missing.map((seq) =>
-          this.publisher.publish(messageTombstoned(id, seq, 'index_rebuilt', epoch), ackTimeoutMs),
-        ),
+        missing.map((seq) => this.publisher.publish(messageTombstoned(id, seq, 'index_rebuilt', epoch), ackTimeoutMs)),
       ).catch(() => {
         throw ApiError.unavailable('kafka_unavailable', 'The event log is unavailable; retry shortly', 1);
       });

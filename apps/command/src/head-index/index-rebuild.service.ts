@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MetricsService, ReadinessService } from '@threadline/observability';
-import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { HeadIndexService } from './head-index.service';
 import { IndexFenceWriter } from '../event-log/index-fence-writer.service';
 import { ProjectionLookupService } from './projection-lookup.service';
@@ -41,8 +39,6 @@ export class IndexRebuildService implements OnApplicationBootstrap, OnApplicatio
     private readonly index: HeadIndexService,
     private readonly projection: ProjectionLookupService,
     private readonly fences: IndexFenceWriter,
-    private readonly kafka: Kafka,
-    @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
     readiness: ReadinessService,
     metrics: MetricsService,
   ) {
@@ -65,6 +61,11 @@ export class IndexRebuildService implements OnApplicationBootstrap, OnApplicatio
   onApplicationBootstrap(): void {
     this.start();
     this.watchdog = setInterval(() => void this.distrustStaleEpoch(), STALE_EPOCH_CHECK_MS);
+  }
+
+  /** Resolves when the rebuild running here, if any, has ended. */
+  async settled(): Promise<void> {
+    await this.running;
   }
 
   onApplicationShutdown(): void {
@@ -110,7 +111,7 @@ export class IndexRebuildService implements OnApplicationBootstrap, OnApplicatio
   private async rebuild(owner: string): Promise<void> {
     const started = performance.now();
     this.logger.warn('head index not trusted: starting a new index epoch');
-    const ends = await this.topicEnds();
+    const ends = await this.fences.endOffsets();
     await this.projectorReaches(ends, 'the end of the topic');
     const epoch = (await this.projection.highestIndexFence()) + 1;
     if (this.stopped || !(await this.index.trustIfOwner(owner, null))) {
@@ -142,24 +143,12 @@ export class IndexRebuildService implements OnApplicationBootstrap, OnApplicatio
     }
   }
 
-  /** End offsets of every partition of the topic. */
-  private async topicEnds(): Promise<Map<number, number>> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const offsets = await admin.fetchTopicOffsets(this.config.kafka.topic);
-      return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
-    } finally {
-      await admin.disconnect();
-    }
-  }
-
   /**
    * An index restored from an old snapshot (a lagging replica, an old RDB) carries
    * an epoch below a fence already written: every append it decides would be
    * ignored. Such an index is distrusted at once, which starts a rebuild.
    */
-  private async distrustStaleEpoch(): Promise<void> {
+  async distrustStaleEpoch(): Promise<void> {
     try {
       const epoch = await this.index.trustedEpoch();
       if (epoch === null) {
