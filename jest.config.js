@@ -1,5 +1,6 @@
 /**
- * Unit tests live next to the code (*.spec.ts); tests that cross a process boundary live in test/ (*.e2e-spec.ts);
+ * Unit tests live next to the code (*.spec.ts); medium tests too (*.medium-spec.ts): in-process, no build, against
+ * the real Redis and Postgres of the local stack; tests that cross a process boundary live in test/ (*.e2e-spec.ts);
  * property-based fuzz suites are test/fuzz/*.fuzz-spec.ts (`npm run test:fuzz`, scripts/fuzz);
  * the fault-injection suite is test/faults/*.faults-spec.ts (`npm run test:faults`).
  */
@@ -22,6 +23,14 @@ module.exports = {
         '<rootDir>/test/faults/**/*.spec.ts',
         '<rootDir>/test/deploy/**/*.spec.ts',
       ],
+      transform: { '^.+\\.ts$': tsJest },
+      moduleNameMapper,
+      testEnvironment: 'node',
+    },
+    {
+      displayName: 'medium',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/apps/**/*.medium-spec.ts', '<rootDir>/libs/**/*.medium-spec.ts'],
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
       testEnvironment: 'node',

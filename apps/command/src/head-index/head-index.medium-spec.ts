@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { createClient, RedisClientType } from 'redis';
+import { CommandConfig } from '../config/command.config';
+import { AppendRequest, HeadIndexService } from './head-index.service';
+
+/*
+ * The head index's Lua scripts against the real Redis of the local stack: every
+ * decision an append, a delete, the reaper and a rebuild can get. Each test uses
+ * a key prefix of its own.
+ */
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+let redis: RedisClientType;
+let prefix: string;
+let index: HeadIndexService;
+
+beforeAll(async () => {
+  redis = createClient({ url: REDIS_URL });
+  await redis.connect();
+});
+
+afterAll(async () => {
+  await redis.quit();
+});
+
+beforeEach(async () => {
+  prefix = `medium:${randomBytes(4).toString('hex')}`;
+  index = new HeadIndexService(redis, { redis: { keyPrefix: prefix } } as CommandConfig);
+  await trustAt(1);
+});
+
+afterEach(async () => {
+  for await (const keys of redis.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
+    if (keys.length > 0) await redis.del(keys);
+  }
+});
+
+async function trustAt(epoch: number): Promise<void> {
+  await redis.del(index.epochKey);
+  expect(await index.tryLockRebuild('owner', 10_000)).toBe(true);
+  expect(await index.trustIfOwner('owner', epoch)).toBe(true);
+  await index.unlockRebuild('owner');
+}
+
+async function createConversation(id: string): Promise<void> {
+  const created = await index.create(id, {});
+  if (created.kind !== 'ok') throw new Error('index not trusted');
+  expect(await index.confirmCreate(id, created.epoch)).toBe('ok');
+}
+
+const request = (over: Partial<AppendRequest> = {}): AppendRequest => ({
+  conversationId: 'c1',
+  ifVersion: null,
+  pairField: null,
+  contentHash: 'h1',
+  pairChecked: false,
+  ...over,
+});
+
+const pair = (producerSeq: number) => `worker-1\n${producerSeq}`;
+
+describe('appendScript decisions', () => {
+  it('reserves head + 1 with the trusted epoch', async () => {
+    await createConversation('c1');
+    expect(await index.decideAppend(request())).toEqual({ kind: 'reserved', seq: 1, epoch: 1 });
+    expect(await index.decideAppend(request())).toEqual({ kind: 'reserved', seq: 2, epoch: 1 });
+  });
+
+  it('answers rebuilding while the index is not trusted', async () => {
+    await createConversation('c1');
+    await redis.del(index.epochKey);
+    expect(await index.decideAppend(request())).toEqual({ kind: 'rebuilding' });
+  });
+
+  it('answers missing for a conversation the index does not hold, not_found for one whose create is pending', async () => {
+    expect(await index.decideAppend(request())).toEqual({ kind: 'missing' });
+    await index.create('c1', {});
+    expect(await index.decideAppend(request())).toEqual({ kind: 'not_found' });
+  });
+
+  it('answers conflict with the current version when if_version does not match', async () => {
+    await createConversation('c1');
+    await index.decideAppend(request());
+    expect(await index.decideAppend(request({ ifVersion: 0 }))).toEqual({ kind: 'conflict', currentVersion: 1 });
+    expect(await index.decideAppend(request({ ifVersion: 1 }))).toMatchObject({ kind: 'reserved', seq: 2 });
+  });
+
+  it('answers replay_conflict for a pair reused with other content, inflight while pending, deduped once acknowledged', async () => {
+    await createConversation('c1');
+    const first = await index.decideAppend(request({ pairField: pair(1) }));
+    expect(first).toEqual({ kind: 'reserved', seq: 1, epoch: 1 });
+    expect(await index.decideAppend(request({ pairField: pair(1), contentHash: 'other' }))).toEqual({
+      kind: 'replay_conflict',
+      seq: 1,
+    });
+    expect(await index.decideAppend(request({ pairField: pair(1) }))).toMatchObject({
+      kind: 'inflight',
+      seq: 1,
+      epoch: 1,
+    });
+    expect(await index.acknowledgeAppend('c1', 1, pair(1), 1)).toBe('ok');
+    expect(await index.decideAppend(request({ pairField: pair(1) }))).toEqual({ kind: 'deduped', seq: 1 });
+  });
+
+  it('answers abandoned for a pair whose reservation the reaper settled', async () => {
+    await createConversation('c1');
+    await index.decideAppend(request({ pairField: pair(1) }));
+    const claim = await index.claimOverdue(0, 60_000, 10);
+    expect(claim.items).toEqual([expect.objectContaining({ kind: 'seq', seq: 1, conversationId: 'c1' })]);
+    await index.finishClaim(claim.items[0]);
+    expect(await index.decideAppend(request({ pairField: pair(1) }))).toEqual({ kind: 'abandoned', seq: 1 });
+  });
+
+  it('answers tombstoned once the conversation is deleted, while a known pair still dedupes', async () => {
+    await createConversation('c1');
+    await index.decideAppend(request({ pairField: pair(1) }));
+    await index.acknowledgeAppend('c1', 1, pair(1), 1);
+    const deleting = await index.decideDelete('c1');
+    expect(deleting).toMatchObject({ kind: 'deleting', lastSeq: 1, epoch: 1 });
+    expect(await index.decideAppend(request())).toEqual({ kind: 'tombstoned' });
+    expect(await index.decideAppend(request({ pairField: pair(1) }))).toEqual({ kind: 'deduped', seq: 1 });
+  });
+});
+
+describe('producer pairs of a conversation loaded from the projection', () => {
+  const hydrated = () =>
+    index.hydrate({
+      id: 'c1',
+      created: true,
+      version: 5,
+      tombstoned: false,
+      metadata: {},
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+
+  it('asks for the projection before deciding a pair it does not hold', async () => {
+    expect(await hydrated()).toBe(true);
+    expect(await index.decideAppend(request({ pairField: pair(1) }))).toEqual({ kind: 'pair_unknown' });
+    expect(await index.decideAppend(request())).toMatchObject({ kind: 'reserved', seq: 6 });
+  });
+
+  it('dedupes a pair restored from the projection, and reserves one the projection does not hold', async () => {
+    await hydrated();
+    await index.restorePair('c1', pair(1), 3, 'h1');
+    expect(await index.decideAppend(request({ pairField: pair(1) }))).toEqual({ kind: 'deduped', seq: 3 });
+    expect(await index.decideAppend(request({ pairField: pair(2), pairChecked: true }))).toMatchObject({
+      kind: 'reserved',
+      seq: 6,
+    });
+    expect(await index.decideAppend(request({ pairField: pair(2) }))).toMatchObject({ kind: 'inflight', seq: 6 });
+  });
+
+  it('never asks for a conversation created in this epoch', async () => {
+    await createConversation('c1');
+    expect(await index.decideAppend(request({ pairField: pair(1) }))).toMatchObject({ kind: 'reserved', seq: 1 });
+  });
+});
+
+describe('epoch checks after Kafka has the event', () => {
+  it('refuses to acknowledge an append, a create or a delete once its epoch is gone, and marks nothing', async () => {
+    await createConversation('c1');
+    await index.decideAppend(request({ pairField: pair(1) }));
+    const created = await index.create('c2', {});
+    const deleting = await index.decideDelete('c1');
+    await trustAt(2);
+    expect(await index.acknowledgeAppend('c1', 1, pair(1), 1)).toBe('fenced');
+    expect(created.kind === 'ok' && (await index.confirmCreate('c2', created.epoch))).toBe('fenced');
+    expect(deleting.kind === 'deleting' && (await index.settle(deleting.pendingMember, deleting.epoch))).toBe('fenced');
+    expect(await index.decideAppend(request({ pairField: pair(1) }))).toMatchObject({ kind: 'inflight' });
+  });
+
+  it('acknowledges at the trusted epoch and removes the pending reservation', async () => {
+    await createConversation('c1');
+    await index.decideAppend(request());
+    expect(await index.acknowledgeAppend('c1', 1, null, 1)).toBe('ok');
+    expect((await index.claimOverdue(0, 60_000, 10)).items).toEqual([]);
+  });
+});
+
+describe('the reaper claims', () => {
+  it('claims nothing younger than the grace period, and nothing while the index is untrusted', async () => {
+    await createConversation('c1');
+    await index.decideAppend(request());
+    expect(await index.claimOverdue(60_000, 60_000, 10)).toEqual({ epoch: 1, items: [] });
+    await redis.del(index.epochKey);
+    expect((await index.claimOverdue(0, 60_000, 10)).items).toEqual([]);
+  });
+
+  it('claims an overdue reservation once, with the epoch to settle it in, and again only after the lease ran out', async () => {
+    await createConversation('c1');
+    await index.decideAppend(request());
+    const claim = await index.claimOverdue(0, 60_000, 10);
+    expect(claim).toMatchObject({ epoch: 1, items: [{ kind: 'seq', seq: 1 }] });
+    expect((await index.claimOverdue(0, 60_000, 10)).items).toEqual([]);
+    expect((await index.claimOverdue(0, 0, 10)).items).toEqual([expect.objectContaining({ seq: 1 })]);
+    await index.finishClaim(claim.items[0]);
+    expect((await index.claimOverdue(0, 0, 10)).items).toEqual([]);
+  });
+});
+
+describe('trusting a rebuilt index', () => {
+  it('trusts only for the holder of the rebuild lock, only while untrusted', async () => {
+    await redis.del(index.epochKey);
+    expect(await index.trustIfOwner('nobody', 2)).toBe(false);
+    expect(await index.tryLockRebuild('a', 10_000)).toBe(true);
+    expect(await index.tryLockRebuild('b', 10_000)).toBe(false);
+    expect(await index.trustIfOwner('b', 2)).toBe(false);
+    expect(await index.trustIfOwner('a', null)).toBe(true);
+    expect(await index.trustedEpoch()).toBeNull();
+    expect(await index.trustIfOwner('a', 2)).toBe(true);
+    expect(await index.trustedEpoch()).toBe(2);
+    expect(await index.trustIfOwner('a', 3)).toBe(false);
+    expect(await index.trustedEpoch()).toBe(2);
+  });
+
+  it('distrusts only the epoch it was asked to', async () => {
+    await index.distrust(7);
+    expect(await index.trustedEpoch()).toBe(1);
+    await index.distrust(1);
+    expect(await index.trustedEpoch()).toBeNull();
+  });
+});
+
+describe('any interleaving of reservations, acknowledgements and the reaper', () => {
+  type Step = { op: 'reserve' } | { op: 'ack'; pick: number } | { op: 'reap' };
+  const step = fc.oneof(
+    fc.constant<Step>({ op: 'reserve' }),
+    fc.nat(20).map((pick): Step => ({ op: 'ack', pick })),
+    fc.constant<Step>({ op: 'reap' }),
+  );
+
+  it('hands out consecutive seqs from 1 and settles every one exactly once: acknowledged or reaped', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
+        const id = `p-${randomBytes(4).toString('hex')}`;
+        await createConversation(id);
+        const reserved: number[] = [];
+        const pending = new Set<number>();
+        const settled = new Map<number, 'acked' | 'reaped'>();
+        const settle = (seq: number, how: 'acked' | 'reaped') => {
+          expect(settled.has(seq)).toBe(false);
+          settled.set(seq, how);
+          pending.delete(seq);
+        };
+        for (const s of [...steps, { op: 'reap' } as Step]) {
+          if (s.op === 'reserve') {
+            const decision = await index.decideAppend(request({ conversationId: id }));
+            if (decision.kind !== 'reserved') throw new Error(`expected a reservation, got ${decision.kind}`);
+            reserved.push(decision.seq);
+            pending.add(decision.seq);
+          } else if (s.op === 'ack' && pending.size > 0) {
+            const seq = [...pending][s.pick % pending.size];
+            expect(await index.acknowledgeAppend(id, seq, null, 1)).toBe('ok');
+            settle(seq, 'acked');
+          } else if (s.op === 'reap') {
+            const claim = await index.claimOverdue(0, 60_000, 1000);
+            for (const item of claim.items) {
+              if (item.kind !== 'seq' || item.conversationId !== id) continue;
+              await index.finishClaim(item);
+              settle(item.seq, 'reaped');
+            }
+          }
+        }
+        expect(reserved).toEqual(reserved.map((_, i) => i + 1));
+        expect([...settled.keys()].sort((a, b) => a - b)).toEqual(reserved);
+      }),
+      { numRuns: 40, seed: 20261130 },
+    );
+  });
+});
