@@ -20,6 +20,7 @@ module.exports = {
       testMatch: [
         '<rootDir>/apps/**/*.spec.ts',
         '<rootDir>/libs/**/*.spec.ts',
+        '<rootDir>/examples/**/*.spec.ts',
         '<rootDir>/test/faults/**/*.spec.ts',
         '<rootDir>/test/deploy/**/*.spec.ts',
       ],

@@ -1,0 +1,32 @@
+import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
+import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
+import { ConversationCount, MessageCounts } from './message-counts';
+
+/** The topic this example follows; @EventPattern needs it when the class is declared. */
+export const CONVERSATION_TOPIC = process.env.KAFKA_TOPIC ?? 'threadline.conversations.v1';
+
+/**
+ * Each record of the conversation topic arrives here through Nest's Kafka
+ * transport, one at a time and in order per partition, with its value kept as
+ * bytes (`parser.keepBinary`) so the contracts lib decodes it exactly as every
+ * Threadline consumer does. The HTTP side shows what was derived.
+ */
+@Controller('counts')
+export class ConversationEventsController {
+  constructor(private readonly counts: MessageCounts) {}
+
+  @EventPattern(CONVERSATION_TOPIC)
+  onRecord(@Ctx() context: KafkaContext): void {
+    const message = context.getMessage();
+    this.counts.apply(context.getPartition(), { value: message.value, timestamp: message.timestamp });
+  }
+
+  @Get(':conversationId')
+  count(@Param('conversationId') conversationId: string): ConversationCount {
+    const count = this.counts.get(conversationId);
+    if (!count) {
+      throw new NotFoundException(`no events seen for ${conversationId}`);
+    }
+    return count;
+  }
+}

@@ -1,0 +1,52 @@
+import { encodeEvent, encodeIndexFence } from '@threadline/contracts';
+import { MessageCounts } from './message-counts';
+
+const at = '2026-11-30T12:00:00.000Z';
+const appended = (seq: number, epoch: number, text = `m${seq}`) =>
+  encodeEvent({
+    schema_version: 1,
+    event_id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+    conversation_id: 'c1',
+    occurred_at: at,
+    index_epoch: epoch,
+    type: 'message.appended',
+    seq,
+    data: {
+      version: seq,
+      message: { role: 'user', parts: [{ type: 'text', text }], metadata: {}, token_count: 1 },
+      producer_id: null,
+      producer_seq: null,
+    },
+  }).value;
+const fence = (epoch: number) =>
+  encodeIndexFence({
+    schema_version: 1,
+    event_id: '00000000-0000-4000-8000-ffffffffffff',
+    type: 'index.fenced',
+    occurred_at: at,
+    index_epoch: epoch,
+  }).value;
+const record = (value: Buffer) => ({ value, timestamp: String(Date.parse(at)) });
+
+describe('MessageCounts', () => {
+  it('counts the first event per seq only', () => {
+    const counts = new MessageCounts();
+    for (const value of [appended(1, 1), appended(2, 1), appended(2, 1, 'again')]) counts.apply(0, record(value));
+    expect(counts.get('c1')).toEqual({ messages: 2, tombstones: 0, deleted: false });
+  });
+
+  it('ignores an event of an epoch its partition fenced off, and only in that partition', () => {
+    const counts = new MessageCounts();
+    counts.apply(0, record(fence(2)));
+    counts.apply(0, record(appended(1, 1)));
+    expect(counts.get('c1')).toBeNull();
+    counts.apply(1, record(appended(1, 1)));
+    expect(counts.get('c1')).toEqual({ messages: 1, tombstones: 0, deleted: false });
+  });
+
+  it('counts a poison record naming a seq as its quarantined tombstone', () => {
+    const counts = new MessageCounts();
+    counts.apply(0, record(Buffer.from(JSON.stringify({ conversation_id: 'c1', seq: 1, index_epoch: 1 }))));
+    expect(counts.get('c1')).toEqual({ messages: 0, tombstones: 1, deleted: false });
+  });
+});
