@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     targets.push(...(result.targets ?? []));
   }
   if (targets.length > 0) {
-    console.log('\n## targets (issue #7): each a ratio within this run, as in the tables above\n');
+    console.log('\n## targets: each a ratio within this run, as in the tables above\n');
     console.log(renderTargets(targets));
   }
 

@@ -11,7 +11,7 @@ export interface BenchSettings {
   databaseUrl: string;
 }
 
-/** One of issue #7's targets, as a ratio against the raw floor of the same run. */
+/** One of the performance targets (docs/performance.md), as a ratio against the raw floor of the same run. */
 export interface TargetCheck {
   target: string;
   reached: number;

@@ -3,7 +3,7 @@ import { api, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 
 /**
- * Issue #12's reproductions: input no store can keep (NUL, unpaired surrogates,
+ * Reproductions of poison input: what no store can keep (NUL, unpaired surrogates,
  * hostile nesting, a token count Postgres cannot hold) used to answer 201 or 500
  * and then freeze the projection of its whole partition. Each is refused with a
  * 400 naming the field, changes nothing, and the conversations that share its

@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Issue #12: topic records a consumer could not apply (the poison rule in
+ * Topic records a consumer could not apply (the poison rule in
  * docs/events.md), kept with their raw bytes so an operator can inspect and
  * re-apply them (docs/operations.md). One row per consumer and offset: a
  * replayed chunk quarantines nothing twice.
