@@ -10,7 +10,7 @@ import { BenchService, createTopic, kafkaClient } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
 
 const PARTITIONS = 12;
-/** Issue #7: append p99 within this factor of the bare producer at the same concurrency. */
+/** Target: append p99 within this factor of the bare producer at the same concurrency. */
 const APPEND_P99_TARGET = 1.5;
 const ACK_TIMEOUT_MS = 5000;
 

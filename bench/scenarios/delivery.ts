@@ -12,7 +12,7 @@ import { fmt, ratio, renderTable } from '../lib/table';
 import { openStreams, StreamClient, terminateAll } from '../lib/ws-streams';
 
 const PARTITIONS = 12;
-/** Issue #7: append → WebSocket p99 within this factor of bare produce → consume. */
+/** Target: append → WebSocket p99 within this factor of bare produce → consume. */
 const DELIVERY_P99_TARGET = 2;
 const CONNECT_CONCURRENCY = 100;
 const WRITER_SOCKETS = 64;

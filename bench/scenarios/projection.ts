@@ -14,7 +14,7 @@ const PARTITIONS = 4;
 const PARTITIONS_CONCURRENTLY = 4;
 const MAX_BATCH = 2000;
 const POOL_SIZE = 10;
-/** Issue #7: projection at least this fraction of bare inserts. */
+/** Target: projection at least this fraction of bare inserts. */
 const PROJECTION_TARGET = 0.7;
 
 const CONVERSATIONS = 500;

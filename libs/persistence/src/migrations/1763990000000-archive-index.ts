@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** Issue #6: the archive's segments and its per-conversation index (see apps/archiver). */
+/** The archive's segments and its per-conversation index (see apps/archiver). */
 export class ArchiveIndex1763990000000 implements MigrationInterface {
   name = 'ArchiveIndex1763990000000';
 
