@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   compressSegment,
-  LockedOffsetRow,
+  StoredOffsetRow,
   lockOffset,
   OBJECT_STORE,
   ObjectStore,
@@ -89,7 +89,7 @@ export class SegmentWriter {
       partition: plan.partition,
     };
     return this.dataSource.transaction('READ COMMITTED', async (tx) => {
-      const [locked] = await runStatement<LockedOffsetRow[]>(tx, lockOffset(key));
+      const [locked] = await runStatement<StoredOffsetRow[]>(tx, lockOffset(key));
       const position = storedPosition(locked);
       const stored = position.nextOffset;
       if (stored > plan.firstOffset || (stored === plan.firstOffset && position.indexFence !== plan.startFence)) {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventTypeName } from '@threadline/contracts';
 import {
-  LockedOffsetRow,
+  StoredOffsetRow,
   lockOffset,
   OffsetKey,
   runStatement,
@@ -69,7 +69,7 @@ export class ProjectionWriter {
       partition: chunk.partition,
     };
     return this.dataSource.transaction(async (tx) => {
-      const [locked] = await runStatement<LockedOffsetRow[]>(tx, lockOffset(key));
+      const [locked] = await runStatement<StoredOffsetRow[]>(tx, lockOffset(key));
       const stored = storedPosition(locked);
       const storedNextOffset = stored.nextOffset;
       const plan = planChunk(chunk.records, stored, chunk.poison);

@@ -13,8 +13,8 @@ export interface OffsetKey {
   partition: number;
 }
 
-/** What lockOffset returns (bigints come back from pg as strings): read it with storedPosition. */
-export interface LockedOffsetRow {
+/** What lockOffset and readPosition return (bigints come back from pg as strings): read it with storedPosition. */
+export interface StoredOffsetRow {
   next_offset: string;
   index_fence: string;
 }
@@ -41,7 +41,7 @@ export function lockOffset(key: OffsetKey): Statement {
   };
 }
 
-export function storedPosition(row: LockedOffsetRow): StoredPosition {
+export function storedPosition(row: StoredOffsetRow): StoredPosition {
   return { nextOffset: Number(row.next_offset), indexFence: Number(row.index_fence) };
 }
 
