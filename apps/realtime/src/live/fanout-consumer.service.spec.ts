@@ -74,7 +74,12 @@ function appended(seq: number, epoch: number): ConversationEvent {
     index_epoch: epoch,
     type: 'message.appended',
     seq,
-    data: { version: seq, message: { role: 'user', parts: [], metadata: {} }, producer_id: null, producer_seq: null },
+    data: {
+      version: seq,
+      message: { role: 'user', parts: [{ type: 'text', text: `epoch ${epoch}` }], metadata: {} },
+      producer_id: null,
+      producer_seq: null,
+    },
   };
 }
 
@@ -147,14 +152,19 @@ describe('FanoutConsumer', () => {
 
   it("goes back to the projector's position on a partition's first batch and applies the fence rule from its fence", async () => {
     const { consumer, created, hub, fenced } = fanout({ nextOffset: 5, indexFence: 2 });
-    const seqs: number[] = [];
-    hub.subscribe('a', (entry) => seqs.push(entry.seq));
+    const delivered: [number, string][] = [];
+    hub.subscribe('a', (entry) =>
+      delivered.push([
+        entry.seq,
+        entry.kind === 'message' ? (entry.message.parts[0] as { text: string }).text : entry.kind,
+      ]),
+    );
     consumer.onApplicationBootstrap();
     await settled();
     const kafka = created[0];
     await kafka.eachBatch?.(batch(9, [encodeEvent(appended(4, 1)).value]));
     expect(kafka.seek).toHaveBeenCalledWith({ topic: 't', partition: 0, offset: '5' });
-    expect(seqs).toEqual([]);
+    expect(delivered).toEqual([]);
     await kafka.eachBatch?.(
       batch(5, [
         encodeEvent(appended(3, 1)).value,
@@ -164,7 +174,10 @@ describe('FanoutConsumer', () => {
         encodeEvent(appended(4, 3)).value,
       ]),
     );
-    expect(seqs).toEqual([3, 4]);
+    expect(delivered).toEqual([
+      [3, 'epoch 2'],
+      [4, 'epoch 3'],
+    ]);
     expect(fenced).toHaveBeenCalledTimes(2);
     await consumer.onApplicationShutdown();
   });
