@@ -18,10 +18,11 @@ import { SegmentWriter } from './segment-writer.service';
  * flushed in time).
  *
  * The position of a partition (StoredPositionConsumer) is its next offset and
- * index fence in Postgres, committed with the segment's index rows; the fence rule
- * (docs/events.md rule 6) runs from there, so records the rule ignores get no line. Records are resolved in kafkajs as soon as they are
- * buffered (so the fetch moves on) but Kafka offsets are committed explicitly,
- * only after a segment's transaction: never ahead of the archive. On every
+ * index fence in Postgres, committed with the segment's index rows; the fence
+ * rule (docs/events.md rule 6) runs from there, so records the rule ignores get no
+ * line. Records are resolved in kafkajs as soon as they are buffered (so the
+ * fetch moves on) but Kafka offsets are committed explicitly, only after a
+ * segment's transaction: never ahead of the archive. On every
  * assignment a partition is re-read from the stored offset, and whatever was
  * buffered is dropped, so a crash or rebalance anywhere loses nothing.
  */

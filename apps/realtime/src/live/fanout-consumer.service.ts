@@ -107,12 +107,17 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
     const { batch } = payload;
     const offsets = batch.messages.map((m) => m.offset);
     let plan = this.positions.plan(batch.partition, offsets);
+    const located = plan.kind === 'locate';
     if (plan.kind === 'locate') {
       await this.locate(batch.partition, batch.firstOffset());
       plan = this.positions.plan(batch.partition, offsets);
     }
     if (plan.kind === 'seek') {
-      this.logger.warn(`partition ${batch.partition}: fetch at ${batch.firstOffset()}; going back to ${plan.offset}`);
+      if (!located) {
+        this.logger.warn(
+          `partition ${batch.partition}: fetch resumed at ${batch.firstOffset()} after a rejoin; going back to ${plan.offset}`,
+        );
+      }
       consumer.seek({ topic: batch.topic, partition: batch.partition, offset: plan.offset });
       return;
     }
