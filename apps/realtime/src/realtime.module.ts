@@ -6,8 +6,10 @@ import { REALTIME_CONFIG, RealtimeConfig } from './config/realtime.config';
 import { ConnectionRegistry } from './connections/connection-registry.service';
 import { ConversationHub } from './live/conversation-hub.service';
 import { FanoutConsumer } from './live/fanout-consumer.service';
+import { FanoutStart } from './live/fanout-start.service';
 import { RealtimeMetrics } from './metrics/realtime-metrics.service';
 import { ProjectionReader } from './persistence/projection-reader.service';
+import { ProjectorPosition } from './persistence/projector-position.service';
 import { PhoenixSocketHandler } from './protocols/phoenix/phoenix-socket.handler';
 import { PlainWsHandler } from './protocols/plain-ws/plain-ws.handler';
 import { SseController } from './protocols/sse/sse.controller';
@@ -32,7 +34,9 @@ export class RealtimeModule {
         RealtimeMetrics,
         ConversationHub,
         FanoutConsumer,
+        FanoutStart,
         ProjectionReader,
+        ProjectorPosition,
         ConversationStreamFactory,
         ConnectionRegistry,
         PhoenixSocketHandler,

@@ -74,7 +74,8 @@ export const commonEnv = {
 /**
  * The projector's consumer group. It is also the consumer name under which the
  * projector stores its offsets in Postgres, which the command service reads to
- * know how far the projection has got.
+ * know how far the projection has got, and where the realtime fan-out starts a
+ * partition (the index fence that holds there is stored with it).
  */
 export const projectorGroupEnv = {
   PROJECTOR_GROUP_ID: z

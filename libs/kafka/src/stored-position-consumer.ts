@@ -2,7 +2,12 @@ import { Logger } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { RestartingConsumer } from './restarting-consumer';
 
-export interface StoredPositionConsumerOptions {
+/** A partition's position as the owner stores it: the next offset, and whatever it keeps with it. */
+export interface StoredOffset {
+  nextOffset: number;
+}
+
+export interface StoredPositionConsumerOptions<P extends StoredOffset> {
   groupId: string;
   topic: string;
   partitionsConcurrently: number;
@@ -14,12 +19,16 @@ export interface StoredPositionConsumerOptions {
   autoCommit: boolean;
   /** Resolves once the topic exists. */
   topicReady(): Promise<void>;
-  /** The partition's next offset as stored in Postgres with the owner's writes; null when none is. */
-  storedOffset(partition: number): Promise<number | null>;
+  /**
+   * The partition's position as stored in Postgres with the owner's writes (its
+   * next offset, and what holds there, such as the index fence); the start of the
+   * partition when none is stored.
+   */
+  storedPosition(partition: number): Promise<P>;
   /** Every new assignment, partitions ascending. */
   onAssigned?(partitions: number[]): void;
   /** The partition (re)starts from `stored`: what the owner held for it from before is void. */
-  onPositioned?(partition: number, stored: number): void;
+  onPositioned?(partition: number, stored: P): void;
   /** Runs `work` for a partition exclusively of the owner's other work on it (default: directly). */
   exclusive?(partition: number, work: () => Promise<void>): Promise<void>;
   /** A non-empty batch of a positioned partition, in offset order from its stored position on. */
@@ -38,7 +47,7 @@ export interface StoredPositionConsumerOptions {
  * restarting after a crash are RestartingConsumer's.
  * (Nest's Kafka transport hands out single messages; both owners need batches.)
  */
-export class StoredPositionConsumer {
+export class StoredPositionConsumer<P extends StoredOffset = StoredOffset> {
   private readonly restarting: RestartingConsumer;
   private joinedGroup = false;
   private assignment: number[] = [];
@@ -49,7 +58,7 @@ export class StoredPositionConsumer {
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly options: StoredPositionConsumerOptions,
+    private readonly options: StoredPositionConsumerOptions<P>,
     private readonly logger: Logger,
   ) {
     this.restarting = new RestartingConsumer(
@@ -185,14 +194,15 @@ export class StoredPositionConsumer {
     if (!this.unpositioned.has(partition)) {
       return false;
     }
-    const stored = (await this.options.storedOffset(partition)) ?? 0;
+    const stored = await this.options.storedPosition(partition);
     this.unpositioned.delete(partition);
     this.options.onPositioned?.(partition, stored);
-    if (String(stored) === firstOffset) {
+    const offset = String(stored.nextOffset);
+    if (offset === firstOffset) {
       return false;
     }
-    this.logger.log(`partition ${partition}: resuming at stored offset ${stored} (fetch started at ${firstOffset})`);
-    consumer.seek({ topic: this.options.topic, partition, offset: String(stored) });
+    this.logger.log(`partition ${partition}: resuming at stored offset ${offset} (fetch started at ${firstOffset})`);
+    consumer.seek({ topic: this.options.topic, partition, offset });
     return true;
   }
 }

@@ -8,6 +8,7 @@ import { MessageEntity } from './entities/message.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { ArchiveIndex1763990000000 } from './migrations/1763990000000-archive-index';
 import { QuarantinedRecords1764500000000 } from './migrations/1764500000000-quarantined-records';
+import { IndexFence1764600000000 } from './migrations/1764600000000-index-fence';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -16,7 +17,12 @@ export const ENTITIES = [
   ArchiveSegmentEntity,
   ArchiveIndexEntity,
 ];
-export const MIGRATIONS = [InitialSchema1763900000000, ArchiveIndex1763990000000, QuarantinedRecords1764500000000];
+export const MIGRATIONS = [
+  InitialSchema1763900000000,
+  ArchiveIndex1763990000000,
+  QuarantinedRecords1764500000000,
+  IndexFence1764600000000,
+];
 
 /** The schema is owned by migrations: never `synchronize`. */
 export function dataSourceOptions(config: PostgresConfig): PostgresConnectionOptions {

@@ -1,12 +1,13 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { ConversationEvent, decodeRecord } from '@threadline/contracts';
+import { DecodedRecord, decodeRecord } from '@threadline/contracts';
 import { StoredPositionConsumer, TopicProvisioner } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
+import { StoredPosition } from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
 import { ArchiverMetrics } from './archiver-metrics.service';
 import { ArchivedOffsets } from './archived-offsets.service';
-import { PartitionBuffer } from './segment-plan';
+import { PartitionBuffer, SegmentPlan } from './segment-plan';
 import { PartitionQueue } from './partition-queue';
 import { SegmentWriter } from './segment-writer.service';
 
@@ -16,17 +17,19 @@ import { SegmentWriter } from './segment-writer.service';
  * (ARCHIVE_SEGMENT_MAX_AGE_MS, checked by a timer too, so a quiet partition is
  * flushed in time).
  *
- * The position of a partition (StoredPositionConsumer) is its next offset in Postgres, committed with the
- * segment's index rows. Records are resolved in kafkajs as soon as they are
- * buffered (so the fetch moves on) but Kafka offsets are committed explicitly,
- * only after a segment's transaction: never ahead of the archive. On every
+ * The position of a partition (StoredPositionConsumer) is its next offset and
+ * index fence in Postgres, committed with the segment's index rows; the fence
+ * rule (docs/events.md rule 6) runs from there, so records the rule ignores get no
+ * line. Records are resolved in kafkajs as soon as they are buffered (so the
+ * fetch moves on) but Kafka offsets are committed explicitly, only after a
+ * segment's transaction: never ahead of the archive. On every
  * assignment a partition is re-read from the stored offset, and whatever was
  * buffered is dropped, so a crash or rebalance anywhere loses nothing.
  */
 @Injectable()
 export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ArchiveConsumer.name);
-  private readonly consumer: StoredPositionConsumer;
+  private readonly consumer: StoredPositionConsumer<StoredPosition>;
   private readonly queue = new PartitionQueue();
   private readonly buffers = new Map<number, PartitionBuffer>();
   /** Next offset stored in Postgres, per partition, as far as this instance knows. */
@@ -52,11 +55,11 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
         partitionsConcurrently: config.consumer.partitionsConcurrently,
         autoCommit: false,
         topicReady: () => topics.ensureTopic(),
-        storedOffset: (partition) => offsets.nextOffset(partition),
+        storedPosition: (partition) => offsets.position(partition),
         onAssigned: (partitions) => this.dropMovedAway(partitions),
         onPositioned: (partition, stored) => {
-          this.bufferOf(partition).clear();
-          this.archived.set(partition, stored);
+          this.bufferOf(partition).restart(stored.indexFence);
+          this.archived.set(partition, stored.nextOffset);
         },
         exclusive: (partition, work) => this.queue.run(partition, work),
         eachBatch: (payload) => this.onBatch(payload),
@@ -124,7 +127,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
       const offset = Number(message.offset);
       const expected = buffer.nextOffset ?? this.archived.get(partition) ?? 0;
       if (offset >= expected) {
-        buffer.add({ offset, event: this.decode(partition, message) }, Date.now());
+        buffer.add({ offset, record: this.decode(partition, message) }, Date.now());
       }
       payload.resolveOffset(message.offset);
       if (buffer.isFull(this.config.segments.maxBytes)) {
@@ -175,7 +178,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
     try {
       const outcome = await this.writer.write(plan, this.consumer.wentBackToIn(partition));
       stopTimer();
-      buffer.clear();
+      buffer.restart(outcome.fence);
       this.archived.set(partition, outcome.nextOffset);
       this.observeLag(partition);
       if (outcome.status === 'behind') {
@@ -190,6 +193,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
       }
       this.metrics.segments.inc();
       this.metrics.events.inc(plan.lines.length);
+      this.noteFenced(plan);
       this.metrics.uncompressedBytes.inc(plan.uncompressedBytes);
       this.metrics.storedBytes.inc(outcome.storedBytes);
       await consumer
@@ -215,16 +219,27 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
   /**
    * The poison rule (docs/events.md): a record that does not decode is archived
    * as its stand-in tombstone when its envelope names a seq, else it gets no line;
-   * either way its offset is archived past.
+   * either way its offset is archived past. The fence rule is the buffer's.
    */
-  private decode(partition: number, message: KafkaMessage): ConversationEvent | null {
+  private decode(partition: number, message: KafkaMessage): DecodedRecord {
     const decoded = decodeRecord(message);
-    if (decoded.kind === 'event') {
-      return decoded.event;
+    if (decoded.kind === 'poison') {
+      this.metrics.poison.inc();
+      this.logger.error(`poison record at partition ${partition} offset ${message.offset}: ${decoded.reason}`);
     }
-    this.metrics.poison.inc();
-    this.logger.error(`poison record at partition ${partition} offset ${message.offset}: ${decoded.reason}`);
-    return decoded.standIn;
+    return decoded;
+  }
+
+  /** Events of an archived segment the fence rule left out: counted and logged once, when the segment is indexed. */
+  private noteFenced(plan: SegmentPlan): void {
+    for (const fenced of plan.fenced) {
+      this.metrics.fenced.inc();
+      this.logger.warn(
+        `left out the event at partition ${plan.partition} offset ${fenced.offset} ` +
+          `(${fenced.conversationId}${fenced.seq !== null ? ` seq ${fenced.seq}` : ''}): ` +
+          `its index epoch is below the partition's index fence`,
+      );
+    }
   }
 
   private observeLag(partition: number): void {

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { ConsumerOffsetEntity } from '@threadline/persistence';
+import { ConsumerOffsetEntity, StoredPosition } from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
 
-/** The archiver's next offset per partition as committed in Postgres with the segments: its position. */
+/** The archiver's position per partition (next offset and index fence) as committed in Postgres with the segments. */
 @Injectable()
 export class ArchivedOffsets {
   constructor(
@@ -12,13 +12,13 @@ export class ArchivedOffsets {
     @Inject(ARCHIVER_CONFIG) private readonly config: ArchiverConfig,
   ) {}
 
-  /** Null when the partition has never been archived. */
-  async nextOffset(partition: number): Promise<number | null> {
+  /** Offset 0 and fence 0 when the partition has never been archived. */
+  async position(partition: number): Promise<StoredPosition> {
     const row = await this.offsets.findOneBy({
       consumer: this.config.consumer.groupId,
       topic: this.config.kafka.topic,
       partition,
     });
-    return row?.nextOffset ?? null;
+    return { nextOffset: row?.nextOffset ?? 0, indexFence: row?.indexFence ?? 0 };
   }
 }

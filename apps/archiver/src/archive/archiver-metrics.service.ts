@@ -11,6 +11,7 @@ export class ArchiverMetrics {
   readonly segments: Counter;
   readonly staleSegments: Counter;
   readonly poison: Counter;
+  readonly fenced: Counter;
   readonly flushSeconds: Histogram;
   readonly lag: Gauge<'partition'>;
   readonly retentionDeleted: Counter;
@@ -33,6 +34,10 @@ export class ArchiverMetrics {
     this.poison = metrics.counter(
       'threadline_archiver_poison_records_total',
       'Records that do not decode (the poison rule): archived as their stand-in tombstone, or left out when they name no seq',
+    );
+    this.fenced = metrics.counter(
+      'threadline_archiver_fenced_events_total',
+      "Events left out of archived segments by the fence rule: decided in an index epoch below their partition's index fence (docs/events.md rule 6)",
     );
     this.flushSeconds = metrics.histogram(
       'threadline_archiver_flush_seconds',

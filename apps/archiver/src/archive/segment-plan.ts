@@ -1,10 +1,17 @@
-import { ConversationEvent, isSeqEvent } from '@threadline/contracts';
+import { applyFence, ConversationEvent, DecodedRecord, isSeqEvent } from '@threadline/contracts';
 import { encodeLine, segmentKey } from '@threadline/persistence';
 
-/** One consumed record of a partition; `event` is null when it could not be decoded (it gets no line). */
+/** One consumed record of a partition, after the poison rule. */
 export interface ConsumedRecord {
   offset: number;
-  event: ConversationEvent | null;
+  record: DecodedRecord;
+}
+
+/** An event the fence rule left out of the segment (docs/events.md rule 6). */
+export interface FencedRecord {
+  offset: number;
+  conversationId: string;
+  seq: number | null;
 }
 
 /** Where one conversation's seq events sit in a segment. */
@@ -24,16 +31,28 @@ export interface SegmentPlan {
   key: string;
   firstOffset: number;
   lastOffset: number;
+  /** The partition's index fence at `firstOffset`: the segment is a function of it and the records. */
+  startFence: number;
+  /** The partition's index fence after `lastOffset`: stored with the next offset. */
+  fence: number;
   lines: Buffer[];
   uncompressedBytes: number;
   index: IndexEntry[];
+  /** Events the fence rule ignored: no line, like a poison record naming no seq. */
+  fenced: FencedRecord[];
 }
 
-/** A partition's open segment: records in offset order, the byte size of their lines, when it opened. */
+/**
+ * A partition's open segment: records in offset order, the byte size of their
+ * lines, when it opened, and the partition's index fence where it starts and
+ * after its last record.
+ */
 export class PartitionBuffer {
-  private readonly records: { offset: number; event: ConversationEvent | null; line: Buffer | null }[] = [];
+  private readonly records: ConsumedRecord[] = [];
   private bytes = 0;
   private opened = 0;
+  private startFence = 0;
+  private fence = 0;
 
   constructor(
     readonly topic: string,
@@ -53,16 +72,19 @@ export class PartitionBuffer {
     return this.records.length === 0 ? null : this.records[this.records.length - 1].offset + 1;
   }
 
+  /** The partition's fence after the last record added (where the next segment starts). */
+  get indexFence(): number {
+    return this.fence;
+  }
+
   add(record: ConsumedRecord, now: number): void {
     if (this.records.length === 0) {
       this.opened = now;
     }
-    const line =
-      record.event === null
-        ? null
-        : encodeLine({ partition: this.partition, offset: record.offset, event: record.event });
-    this.records.push({ ...record, line });
-    this.bytes += line?.length ?? 0;
+    const { fence, event } = applyFence(this.fence, record.record);
+    this.fence = fence;
+    this.records.push(record);
+    this.bytes += event === null ? 0 : encodeLine({ partition: this.partition, offset: record.offset, event }).length;
   }
 
   isFull(maxBytes: number): boolean {
@@ -75,32 +97,50 @@ export class PartitionBuffer {
 
   /** Plans the segment of everything buffered; the buffer is left as is (clear it once written). */
   plan(): SegmentPlan {
-    return planSegment(
-      this.topic,
-      this.partition,
-      this.records.map(({ offset, event }) => ({ offset, event })),
-    );
+    return planSegment(this.topic, this.partition, this.records, this.startFence);
   }
 
+  /** The segment was written: the next one starts empty, at the fence this one ended with. */
   clear(): void {
+    this.restart(this.fence);
+  }
+
+  /** The partition (re)starts at a stored position whose fence is `fence`: everything buffered is void. */
+  restart(fence: number): void {
     this.records.length = 0;
     this.bytes = 0;
     this.opened = 0;
+    this.startFence = fence;
+    this.fence = fence;
   }
 }
 
 /**
- * The segment of `records` (non-empty, in offset order): its deterministic key,
- * its lines (only decodable events) and its index entries. The same records
- * always give the same key and bytes.
+ * The segment of `records` (non-empty, in offset order) when the partition's
+ * index fence at its first offset is `startFence`: its deterministic key, its
+ * lines (decodable events and poison stand-ins the fence rule keeps) and its
+ * index entries. The same records and start fence always give the same key and bytes.
  */
-export function planSegment(topic: string, partition: number, records: readonly ConsumedRecord[]): SegmentPlan {
+export function planSegment(
+  topic: string,
+  partition: number,
+  records: readonly ConsumedRecord[],
+  startFence: number,
+): SegmentPlan {
   const firstOffset = records[0].offset;
   const lastOffset = records[records.length - 1].offset;
   const lines: Buffer[] = [];
   const index = new Map<string, IndexEntry>();
+  const fenced: FencedRecord[] = [];
   let uncompressedBytes = 0;
-  for (const { offset, event } of records) {
+  let fence = startFence;
+  for (const { offset, record } of records) {
+    const applied = applyFence(fence, record);
+    fence = applied.fence;
+    const event = applied.event;
+    if (applied.fenced) {
+      fenced.push(fencedRecord(offset, record));
+    }
     if (event === null) {
       continue;
     }
@@ -135,8 +175,21 @@ export function planSegment(topic: string, partition: number, records: readonly 
     key: segmentKey(topic, partition, firstOffset, lastOffset),
     firstOffset,
     lastOffset,
+    startFence,
+    fence,
     lines,
     uncompressedBytes,
     index: [...index.values()],
+    fenced,
+  };
+}
+
+function fencedRecord(offset: number, record: DecodedRecord): FencedRecord {
+  const event: ConversationEvent | null =
+    record.kind === 'event' ? record.event : record.kind === 'poison' ? record.standIn : null;
+  return {
+    offset,
+    conversationId: event?.conversation_id ?? '',
+    seq: event !== null && isSeqEvent(event) ? event.seq : null,
   };
 }

@@ -2,11 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import {
   compressSegment,
+  StoredOffsetRow,
   lockOffset,
   OBJECT_STORE,
   ObjectStore,
   OffsetKey,
   runStatement,
+  storedPosition,
   storeOffset,
 } from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
@@ -14,16 +16,21 @@ import { ArchivedSeqCatchUp } from './archived-seq-catch-up.service';
 import { SegmentPlan } from './segment-plan';
 import { advanceArchivedSeq, insertIndex, insertSegment } from './segment-statements';
 
+/** `nextOffset` and `fence`: the partition's stored position after the transaction. */
 export type SegmentOutcome =
-  | { status: 'archived'; nextOffset: number; storedBytes: number }
-  /** The stored offset had already moved past the segment's start: written by someone else, dropped. */
-  | { status: 'stale'; nextOffset: number }
+  | { status: 'archived'; nextOffset: number; fence: number; storedBytes: number }
+  /**
+   * The stored offset had already moved past the segment's start (written by
+   * someone else), or it is the segment's start but under another fence than the
+   * segment assumed: dropped, the consumer goes on from the stored position.
+   */
+  | { status: 'stale'; nextOffset: number; fence: number }
   /**
    * The segment starts above the stored offset: Postgres lost commits it had
    * acknowledged (a crash with synchronous_commit=off, a failover to a lagging
    * replica). Nothing was indexed; the consumer must go back to `nextOffset`.
    */
-  | { status: 'behind'; nextOffset: number };
+  | { status: 'behind'; nextOffset: number; fence: number };
 
 const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 5;
@@ -32,7 +39,8 @@ const ATTEMPTS = 5;
  * Makes one segment durable, in this order:
  * 1. the object: compressed deterministically and put atomically (temp file, fsync, rename);
  * 2. one Postgres transaction: the segment row, its index rows, the partition's
- *    next offset (= last offset + 1) and `archived_seq` of its conversations.
+ *    position (next offset = last offset + 1, and the index fence after the
+ *    segment) and `archived_seq` of its conversations.
  * A crash after 1 leaves an object nothing references, rewritten identically if the
  * same range is archived again; a crash during 2 changes nothing. The caller
  * advances Kafka only after this returns.
@@ -81,14 +89,15 @@ export class SegmentWriter {
       partition: plan.partition,
     };
     return this.dataSource.transaction('READ COMMITTED', async (tx) => {
-      const [locked] = await runStatement<{ next_offset: string }[]>(tx, lockOffset(key));
-      const stored = Number(locked.next_offset);
-      if (stored > plan.firstOffset) {
-        return { status: 'stale', nextOffset: stored };
+      const [locked] = await runStatement<StoredOffsetRow[]>(tx, lockOffset(key));
+      const position = storedPosition(locked);
+      const stored = position.nextOffset;
+      if (stored > plan.firstOffset || (stored === plan.firstOffset && position.indexFence !== plan.startFence)) {
+        return { status: 'stale', nextOffset: stored, fence: position.indexFence };
       }
       if (stored < plan.firstOffset) {
         if (acceptGapAfter !== stored) {
-          return { status: 'behind', nextOffset: stored };
+          return { status: 'behind', nextOffset: stored, fence: position.indexFence };
         }
         // Offsets below the segment no longer exist in the topic: nothing to archive there.
         this.logger.warn(`partition ${plan.partition}: offsets ${stored}..${plan.firstOffset - 1} are gone from Kafka`);
@@ -97,12 +106,12 @@ export class SegmentWriter {
       if (plan.index.length > 0) {
         await runStatement(tx, insertIndex(plan, plan.index));
       }
-      await runStatement(tx, storeOffset(key, plan.lastOffset + 1));
+      await runStatement(tx, storeOffset(key, { nextOffset: plan.lastOffset + 1, indexFence: plan.fence }));
       if (plan.index.length > 0) {
         const ids = plan.index.map((e) => e.conversationId);
         await runStatement(tx, advanceArchivedSeq(key.consumer, key.topic, ids));
       }
-      return { status: 'archived', nextOffset: plan.lastOffset + 1, storedBytes };
+      return { status: 'archived', nextOffset: plan.lastOffset + 1, fence: plan.fence, storedBytes };
     });
   }
 }

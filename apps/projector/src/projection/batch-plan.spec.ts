@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConversationEvent } from '@threadline/contracts';
-import { planChunk, ProjectionRecord, splitIntoChunks } from './batch-plan';
+import { ConversationEvent, DecodedRecord } from '@threadline/contracts';
+import { planChunk, PoisonRecord, ProjectionRecord, splitIntoChunks } from './batch-plan';
 
 const at = (second: number) => `2026-11-23T12:00:${String(second).padStart(2, '0')}.000Z`;
 
@@ -17,9 +17,10 @@ function created(id: string, metadata: Record<string, unknown>, second = 0): Con
   return { ...envelope(id, second), type: 'conversation.created', data: { metadata } };
 }
 
-function appended(id: string, seq: number, text: string, second = 0): ConversationEvent {
+function appended(id: string, seq: number, text: string, second = 0, epoch?: number): ConversationEvent {
   return {
     ...envelope(id, second),
+    ...(epoch === undefined ? {} : { index_epoch: epoch }),
     type: 'message.appended',
     seq,
     data: {
@@ -39,8 +40,22 @@ function deleted(id: string, second = 0): ConversationEvent {
   return { ...envelope(id, second), type: 'conversation.deleted', data: { last_seq: 0 } };
 }
 
-const records = (...events: ConversationEvent[]): ProjectionRecord[] =>
-  events.map((event, i) => ({ offset: 100 + i, event }));
+function fence(epoch: number): DecodedRecord {
+  return {
+    kind: 'fence',
+    fence: { schema_version: 1, event_id: randomUUID(), type: 'index.fenced', occurred_at: at(0), index_epoch: epoch },
+  };
+}
+
+const asRecord = (item: ConversationEvent | DecodedRecord): DecodedRecord =>
+  'kind' in item ? item : { kind: 'event', event: item };
+
+/** Records at offsets 100, 101, ...: events, or records already through the poison rule. */
+const records = (...items: (ConversationEvent | DecodedRecord)[]): ProjectionRecord[] =>
+  items.map((item, i) => ({ offset: 100 + i, record: asRecord(item) }));
+
+/** A stored position: next offset and fence. */
+const from = (nextOffset: number, indexFence = 0) => ({ nextOffset, indexFence });
 
 describe('planChunk', () => {
   it('keeps the first event per (conversation, seq) in offset order, message or tombstone', () => {
@@ -52,7 +67,7 @@ describe('planChunk', () => {
         appended('a', 2, 'too late'),
         appended('b', 1, 'other conversation'),
       ),
-      0,
+      from(0),
     );
     expect(plan.messages.map((m) => [m.conversationId, m.seq, m.kind, m.parts])).toEqual([
       ['a', 1, 'message', [{ type: 'text', text: 'first' }]],
@@ -63,7 +78,7 @@ describe('planChunk', () => {
   });
 
   it('drops events below the stored next offset and counts them as replayed', () => {
-    const plan = planChunk(records(appended('a', 1, 'x'), appended('a', 2, 'y'), appended('a', 3, 'z')), 102);
+    const plan = planChunk(records(appended('a', 1, 'x'), appended('a', 2, 'y'), appended('a', 3, 'z')), from(102));
     expect(plan.replayed).toBe(2);
     expect(plan.messages.map((m) => m.seq)).toEqual([3]);
     expect(plan.applied).toEqual(new Map([['message.appended', 1]]));
@@ -78,7 +93,7 @@ describe('planChunk', () => {
         created('b', { channel: 'too late' }, 4),
         deleted('c', 5),
       ),
-      0,
+      from(0),
     );
     expect(plan.conversations).toEqual([
       { id: 'a', metadata: { channel: 'web' }, at: at(1) },
@@ -88,13 +103,13 @@ describe('planChunk', () => {
   });
 
   it('marks each deleted conversation once, at its first delete', () => {
-    const plan = planChunk(records(deleted('a', 1), deleted('a', 2)), 0);
+    const plan = planChunk(records(deleted('a', 1), deleted('a', 2)), from(0));
     expect(plan.deletes).toEqual([{ id: 'a', at: at(1) }]);
   });
 
   it('maps a message event to every column of its row', () => {
     const event = appended('a', 4, 'hello');
-    const [row] = planChunk([{ offset: 7, event }], 0).messages;
+    const [row] = planChunk([{ offset: 7, record: { kind: 'event', event } }], from(0)).messages;
     expect(row).toEqual({
       conversationId: 'a',
       seq: 4,
@@ -111,6 +126,82 @@ describe('planChunk', () => {
       insertedAt: event.occurred_at,
       offset: 7,
     });
+  });
+});
+
+describe('planChunk with the fence rule', () => {
+  const texts = (plan: ReturnType<typeof planChunk>) =>
+    plan.messages.map((m) => [m.seq, (m.parts?.[0] as { text: string } | undefined)?.text ?? m.kind]);
+
+  it('ignores an event of an epoch below a fence earlier in the chunk and applies the next one for its seq', () => {
+    const plan = planChunk(
+      records(
+        appended('a', 1, 'one', 0, 1),
+        fence(2),
+        appended('a', 2, 'zombie', 0, 1),
+        appended('a', 2, 'two', 0, 2),
+        appended('a', 3, 'no epoch'),
+      ),
+      from(0),
+    );
+    expect(texts(plan)).toEqual([
+      [1, 'one'],
+      [2, 'two'],
+    ]);
+    expect(plan.fenced).toEqual([
+      { offset: 102, conversationId: 'a', seq: 2, epoch: 1, fence: 2 },
+      { offset: 104, conversationId: 'a', seq: 3, epoch: 0, fence: 2 },
+    ]);
+    expect(plan.fence).toBe(2);
+    expect(plan.applied).toEqual(new Map([['message.appended', 2]]));
+  });
+
+  it('starts from the stored fence: a chunk after the fence record still ignores the old epoch', () => {
+    const plan = planChunk(records(appended('a', 3, 'zombie', 0, 1), appended('a', 3, 'three', 0, 2)), from(100, 2));
+    expect(texts(plan)).toEqual([[3, 'three']]);
+    expect(plan.fenced.map((f) => f.offset)).toEqual([100]);
+    expect(plan.fence).toBe(2);
+  });
+
+  it('takes the fence of records below the stored offset from the stored position, not from the replayed records', () => {
+    const plan = planChunk(
+      records(fence(5), appended('a', 1, 'replayed', 0, 1), appended('a', 2, 'x', 0, 3)),
+      from(102, 3),
+    );
+    expect(plan.replayed).toBe(1);
+    expect(plan.fenced).toEqual([]);
+    expect(texts(plan)).toEqual([[2, 'x']]);
+    expect(plan.fence).toBe(3);
+  });
+
+  it('never lowers the fence, and a fence record is neither applied nor counted', () => {
+    const plan = planChunk(records(fence(2), fence(1), appended('a', 1, 'old', 0, 1)), from(100, 0));
+    expect(plan.fence).toBe(2);
+    expect(plan.applied).toEqual(new Map());
+    expect(plan.conversations).toEqual([]);
+    expect(plan.fenced).toHaveLength(1);
+  });
+
+  it('ignores a fenced poison record entirely: its stand-in settles nothing and it is not quarantined', () => {
+    const standIn = { ...(tombstoned('a', 4) as Extract<ConversationEvent, { type: 'message.tombstoned' }>) };
+    const zombie: DecodedRecord = {
+      kind: 'poison',
+      reason: 'bad',
+      standIn: { ...standIn, index_epoch: 1, data: { reason: 'quarantined' } },
+    };
+    const current: DecodedRecord = { kind: 'poison', reason: 'bad', standIn: null };
+    const poison = (offset: number): PoisonRecord => ({
+      offset,
+      key: null,
+      value: Buffer.from('x'),
+      reason: 'bad',
+      conversationId: null,
+      seq: null,
+    });
+    const plan = planChunk(records(zombie, current), from(100, 2), [poison(100), poison(101)]);
+    expect(plan.messages).toEqual([]);
+    expect(plan.fenced).toEqual([{ offset: 100, conversationId: 'a', seq: 4, epoch: 1, fence: 2 }]);
+    expect(plan.quarantined.map((p) => p.offset)).toEqual([101]);
   });
 });
 

@@ -1,10 +1,30 @@
-import { ConversationEvent, EventType, EventTypeName, SeqEvent, isSeqEvent } from '@threadline/contracts';
-import { messageFieldsFromEvent, type MessageKind } from '@threadline/persistence';
+import {
+  applyFence,
+  ConversationEvent,
+  DecodedRecord,
+  EventType,
+  EventTypeName,
+  SeqEvent,
+  isSeqEvent,
+} from '@threadline/contracts';
+import { messageFieldsFromEvent, StoredPosition, type MessageKind } from '@threadline/persistence';
 
-/** One decoded record of a partition. */
+/** One record of a partition after the poison rule: an event, a fence, or a poison record and its stand-in. */
 export interface ProjectionRecord {
   offset: number;
-  event: ConversationEvent;
+  record: DecodedRecord;
+}
+
+/** An event the fence rule ignored (docs/events.md rule 6): decided against a head index that was lost. */
+export interface FencedEvent {
+  offset: number;
+  conversationId: string;
+  /** Null for an event that names no seq (`conversation.created`, `conversation.deleted`). */
+  seq: number | null;
+  /** The event's `index_epoch` (absent = 0). */
+  epoch: number;
+  /** The partition's fence it is below. */
+  fence: number;
 }
 
 /** A conversation row as the first event that mentions the conversation creates it. */
@@ -49,47 +69,69 @@ export interface DeleteMark {
 
 /** What one chunk of a partition writes, after dropping what the projection already holds. */
 export interface ChunkPlan {
-  /** Events at or past the stored next offset, by type. */
+  /** Events at or past the stored next offset, by type (fenced events not included). */
   applied: Map<EventTypeName, number>;
   /** Events below the stored next offset: a replay after a crash or a hand-over, already projected. */
   replayed: number;
+  /** Events at or past the stored next offset that the fence rule ignores. */
+  fenced: FencedEvent[];
+  /** The partition's fence after the chunk's last record: stored with the next offset. */
+  fence: number;
   conversations: ConversationRow[];
   messages: MessageRow[];
   deletes: DeleteMark[];
-  /** Poison records at or past the stored next offset, to quarantine. */
+  /** Poison records at or past the stored next offset, to quarantine (a fenced one is not). */
   quarantined: PoisonRecord[];
 }
 
 /**
- * Plans a chunk (records in offset order) against the partition's stored next offset.
+ * Plans a chunk (records in offset order) against the partition's stored position.
  *
+ * - Records below the stored next offset were projected by an earlier transaction: skipped.
+ * - The fence rule (docs/events.md rule 6) runs from the stored fence, which holds
+ *   at the stored next offset: a fence record raises it, an event (or poison
+ *   stand-in) of an epoch below it is ignored entirely and reported in `fenced`.
  * - Per (conversation, seq) only the first event in offset order is kept: the rule
  *   every consumer applies. Later chunks are filtered by the database (ON CONFLICT DO NOTHING).
- * - A poison record's stand-in tombstone is one of `records` like any event; the
- *   record itself is quarantined, once (replays below the stored offset are not).
+ * - A poison record's stand-in tombstone is applied like any event; the record
+ *   itself is quarantined, once (replays below the stored offset are not).
  * - A conversation row is created by the first event that mentions it: a
  *   `conversation.created` brings its metadata, any other event creates it with `{}`.
  *   A later `conversation.created` changes nothing, wherever the chunk boundaries fall.
  */
 export function planChunk(
   records: readonly ProjectionRecord[],
-  storedNextOffset: number,
+  stored: StoredPosition,
   poison: readonly PoisonRecord[] = [],
 ): ChunkPlan {
   const plan: ChunkPlan = {
     applied: new Map(),
     replayed: 0,
+    fenced: [],
+    fence: stored.indexFence,
     conversations: [],
     messages: [],
     deletes: [],
-    quarantined: poison.filter((p) => p.offset >= storedNextOffset),
+    quarantined: [],
   };
   const conversations = new Map<string, ConversationRow>();
   const seqs = new Set<string>();
   const deletes = new Map<string, DeleteMark>();
-  for (const { offset, event } of records) {
-    if (offset < storedNextOffset) {
-      plan.replayed += 1;
+  const fencedOffsets = new Set<number>();
+  for (const { offset, record } of records) {
+    if (offset < stored.nextOffset) {
+      plan.replayed += eventOf(record) === null ? 0 : 1;
+      continue;
+    }
+    const fenced = applyFence(plan.fence, record);
+    const ignored = fenced.fenced ? eventOf(record) : null;
+    if (ignored !== null) {
+      plan.fenced.push(fencedEvent(offset, ignored, plan.fence));
+      fencedOffsets.add(offset);
+    }
+    plan.fence = fenced.fence;
+    const event = fenced.event;
+    if (event === null) {
       continue;
     }
     plan.applied.set(event.type, (plan.applied.get(event.type) ?? 0) + 1);
@@ -109,7 +151,30 @@ export function planChunk(
   }
   plan.conversations = [...conversations.values()];
   plan.deletes = [...deletes.values()];
+  plan.quarantined = poison.filter((p) => p.offset >= stored.nextOffset && !fencedOffsets.has(p.offset));
   return plan;
+}
+
+/** The event a record stands for before the fence rule: the event, a poison record's stand-in, or none. */
+function eventOf(record: DecodedRecord): ConversationEvent | null {
+  switch (record.kind) {
+    case 'event':
+      return record.event;
+    case 'poison':
+      return record.standIn;
+    case 'fence':
+      return null;
+  }
+}
+
+function fencedEvent(offset: number, event: ConversationEvent, fence: number): FencedEvent {
+  return {
+    offset,
+    conversationId: event.conversation_id,
+    seq: isSeqEvent(event) ? event.seq : null,
+    epoch: event.index_epoch ?? 0,
+    fence,
+  };
 }
 
 function toMessageRow(event: SeqEvent, offset: number): MessageRow {

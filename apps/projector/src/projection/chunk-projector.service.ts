@@ -13,7 +13,8 @@ interface DecodedChunk {
 
 /**
  * Decodes one chunk of a partition, writes it in one transaction and counts what
- * happened. No record can stall the partition (the poison rule, docs/events.md):
+ * happened. Events the fence rule ignores (docs/events.md rule 6) are counted and
+ * logged. No record can stall the partition (the poison rule, docs/events.md):
  * - a record that does not decode is quarantined with its raw bytes, and its
  *   stand-in tombstone settles the seq its envelope names;
  * - a chunk Postgres refuses as data (not as an outage) is written again one
@@ -103,6 +104,14 @@ export class ChunkProjector {
     if (outcome.replayed > 0) {
       this.metrics.replayed.inc(outcome.replayed);
     }
+    for (const fenced of outcome.fenced) {
+      this.metrics.fenced.inc();
+      this.logger.warn(
+        `ignored the event at partition ${partition} offset ${fenced.offset} ` +
+          `(${fenced.conversationId}${fenced.seq !== null ? ` seq ${fenced.seq}` : ''}): ` +
+          `its index epoch ${fenced.epoch} is below the partition's index fence ${fenced.fence}`,
+      );
+    }
     for (const poison of outcome.quarantined) {
       this.metrics.poison.inc();
       this.logger.error(
@@ -117,12 +126,12 @@ export class ChunkProjector {
     const chunk: DecodedChunk = { records: [], poison: [] };
     for (const message of messages) {
       const decoded = decodeRecord(message);
-      if (decoded.kind === 'event') {
-        chunk.records.push({ offset: Number(message.offset), event: decoded.event });
-      } else {
+      if (decoded.kind === 'poison') {
         const poison = this.poisonOf(message, decoded.reason, decoded.standIn);
         chunk.records.push(...poison.records);
         chunk.poison.push(...poison.poison);
+      } else {
+        chunk.records.push({ offset: Number(message.offset), record: decoded });
       }
     }
     return chunk;
@@ -132,7 +141,7 @@ export class ChunkProjector {
   private poisonOf(message: KafkaMessage, reason: string, standIn: MessageTombstonedEvent | null): DecodedChunk {
     const offset = Number(message.offset);
     return {
-      records: standIn ? [{ offset, event: standIn }] : [],
+      records: [{ offset, record: { kind: 'poison', reason, standIn } }],
       poison: [
         {
           offset,

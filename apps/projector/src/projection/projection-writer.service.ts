@@ -1,14 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { EventTypeName } from '@threadline/contracts';
-import { lockOffset, OffsetKey, runStatement, storeOffset } from '@threadline/persistence';
+import {
+  StoredOffsetRow,
+  lockOffset,
+  OffsetKey,
+  runStatement,
+  storedPosition,
+  storeOffset,
+} from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
-import { planChunk, PoisonRecord, ProjectionRecord } from './batch-plan';
+import { FencedEvent, planChunk, PoisonRecord, ProjectionRecord } from './batch-plan';
 import { insertConversations, insertMessagesWithStats, insertQuarantined, markDeleted } from './projection-statements';
 
 export interface ChunkInput {
   partition: number;
-  /** Events of the chunk, poison records' stand-ins included, in offset order. */
+  /** Every record of the chunk after the poison rule (events, fences, poison records), in offset order. */
   records: readonly ProjectionRecord[];
   /** Records of the chunk that are quarantined instead of applied (the poison rule). */
   poison: readonly PoisonRecord[];
@@ -35,15 +42,18 @@ export interface ChunkOutcome {
   behind?: boolean;
   applied: Map<EventTypeName, number>;
   replayed: number;
+  /** Events the fence rule ignored (none on a replay). */
+  fenced: FencedEvent[];
   /** Poison records this transaction quarantined (none on a replay). */
   quarantined: PoisonRecord[];
 }
 
 /**
- * Writes one chunk of a partition and the partition's next offset in one
- * transaction: exactly once in effect. Events below the stored offset were
- * written by an earlier transaction (a replay after a crash, or another instance
- * before a rebalance) and are dropped.
+ * Writes one chunk of a partition and the partition's position (next offset and
+ * index fence) in one transaction: exactly once in effect. Events below the stored
+ * offset were written by an earlier transaction (a replay after a crash, or another
+ * instance before a rebalance) and are dropped. The fence rule starts from the
+ * stored fence, so a restart anywhere fences exactly as an uninterrupted run.
  */
 @Injectable()
 export class ProjectionWriter {
@@ -59,14 +69,28 @@ export class ProjectionWriter {
       partition: chunk.partition,
     };
     return this.dataSource.transaction(async (tx) => {
-      const [locked] = await runStatement<{ next_offset: string }[]>(tx, lockOffset(key));
-      const storedNextOffset = Number(locked.next_offset);
-      const plan = planChunk(chunk.records, storedNextOffset, chunk.poison);
+      const [locked] = await runStatement<StoredOffsetRow[]>(tx, lockOffset(key));
+      const stored = storedPosition(locked);
+      const storedNextOffset = stored.nextOffset;
+      const plan = planChunk(chunk.records, stored, chunk.poison);
       if (chunk.endOffset <= storedNextOffset) {
-        return { nextOffset: storedNextOffset, applied: plan.applied, replayed: plan.replayed, quarantined: [] };
+        return {
+          nextOffset: storedNextOffset,
+          applied: plan.applied,
+          replayed: plan.replayed,
+          fenced: [],
+          quarantined: [],
+        };
       }
       if (chunk.startOffset > storedNextOffset && chunk.acceptGapAfter !== storedNextOffset) {
-        return { nextOffset: storedNextOffset, applied: new Map(), replayed: 0, quarantined: [], behind: true };
+        return {
+          nextOffset: storedNextOffset,
+          applied: new Map(),
+          replayed: 0,
+          fenced: [],
+          quarantined: [],
+          behind: true,
+        };
       }
       if (plan.conversations.length > 0) {
         await runStatement(tx, insertConversations(plan.conversations));
@@ -80,11 +104,12 @@ export class ProjectionWriter {
       if (plan.quarantined.length > 0) {
         await runStatement(tx, insertQuarantined(plan.quarantined, key));
       }
-      await runStatement(tx, storeOffset(key, chunk.endOffset));
+      await runStatement(tx, storeOffset(key, { nextOffset: chunk.endOffset, indexFence: plan.fence }));
       return {
         nextOffset: chunk.endOffset,
         applied: plan.applied,
         replayed: plan.replayed,
+        fenced: plan.fenced,
         quarantined: plan.quarantined,
       };
     });

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { StoredPositionConsumer, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
+import { StoredPosition } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { splitIntoChunks } from './batch-plan';
 import { ChunkProjector } from './chunk-projector.service';
@@ -36,7 +37,7 @@ const RETRY_MAX_MS = 5000;
 @Injectable()
 export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(ProjectionConsumer.name);
-  private readonly consumer: StoredPositionConsumer;
+  private readonly consumer: StoredPositionConsumer<StoredPosition>;
   private readonly writes = new WriteBehind((partition, error) =>
     this.logger.error(`partition ${partition}: write ended by ${String(error)}; the next start resumes from Postgres`),
   );
@@ -61,7 +62,7 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
         partitionsConcurrently: config.projection.partitionsConcurrently,
         autoCommit: false,
         topicReady: () => topic.whenReady(),
-        storedOffset: (partition) => storedOffsets.nextOffset(partition),
+        storedPosition: (partition) => storedOffsets.position(partition),
         exclusive: async (partition, work) => {
           await this.writes.settled(partition);
           await work();

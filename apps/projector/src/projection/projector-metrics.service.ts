@@ -8,6 +8,7 @@ export class ProjectorMetrics {
   readonly events: Counter<'type'>;
   readonly replayed: Counter;
   readonly poison: Counter;
+  readonly fenced: Counter;
   readonly transactionSeconds: Histogram;
   readonly lag: Gauge<'partition'>;
   readonly stalledPartitions: Gauge;
@@ -25,6 +26,10 @@ export class ProjectorMetrics {
     this.poison = metrics.counter(
       'threadline_projector_poison_records_total',
       'Records the projection could not apply (undecodable, or refused by Postgres as data): quarantined, never retried',
+    );
+    this.fenced = metrics.counter(
+      'threadline_projector_fenced_events_total',
+      "Events ignored by the fence rule: decided in an index epoch below their partition's index fence (docs/events.md rule 6)",
     );
     this.transactionSeconds = metrics.histogram(
       'threadline_projector_batch_seconds',

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { ConsumerOffsetEntity } from '@threadline/persistence';
+import { ConsumerOffsetEntity, StoredPosition } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 
 /** The projector's next offset per partition as committed in Postgres: the source of truth for its position. */
@@ -20,13 +20,13 @@ export class StoredOffsets {
     return new Map(rows.map((r) => [r.partition, r.nextOffset]));
   }
 
-  /** Null when the partition has never been projected. */
-  async nextOffset(partition: number): Promise<number | null> {
+  /** Where the projection of a partition resumes: offset 0 and fence 0 when it has never been projected. */
+  async position(partition: number): Promise<StoredPosition> {
     const row = await this.offsets.findOneBy({
       consumer: this.config.projection.groupId,
       topic: this.config.kafka.topic,
       partition,
     });
-    return row?.nextOffset ?? null;
+    return { nextOffset: row?.nextOffset ?? 0, indexFence: row?.indexFence ?? 0 };
   }
 }

@@ -10,6 +10,7 @@ import {
   kafkaEnv,
   postgresConfig,
   postgresEnv,
+  projectorGroupEnv,
 } from '@threadline/config';
 
 export const realtimeConfigSchema = z
@@ -18,6 +19,7 @@ export const realtimeConfigSchema = z
     ...kafkaEnv,
     ...postgresEnv,
     ...archiveStoreEnv,
+    ...projectorGroupEnv,
     REALTIME_HOST: z.string().min(1).default('127.0.0.1'),
     REALTIME_PORT: envPort(4001),
     /** Each instance consumes the whole topic under its own throwaway group `${prefix}-${uuid}`. */
@@ -47,6 +49,8 @@ export const realtimeConfigSchema = z
     http: { host: env.REALTIME_HOST, port: env.REALTIME_PORT },
     kafka: kafkaConfig(env, 'threadline-realtime'),
     groupPrefix: env.REALTIME_GROUP_PREFIX,
+    /** Whose stored position (next offset, index fence) the fan-out starts a partition from. */
+    projectorGroupId: env.PROJECTOR_GROUP_ID,
     postgres: postgresConfig(env),
     archive: archiveStoreConfig(env),
     stream: {

@@ -1,20 +1,27 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { decodeRecord } from '@threadline/contracts';
+import { DecodedRecord, decodeRecord, FencedRecord } from '@threadline/contracts';
 import { RestartingConsumer, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { RealtimeMetrics } from '../metrics/realtime-metrics.service';
 import { ConversationHub } from './conversation-hub.service';
+import { FanoutStart } from './fanout-start.service';
 import { PartitionPositions } from './partition-positions';
 
 /**
- * Every instance reads the whole topic under its own throwaway consumer group,
- * from the latest offset, and hands each event to the in-process hub: a client on
- * any instance sees every conversation. Nothing is committed; what a client
- * missed comes from Postgres (catch-up), not from this consumer. Its position is
- * kept in memory (PartitionPositions), so a rejoin goes on where it stopped.
+ * Every instance reads the whole topic under its own throwaway consumer group
+ * and hands each event to the in-process hub: a client on any instance sees every
+ * conversation. Nothing is committed; what a client missed comes from Postgres
+ * (catch-up), not from this consumer. Its position is kept in memory
+ * (PartitionPositions), so a rejoin goes on where it stopped.
+ *
+ * The fence rule (docs/events.md rule 6) needs the partition's index fence where
+ * the consumer starts, and the latest offset's is unknown: on the first batch of
+ * a partition it goes back to the projector's stored position (FanoutStart), whose
+ * fence is stored with it, and applies the rule from there. The events in between
+ * reach the hub again, which is harmless: streams drop seqs they already have.
  *
  * It subscribes once TopicReadiness has made sure the topic exists.
  * Ready ('kafka') once the group is joined and a first fetch has resolved the
@@ -33,6 +40,7 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
     private readonly kafka: Kafka,
     topic: TopicReadiness,
     private readonly hub: ConversationHub,
+    private readonly start: FanoutStart,
     private readonly metrics: RealtimeMetrics,
     @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
     readiness: ReadinessService,
@@ -97,38 +105,69 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const plan = this.positions.plan(
-      batch.partition,
-      batch.messages.map((m) => m.offset),
-    );
+    const offsets = batch.messages.map((m) => m.offset);
+    let plan = this.positions.plan(batch.partition, offsets);
+    const located = plan.kind === 'locate';
+    if (plan.kind === 'locate') {
+      await this.locate(batch.partition, batch.firstOffset());
+      plan = this.positions.plan(batch.partition, offsets);
+    }
     if (plan.kind === 'seek') {
-      this.logger.warn(
-        `partition ${batch.partition}: fetch resumed at ${batch.firstOffset()} after a rejoin; going back to ${plan.offset}`,
-      );
+      if (!located) {
+        this.logger.warn(
+          `partition ${batch.partition}: fetch resumed at ${batch.firstOffset()} after a rejoin; going back to ${plan.offset}`,
+        );
+      }
       consumer.seek({ topic: batch.topic, partition: batch.partition, offset: plan.offset });
       return;
     }
-    for (const message of batch.messages.slice(plan.from)) {
+    for (const message of batch.messages.slice(plan.kind === 'deliver' ? plan.from : 0)) {
       if (!payload.isRunning() || payload.isStale()) {
         return;
       }
-      this.publish(batch.partition, message);
-      this.positions.delivered(batch.partition, message.offset);
+      const decoded = this.decode(batch.partition, message);
+      this.publish(batch.partition, message, decoded, this.positions.handle(batch.partition, message.offset, decoded));
     }
     await payload.heartbeat();
   }
 
-  /** The poison rule (docs/events.md): a record that does not decode is delivered as its stand-in tombstone, if any. */
-  private publish(partition: number, message: KafkaMessage): void {
-    const decoded = decodeRecord(message);
-    if (decoded.kind === 'event') {
-      this.hub.publish(decoded.event);
-      return;
+  /** A partition's first batch: it starts where the projector stands, whose index fence is known. */
+  private async locate(partition: number, fetchedAt: string | null): Promise<void> {
+    try {
+      const start = await this.start.of(partition);
+      this.positions.start(partition, start);
+      this.logger.log(
+        `partition ${partition}: starting at offset ${start.nextOffset} with index fence ${start.indexFence} ` +
+          `(the projector's position; the fetch started at ${fetchedAt})`,
+      );
+    } catch (error) {
+      this.logger.warn(`partition ${partition}: where to start is unknown yet: ${(error as Error).message}`);
+      throw error;
     }
-    this.metrics.poison.inc();
-    this.logger.error(`poison record at partition ${partition} offset ${message.offset}: ${decoded.reason}`);
-    if (decoded.standIn) {
-      this.hub.publish(decoded.standIn);
+  }
+
+  /** The poison rule (docs/events.md): a record that does not decode stands for its stand-in tombstone, if any. */
+  private decode(partition: number, message: KafkaMessage): DecodedRecord {
+    const decoded = decodeRecord(message);
+    if (decoded.kind === 'poison') {
+      this.metrics.poison.inc();
+      this.logger.error(`poison record at partition ${partition} offset ${message.offset}: ${decoded.reason}`);
+    }
+    return decoded;
+  }
+
+  /** Hands the event the fence rule kept to the hub; one it ignored is counted. */
+  private publish(partition: number, message: KafkaMessage, decoded: DecodedRecord, applied: FencedRecord): void {
+    if (applied.event !== null) {
+      this.hub.publish(applied.event);
+    } else if (applied.fenced) {
+      const event = decoded.kind === 'event' ? decoded.event : decoded.kind === 'poison' ? decoded.standIn : null;
+      this.metrics.fenced.inc();
+      this.logger.warn(
+        `ignored the event at partition ${partition} offset ${message.offset} (${event?.conversation_id}` +
+          `${event && 'seq' in event ? ` seq ${event.seq}` : ''}): its index epoch ${event?.index_epoch ?? 0} ` +
+          `is below the partition's index fence ${applied.fence}`,
+      );
     }
   }
 

@@ -1,48 +1,138 @@
-import { PartitionPositions } from './partition-positions';
+import { randomUUID } from 'node:crypto';
+import { DecodedRecord } from '@threadline/contracts';
+import { PartitionPositions, startPosition } from './partition-positions';
+
+function appended(seq: number, epoch?: number): DecodedRecord {
+  return {
+    kind: 'event',
+    event: {
+      schema_version: 1,
+      event_id: randomUUID(),
+      conversation_id: 'a',
+      occurred_at: '2026-11-23T12:00:00.000Z',
+      ...(epoch === undefined ? {} : { index_epoch: epoch }),
+      type: 'message.appended',
+      seq,
+      data: {
+        version: seq,
+        message: { role: 'user', parts: [], metadata: {} },
+        producer_id: null,
+        producer_seq: null,
+      },
+    },
+  };
+}
+
+function fence(epoch: number): DecodedRecord {
+  return {
+    kind: 'fence',
+    fence: {
+      schema_version: 1,
+      event_id: randomUUID(),
+      type: 'index.fenced',
+      occurred_at: '2026-11-23T12:00:00.000Z',
+      index_epoch: epoch,
+    },
+  };
+}
 
 function deliverAll(positions: PartitionPositions, partition: number, offsets: string[]): void {
   for (const offset of offsets) {
-    positions.delivered(partition, offset);
+    positions.handle(partition, offset, appended(1));
   }
 }
 
+/** A partition located at `nextOffset` with fence `indexFence`. */
+function located(partition: number, nextOffset: number, indexFence = 0): PartitionPositions {
+  const positions = new PartitionPositions();
+  positions.start(partition, { nextOffset, indexFence });
+  return positions;
+}
+
 describe('PartitionPositions', () => {
-  it('delivers the first batch of a partition whole, wherever it starts', () => {
-    expect(new PartitionPositions().plan(0, ['40', '41'])).toEqual({ kind: 'deliver', from: 0 });
+  it('asks where to start on the first batch of a partition, wherever the fetch started', () => {
+    expect(new PartitionPositions().plan(0, ['40', '41'])).toEqual({ kind: 'locate' });
+  });
+
+  it('goes back from the latest offset to the start position it was given, then delivers from there', () => {
+    const positions = located(0, 12, 2);
+    expect(positions.plan(0, ['40', '41'])).toEqual({ kind: 'seek', offset: '12' });
+    expect(positions.plan(0, ['12', '13'])).toEqual({ kind: 'deliver', from: 0 });
+  });
+
+  it('delivers a first batch from the start position when the fetch started below it', () => {
+    expect(located(0, 41).plan(0, ['40', '41', '42'])).toEqual({ kind: 'deliver', from: 1 });
+  });
+
+  it('applies the fence rule from the fence of its start position', () => {
+    const positions = located(0, 12, 2);
+    expect(positions.handle(0, '12', appended(3, 1))).toEqual({ fence: 2, event: null, fenced: true });
+    expect(positions.handle(0, '13', appended(3, 2))).toMatchObject({ fence: 2, fenced: false, event: { seq: 3 } });
+  });
+
+  it('raises the fence at a fence record and ignores older epochs after it, per partition', () => {
+    const positions = located(0, 0);
+    positions.start(1, { nextOffset: 0, indexFence: 0 });
+    expect(positions.handle(0, '0', appended(1, 1))).toMatchObject({ fenced: false });
+    expect(positions.handle(0, '1', fence(2))).toEqual({ fence: 2, event: null, fenced: false });
+    expect(positions.handle(0, '2', appended(2, 1))).toMatchObject({ fenced: true, event: null });
+    expect(positions.handle(1, '0', appended(1, 1))).toMatchObject({ fenced: false });
+  });
+
+  it('keeps its fence across a rejoin: the fetch goes back to its own position, not to a new start', () => {
+    const positions = located(0, 0);
+    positions.handle(0, '0', fence(3));
+    expect(positions.plan(0, ['57'])).toEqual({ kind: 'seek', offset: '1' });
+    expect(positions.handle(0, '1', appended(1, 2))).toMatchObject({ fenced: true });
   });
 
   it('delivers a batch that continues where the last one stopped', () => {
-    const positions = new PartitionPositions();
+    const positions = located(0, 40);
     deliverAll(positions, 0, ['40', '41']);
     expect(positions.plan(0, ['42', '43'])).toEqual({ kind: 'deliver', from: 0 });
   });
 
   it('goes back to its position when a rejoin made the fetch start past it', () => {
-    const positions = new PartitionPositions();
+    const positions = located(0, 40);
     deliverAll(positions, 0, ['40', '41']);
     expect(positions.plan(0, ['57', '58'])).toEqual({ kind: 'seek', offset: '42' });
     expect(positions.plan(0, ['42', '43'])).toEqual({ kind: 'deliver', from: 0 });
   });
 
   it('goes back to one position only once, so offsets Kafka no longer has cannot make it loop', () => {
-    const positions = new PartitionPositions();
+    const positions = located(0, 41);
     deliverAll(positions, 0, ['41']);
     expect(positions.plan(0, ['90'])).toEqual({ kind: 'seek', offset: '42' });
     expect(positions.plan(0, ['90', '91'])).toEqual({ kind: 'deliver', from: 0 });
   });
 
   it('drops the messages it delivered already when a batch starts before its position', () => {
-    const positions = new PartitionPositions();
+    const positions = located(0, 40);
     deliverAll(positions, 0, ['40', '41', '42']);
     expect(positions.plan(0, ['41', '42', '43'])).toEqual({ kind: 'deliver', from: 2 });
     expect(positions.plan(0, ['40', '41'])).toEqual({ kind: 'deliver', from: 2 });
   });
 
   it('keeps each partition on its own position', () => {
-    const positions = new PartitionPositions();
+    const positions = located(0, 10);
+    positions.start(1, { nextOffset: 500, indexFence: 0 });
     deliverAll(positions, 0, ['10']);
     deliverAll(positions, 1, ['500']);
     expect(positions.plan(1, ['501'])).toEqual({ kind: 'deliver', from: 0 });
     expect(positions.plan(0, ['12'])).toEqual({ kind: 'seek', offset: '11' });
+  });
+});
+
+describe('startPosition', () => {
+  it("starts at the projector's stored offset with its stored fence", () => {
+    expect(startPosition({ nextOffset: 12, indexFence: 2 }, 0)).toEqual({ nextOffset: 12, indexFence: 2 });
+  });
+
+  it('starts at the earliest offset with fence 0 when the projector has stored nothing', () => {
+    expect(startPosition(null, 7)).toEqual({ nextOffset: 7, indexFence: 0 });
+  });
+
+  it('never starts below the earliest offset Kafka still has', () => {
+    expect(startPosition({ nextOffset: 3, indexFence: 2 }, 7)).toEqual({ nextOffset: 7, indexFence: 2 });
   });
 });

@@ -1,25 +1,59 @@
-/** What to do with a fetched batch: go back to an offset and drop the batch, or hand on its messages from `from`. */
-export type BatchPlan = { kind: 'seek'; offset: string } | { kind: 'deliver'; from: number };
+import { applyFence, DecodedRecord, FencedRecord } from '@threadline/contracts';
+
+/**
+ * What to do with a fetched batch: find where the partition starts first
+ * (`locate`), go back to an offset and drop the batch, or hand on its messages from `from`.
+ */
+export type BatchPlan = { kind: 'locate' } | { kind: 'seek'; offset: string } | { kind: 'deliver'; from: number };
+
+/** An offset of a partition and the index fence that holds there (docs/events.md rule 6). */
+export interface FencedPosition {
+  nextOffset: number;
+  indexFence: number;
+}
+
+/**
+ * Where the fan-out starts a partition it has no position for: at the projector's
+ * stored position, whose fence is known, or at the partition's earliest offset
+ * (fence 0) when the projector has stored none. Never below the earliest offset
+ * Kafka still has: what retention removed is gone for every consumer.
+ */
+export function startPosition(projector: FencedPosition | null, earliestOffset: number): FencedPosition {
+  if (projector === null) {
+    return { nextOffset: earliestOffset, indexFence: 0 };
+  }
+  return { nextOffset: Math.max(projector.nextOffset, earliestOffset), indexFence: projector.indexFence };
+}
 
 /**
  * Where the fan-out consumer stands in each partition: the offset after the last
- * message it handed to the hub. Its throwaway group commits nothing, so when
- * kafkajs rejoins (the broker restarted, the consumer crashed and restarted) the
- * fetch starts again at the latest offset, and every event produced meanwhile
- * would be skipped: a stream waiting on such a seq could then deliver a later
- * event for it (a hole reaper's tombstone) where every other consumer has the
- * message. A batch that starts past the position sends the consumer back there;
- * messages below it were delivered already and are dropped.
+ * record it handled and the partition's index fence there.
+ *
+ * Its throwaway group starts at the latest offset, where the fence is unknown, so
+ * the first batch of a partition asks where to start (`locate`): a position whose
+ * fence is known (startPosition). The fence rule then runs from there in offset
+ * order, like in every other consumer.
+ *
+ * It commits nothing, so when kafkajs rejoins (the broker restarted, the consumer
+ * crashed and restarted) the fetch starts again at the latest offset, and every
+ * event produced meanwhile would be skipped: a stream waiting on such a seq could
+ * then deliver a later event for it (a hole reaper's tombstone) where every other
+ * consumer has the message. A batch that starts past the position sends the
+ * consumer back there; messages below it were handled already and are dropped.
  */
 export class PartitionPositions {
   private readonly next = new Map<number, bigint>();
+  private readonly fences = new Map<number, number>();
   /** Per partition, the position last gone back to: a batch that still starts above it goes on (retention). */
   private readonly wentBackTo = new Map<number, bigint>();
 
   plan(partition: number, offsets: string[]): BatchPlan {
     const next = this.next.get(partition);
-    if (next === undefined || offsets.length === 0) {
+    if (offsets.length === 0) {
       return { kind: 'deliver', from: 0 };
+    }
+    if (next === undefined) {
+      return { kind: 'locate' };
     }
     if (BigInt(offsets[0]) > next && this.wentBackTo.get(partition) !== next) {
       this.wentBackTo.set(partition, next);
@@ -29,8 +63,17 @@ export class PartitionPositions {
     return { kind: 'deliver', from: from === -1 ? offsets.length : from };
   }
 
-  /** The message at `offset` reached the hub. */
-  delivered(partition: number, offset: string): void {
+  /** The partition starts at `position` (after a `locate`). */
+  start(partition: number, position: FencedPosition): void {
+    this.next.set(partition, BigInt(position.nextOffset));
+    this.fences.set(partition, position.indexFence);
+  }
+
+  /** The fence rule for the record at `offset`, which this moves past: what to hand to the hub, if anything. */
+  handle(partition: number, offset: string, record: DecodedRecord): FencedRecord {
+    const applied = applyFence(this.fences.get(partition) ?? 0, record);
+    this.fences.set(partition, applied.fence);
     this.next.set(partition, BigInt(offset) + 1n);
+    return applied;
   }
 }

@@ -14,6 +14,7 @@ export class RealtimeMetrics {
   readonly slowConsumerCloses: Counter<'protocol'>;
   readonly clientViolations: Counter<'protocol' | 'reason'>;
   readonly poison: Counter;
+  readonly fenced: Counter;
 
   constructor(metrics: MetricsService) {
     this.connectedClients = metrics.gauge('threadline_realtime_connected_clients', 'Connected clients', ['protocol']);
@@ -40,6 +41,10 @@ export class RealtimeMetrics {
     this.poison = metrics.counter(
       'threadline_realtime_poison_records_total',
       'Topic records that do not decode (the poison rule): delivered as their stand-in tombstone, or skipped when they name no seq',
+    );
+    this.fenced = metrics.counter(
+      'threadline_realtime_fenced_events_total',
+      "Events not delivered because of the fence rule: decided in an index epoch below their partition's index fence (docs/events.md rule 6)",
     );
     for (const protocol of ['phoenix', 'ws', 'sse'] as const) {
       this.connectedClients.set({ protocol }, 0);

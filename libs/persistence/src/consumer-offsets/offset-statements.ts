@@ -13,26 +13,52 @@ export interface OffsetKey {
   partition: number;
 }
 
+/** What lockOffset and readPosition return (bigints come back from pg as strings): read it with storedPosition. */
+export interface StoredOffsetRow {
+  next_offset: string;
+  index_fence: string;
+}
+
+/** A consumer's position in a partition: its next offset and the partition's fence there (docs/events.md rule 6). */
+export interface StoredPosition {
+  nextOffset: number;
+  indexFence: number;
+}
+
 /**
- * Locks the partition's offset row and returns its next offset. The upsert (not a
- * plain SELECT ... FOR UPDATE) also locks when no row exists yet, so two instances
- * writing the same partition during a hand-over never run side by side.
+ * Locks the partition's offset row and returns its next offset and the fence that
+ * holds there. The upsert (not a plain SELECT ... FOR UPDATE) also locks when no
+ * row exists yet, so two instances writing the same partition during a hand-over
+ * never run side by side.
  */
 export function lockOffset(key: OffsetKey): Statement {
   return {
-    sql: `INSERT INTO consumer_offsets (consumer, topic, partition, next_offset, updated_at)
-          VALUES ($1, $2, $3, 0, now())
+    sql: `INSERT INTO consumer_offsets (consumer, topic, partition, next_offset, index_fence, updated_at)
+          VALUES ($1, $2, $3, 0, 0, now())
           ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = consumer_offsets.next_offset
-          RETURNING next_offset`,
+          RETURNING next_offset, index_fence`,
     params: [key.consumer, key.topic, key.partition],
   };
 }
 
-export function storeOffset(key: OffsetKey, nextOffset: number): Statement {
+export function storedPosition(row: StoredOffsetRow): StoredPosition {
+  return { nextOffset: Number(row.next_offset), indexFence: Number(row.index_fence) };
+}
+
+/** Stores the position after a chunk: its next offset and the partition's fence after the chunk's records. */
+export function storeOffset(key: OffsetKey, position: StoredPosition): Statement {
   return {
-    sql: `UPDATE consumer_offsets SET next_offset = $4, updated_at = now()
+    sql: `UPDATE consumer_offsets SET next_offset = $4, index_fence = $5, updated_at = now()
           WHERE consumer = $1 AND topic = $2 AND partition = $3`,
-    params: [key.consumer, key.topic, key.partition, nextOffset],
+    params: [key.consumer, key.topic, key.partition, position.nextOffset, position.indexFence],
+  };
+}
+
+/** Reads a consumer's stored position in a partition without locking it (none: no row). */
+export function readPosition(key: OffsetKey): Statement {
+  return {
+    sql: `SELECT next_offset, index_fence FROM consumer_offsets WHERE consumer = $1 AND topic = $2 AND partition = $3`,
+    params: [key.consumer, key.topic, key.partition],
   };
 }
 

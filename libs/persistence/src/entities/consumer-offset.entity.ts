@@ -3,7 +3,8 @@ import { bigintColumn } from './bigint.transformer';
 
 /**
  * The next offset a consumer (projector, archiver) will read from a partition,
- * committed in the same transaction as what it wrote: exactly once in effect.
+ * committed in the same transaction as what it wrote: exactly once in effect;
+ * with the partition's index fence at that offset (docs/events.md rule 6).
  */
 @Entity({ name: 'consumer_offsets' })
 export class ConsumerOffsetEntity {
@@ -18,6 +19,10 @@ export class ConsumerOffsetEntity {
 
   @Column({ name: 'next_offset', ...bigintColumn })
   nextOffset!: number;
+
+  /** The highest `index.fenced` epoch below `nextOffset` in the partition (0 before any). */
+  @Column({ name: 'index_fence', ...bigintColumn })
+  indexFence!: number;
 
   @Column({ name: 'updated_at', type: 'timestamptz' })
   updatedAt!: Date;
