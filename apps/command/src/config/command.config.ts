@@ -25,6 +25,14 @@ export function worstCaseProduceMs(ackTimeoutMs: number): number {
   return ackTimeoutMs + 3 * (3000 + ackTimeoutMs) + 2000;
 }
 
+/**
+ * The smallest HOLE_GRACE_MS the command accepts for an APPEND_ACK_TIMEOUT_MS:
+ * a hole is tombstoned only once no produce attempt for its seq can still land.
+ */
+export function minimumHoleGraceMs(ackTimeoutMs: number): number {
+  return worstCaseProduceMs(ackTimeoutMs);
+}
+
 export const commandConfigSchema = z
   .object({
     ...commonEnv,
@@ -49,7 +57,7 @@ export const commandConfigSchema = z
     READ_WAIT_MS: envInt(2000, 0, 30_000),
     READ_MAX_LIMIT: envInt(1000, 1, 10_000),
   })
-  .refine((env) => env.HOLE_GRACE_MS >= worstCaseProduceMs(env.APPEND_ACK_TIMEOUT_MS), {
+  .refine((env) => env.HOLE_GRACE_MS >= minimumHoleGraceMs(env.APPEND_ACK_TIMEOUT_MS), {
     path: ['HOLE_GRACE_MS'],
     message: 'must be at least 4 x APPEND_ACK_TIMEOUT_MS + 11000 (the latest a produce attempt can land)',
   })
