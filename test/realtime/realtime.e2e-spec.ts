@@ -272,7 +272,8 @@ it('tombstone events at their seq; conversation.deleted ends the stream', async 
     expect(await late.closed).toEqual({ code: 4410, reason: 'conversation_deleted' });
     expect(late.frames.map((f) => f.type)).toEqual(['tombstone', 'message', 'conversation_deleted']);
     const sse = await SseClient.open(`${main.baseUrl}/v1/conversations/${id}/events?cursor=0`);
-    await sse.done;
+    // The server itself ends the response right after the deletion frame.
+    expect(await sse.ended()).toEqual({ end: 'server_closed' });
     expect(sse.events.map((e) => e.event)).toEqual(['message', 'tombstone', 'message', 'conversation_deleted']);
   } finally {
     socket.disconnect();
@@ -426,7 +427,8 @@ it('SIGTERM asks every client to reconnect: WebSockets close with 1012, SSE stre
     await leaving.stop();
     expect(await ws.closed).toEqual({ code: 1012, reason: 'service restart' });
     expect(await phoenixClosed).toBe(1012);
-    await sse.done;
+    expect(await sse.ended()).toEqual({ end: 'server_closed' });
+    expect(sse.seqs).toEqual([1, 2, 3]);
   } finally {
     sockets.forEach((socket) => socket.terminate());
     await leaving.kill();
