@@ -21,6 +21,7 @@ module.exports = {
         '<rootDir>/libs/**/*.spec.ts',
         '<rootDir>/test/faults/**/*.spec.ts',
         '<rootDir>/test/deploy/**/*.spec.ts',
+        '<rootDir>/test/docs/**/*.spec.ts',
       ],
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,
