@@ -31,7 +31,10 @@ afterAll(async () => {
   broker('kafka-stop');
 });
 
-/** APPEND_ACK_TIMEOUT_MS plus what the reservation and the answer may take on a busy machine. */
+/**
+ * docs/consistency.md: while Kafka is down an append is answered 503 "after at most APPEND_ACK_TIMEOUT_MS"
+ * (from its reservation); 1.5 s more for the request, the reservation and the answer on a busy machine.
+ */
 const ACK_TIMEOUT_MS = Number(stack.env.APPEND_ACK_TIMEOUT_MS);
 const ANSWER_BOUND_MS = ACK_TIMEOUT_MS + 1500;
 
