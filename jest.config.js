@@ -23,6 +23,7 @@ module.exports = {
         '<rootDir>/examples/**/*.spec.ts',
         '<rootDir>/test/faults/**/*.spec.ts',
         '<rootDir>/test/deploy/**/*.spec.ts',
+        '<rootDir>/test/docs/**/*.spec.ts',
       ],
       transform: { '^.+\\.ts$': tsJest },
       moduleNameMapper,

@@ -202,16 +202,23 @@ export async function survivesSigkillMidSegment(started: Started, label: string,
   const producer = await connectProducer();
   const ids = Array.from({ length: 40 }, (_, i) => `kill-${randomUUID()}-${i}`);
   const seqs = 150;
+  let produced = 0;
+  // Paced, so that events keep arriving before, during and after the kill: the load under test.
   const producing = (async () => {
     for (let seq = 1; seq <= seqs; seq += 1) {
       await producer.send({ topic: env.KAFKA_TOPIC, messages: ids.map((id) => encodeEvent(appendedEvent(id, seq))) });
+      produced = seq;
       await sleep(15);
     }
   })();
 
   await eventually('a few segments indexed', async () => (await segments(env.KAFKA_TOPIC)).length >= 5, 60_000, 20);
   await first.kill();
-  await sleep(500);
+  const producedAtKill = produced;
+  await eventually(
+    'events produced while no archiver runs',
+    async () => produced >= Math.min(seqs, producedAtKill + 10),
+  );
   const second = started.track(archiverProcessOn(`${label}-kill-2`, env, target.env, settings));
   await second.start();
   await producing;

@@ -170,12 +170,22 @@ describe('command API', () => {
   describe('bad input gets the documented 4xx and changes nothing', () => {
     const id = newId();
     beforeAll(() => create(id));
+    const [unknownAppend, unknownPut, unknownGet] = [newId(), newId(), newId()];
+    const badId = '-bad!';
+    const longId = 'a'.repeat(129);
 
-    const post = (body: unknown) => ({ method: 'POST', path: `/v1/conversations/${id}/messages`, body });
-    const cases: [string, { method: string; path: string; body?: unknown; raw?: string }, number, string][] = [
+    /** A refused request and the conversation it targeted, whose record must read the same before and after. */
+    type Case = { method: string; path: string; body?: unknown; raw?: string; target: string };
+    const post = (body: unknown): Case => ({
+      method: 'POST',
+      path: `/v1/conversations/${id}/messages`,
+      body,
+      target: id,
+    });
+    const cases: [string, Case, number, string][] = [
       [
         'malformed JSON',
-        { method: 'POST', path: `/v1/conversations/${id}/messages`, raw: '{"message":' },
+        { method: 'POST', path: `/v1/conversations/${id}/messages`, raw: '{"message":', target: id },
         400,
         'invalid_json',
       ],
@@ -216,57 +226,91 @@ describe('command API', () => {
       ['oversize body', post({ message: textMessage('x'.repeat(400 * 1024)) }), 413, 'payload_too_large'],
       [
         'bad id',
-        { method: 'POST', path: '/v1/conversations/-bad!/messages', body: { message: textMessage('x') } },
+        {
+          method: 'POST',
+          path: `/v1/conversations/${badId}/messages`,
+          body: { message: textMessage('x') },
+          target: badId,
+        },
         400,
         'invalid_conversation_id',
       ],
       [
         'too long id',
-        { method: 'PUT', path: `/v1/conversations/${'a'.repeat(129)}`, body: {} },
+        { method: 'PUT', path: `/v1/conversations/${longId}`, body: {}, target: longId },
         400,
         'invalid_conversation_id',
       ],
       [
         'unknown conversation',
-        { method: 'POST', path: `/v1/conversations/${newId()}/messages`, body: { message: textMessage('x') } },
+        {
+          method: 'POST',
+          path: `/v1/conversations/${unknownAppend}/messages`,
+          body: { message: textMessage('x') },
+          target: unknownAppend,
+        },
         404,
         'conversation_not_found',
       ],
       ['stale if_version', post({ message: textMessage('x'), if_version: 99 }), 409, 'conflict'],
       [
         'PUT metadata not an object',
-        { method: 'PUT', path: `/v1/conversations/${newId()}`, body: { metadata: 'x' } },
+        { method: 'PUT', path: `/v1/conversations/${unknownPut}`, body: { metadata: 'x' }, target: unknownPut },
         400,
         'invalid_metadata',
       ],
-      ['tail limit zero', { method: 'GET', path: `/v1/conversations/${id}/tail?limit=0` }, 400, 'invalid_query'],
+      [
+        'tail limit zero',
+        { method: 'GET', path: `/v1/conversations/${id}/tail?limit=0`, target: id },
+        400,
+        'invalid_query',
+      ],
       [
         'tail limit above the maximum',
-        { method: 'GET', path: `/v1/conversations/${id}/tail?limit=100000` },
+        { method: 'GET', path: `/v1/conversations/${id}/tail?limit=100000`, target: id },
         400,
         'invalid_query',
       ],
       [
         'replay from not a number',
-        { method: 'GET', path: `/v1/conversations/${id}/messages?from=abc` },
+        { method: 'GET', path: `/v1/conversations/${id}/messages?from=abc`, target: id },
         400,
         'invalid_query',
       ],
       [
         'GET unknown conversation',
-        { method: 'GET', path: `/v1/conversations/${newId()}` },
+        { method: 'GET', path: `/v1/conversations/${unknownGet}`, target: unknownGet },
         404,
         'conversation_not_found',
       ],
     ];
 
+    /** What both instances answer for the targeted conversation: its record (or refusal) and its tail. */
+    const observe = async (target: string) =>
+      Promise.all(
+        [first, second].flatMap((i) =>
+          [`/v1/conversations/${target}`, `/v1/conversations/${target}/tail`].map(async (path) => {
+            const res = await api(url(i), 'GET', path);
+            return { status: res.status, body: res.body };
+          }),
+        ),
+      );
+
     it.each(cases)('%s', async (_name, req, status, code) => {
+      const before = await observe(req.target);
       const res = await api(url(first), req.method, req.path, req.body, req.raw);
       expect(res.status).toBe(status);
       expect(res.body.error).toBe(code);
       expect(typeof res.body.message).toBe('string');
-      const record = await api(url(second), 'GET', `/v1/conversations/${id}`);
-      expect(record.body.version).toBe(0);
+      expect(await observe(req.target)).toEqual(before);
+    });
+
+    it('leaves no event in the log for any conversation a refused request targeted', async () => {
+      const records = await readTopic(stack.env.KAFKA_TOPIC);
+      for (const target of new Set(cases.map(([, req]) => req.target))) {
+        const events = records.filter((r) => r.event.conversation_id === target).map((r) => r.event.type);
+        expect({ target, events }).toEqual({ target, events: target === id ? ['conversation.created'] : [] });
+      }
     });
   });
 

@@ -88,7 +88,10 @@ async function produce(topic: string, records: Produced[]): Promise<void> {
   });
 }
 
-/** Produces in sends of `perSend`, pausing between them, so a projector is still mid-way for a while. */
+/**
+ * Produces in sends of `perSend`, pausing between them, so a projector is still mid-way for a while. The pause
+ * shapes the load under test (work keeps arriving while the projector is killed); nothing waits on it.
+ */
 async function producePaced(topic: string, records: Produced[], perSend: number, pauseMs: number): Promise<void> {
   for (let i = 0; i < records.length; i += perSend) {
     await produce(topic, records.slice(i, i + perSend));

@@ -5,17 +5,29 @@ export interface ApiResponse<T = Record<string, unknown>> {
   headers: Headers;
 }
 
+export interface ApiOptions {
+  /** Client-side bound: the request fails (TimeoutError) if the whole answer has not arrived by then. */
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+}
+
 export async function api<T = Record<string, unknown>>(
   baseUrl: string,
   method: string,
   path: string,
   body?: unknown,
   rawBody?: string,
+  options: ApiOptions = {},
 ): Promise<ApiResponse<T>> {
+  const signal = options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs);
   const res = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {},
+    headers: {
+      ...(body !== undefined || rawBody !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...options.headers,
+    },
     body: rawBody ?? (body !== undefined ? JSON.stringify(body) : undefined),
+    signal,
   });
   const text = await res.text();
   return { status: res.status, body: (text ? JSON.parse(text) : {}) as T, headers: res.headers };

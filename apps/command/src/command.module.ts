@@ -16,7 +16,11 @@ export class CommandModule {
     return {
       module: CommandModule,
       imports: [
-        ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
+        ObservabilityModule.forRoot({
+          service: config.service,
+          logLevel: config.logLevel,
+          httpDrainMs: config.shutdownGraceMs,
+        }),
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
         ArchiveStoreModule.forRoot(config.archive),

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
@@ -10,6 +11,7 @@ import { FanoutStart } from './live/fanout-start.service';
 import { RealtimeMetrics } from './metrics/realtime-metrics.service';
 import { ProjectionReader } from './persistence/projection-reader.service';
 import { ProjectorPosition } from './persistence/projector-position.service';
+import { HttpErrorFilter } from './protocols/http-error.filter';
 import { PhoenixSocketHandler } from './protocols/phoenix/phoenix-socket.handler';
 import { PlainWsHandler } from './protocols/plain-ws/plain-ws.handler';
 import { SseController } from './protocols/sse/sse.controller';
@@ -31,6 +33,7 @@ export class RealtimeModule {
       controllers: [SseController],
       providers: [
         { provide: REALTIME_CONFIG, useValue: config },
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
         RealtimeMetrics,
         ConversationHub,
         FanoutConsumer,

@@ -3,6 +3,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health.controller';
+import { HttpDrain } from './http-drain.service';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
@@ -46,7 +47,7 @@ export class ObservabilityModule {
         }),
       ],
       controllers: [HealthController, MetricsController],
-      providers: [{ provide: OBSERVABILITY_OPTIONS, useValue: options }, MetricsService, ReadinessService],
+      providers: [{ provide: OBSERVABILITY_OPTIONS, useValue: options }, MetricsService, ReadinessService, HttpDrain],
       exports: [MetricsService, ReadinessService],
     };
   }

@@ -72,6 +72,12 @@ export class PlainStreamClient {
   }
 }
 
+/**
+ * How an SSE stream ended: the server finished the response (`server_closed`), the
+ * client closed it (`client_closed`), or it broke (`error`, e.g. a reset connection).
+ */
+export type SseEnding = { end: 'server_closed' } | { end: 'client_closed' } | { end: 'error'; error: string };
+
 export interface SseEvent {
   id?: string;
   event: string;
@@ -85,7 +91,8 @@ export class SseClient {
   status = 0;
   contentType = '';
   lastEventId: string | undefined;
-  readonly done: Promise<void>;
+  /** How the stream ended; never rejects. */
+  readonly done: Promise<SseEnding>;
   private readonly abort = new AbortController();
 
   private constructor(url: string, headers: Record<string, string>, opened: (error?: Error) => void) {
@@ -108,19 +115,36 @@ export class SseClient {
     this.abort.abort();
   }
 
-  private async read(url: string, headers: Record<string, string>, opened: (error?: Error) => void): Promise<void> {
+  /** The stream's ending once it has one; rejects if it has none within `timeoutMs`. */
+  async ended(timeoutMs = 20_000): Promise<SseEnding> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the SSE stream did not end within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.done, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async read(
+    url: string,
+    headers: Record<string, string>,
+    opened: (error?: Error) => void,
+  ): Promise<SseEnding> {
     let res: Response;
     try {
       res = await fetch(url, { headers: { Accept: 'text/event-stream', ...headers }, signal: this.abort.signal });
     } catch (error) {
       opened(error as Error);
-      return;
+      return { end: 'error', error: String(error) };
     }
     this.status = res.status;
     this.contentType = res.headers.get('content-type') ?? '';
     opened();
     if (!res.body) {
-      return;
+      return { end: 'server_closed' };
     }
     const decoder = new TextDecoder();
     let buffer = '';
@@ -133,9 +157,10 @@ export class SseClient {
           buffer = buffer.slice(end + 2);
         }
       }
-    } catch {
-      // aborted
+    } catch (error) {
+      return this.abort.signal.aborted ? { end: 'client_closed' } : { end: 'error', error: String(error) };
     }
+    return { end: 'server_closed' };
   }
 
   private parse(block: string): void {

@@ -1,13 +1,48 @@
 import { HttpStatus } from '@nestjs/common';
 
 /**
+ * Every `error` code the command service can answer with. ApiError takes only
+ * these, and a test (test/docs/error-codes.spec.ts) fails if docs/api.md misses one.
+ */
+export const API_ERROR_CODES = [
+  'invalid_json',
+  'invalid_message',
+  'invalid_metadata',
+  'invalid_if_version',
+  'invalid_producer',
+  'invalid_conversation_id',
+  'invalid_query',
+  'bad_request',
+  'conversation_not_found',
+  'not_found',
+  'conflict',
+  'producer_replay_conflict',
+  'conversation_tombstoned',
+  'message_too_large',
+  'payload_too_large',
+  'unsupported_encoding',
+  'http_error',
+  'kafka_unavailable',
+  'kafka_timeout',
+  'index_rebuilding',
+  'outcome_pending',
+  'outcome_unknown',
+  'index_busy',
+  'store_unavailable',
+  'archive_unavailable',
+  'internal_error',
+] as const;
+
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+/**
  * An error the API answers with on purpose: `{error: code, message, ...extra}`.
  * Codes are stable and machine-readable (docs/api.md lists them all).
  */
 export class ApiError extends Error {
   constructor(
     readonly status: HttpStatus,
-    readonly code: string,
+    readonly code: ApiErrorCode,
     message: string,
     readonly extra: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
@@ -16,7 +51,7 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
-  static badRequest(code: string, message: string): ApiError {
+  static badRequest(code: ApiErrorCode, message: string): ApiError {
     return new ApiError(HttpStatus.BAD_REQUEST, code, message);
   }
 
@@ -41,7 +76,7 @@ export class ApiError extends Error {
     );
   }
 
-  static unavailable(code: string, message: string, retryAfterSeconds: number): ApiError {
+  static unavailable(code: ApiErrorCode, message: string, retryAfterSeconds: number): ApiError {
     return new ApiError(
       HttpStatus.SERVICE_UNAVAILABLE,
       code,

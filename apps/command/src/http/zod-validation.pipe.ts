@@ -1,7 +1,7 @@
 import { PipeTransform } from '@nestjs/common';
 import { z } from 'zod';
 import { findUnstorableJson, formatJsonPath } from '@threadline/contracts';
-import { ApiError } from './api-error';
+import { ApiError, ApiErrorCode } from './api-error';
 
 /**
  * Validates a body or query against a zod schema, after checking that every
@@ -13,8 +13,8 @@ import { ApiError } from './api-error';
 export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
   constructor(
     private readonly schema: S,
-    private readonly defaultCode: string,
-    private readonly codeForPath: (path: PropertyKey[]) => string | undefined = () => undefined,
+    private readonly defaultCode: ApiErrorCode,
+    private readonly codeForPath: (path: PropertyKey[]) => ApiErrorCode | undefined = () => undefined,
   ) {}
 
   transform(value: unknown): z.output<S> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { messageBodySchema } from '@threadline/contracts';
+import type { ApiErrorCode } from '../http/api-error';
 
 export const PRODUCER_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -18,7 +19,7 @@ export const appendMessageSchema = z
 export type AppendMessageDto = z.infer<typeof appendMessageSchema>;
 
 /** Which error code a validation issue maps to, by the field it is about. */
-export function appendErrorCode(path: PropertyKey[]): string | undefined {
+export function appendErrorCode(path: PropertyKey[]): ApiErrorCode | undefined {
   if (path[0] === 'message' && path[1] === 'metadata') {
     return 'invalid_metadata';
   }

@@ -4,12 +4,16 @@ import { checkMessageLimits, estimateTokenCount } from './message-limits';
 const limits = { messageBytes: 1000, parts: 2, metadataBytes: 50 };
 const text = (t: string) => ({ type: 'text', text: t });
 
+/** The code of the ApiError `fn` throws, undefined if it throws nothing; any other exception fails the test. */
 function codeOf(fn: () => void): string | undefined {
   try {
     fn();
     return undefined;
   } catch (error) {
-    return (error as ApiError).code;
+    if (error instanceof ApiError) {
+      return error.code;
+    }
+    throw error;
   }
 }
 

@@ -7,7 +7,6 @@
  * - 1009: a message over 64 KiB. Sent by ws.
  * - 1011: the stream failed (e.g. Postgres unreachable) or the server hit a bug; reconnect with your cursor.
  * - 1012: service restart (graceful shutdown); reconnect, to any instance, with your cursor.
- * - 4400: bad request (conversation id or cursor).
  * - 4408: slow consumer: more than CLIENT_BUFFER_BYTES were left unread; reconnect with your cursor.
  * - 4410: the conversation was deleted; everything up to its last seq was delivered.
  */
@@ -16,7 +15,6 @@ export const CloseCode = {
   PolicyViolation: 1008,
   StreamFailed: 1011,
   ServiceRestart: 1012,
-  BadRequest: 4400,
   SlowConsumer: 4408,
   ConversationDeleted: 4410,
 } as const;

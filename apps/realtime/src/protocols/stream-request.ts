@@ -1,4 +1,5 @@
 import { conversationIdSchema } from '@threadline/contracts';
+import { PhoenixReplyReason, RealtimeErrorBody, RealtimeErrorCode } from './error-codes';
 
 /** What a client asks for: a conversation, and the last seq it has (null: live only, from now). */
 export interface StreamRequest {
@@ -6,9 +7,8 @@ export interface StreamRequest {
   cursor: number | null;
 }
 
-export interface StreamRequestError {
-  error: 'invalid_cursor' | 'invalid_conversation_id';
-  message: string;
+export interface StreamRequestError extends RealtimeErrorBody {
+  error: Extract<RealtimeErrorCode, PhoenixReplyReason>;
 }
 
 export type StreamRequestResult = { ok: true; request: StreamRequest } | ({ ok: false } & StreamRequestError);

@@ -7,6 +7,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, CloseReason } from '../connections/close-codes';
 import { ConnectionRegistry } from '../connections/connection-registry.service';
 import { ClientProtocol, RealtimeMetrics } from '../metrics/realtime-metrics.service';
+import { RealtimeErrorBody } from '../protocols/error-codes';
 import { PhoenixSocketHandler } from '../protocols/phoenix/phoenix-socket.handler';
 import { PHOENIX_VSN } from '../protocols/phoenix/phoenix-protocol';
 import { PlainWsHandler } from '../protocols/plain-ws/plain-ws.handler';
@@ -167,7 +168,7 @@ function safeDecode(segment: string): string {
 }
 
 /** Answers an upgrade request with an ordinary HTTP error and a JSON body. */
-function rejectUpgrade(socket: Duplex, status: number, body: Record<string, string>): void {
+function rejectUpgrade(socket: Duplex, status: number, body: RealtimeErrorBody): void {
   const json = JSON.stringify(body);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +

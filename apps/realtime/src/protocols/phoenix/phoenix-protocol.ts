@@ -1,4 +1,5 @@
 import { StreamOutput } from '../../stream/stream-entry';
+import { PhoenixReplyReason } from '../error-codes';
 import { parseStreamRequest, StreamRequest } from '../stream-request';
 
 /**
@@ -75,7 +76,7 @@ export function channelEndFrame(topic: string, joinRef: string | null, event: 'p
   return { joinRef, ref: joinRef, topic, event, payload: {} };
 }
 
-export type JoinResult = { ok: true; request: StreamRequest } | { ok: false; reason: string };
+export type JoinResult = { ok: true; request: StreamRequest } | { ok: false; reason: PhoenixReplyReason };
 
 /** `phx_join` on `conversation:{id}` with an optional `{cursor}` (absent: live only, like FleetLM). */
 export function parseJoin(topic: string, payload: unknown): JoinResult {

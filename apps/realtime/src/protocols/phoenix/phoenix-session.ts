@@ -5,6 +5,7 @@ import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
 import { ConversationStream } from '../../stream/conversation-stream';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import { StreamOutput } from '../../stream/stream-entry';
+import { PhoenixReplyReason } from '../error-codes';
 import {
   channelEndFrame,
   decodeFrame,
@@ -56,7 +57,9 @@ export class PhoenixSession {
       default:
         this.send(
           replyFrame(frame, 'error', {
-            reason: this.channels.has(frame.topic) ? 'unsupported_event' : 'unmatched topic',
+            reason: (this.channels.has(frame.topic)
+              ? 'unsupported_event'
+              : 'unmatched topic') satisfies PhoenixReplyReason,
           }),
         );
     }
