@@ -7,6 +7,7 @@ import {
   MessageEntity,
   MessageLogReader,
   MessageRow,
+  ProducerPairEntity,
 } from '@threadline/persistence';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 
@@ -17,6 +18,7 @@ export class ProjectionLookupService {
     @InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>,
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
     @InjectRepository(ConsumerOffsetEntity) private readonly offsets: Repository<ConsumerOffsetEntity>,
+    @InjectRepository(ProducerPairEntity) private readonly pairs: Repository<ProducerPairEntity>,
     private readonly log: MessageLogReader,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
   ) {}
@@ -47,6 +49,20 @@ export class ProjectionLookupService {
       [conversationId, lastSeq, archivedSeq],
     );
     return rows.map((r) => Number(r.seq));
+  }
+
+  /**
+   * The seq and content hash the projection holds for a producer pair whose message
+   * won its seq; null if it holds none (never appended, its seq went to a
+   * tombstone, or not projected yet). Producer pairs are never trimmed.
+   */
+  async producerPair(
+    conversationId: string,
+    producerId: string,
+    producerSeq: number,
+  ): Promise<{ seq: number; contentHash: string } | null> {
+    const pair = await this.pairs.findOneBy({ conversationId, producerId, producerSeq });
+    return pair && { seq: pair.seq, contentHash: pair.contentHash };
   }
 
   /** The projector's next offset per partition of the conversation topic. */

@@ -36,14 +36,14 @@ export class ProducerPairs1764600200000 implements MigrationInterface {
       )`);
     let after: [string, string] = ['', '0'];
     for (;;) {
-      const rows: PairSqlRow[] = await queryRunner.query(
+      const rows = (await queryRunner.query(
         `SELECT conversation_id, seq, role, parts, metadata, token_count, producer_id, producer_seq
          FROM messages
          WHERE kind = 'message' AND producer_id IS NOT NULL AND (conversation_id, seq) > ($1, $2::bigint)
          ORDER BY conversation_id, seq
          LIMIT $3`,
         [after[0], after[1], BACKFILL_BATCH],
-      );
+      )) as PairSqlRow[];
       if (rows.length === 0) {
         return;
       }
