@@ -13,9 +13,17 @@ import { REDIS_CLIENT } from './redis-client.provider';
 /** Conversations and seqs one sweep settles at most. */
 const SWEEP_CONVERSATIONS = 100;
 const SWEEP_SEQS = 1000;
+/**
+ * After a sweep that produced tombstones, no instance sweeps again for this long,
+ * so the projector can take them in before anyone looks for holes again (a sweep
+ * that looked too early would only produce duplicates, which lose).
+ */
+const COOLDOWN_MS = 5000;
 
-const unlockScript = new LuaScript(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+/** KEYS lock. ARGV owner, ms: the owner releases the lock (ms = 0) or keeps it for ms more. */
+const releaseScript = new LuaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'lost'} end
+if ARGV[2] == '0' then redis.call('DEL', KEYS[1]) else redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return {'ok'}
 `);
 
@@ -81,6 +89,7 @@ export class HoleSettler implements OnApplicationBootstrap, OnApplicationShutdow
     if ((await this.redis.set(this.lockKey, owner, { NX: true, PX: lockMs })) !== 'OK') {
       return;
     }
+    let produced = 0;
     try {
       const epoch = await this.epoch();
       if (epoch === null) {
@@ -90,13 +99,14 @@ export class HoleSettler implements OnApplicationBootstrap, OnApplicationShutdow
       const seqs = await this.dataSource.query<SettleableSeq[]>(sql, params);
       const outcomes = await Promise.allSettled(seqs.map((s) => this.settle(s.conversation_id, Number(s.seq), epoch)));
       const failed = outcomes.filter((o) => o.status === 'rejected').length;
+      produced = seqs.length - failed;
       if (failed > 0) {
         this.logger.warn(
           `hole settler: ${failed} of ${seqs.length} tombstones were not acknowledged; next sweep retries`,
         );
       }
     } finally {
-      await unlockScript.run(this.redis, [this.lockKey], [owner]);
+      await releaseScript.run(this.redis, [this.lockKey], [owner, String(produced > 0 ? COOLDOWN_MS : 0)]);
     }
   }
 
