@@ -8,7 +8,7 @@ import { eventually } from '../support/service-process';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../support/test-env';
 import { firstWinsBySeq, readTopic } from '../support/topic-reader';
 
-/** The smallest grace the configuration accepts with a 500 ms ack timeout (4 x 500 + 11000). */
+/** The smallest grace the configuration accepts today with a 500 ms ack timeout (4 x 500 + 11000); 2000 once it asks for 2 x. */
 const HOLE_GRACE_MS = 13_000;
 
 const stack = new CommandStack('hole-settler', 2, {
