@@ -5,6 +5,7 @@ import { lockOffset, OffsetKey, runStatement, storeOffset } from '@threadline/pe
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { planChunk, PoisonRecord, ProjectionRecord } from './batch-plan';
 import { insertConversations, insertMessagesWithStats, insertQuarantined, markDeleted } from './projection-statements';
+import { chunkRuns } from './chunk-runs';
 import { advanceWatermarks } from './watermark-statements';
 
 export interface ChunkInput {
@@ -74,7 +75,7 @@ export class ProjectionWriter {
       }
       if (plan.messages.length > 0) {
         await runStatement(tx, insertMessagesWithStats(plan.messages, chunk.partition));
-        await runStatement(tx, advanceWatermarks([...new Set(plan.messages.map((m) => m.conversationId))]));
+        await runStatement(tx, advanceWatermarks(chunkRuns(plan.messages)));
       }
       if (plan.deletes.length > 0) {
         await runStatement(tx, markDeleted(plan.deletes));
