@@ -117,9 +117,6 @@ export class ChunkProjector {
     const chunk: DecodedChunk = { records: [], poison: [] };
     for (const message of messages) {
       const decoded = decodeRecord(message);
-      if (decoded.kind === 'fence') {
-        continue;
-      }
       if (decoded.kind === 'event') {
         chunk.records.push({ offset: Number(message.offset), event: decoded.event });
       } else {
