@@ -7,3 +7,4 @@ export * from './storable-json';
 export * from './poison-record';
 export * from './index-fence';
 export * from './content-hash';
+export * from './message-content-hash';

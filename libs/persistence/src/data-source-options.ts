@@ -5,10 +5,13 @@ import { ArchiveSegmentEntity } from './entities/archive-segment.entity';
 import { ConsumerOffsetEntity } from './entities/consumer-offset.entity';
 import { ConversationEntity } from './entities/conversation.entity';
 import { MessageEntity } from './entities/message.entity';
+import { ProducerPairEntity } from './entities/producer-pair.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { ArchiveIndex1763990000000 } from './migrations/1763990000000-archive-index';
 import { QuarantinedRecords1764500000000 } from './migrations/1764500000000-quarantined-records';
 import { IndexFence1764600000000 } from './migrations/1764600000000-index-fence';
+import { ContiguousWatermark1764600100000 } from './migrations/1764600100000-contiguous-watermark';
+import { ProducerPairs1764600200000 } from './migrations/1764600200000-producer-pairs';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -16,12 +19,15 @@ export const ENTITIES = [
   ConsumerOffsetEntity,
   ArchiveSegmentEntity,
   ArchiveIndexEntity,
+  ProducerPairEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1763900000000,
   ArchiveIndex1763990000000,
   QuarantinedRecords1764500000000,
   IndexFence1764600000000,
+  ContiguousWatermark1764600100000,
+  ProducerPairs1764600200000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

@@ -6,6 +6,8 @@ export * from './entities/archive-segment.entity';
 export * from './entities/consumer-offset.entity';
 export * from './entities/conversation.entity';
 export * from './entities/message.entity';
+export * from './entities/producer-pair.entity';
 export * from './persistence.module';
+export * from './producer-pairs/message-row-hash';
 export * from './reads';
 export * from './run-migrations';

@@ -13,7 +13,8 @@ export interface RetentionRun {
 /**
  * Trims the hot tail in Postgres every ARCHIVE_RETENTION_INTERVAL_MS: deletes
  * message rows only for seqs the archive index proves archived
- * (`seq <= conversations.archived_seq`) and never the newest
+ * (`seq <= conversations.archived_seq`), never above the contiguous watermark
+ * (`conversations.contiguous_seq`) and never the newest
  * ARCHIVE_RETAIN_MESSAGES of a conversation. If the object store does not answer
  * it deletes nothing: rows are only given up while their archived copy is reachable.
  */

@@ -3,6 +3,7 @@ import { EventLogModule } from '../event-log/event-log.module';
 import { ConversationDirectory } from './conversation-directory.service';
 import { HeadIndexService } from './head-index.service';
 import { HoleReaper } from './hole-reaper.service';
+import { HoleSettler } from './hole-settler.service';
 import { IndexRebuildService } from './index-rebuild.service';
 import { ProjectionLookupService } from './projection-lookup.service';
 import { redisClientProvider } from './redis-client.provider';
@@ -17,6 +18,7 @@ import { StoreReadiness } from './store-readiness.service';
     ConversationDirectory,
     IndexRebuildService,
     HoleReaper,
+    HoleSettler,
     StoreReadiness,
   ],
   exports: [HeadIndexService, ProjectionLookupService, ConversationDirectory],

@@ -7,6 +7,7 @@ import {
   MessageEntity,
   MessageLogReader,
   MessageRow,
+  ProducerPairEntity,
 } from '@threadline/persistence';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 
@@ -17,6 +18,7 @@ export class ProjectionLookupService {
     @InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>,
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
     @InjectRepository(ConsumerOffsetEntity) private readonly offsets: Repository<ConsumerOffsetEntity>,
+    @InjectRepository(ProducerPairEntity) private readonly pairs: Repository<ProducerPairEntity>,
     private readonly log: MessageLogReader,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
   ) {}
@@ -49,18 +51,18 @@ export class ProjectionLookupService {
     return rows.map((r) => Number(r.seq));
   }
 
-  /** A producer pair the projection holds (producer_pairs: the seq its message won, and the content's hash). */
+  /**
+   * The seq and content hash the projection holds for a producer pair whose message
+   * won its seq; null if it holds none (never appended, its seq went to a
+   * tombstone, or not projected yet). Producer pairs are never trimmed.
+   */
   async producerPair(
     conversationId: string,
     producerId: string,
     producerSeq: number,
   ): Promise<{ seq: number; contentHash: string } | null> {
-    const rows: { seq: string; content_hash: string }[] = await this.messages.query(
-      `SELECT seq, content_hash FROM producer_pairs
-       WHERE conversation_id = $1 AND producer_id = $2 AND producer_seq = $3`,
-      [conversationId, producerId, producerSeq],
-    );
-    return rows.length === 0 ? null : { seq: Number(rows[0].seq), contentHash: rows[0].content_hash };
+    const pair = await this.pairs.findOneBy({ conversationId, producerId, producerSeq });
+    return pair && { seq: pair.seq, contentHash: pair.contentHash };
   }
 
   /** The highest index fence the projector has passed in any partition (0 before the first). */

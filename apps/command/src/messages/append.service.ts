@@ -1,5 +1,5 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { contentHash, MessageBody } from '@threadline/contracts';
+import { MessageBody, messageContentHash } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher.service';
@@ -50,7 +50,7 @@ export class AppendService {
       conversationId,
       ifVersion: dto.if_version ?? null,
       pairField: producer ? `${producer.id}\n${producer.seq}` : null,
-      contentHash: contentHash(message),
+      contentHash: messageContentHash(message),
       pairChecked: false,
     };
     const tokenCount = message.token_count as number;

@@ -6,18 +6,25 @@ import { ConversationDirectory } from '../head-index/conversation-directory.serv
 import { ApiError } from '../http/api-error';
 import { Consistency, MessagePage, toMessageView } from './message-view';
 import { ReplayQuery, TailQuery } from './read-query.dto';
+import { settledRun } from './settled-run';
 
+/** The projection's watermarks of a conversation when the read began. */
 interface Projected {
   consistency: Consistency;
-  /** The projection's head when the read began: the newest seq a tail page starts from. */
+  /** The highest seq projected. */
   lastSeq: number;
+  /** Every seq up to here is settled (message or tombstone): the newest seq a tail page shows. */
+  contiguousSeq: number;
 }
 
 /**
  * Tail and replay reads of the conversation's log, hot rows from Postgres and
  * trimmed ones through the archive (MessageLogReader), with read-your-writes: a
- * strong read first waits (bounded) until the projection has reached the head
- * the index had when the read began, so an acknowledged append is visible.
+ * strong read first waits (bounded) until the projection's contiguous watermark
+ * has reached the head the index had when the read began, so an acknowledged
+ * append is visible with every seq before it. A page never crosses a seq that is
+ * not settled yet (it says `stale` when it had to stop), and while the index is
+ * being rebuilt pages come from the projection alone, `stale`.
  */
 @Injectable()
 export class ReadsService {
@@ -28,27 +35,29 @@ export class ReadsService {
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
   ) {}
 
-  /** The newest `limit` seqs below the newest `offset` ones, in chronological order. */
+  /** The newest `limit` seqs below the newest `offset` settled ones, in chronological order. */
   async tail(id: string, query: TailQuery): Promise<MessagePage> {
-    const { consistency, lastSeq } = await this.awaitProjection(id, query.consistency);
-    const newest = lastSeq - query.offset;
+    const projected = await this.awaitProjection(id, query.consistency);
+    const newest = projected.contiguousSeq - query.offset;
     const oldest = Math.max(1, newest - query.limit + 1);
     const window = newest < 1 ? null : await this.read(id, { from: oldest, to: newest, limit: query.limit });
     return {
       messages: (window?.messages ?? []).map(toMessageView),
       next_cursor: newest > query.limit ? query.offset + query.limit : null,
-      consistency,
+      consistency: projected.contiguousSeq < projected.lastSeq ? 'stale' : projected.consistency,
     };
   }
 
   async replay(id: string, query: ReplayQuery): Promise<MessagePage> {
     const { consistency } = await this.awaitProjection(id, query.consistency);
-    const { messages } = await this.read(id, { from: query.from, limit: query.limit });
-    const last = messages.at(-1);
+    const from = Math.max(query.from, 1);
+    const { messages } = await this.read(id, { from, limit: query.limit });
+    const { entries, stoppedAt } = settledRun(messages, from);
+    const last = entries.at(-1);
     return {
-      messages: messages.map(toMessageView),
-      next_cursor: last ? last.seq + 1 : Math.max(query.from, 1),
-      consistency,
+      messages: entries.map(toMessageView),
+      next_cursor: stoppedAt ?? (last ? last.seq + 1 : from),
+      consistency: stoppedAt !== null ? 'stale' : consistency,
     };
   }
 
@@ -64,31 +73,56 @@ export class ReadsService {
   }
 
   private async awaitProjection(id: string, wanted: 'strong' | 'eventual'): Promise<Projected> {
-    const record = await this.directory.find(id, this.config.append.ackTimeoutMs);
-    if (!record?.created) {
-      throw ApiError.notFound(id);
+    const head = await this.headVersion(id);
+    if (head === null) {
+      const projected = await this.projected(id);
+      if (!projected) {
+        throw ApiError.notFound(id);
+      }
+      return { ...projected, consistency: 'stale' };
     }
     const deadline = Date.now() + this.config.reads.waitMs;
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      const lastSeq = await this.projectedLastSeq(id);
+      const projected = (await this.projected(id)) ?? { lastSeq: 0, contiguousSeq: 0 };
       if (wanted === 'eventual') {
-        return { consistency: 'eventual', lastSeq };
+        return { ...projected, consistency: 'eventual' };
       }
-      if (lastSeq >= record.version) {
-        return { consistency: 'strong', lastSeq };
+      if (projected.contiguousSeq >= head) {
+        return { ...projected, consistency: 'strong' };
       }
       if (Date.now() + delay > deadline) {
-        return { consistency: 'stale', lastSeq };
+        return { ...projected, consistency: 'stale' };
       }
       await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 
-  private async projectedLastSeq(id: string): Promise<number> {
-    const rows = await this.dataSource.query<Array<{ last_seq: string }>>(
-      'SELECT last_seq FROM conversations WHERE id = $1',
+  /**
+   * The head version the index holds for the conversation; null while the index is
+   * being rebuilt (the read then serves what the projection has, `stale`).
+   */
+  private async headVersion(id: string): Promise<number | null> {
+    try {
+      const record = await this.directory.find(id, this.config.append.ackTimeoutMs);
+      if (!record?.created) {
+        throw ApiError.notFound(id);
+      }
+      return record.version;
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'index_rebuilding') {
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  private async projected(id: string): Promise<Omit<Projected, 'consistency'> | null> {
+    const rows = await this.dataSource.query<Array<{ last_seq: string; contiguous_seq: string }>>(
+      'SELECT last_seq, contiguous_seq FROM conversations WHERE id = $1',
       [id],
     );
-    return rows.length === 0 ? 0 : Number(rows[0].last_seq);
+    return rows.length === 0
+      ? null
+      : { lastSeq: Number(rows[0].last_seq), contiguousSeq: Number(rows[0].contiguous_seq) };
   }
 }

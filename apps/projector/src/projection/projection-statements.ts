@@ -1,4 +1,4 @@
-import { OffsetKey, Statement } from '@threadline/persistence';
+import { messageRowContentHash, OffsetKey, Statement } from '@threadline/persistence';
 import { ConversationRow, DeleteMark, MessageRow, PoisonRecord } from './batch-plan';
 
 /*
@@ -22,25 +22,35 @@ export function insertConversations(rows: readonly ConversationRow[]): Statement
  * NOTHING) and, in the same statement, folds what was actually inserted into the
  * conversations' stats, so a replayed or duplicate event never counts twice.
  * GREATEST ignores NULLs, so a chunk of only tombstones leaves version and
- * last_message_at alone.
+ * last_message_at alone. The producer pair of every message row that won its seq
+ * (what the INSERT returns) is kept in producer_pairs with its content hash.
  */
 export function insertMessagesWithStats(rows: readonly MessageRow[], partition: number): Statement {
   const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
   return {
-    sql: `WITH inserted AS (
+    sql: `WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+                                 $7::text[], $8::integer[], $9::text[], $10::bigint[], $11::text[], $12::uuid[],
+                                 $13::timestamptz[], $15::bigint[], $16::text[])
+              AS m(conversation_id, seq, kind, version, role, parts, metadata, token_count, producer_id,
+                   producer_seq, tombstone_reason, event_id, inserted_at, kafka_offset, content_hash)
+          ), inserted AS (
             INSERT INTO messages (conversation_id, seq, kind, version, role, parts, metadata, token_count,
                                   producer_id, producer_seq, tombstone_reason, event_id, inserted_at,
                                   kafka_partition, kafka_offset)
             SELECT m.conversation_id, m.seq, m.kind, m.version, m.role, m.parts::jsonb, m.metadata::jsonb,
                    m.token_count, m.producer_id, m.producer_seq, m.tombstone_reason, m.event_id, m.inserted_at,
                    $14, m.kafka_offset
-            FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[],
-                        $8::integer[], $9::text[], $10::bigint[], $11::text[], $12::uuid[], $13::timestamptz[],
-                        $15::bigint[])
-              AS m(conversation_id, seq, kind, version, role, parts, metadata, token_count, producer_id,
-                   producer_seq, tombstone_reason, event_id, inserted_at, kafka_offset)
+            FROM input AS m
             ON CONFLICT (conversation_id, seq) DO NOTHING
-            RETURNING conversation_id, seq, kind, version, inserted_at
+            RETURNING conversation_id, seq, kind, version, inserted_at, producer_id, producer_seq
+          ), pairs AS (
+            INSERT INTO producer_pairs (conversation_id, producer_id, producer_seq, seq, content_hash)
+            SELECT i.conversation_id, i.producer_id, i.producer_seq, i.seq, m.content_hash
+            FROM inserted AS i
+            JOIN input AS m ON m.conversation_id = i.conversation_id AND m.seq = i.seq
+            WHERE i.kind = 'message' AND i.producer_id IS NOT NULL
+            ON CONFLICT (conversation_id, producer_id, producer_seq) DO NOTHING
           ), stats AS (
             SELECT conversation_id AS id,
                    max(seq) AS last_seq,
@@ -77,6 +87,7 @@ export function insertMessagesWithStats(rows: readonly MessageRow[], partition: 
       rows.map((r) => r.insertedAt),
       partition,
       rows.map((r) => r.offset),
+      rows.map((r) => (r.kind === 'message' && r.producerId !== null ? messageRowContentHash(r) : null)),
     ],
   };
 }

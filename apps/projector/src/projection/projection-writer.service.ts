@@ -12,6 +12,8 @@ import {
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { FencedEvent, planChunk, PoisonRecord, ProjectionRecord } from './batch-plan';
 import { insertConversations, insertMessagesWithStats, insertQuarantined, markDeleted } from './projection-statements';
+import { chunkRuns } from './chunk-runs';
+import { advanceWatermarks } from './watermark-statements';
 
 export interface ChunkInput {
   partition: number;
@@ -97,6 +99,7 @@ export class ProjectionWriter {
       }
       if (plan.messages.length > 0) {
         await runStatement(tx, insertMessagesWithStats(plan.messages, chunk.partition));
+        await runStatement(tx, advanceWatermarks(chunkRuns(plan.messages)));
       }
       if (plan.deletes.length > 0) {
         await runStatement(tx, markDeleted(plan.deletes));

@@ -27,6 +27,25 @@ export class ConversationEntity {
   @Column({ name: 'tombstone_count', ...bigintColumn, default: 0 })
   tombstoneCount!: number;
 
+  /**
+   * The contiguous watermark: every seq up to here is settled (a message or a
+   * tombstone row, or archived and trimmed by retention, which never trims above
+   * it). Kept by the projector in each chunk's transaction.
+   */
+  @Column({ name: 'contiguous_seq', ...bigintColumn, default: 0 })
+  contiguousSeq!: number;
+
+  /**
+   * Since when (Postgres clock) the seqs above contiguous_seq up to hole_last_seq
+   * that are still missing have been missing; null while contiguous_seq = last_seq.
+   */
+  @Column({ name: 'hole_since', type: 'timestamptz', nullable: true })
+  holeSince!: Date | null;
+
+  /** last_seq when hole_since was set: the hole settler never tombstones above it. */
+  @Column({ name: 'hole_last_seq', ...bigintColumn, nullable: true })
+  holeLastSeq!: number | null;
+
   /** Every seq up to here is archived to cold storage. */
   @Column({ name: 'archived_seq', ...bigintColumn, default: 0 })
   archivedSeq!: number;
