@@ -109,6 +109,19 @@ export class FaultStack {
     return this.realtimes.map((r) => r.baseUrl);
   }
 
+  /** The end offset of each partition of the topic. */
+  async topicEnds(): Promise<Map<number, number>> {
+    const kafka = new Kafka({ clientId: 'faults-ends', brokers: [this.kafka.brokers], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.env.KAFKA_TOPIC);
+      return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   /** Produces records straight to the topic, around the command: what a buggy downstream producer could write. */
   async produceRaw(messages: { key: string; value: string }[]): Promise<void> {
     const kafka = new Kafka({ clientId: 'faults-raw', brokers: [this.kafka.brokers], logLevel: logLevel.NOTHING });

@@ -61,6 +61,8 @@ export class LoadGenerator {
   readonly timeline: AnswerRecord[] = [];
   /** Requests sent to each instance and not answered yet. */
   readonly inFlight: number[];
+  /** The messages (keys) of those requests. */
+  readonly inFlightKeys: Set<string>[];
   private running = false;
   private writers: Promise<void>[] = [];
 
@@ -71,6 +73,7 @@ export class LoadGenerator {
     private readonly writerCount = 4,
   ) {
     this.inFlight = commandUrls.map(() => 0);
+    this.inFlightKeys = commandUrls.map(() => new Set<string>());
   }
 
   get acked(): number {
@@ -153,7 +156,7 @@ export class LoadGenerator {
         let sendAgainAfter201 = pairsOnly && Math.random() < RETRY_AFTER_201;
         let answered = false;
         while (this.running && !answered) {
-          const answer = await this.post(instance, id, body);
+          const answer = await this.post(instance, id, outcome.key, body);
           this.count(answer);
           if (answer.status === 201) {
             const seq = answer.body.seq as number;
@@ -200,11 +203,13 @@ export class LoadGenerator {
     }
   }
 
-  private async post(instance: number, id: string, body: unknown): Promise<Answer> {
+  private async post(instance: number, id: string, key: string, body: unknown): Promise<Answer> {
     const sentAt = performance.now();
     this.inFlight[instance] += 1;
+    this.inFlightKeys[instance].add(key);
     const answer = await this.send(this.commandUrls[instance], id, body);
     this.inFlight[instance] -= 1;
+    this.inFlightKeys[instance].delete(key);
     const error = typeof answer.body.error === 'string' ? answer.body.error : null;
     this.timeline.push({ instance, sentAt, at: performance.now(), status: answer.status, error });
     return answer;
