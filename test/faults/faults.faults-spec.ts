@@ -257,9 +257,9 @@ describe('under continuous appends and live subscribers, no acknowledged message
           let endsAtFlush = new Map<number, number>();
           let endsAtTrust = new Map<number, number>();
           try {
-            endsAtFlush = await stack.topicEnds();
-            const flushedAt = performance.now();
             await stack.redis.flushAll();
+            const flushedAt = performance.now();
+            endsAtFlush = await stack.topicEnds();
             // The zombie stays stopped until the rebuilt index is trusted (a new epoch): that hold is the fault.
             await eventually(
               'the rebuilt index trusted again (a new epoch)',
@@ -288,7 +288,7 @@ describe('under continuous appends and live subscribers, no acknowledged message
               r.offset < (endsAtFlush.get(r.partition) ?? 0)
                 ? 'before the flush'
                 : r.offset < (endsAtTrust.get(r.partition) ?? 0)
-                  ? 'while rebuilding'
+                  ? 'between the flush and the new epoch'
                   : 'after the rebuild';
             const records = [...topic.records.values()].flat();
             const frozen = frozenKeys.map((key) => {
@@ -296,7 +296,7 @@ describe('under continuous appends and live subscribers, no acknowledged message
               return `${key}: ${copies.length > 0 ? copies.join(', ') : 'not in the topic'}`;
             });
             facts.push(
-              `records that landed while rebuilding: ${records.filter((r) => when(r) === 'while rebuilding').length}`,
+              `records that landed between the flush and the new epoch: ${records.filter((r) => when(r) === 'between the flush and the new epoch').length}`,
               `the zombie's in-flight messages in the topic: ${frozen.join('; ')}`,
             );
           };

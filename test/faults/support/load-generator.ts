@@ -230,8 +230,18 @@ export class LoadGenerator {
         retryAfterMs: res.headers.has('retry-after') ? Number(res.headers.get('retry-after')) * 1000 : null,
       };
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      return { status: timedOut ? 'timeout' : 'network', body: {}, retryAfterMs: 200 };
+      // By name: fetch's DOMException is not an instance of the test sandbox's Error.
+      const name = (error as { name?: unknown }).name;
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
+      if (timedOut) {
+        return { status: 'timeout', body: {}, retryAfterMs: 200 };
+      }
+      const cause = (error as { cause?: { code?: unknown } }).cause?.code;
+      return {
+        status: 'network',
+        body: { error: typeof cause === 'string' ? cause : String(error) },
+        retryAfterMs: 200,
+      };
     }
   }
 
