@@ -85,20 +85,29 @@ afterAll(async () => {
 }, 180_000);
 
 /**
- * SIGSTOPs a service while the load has requests in flight to it; for a few seconds it waits for a
- * moment its main thread is running (likely mid-request) rather than idle in the event loop.
- * Returns the main thread's state at the stop.
+ * SIGSTOPs a command instance while it holds appends: the load has requests in flight to it. For up to
+ * 10 s it waits for a moment its main thread is running (likely mid-request) rather than idle in the
+ * event loop. A stop that caught no request (every answer was already written) is undone and tried again.
  */
-async function freezeMidRequest(service: ServiceProcess, load: LoadGenerator): Promise<string> {
+async function freezeMidRequest(
+  service: ServiceProcess,
+  load: LoadGenerator,
+): Promise<{ state: string; hanging: string[]; attempts: number }> {
   const instance = stack.commands.indexOf(service);
-  const deadline = performance.now() + 10_000;
-  for (;;) {
-    const state = service.mainThreadState() ?? 'gone';
-    if (load.inFlight[instance] > 0 && (state === 'R' || performance.now() > deadline)) {
-      await service.pause();
-      return state === 'R' ? 'running' : `not caught running (${state})`;
+  for (let attempts = 1; ; attempts += 1) {
+    const deadline = performance.now() + 10_000;
+    let state = service.mainThreadState() ?? 'gone';
+    while (load.inFlight[instance] === 0 || (state !== 'R' && performance.now() < deadline)) {
+      await sleep(1);
+      state = service.mainThreadState() ?? 'gone';
     }
-    await sleep(1);
+    await service.pause();
+    // Answers written just before the stop still reach the writers, within a turn or two of this event loop.
+    await sleep(100);
+    if (load.inFlight[instance] > 0) {
+      return { state: state === 'R' ? 'running' : state, hanging: [...load.inFlightKeys[instance]], attempts };
+    }
+    await service.resume();
   }
 }
 
@@ -250,10 +259,11 @@ describe('under continuous appends and live subscribers, no acknowledged message
         async ({ load, facts }) => {
           const zombie = stack.commands[0];
           const live = 1;
-          // Stop it with requests in flight, preferably while its main thread runs (mid-request), not idle.
-          const caught = await freezeMidRequest(zombie, load);
-          const frozenKeys = [...load.inFlightKeys[0]];
-          facts.push(`zombie stopped with ${frozenKeys.length} requests in flight, main thread ${caught}`);
+          const frozen = await freezeMidRequest(zombie, load);
+          const frozenKeys = frozen.hanging;
+          facts.push(
+            `zombie stopped (attempt ${frozen.attempts}, main thread ${frozen.state}) with ${frozenKeys.length} requests hanging`,
+          );
           let endsAtFlush = new Map<number, number>();
           let endsAtTrust = new Map<number, number>();
           try {
@@ -291,13 +301,13 @@ describe('under continuous appends and live subscribers, no acknowledged message
                   ? 'between the flush and the new epoch'
                   : 'after the rebuild';
             const records = [...topic.records.values()].flat();
-            const frozen = frozenKeys.map((key) => {
+            const landed = frozenKeys.map((key) => {
               const copies = records.filter((r) => r.key === key).map((r) => `seq ${r.seq} ${when(r)}`);
               return `${key}: ${copies.length > 0 ? copies.join(', ') : 'not in the topic'}`;
             });
             facts.push(
               `records that landed between the flush and the new epoch: ${records.filter((r) => when(r) === 'between the flush and the new epoch').length}`,
-              `the zombie's in-flight messages in the topic: ${frozen.join('; ')}`,
+              `the zombie's hanging messages in the topic: ${landed.join('; ')}`,
             );
           };
         },
