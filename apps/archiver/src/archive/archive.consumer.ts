@@ -222,9 +222,6 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
     if (decoded.kind === 'event') {
       return decoded.event;
     }
-    if (decoded.kind === 'fence') {
-      return null;
-    }
     this.metrics.poison.inc();
     this.logger.error(`poison record at partition ${partition} offset ${message.offset}: ${decoded.reason}`);
     return decoded.standIn;

@@ -119,7 +119,7 @@ export class ChunkProjector {
       const decoded = decodeRecord(message);
       if (decoded.kind === 'event') {
         chunk.records.push({ offset: Number(message.offset), event: decoded.event });
-      } else if (decoded.kind !== 'fence') {
+      } else {
         const poison = this.poisonOf(message, decoded.reason, decoded.standIn);
         chunk.records.push(...poison.records);
         chunk.poison.push(...poison.poison);

@@ -88,10 +88,6 @@ async function reapply(
     process.stderr.write(`record ${row.id} still does not decode: ${decoded.reason}\n`);
     return 1;
   }
-  if (decoded.kind === 'fence') {
-    process.stderr.write(`record ${row.id} is an index fence, not an event\n`);
-    return 1;
-  }
   const answer = await send(commandUrl, decoded.event, row);
   if (answer.status >= 300) {
     process.stderr.write(`the command answered ${answer.status}: ${answer.body}\n`);

@@ -125,9 +125,6 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
       this.hub.publish(decoded.event);
       return;
     }
-    if (decoded.kind === 'fence') {
-      return;
-    }
     this.metrics.poison.inc();
     this.logger.error(`poison record at partition ${partition} offset ${message.offset}: ${decoded.reason}`);
     if (decoded.standIn) {
