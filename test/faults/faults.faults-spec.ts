@@ -3,13 +3,13 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { ArchiveReader, dataSourceOptions, FilesystemObjectStore } from '@threadline/persistence';
 import { api } from '../support/api-client';
-import { eventually, sleep } from '../support/service-process';
-import { check, summaryLine } from './support/checker';
-import { FaultStack } from './support/fault-stack';
+import { eventually, ServiceProcess, sleep } from '../support/service-process';
+import { check, LogRecord, summaryLine } from './support/checker';
+import { CommandTimeouts, FaultStack } from './support/fault-stack';
 import { LoadGenerator } from './support/load-generator';
 import { readHeads, settle } from './support/settle';
 import { Subscriber } from './support/subscribers';
-import { archiveView, postgresView, replayView, seenFrame } from './support/views';
+import { archiveLog, archiveView, postgresView, replayView, seenFrame, topicLog } from './support/views';
 
 /**
  * Fault injection: writers keep appending and subscribers keep reading while one
@@ -24,12 +24,48 @@ const WRITERS = 4;
 const LOAD_WINDOW_MS = 5000;
 /** A scenario waits for recovery and settling with its own bounds; this only stops a hung one. */
 const SCENARIO_TIMEOUT_MS = 600_000;
+const REBUILDS_METRIC = 'threadline_command_index_rebuilds_total';
+/**
+ * After Redis answers again, a command instance's client reconnects within its back-off (at most
+ * 1 s, apps/command/src/head-index/redis-client.provider.ts); a request answered in that time may
+ * still be a 503.
+ */
+const REDIS_RECONNECT_ALLOWANCE_MS = 1500;
 
 let stack: FaultStack;
 let db: Pool;
 let archive: DataSource;
+let store: FilesystemObjectStore;
 let reader: ArchiveReader;
 const summary: string[] = [];
+
+/** What a fault injection works with while the load runs. */
+interface Injection {
+  load: LoadGenerator;
+  /** Figures printed on the scenario's line. */
+  facts: string[];
+  /** Broken expectations of the scenario itself, reported with the checker's violations. */
+  violations: string[];
+}
+
+/** An injection; what it returns runs once the writers stopped and the system settled. */
+type Inject = (injection: Injection) => Promise<void | (() => Promise<void>)>;
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** The 503 window of each command instance: first to last 503, and the longest run of 503s. */
+function unavailabilityFacts(load: LoadGenerator): string {
+  const windows = load
+    .unavailability()
+    .map(
+      (u) =>
+        `command-${u.instance} ${seconds(u.lastAt - u.firstAt)} first-to-last (${u.count} 503s), ` +
+        `longest run ${seconds(u.longestRun.toAt - u.longestRun.fromAt)} (${u.longestRun.count})`,
+    );
+  return `unavailable: ${windows.length > 0 ? windows.join('; ') : 'never'}`;
+}
 
 beforeAll(async () => {
   stack = await FaultStack.create();
@@ -38,7 +74,8 @@ beforeAll(async () => {
   db.on('error', () => undefined);
   archive = new DataSource(dataSourceOptions({ url: stack.postgres.url, poolSize: 2 }));
   await archive.initialize();
-  reader = new ArchiveReader(archive, new FilesystemObjectStore(stack.archiveDir));
+  store = new FilesystemObjectStore(stack.archiveDir);
+  reader = new ArchiveReader(archive, store);
 }, 600_000);
 
 afterAll(async () => {
@@ -47,13 +84,45 @@ afterAll(async () => {
   await stack?.stop();
 }, 180_000);
 
+/**
+ * SIGSTOPs a command instance while it holds appends: the load has requests in flight to it. For up to
+ * 10 s it waits for a moment its main thread is running (likely mid-request) rather than idle in the
+ * event loop. A stop that caught no request (every answer was already written) is undone and tried again.
+ */
+async function freezeMidRequest(
+  service: ServiceProcess,
+  load: LoadGenerator,
+): Promise<{ state: string; hanging: string[]; attempts: number }> {
+  const instance = stack.commands.indexOf(service);
+  for (let attempts = 1; ; attempts += 1) {
+    const deadline = performance.now() + 10_000;
+    let state = service.mainThreadState() ?? 'gone';
+    while (load.inFlight[instance] === 0 || (state !== 'R' && performance.now() < deadline)) {
+      await sleep(1);
+      state = service.mainThreadState() ?? 'gone';
+    }
+    await service.pause();
+    // Answers written just before the stop still reach the writers, within a turn or two of this event loop.
+    await sleep(100);
+    if (load.inFlight[instance] > 0) {
+      return { state: state === 'R' ? 'running' : state, hanging: [...load.inFlightKeys[instance]], attempts };
+    }
+    await service.resume();
+  }
+}
+
 /** Waits until the writers got `count` more 201s than now: the system takes appends again. */
 async function moreAcks(load: LoadGenerator, count = 20): Promise<void> {
   const target = load.acked + count;
   await eventually(`${count} more acknowledged appends`, async () => load.acked >= target, 180_000, 200);
 }
 
-async function runScenario(name: string, inject: (load: LoadGenerator) => Promise<void>): Promise<void> {
+async function runScenario(
+  name: string,
+  inject: Inject,
+  options: { timeouts?: CommandTimeouts; writers?: number } = {},
+): Promise<void> {
+  await stack.useCommandTimeouts(options.timeouts ?? 'fast');
   const run = randomBytes(3).toString('hex');
   const ids = Array.from({ length: CONVERSATIONS }, (_, i) => `${name}-${run}-${i}`);
   for (const id of ids) {
@@ -65,20 +134,23 @@ async function runScenario(name: string, inject: (load: LoadGenerator) => Promis
   const subscribers = ids.flatMap((id, i) => [
     new Subscriber('ws', id, stack.realtimeUrls, i),
     new Subscriber('sse', id, stack.realtimeUrls, i + 1),
+    new Subscriber('phoenix', id, stack.realtimeUrls, i + 2),
   ]);
-  const load = new LoadGenerator(stack.commandUrls, ids, `${name}-${run}`, WRITERS);
+  const load = new LoadGenerator(stack.commandUrls, ids, `${name}-${run}`, options.writers ?? WRITERS);
   load.start();
+  const injection: Injection = { load, facts: [], violations: [] };
   let heads: Map<string, number>;
   let notes: string[];
   try {
     await moreAcks(load);
     await sleep(LOAD_WINDOW_MS);
-    await inject(load);
+    const afterSettling = await inject(injection);
     await moreAcks(load);
     await sleep(LOAD_WINDOW_MS);
     await load.stop();
     heads = await readHeads(stack.commandUrls, ids);
     notes = await settle(stack.commandUrls, db, heads, subscribers);
+    await afterSettling?.();
   } finally {
     await load.stop();
     await Promise.all(subscribers.map((s) => s.stop()));
@@ -87,19 +159,24 @@ async function runScenario(name: string, inject: (load: LoadGenerator) => Promis
     heads,
     writes: load.outcomes,
     views: [await postgresView(db, ids), await replayView(stack.commandUrls[1], ids), await archiveView(reader, heads)],
+    logs: [await topicLog(stack.kafka.brokers, stack.env.KAFKA_TOPIC, ids), await archiveLog(db, store, ids)],
     subscribers: subscribers.map((s) => ({
       name: s.name,
       conversationId: s.conversationId,
       frames: s.frames.map(seenFrame),
     })),
   });
-  result.violations.push(...load.unexpected.map((u) => `unexpected answer: ${u}`));
+  result.violations.push(...load.unexpected.map((u) => `unexpected answer: ${u}`), ...injection.violations);
   const answers = [...load.answers].map(([status, n]) => `${status}:${n}`).join(' ');
   const connections = subscribers.reduce((sum, s) => sum + s.connections, 0);
   const line = summaryLine(
     name,
     result,
-    `unexpected-answers=${load.unexpected.length}; answers ${answers}; stream connections ${connections}`,
+    [
+      `unexpected-answers=${load.unexpected.length}; answers ${answers}; stream connections ${connections}`,
+      unavailabilityFacts(load),
+      ...injection.facts,
+    ].join('; '),
   );
   const shown = [...notes, ...result.violations].slice(0, 20).map((v) => `  ${name}: ${v}`);
   summary.push(line, ...shown);
@@ -124,21 +201,137 @@ describe('under continuous appends and live subscribers, no acknowledged message
   );
 
   it(
-    'when Redis is restarted empty, and later flushed',
+    'when Redis is restarted empty, and later flushed (service default timeouts)',
     () =>
-      runScenario('redis-loss', async (load) => {
-        await stack.redis.kill();
-        await stack.redis.start();
-        await moreAcks(load);
-        await stack.redis.flushAll();
-      }),
+      runScenario(
+        'redis-loss',
+        async ({ load }) => {
+          await stack.redis.kill();
+          await stack.redis.start();
+          await moreAcks(load);
+          await stack.redis.flushAll();
+        },
+        { timeouts: 'service-defaults' },
+      ),
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'when Redis persists every write to its append-only file and is restarted: no index rebuild, 503s only while it is down',
+    () =>
+      runScenario(
+        'redis-aof-restart',
+        async ({ load, facts, violations }) => {
+          await stack.redis.enablePersistence();
+          const rebuildsBefore = await Promise.all(stack.commands.map((c) => stack.metric(c, REBUILDS_METRIC)));
+          const downAt = performance.now();
+          await stack.redis.stop();
+          await stack.redis.start();
+          const upAt = performance.now();
+          facts.push(`redis down ${seconds(upAt - downAt)} (SIGTERM to PING)`);
+          return async () => {
+            await stack.redis.disablePersistence();
+            const rebuildsAfter = await Promise.all(stack.commands.map((c) => stack.metric(c, REBUILDS_METRIC)));
+            facts.push(`${REBUILDS_METRIC} per instance ${rebuildsBefore.join(', ')} -> ${rebuildsAfter.join(', ')}`);
+            if (rebuildsAfter.some((n, i) => n !== rebuildsBefore[i])) {
+              violations.push(
+                `${REBUILDS_METRIC} went from ${rebuildsBefore.join(', ')} to ${rebuildsAfter.join(', ')}`,
+              );
+            }
+            stack.commands.forEach((_, instance) => {
+              const rebuilding = load.timeline.filter((a) => a.instance === instance && a.error === 'index_rebuilding');
+              if (rebuilding.length > 0) {
+                violations.push(
+                  `command-${instance} answered 503 index_rebuilding ${rebuilding.length} times: the index was rebuilt`,
+                );
+              }
+            });
+            for (const answer of load.timeline.filter((a) => a.status === 503 && a.error !== 'index_rebuilding')) {
+              if (answer.at < downAt || answer.at > upAt + REDIS_RECONNECT_ALLOWANCE_MS) {
+                violations.push(
+                  `command-${answer.instance} answered 503 ${answer.error} at ${seconds(answer.at - downAt)} from the SIGTERM; ` +
+                    `Redis answered again at ${seconds(upAt - downAt)}`,
+                );
+              }
+            }
+          };
+        },
+        { timeouts: 'service-defaults' },
+      ),
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'when a command instance is frozen with appends in flight while the index is flushed and rebuilt, then goes on (a zombie)',
+    () =>
+      runScenario(
+        'zombie-command',
+        async ({ load, facts }) => {
+          const zombie = stack.commands[0];
+          const live = 1;
+          const frozen = await freezeMidRequest(zombie, load);
+          const frozenKeys = frozen.hanging;
+          facts.push(
+            `zombie stopped (attempt ${frozen.attempts}, main thread ${frozen.state}) with ${frozenKeys.length} requests hanging`,
+          );
+          let endsAtFlush = new Map<number, number>();
+          let endsAtTrust = new Map<number, number>();
+          try {
+            await stack.redis.flushAll();
+            const flushedAt = performance.now();
+            endsAtFlush = await stack.topicEnds();
+            // The zombie stays stopped until the rebuilt index is trusted (a new epoch): that hold is the fault.
+            await eventually(
+              'the rebuilt index trusted again (a new epoch)',
+              () => stack.redis.exists(`${stack.env.REDIS_KEY_PREFIX}:epoch`),
+              300_000,
+              20,
+            );
+            const trustedAt = performance.now();
+            endsAtTrust = await stack.topicEnds();
+            await zombie.resume();
+            facts.push(`epoch back ${seconds(trustedAt - flushedAt)} after the flush, zombie resumed then`);
+            await eventually(
+              'the live command instance appending again',
+              async () => load.firstAckAfter(live, flushedAt),
+              300_000,
+              50,
+            ).then((first) =>
+              facts.push(`rebuild: first 201 on command-${live} ${seconds(first.at - flushedAt)} after the flush`),
+            );
+          } finally {
+            await zombie.resume();
+          }
+          return async () => {
+            const topic = await topicLog(stack.kafka.brokers, stack.env.KAFKA_TOPIC, load.conversationIds);
+            const when = (r: LogRecord) =>
+              r.offset < (endsAtFlush.get(r.partition) ?? 0)
+                ? 'before the flush'
+                : r.offset < (endsAtTrust.get(r.partition) ?? 0)
+                  ? 'between the flush and the new epoch'
+                  : 'after the rebuild';
+            const records = [...topic.records.values()].flat();
+            const landed = frozenKeys.map((key) => {
+              const copies = records.filter((r) => r.key === key).map((r) => `seq ${r.seq} ${when(r)}`);
+              return `${key}: ${copies.length > 0 ? copies.join(', ') : 'not in the topic'}`;
+            });
+            facts.push(
+              `records that landed between the flush and the new epoch: ${records.filter((r) => when(r) === 'between the flush and the new epoch').length}`,
+              `the zombie's hanging messages in the topic: ${landed.join('; ')}`,
+            );
+          };
+        },
+        // More writers: more appends overlap in the instance that is frozen, so the stop more often catches one
+        // reserved and not yet sent.
+        { timeouts: 'service-defaults', writers: 12 },
+      ),
     SCENARIO_TIMEOUT_MS,
   );
 
   it(
     'when a command instance is SIGKILLed and the writers fail over to the other',
     () =>
-      runScenario('command-kill', async (load) => {
+      runScenario('command-kill', async ({ load }) => {
         await stack.commands[0].kill();
         await moreAcks(load);
         await sleep(LOAD_WINDOW_MS);
@@ -183,7 +376,7 @@ describe('under continuous appends and live subscribers, no acknowledged message
   it(
     'when a buggy producer writes poison records straight to the topic, keyed like the conversations under load',
     () =>
-      runScenario('poison', async (load) => {
+      runScenario('poison', async ({ load }) => {
         const keys = load.conversationIds;
         const strayId = `poison-stray-${randomBytes(3).toString('hex')}`;
         const event = (seq: number, escapedText: string) =>

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export type ServiceName = 'command' | 'projector' | 'realtime' | 'archiver';
@@ -78,6 +78,46 @@ export class ServiceProcess {
   /** SIGKILL: the process dies wherever it is. */
   async kill(): Promise<number | null> {
     return this.signal('SIGKILL');
+  }
+
+  /** The same service on the same port with some environment variables changed (undefined: removed). */
+  withEnv(changes: Record<string, string | undefined>): ServiceProcess {
+    const env = { ...this.env, ...changes };
+    for (const [name, value] of Object.entries(changes)) {
+      if (value === undefined) {
+        delete env[name];
+      }
+    }
+    return new ServiceProcess(this.service, this.name, this.port, env as Record<string, string>);
+  }
+
+  /**
+   * The kernel's scheduling state of the process's main thread (the one running JavaScript):
+   * R running, S sleeping (idle in the event loop), T stopped, ...; null when it is not running.
+   */
+  mainThreadState(): string | null {
+    const pid = this.child?.pid;
+    if (pid === undefined) {
+      return null;
+    }
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    } catch {
+      return null;
+    }
+  }
+
+  /** SIGSTOP: the process freezes wherever it is (mid-request included); resolves once the kernel stopped it. */
+  async pause(): Promise<void> {
+    this.child?.kill('SIGSTOP');
+    await eventually(`${this.name} stopped`, async () => this.mainThreadState() === 'T', 5000, 5);
+  }
+
+  /** SIGCONT: the process goes on from where it was stopped, unaware of the time that passed. */
+  async resume(): Promise<void> {
+    this.child?.kill('SIGCONT');
+    await eventually(`${this.name} running again`, async () => this.mainThreadState() !== 'T', 5000, 5);
   }
 
   private async signal(signal: NodeJS.Signals): Promise<number | null> {

@@ -1,4 +1,4 @@
-import { check, CheckInput, Entry, SeenFrame, StoredView, WriteOutcome } from './checker';
+import { check, CheckInput, Entry, LogRecord, RawLog, SeenFrame, StoredView, WriteOutcome } from './checker';
 
 const ID = 'c1';
 
@@ -10,8 +10,8 @@ function message(seq: number, key: string): Entry {
   return { seq, kind: 'message', key };
 }
 
-function tombstone(seq: number): Entry {
-  return { seq, kind: 'tombstone', key: null };
+function tombstone(seq: number, reason = 'abandoned'): Entry {
+  return { seq, kind: 'tombstone', key: null, reason };
 }
 
 function view(name: string, entries: Entry[]): StoredView {
@@ -20,7 +20,9 @@ function view(name: string, entries: Entry[]): StoredView {
 
 function frames(entries: Entry[]): SeenFrame[] {
   return entries.map((e) =>
-    e.kind === 'message' ? { type: 'message', seq: e.seq, key: e.key } : { type: 'tombstone', seq: e.seq },
+    e.kind === 'message'
+      ? { type: 'message', seq: e.seq, key: e.key }
+      : { type: 'tombstone', seq: e.seq, reason: e.reason ?? null },
   );
 }
 
@@ -54,6 +56,7 @@ describe('fault checker', () => {
       tombstones: 1,
       gaps: 0,
       gapSeqs: 0,
+      lostRaces: 0,
     });
   });
 
@@ -74,7 +77,7 @@ describe('fault checker', () => {
     const result = check(input({ views: [view('postgres', log), view('archive', lost)] }));
     expect(result.violations).toEqual([
       'archive c1: acknowledged w#3 (seq 3) is lost',
-      'archive c1: seq 3 is a tombstone, postgres has message w#3',
+      'archive c1: seq 3 is a tombstone (abandoned), postgres has message w#3',
     ]);
   });
 
@@ -130,7 +133,7 @@ describe('fault checker', () => {
     const seen: SeenFrame[] = [
       { type: 'message', seq: 1, key: 'w#1' },
       { type: 'message', seq: 3, key: 'w#3' },
-      { type: 'tombstone', seq: 2 },
+      { type: 'tombstone', seq: 2, reason: 'abandoned' },
       { type: 'message', seq: 3, key: 'w#3' },
     ];
     const wrong: SeenFrame[] = [{ type: 'message', seq: 1, key: 'w#3' }, ...frames(log).slice(1)];
@@ -170,5 +173,126 @@ describe('fault checker', () => {
     expect(result.violations).toEqual(['subscriber sse: never got seq 2, nor a gap announcing it']);
     expect(result.counts.gaps).toBe(1);
     expect(result.counts.gapSeqs).toBe(1);
+  });
+
+  it('flags an acknowledged seq a gap skipped and the subscriber never got', () => {
+    const skipped: SeenFrame[] = [
+      { type: 'message', seq: 1, key: 'w#1' },
+      { type: 'gap', expected: 2, actual: 4 },
+    ];
+    const result = check(
+      input({ heads: new Map([[ID, 3]]), subscribers: [{ name: 'ws', conversationId: ID, frames: skipped }] }),
+    );
+    expect(result.violations).toEqual(['subscriber ws: acknowledged seq 3 was skipped by a gap and never delivered']);
+  });
+
+  it('flags a seq delivered after a gap that skipped it, acknowledged or not', () => {
+    const late: SeenFrame[] = [
+      { type: 'message', seq: 1, key: 'w#1' },
+      { type: 'gap', expected: 2, actual: 3 },
+      { type: 'tombstone', seq: 2, reason: 'abandoned' },
+      { type: 'message', seq: 3, key: 'w#3' },
+    ];
+    const result = check(input({ subscribers: [{ name: 'sse', conversationId: ID, frames: late }] }));
+    expect(result.violations).toEqual(['subscriber sse: seq 2 after seq 2 (after a gap skipped it)']);
+  });
+
+  it('flags a deduplicated 201 that names another seq than the one holding the pair', () => {
+    const retried: WriteOutcome = { ...acked('w#3', 3), ackedSeqs: [3, 3, 2] };
+    const result = check(input({ writes: [writes[0], writes[1], retried], views: [view('postgres', log)] }));
+    expect(result.violations).toEqual(['postgres c1: a retry of w#3 was answered 201 with seq 2; it is at seq 3']);
+  });
+
+  it('flags tombstones whose reason differs between views and streams', () => {
+    const other = [message(1, 'w#1'), tombstone(2, 'index_rebuilt'), message(3, 'w#3')];
+    const result = check(
+      input({
+        views: [view('postgres', log), view('archive', other)],
+        subscribers: [{ name: 'ws', conversationId: ID, frames: frames(other) }],
+      }),
+    );
+    expect(result.violations).toEqual([
+      'archive c1: seq 2 is a tombstone (index_rebuilt), postgres has a tombstone (abandoned)',
+      'subscriber ws: saw a tombstone (index_rebuilt) at seq 2, the log has a tombstone (abandoned)',
+    ]);
+  });
+
+  it('flags a replay page that is stale, starts before its cursor or names a cursor that skips seqs', () => {
+    const replay: StoredView = {
+      ...view('replay', log),
+      pages: new Map([
+        [
+          ID,
+          [
+            { from: 1, seqs: [1], nextCursor: 2, consistency: 'stale' },
+            { from: 2, seqs: [1, 2], nextCursor: 4, consistency: 'strong' },
+            { from: 4, seqs: [], nextCursor: null, consistency: 'strong' },
+          ],
+        ],
+      ]),
+    };
+    const result = check(input({ views: [view('postgres', log), replay], subscribers: [] }));
+    expect(result.violations).toEqual([
+      'replay c1 page from 1: consistency stale after the system settled',
+      'replay c1 page from 2: starts at seq 1',
+      'replay c1 page from 2: next_cursor 4 after seq 2',
+    ]);
+  });
+
+  it('flags a raw log that holds a record twice, breaks partition order or whose first event per seq is not the view', () => {
+    const at = (entry: Entry, offset: number, partition = 0): LogRecord => ({ ...entry, partition, offset });
+    const raw: RawLog = {
+      name: 'topic',
+      records: new Map([
+        [
+          ID,
+          [
+            at(message(1, 'w#1'), 10),
+            at(message(2, 'w#9'), 12),
+            at(tombstone(2), 11),
+            at(message(3, 'w#3'), 13),
+            at(message(3, 'w#3'), 13),
+          ],
+        ],
+      ]),
+    };
+    const result = check(input({ logs: [raw], subscribers: [] }));
+    expect(result.violations).toEqual([
+      'topic c1: offset 0/11 after offset 12 (reorder)',
+      'topic c1: offset 0/13 after offset 13 (duplicate)',
+      'topic c1: the first event for seq 2 is message w#9, the view has a tombstone (abandoned)',
+    ]);
+  });
+
+  it('counts a late message that lost its seq to an earlier event with other content, and accepts it', () => {
+    const raw: RawLog = {
+      name: 'topic',
+      records: new Map([
+        [
+          ID,
+          [message(1, 'w#1'), tombstone(2), message(3, 'w#3'), message(2, 'w#2'), tombstone(3)].map((e, offset) => ({
+            ...e,
+            partition: 0,
+            offset,
+          })),
+        ],
+      ]),
+    };
+    const result = check(input({ logs: [raw] }));
+    expect(result.violations).toEqual([]);
+    expect(result.counts.lostRaces).toBe(1);
+  });
+
+  it('flags acknowledged writes and subscribers of a conversation left out of the check', () => {
+    const result = check(
+      input({
+        writes: [...writes, { conversationId: 'c2', key: 'v#1', status: 'acked', seq: 1 }],
+        subscribers: [{ name: 'ws:c2', conversationId: 'c2', frames: [] }],
+      }),
+    );
+    expect(result.violations).toEqual([
+      'acknowledged v#1 of c2: that conversation was not checked',
+      'subscriber ws:c2: its conversation was not checked',
+    ]);
   });
 });

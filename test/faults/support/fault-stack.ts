@@ -12,6 +12,9 @@ import { LOG_DIR, LOG_SUBDIR, RUN_DIR, runLogged } from './run-logged';
 
 const ARCHIVE_DIR = join(RUN_DIR, 'archive');
 
+/** `fast`: FAST_FAILURE_ENV (2 s ack timeout, 19 s hole grace); `service-defaults`: the command's own defaults. */
+export type CommandTimeouts = 'fast' | 'service-defaults';
+
 /**
  * Everything the fault suite runs and may kill: its own Kafka broker, Redis and
  * PostgreSQL cluster, and the services on them — two command instances, the
@@ -19,6 +22,7 @@ const ARCHIVE_DIR = join(RUN_DIR, 'archive');
  */
 export class FaultStack {
   readonly archiveDir = ARCHIVE_DIR;
+  private commandTimeouts: CommandTimeouts = 'fast';
 
   private constructor(
     readonly kafka: OwnedKafka,
@@ -71,12 +75,51 @@ export class FaultStack {
     );
   }
 
+  /**
+   * Restarts both command instances (SIGTERM, then start on the same port) with the given timeouts,
+   * unless they run with them already.
+   */
+  async useCommandTimeouts(timeouts: CommandTimeouts): Promise<void> {
+    if (timeouts === this.commandTimeouts) {
+      return;
+    }
+    const changes = Object.fromEntries(
+      Object.entries(FAST_FAILURE_ENV).map(([name, value]) => [name, timeouts === 'fast' ? value : undefined]),
+    );
+    await Promise.all(this.commands.map((c) => c.stop()));
+    this.commands.splice(0, this.commands.length, ...this.commands.map((c) => c.withEnv(changes)));
+    await Promise.all(this.commands.map((c) => c.start()));
+    this.commandTimeouts = timeouts;
+  }
+
+  /** A counter or gauge of one service's /metrics (summed over its labels); 0 when it has no sample. */
+  async metric(service: ServiceProcess, name: string): Promise<number> {
+    const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    return text
+      .split('\n')
+      .filter((line) => line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  }
+
   get commandUrls(): string[] {
     return this.commands.map((c) => c.baseUrl);
   }
 
   get realtimeUrls(): string[] {
     return this.realtimes.map((r) => r.baseUrl);
+  }
+
+  /** The end offset of each partition of the topic. */
+  async topicEnds(): Promise<Map<number, number>> {
+    const kafka = new Kafka({ clientId: 'faults-ends', brokers: [this.kafka.brokers], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(this.env.KAFKA_TOPIC);
+      return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /** Produces records straight to the topic, around the command: what a buggy downstream producer could write. */

@@ -2,7 +2,11 @@ import WebSocket from 'ws';
 import { sleep } from '../../support/service-process';
 import { StreamFrame } from '../../realtime/support/stream-clients';
 
-export type StreamProtocol = 'ws' | 'sse';
+export type StreamProtocol = 'ws' | 'sse' | 'phoenix';
+
+/** The Phoenix socket path and serializer version (apps/realtime/src/protocols/phoenix). */
+const PHOENIX_PATH = '/socket/websocket?vsn=2.0.0';
+const JOIN_REF = '1';
 
 /**
  * A live reader of one conversation that reconnects after any disconnect — to
@@ -51,7 +55,13 @@ export class Subscriber {
     for (let attempt = this.first; this.running; attempt += 1) {
       const base = this.realtimeUrls[attempt % this.realtimeUrls.length];
       this.connections += 1;
-      await (this.protocol === 'ws' ? this.readWebSocket(base) : this.readSse(base)).catch(() => undefined);
+      const read =
+        this.protocol === 'ws'
+          ? this.readWebSocket(base)
+          : this.protocol === 'sse'
+            ? this.readSse(base)
+            : this.readPhoenix(base);
+      await read.catch(() => undefined);
       if (this.running) {
         await sleep(200);
       }
@@ -64,6 +74,40 @@ export class Subscriber {
       const ws = new WebSocket(url);
       this.closeCurrent = () => ws.terminate();
       ws.on('message', (data: Buffer) => this.frames.push(JSON.parse(data.toString()) as StreamFrame));
+      ws.on('error', () => undefined);
+      ws.on('close', () => resolve());
+    });
+  }
+
+  /**
+   * A Phoenix channel on `conversation:{id}`, joined with the last seq as the cursor. A refused join,
+   * `phx_error` or `phx_close` ends the connection and the subscriber rejoins on the next instance.
+   */
+  private readPhoenix(base: string): Promise<void> {
+    return new Promise((resolve) => {
+      const topic = `conversation:${this.conversationId}`;
+      const ws = new WebSocket(`${base.replace(/^http/, 'ws')}${PHOENIX_PATH}`);
+      this.closeCurrent = () => ws.terminate();
+      ws.on('open', () => ws.send(JSON.stringify([JOIN_REF, JOIN_REF, topic, 'phx_join', { cursor: this.cursor }])));
+      ws.on('message', (data: Buffer) => {
+        const [, ref, frameTopic, event, payload] = JSON.parse(data.toString()) as [
+          string | null,
+          string | null,
+          string,
+          string,
+          { status?: string } & StreamFrame,
+        ];
+        if (event === 'phx_reply' && ref === JOIN_REF) {
+          if (payload.status !== 'ok') {
+            this.frames.push({ type: `phx_join refused: ${JSON.stringify(payload)}` });
+            ws.terminate();
+          }
+        } else if (frameTopic === topic && (event === 'phx_error' || event === 'phx_close')) {
+          ws.terminate();
+        } else if (frameTopic === topic) {
+          this.frames.push(payload);
+        }
+      });
       ws.on('error', () => undefined);
       ws.on('close', () => resolve());
     });
