@@ -5,6 +5,7 @@ import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { api } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
+import { indexEpoch } from '../support/hand-built-events';
 import { entryPoint, eventually, ServiceProcess } from '../support/service-process';
 import { allocatePort, isolatedEnv, TEST_KAFKA_BROKERS } from '../support/test-env';
 
@@ -18,12 +19,15 @@ import { allocatePort, isolatedEnv, TEST_KAFKA_BROKERS } from '../support/test-e
 const stack = new CommandStack('poison', 1, { KAFKA_TOPIC_PARTITIONS: '1' });
 const kafka = new Kafka({ clientId: 'poison-e2e', brokers: TEST_KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
 let producer: Producer;
+/** The epoch the command trusts: hand-built records carry it, as the command's own would (docs/events.md rule 6). */
+let epoch: number;
 const db = new Pool({ connectionString: stack.env.DATABASE_URL, max: 2 });
 
 beforeAll(async () => {
   await stack.start();
   producer = kafka.producer();
   await producer.connect();
+  epoch = await eventually('the command to trust its index', () => indexEpoch(stack.env.REDIS_KEY_PREFIX));
 }, 120_000);
 afterAll(async () => {
   await producer.disconnect();
@@ -49,6 +53,7 @@ function appendedJson(
     event_id: randomUUID(),
     conversation_id: conversationId,
     occurred_at: occurredAt,
+    index_epoch: epoch,
     type: 'message.appended',
     seq,
     data: {
