@@ -283,7 +283,7 @@ describe('under continuous appends and live subscribers, no acknowledged message
             // The zombie stays stopped until the rebuilt index is trusted (a new epoch): that hold is the fault.
             await eventually(
               'the rebuilt index trusted again (a new epoch)',
-              () => stack.redis.exists(`${stack.env.REDIS_KEY_PREFIX}:epoch`),
+              () => stack.redis.exists(`${stack.env.REDIS_KEY_PREFIX}:index-epoch`),
               300_000,
               20,
             );
