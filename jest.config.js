@@ -8,7 +8,7 @@
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }];
 
 const moduleNameMapper = {
-  '^@threadline/(config|contracts|kafka|persistence|observability)$': '<rootDir>/libs/$1/src',
+  '^@threadline/(config|contracts|errors|kafka|persistence|observability)$': '<rootDir>/libs/$1/src',
 };
 
 module.exports = {

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
@@ -14,6 +15,7 @@ export class ArchiverModule {
     return {
       module: ArchiverModule,
       imports: [
+        ErrorsModule,
         ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),

@@ -1,11 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
 import { COMMAND_CONFIG, CommandConfig } from './config/command.config';
 import { ConversationsModule } from './conversations/conversations.module';
-import { ApiExceptionFilter } from './http/api-exception.filter';
 import { MessagesModule } from './messages/messages.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { ReadsModule } from './reads/reads.module';
@@ -16,6 +15,7 @@ export class CommandModule {
     return {
       module: CommandModule,
       imports: [
+        ErrorsModule,
         ObservabilityModule.forRoot({
           service: config.service,
           logLevel: config.logLevel,
@@ -35,7 +35,6 @@ export class CommandModule {
         ReadsModule,
         OpenApiModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { PersistenceModule } from '@threadline/persistence';
@@ -11,6 +12,7 @@ export class ProjectorModule {
     return {
       module: ProjectorModule,
       imports: [
+        ErrorsModule,
         ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),

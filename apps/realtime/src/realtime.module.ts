@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
@@ -11,7 +11,6 @@ import { FanoutStart } from './live/fanout-start.service';
 import { RealtimeMetrics } from './metrics/realtime-metrics.service';
 import { ProjectionReader } from './persistence/projection-reader.service';
 import { ProjectorPosition } from './persistence/projector-position.service';
-import { HttpErrorFilter } from './protocols/http-error.filter';
 import { PhoenixSocketHandler } from './protocols/phoenix/phoenix-socket.handler';
 import { PlainWsHandler } from './protocols/plain-ws/plain-ws.handler';
 import { SseController } from './protocols/sse/sse.controller';
@@ -25,6 +24,7 @@ export class RealtimeModule {
     return {
       module: RealtimeModule,
       imports: [
+        ErrorsModule,
         ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
@@ -33,7 +33,6 @@ export class RealtimeModule {
       controllers: [SseController],
       providers: [
         { provide: REALTIME_CONFIG, useValue: config },
-        { provide: APP_FILTER, useClass: HttpErrorFilter },
         RealtimeMetrics,
         ConversationHub,
         FanoutConsumer,

@@ -5,7 +5,7 @@ import { conversationCreated, conversationDeleted } from '../event-log/event-fac
 import { ConversationDirectory } from '../head-index/conversation-directory.service';
 import { HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@threadline/errors';
 import { checkMetadataLimit } from '../messages/message-limits';
 import { ConversationView, toConversationView } from './conversation.dto';
 

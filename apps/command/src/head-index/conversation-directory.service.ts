@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventPublisher } from '../event-log/event-publisher.service';
 import { messageTombstoned } from '../event-log/event-factory';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@threadline/errors';
 import { ConversationRecord } from './conversation-record';
 import { HeadIndexService, ReadResult } from './head-index.service';
 import { IndexRebuildService } from './index-rebuild.service';

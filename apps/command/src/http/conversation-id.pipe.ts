@@ -1,6 +1,6 @@
 import { PipeTransform } from '@nestjs/common';
 import { conversationIdSchema } from '@threadline/contracts';
-import { ApiError } from './api-error';
+import { ApiError } from '@threadline/errors';
 
 /** Checks the `{id}` path segment against the documented id grammar. */
 export class ConversationIdPipe implements PipeTransform<string, string> {

@@ -1,7 +1,7 @@
 import { PipeTransform } from '@nestjs/common';
 import { z } from 'zod';
 import { findUnstorableJson, formatJsonPath } from '@threadline/contracts';
-import { ApiError, ApiErrorCode } from './api-error';
+import { ApiError, ErrorCode } from '@threadline/errors';
 
 /**
  * Validates a body or query against a zod schema, after checking that every
@@ -13,8 +13,8 @@ import { ApiError, ApiErrorCode } from './api-error';
 export class ZodValidationPipe<S extends z.ZodType> implements PipeTransform<unknown, z.output<S>> {
   constructor(
     private readonly schema: S,
-    private readonly defaultCode: ApiErrorCode,
-    private readonly codeForPath: (path: PropertyKey[]) => ApiErrorCode | undefined = () => undefined,
+    private readonly defaultCode: ErrorCode,
+    private readonly codeForPath: (path: PropertyKey[]) => ErrorCode | undefined = () => undefined,
   ) {}
 
   transform(value: unknown): z.output<S> {

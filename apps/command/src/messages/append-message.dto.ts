@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { messageBodySchema } from '@threadline/contracts';
-import type { ApiErrorCode } from '../http/api-error';
+import type { ErrorCode } from '@threadline/errors';
 
 export const PRODUCER_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -19,7 +19,7 @@ export const appendMessageSchema = z
 export type AppendMessageDto = z.infer<typeof appendMessageSchema>;
 
 /** Which error code a validation issue maps to, by the field it is about. */
-export function appendErrorCode(path: PropertyKey[]): ApiErrorCode | undefined {
+export function appendErrorCode(path: PropertyKey[]): ErrorCode | undefined {
   if (path[0] === 'message' && path[1] === 'metadata') {
     return 'invalid_metadata';
   }

@@ -6,7 +6,7 @@ import { EventPublisher } from '../event-log/event-publisher.service';
 import { ConversationDirectory } from '../head-index/conversation-directory.service';
 import { AppendDecision, AppendRequest, Confirmation, HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@threadline/errors';
 import { AppendService } from './append.service';
 
 const CONVERSATION = 'conv-1';

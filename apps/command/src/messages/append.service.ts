@@ -7,7 +7,7 @@ import { messageAppended } from '../event-log/event-factory';
 import { ConversationDirectory } from '../head-index/conversation-directory.service';
 import { HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@threadline/errors';
 import { AppendMessageDto, AppendResultView } from './append-message.dto';
 
 import { checkMessageLimits, estimateTokenCount } from './message-limits';

@@ -1,4 +1,4 @@
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@threadline/errors';
 import { checkMessageLimits, estimateTokenCount } from './message-limits';
 
 const limits = { messageBytes: 1000, parts: 2, metadataBytes: 50 };

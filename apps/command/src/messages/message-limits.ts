@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { MessageBody } from '@threadline/contracts';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@threadline/errors';
 
 export interface Limits {
   messageBytes: number;

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { ArchiveUnavailableError, LogWindow, MessageLogReader, SeqWindow } from '@threadline/persistence';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { ConversationDirectory } from '../head-index/conversation-directory.service';
-import { ApiError } from '../http/api-error';
+import { ApiError } from '@threadline/errors';
 import { Consistency, MessagePage, toMessageView } from './message-view';
 import { ReplayQuery, TailQuery } from './read-query.dto';
 import { settledRun } from './settled-run';

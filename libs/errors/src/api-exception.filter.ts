@@ -10,13 +10,21 @@ interface BodyParserError {
   message?: string;
 }
 
-/** Every error leaves the API as `{error, message}`; nothing unplanned escapes as an HTML page. */
+/**
+ * Every HTTP error of every service leaves as `{error, message}` (ApiError); nothing
+ * unplanned escapes as an HTML page. A response already streaming (SSE) is cut.
+ */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(ApiExceptionFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    if (res.headersSent) {
+      this.logger.warn(`error after the response started: ${String(exception)}`);
+      res.destroy();
+      return;
+    }
     const error = this.toApiError(exception);
     for (const [name, value] of Object.entries(error.headers)) {
       res.setHeader(name, value);

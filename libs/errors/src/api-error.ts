@@ -1,10 +1,11 @@
 import { HttpStatus } from '@nestjs/common';
 
 /**
- * Every `error` code the command service can answer with. ApiError takes only
- * these, and a test (test/docs/error-codes.spec.ts) fails if docs/api.md misses one.
+ * Every `error` code a Threadline service can answer with, as `{error, message}`:
+ * one union for every service. ApiError takes only these, and a test
+ * (test/docs/error-codes.spec.ts) fails if docs/api.md misses one.
  */
-export const API_ERROR_CODES = [
+export const ERROR_CODES = [
   'invalid_json',
   'invalid_message',
   'invalid_metadata',
@@ -31,18 +32,28 @@ export const API_ERROR_CODES = [
   'store_unavailable',
   'archive_unavailable',
   'internal_error',
+  'invalid_cursor',
+  'unsupported_vsn',
+  'shutting_down',
 ] as const;
 
-export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The body of every error answer. */
+export interface ErrorBody {
+  error: ErrorCode;
+  message: string;
+}
 
 /**
- * An error the API answers with on purpose: `{error: code, message, ...extra}`.
- * Codes are stable and machine-readable (docs/api.md lists them all).
+ * An error a service answers with on purpose: `{error: code, message, ...extra}`,
+ * with headers such as `Retry-After` on a 503. Codes are stable and machine-readable
+ * (docs/api.md lists them all); ApiExceptionFilter writes it, in every service.
  */
 export class ApiError extends Error {
   constructor(
     readonly status: HttpStatus,
-    readonly code: ApiErrorCode,
+    readonly code: ErrorCode,
     message: string,
     readonly extra: Record<string, unknown> = {},
     readonly headers: Record<string, string> = {},
@@ -51,7 +62,7 @@ export class ApiError extends Error {
     this.name = 'ApiError';
   }
 
-  static badRequest(code: ApiErrorCode, message: string): ApiError {
+  static badRequest(code: ErrorCode, message: string): ApiError {
     return new ApiError(HttpStatus.BAD_REQUEST, code, message);
   }
 
@@ -76,7 +87,7 @@ export class ApiError extends Error {
     );
   }
 
-  static unavailable(code: ApiErrorCode, message: string, retryAfterSeconds: number): ApiError {
+  static unavailable(code: ErrorCode, message: string, retryAfterSeconds: number): ApiError {
     return new ApiError(
       HttpStatus.SERVICE_UNAVAILABLE,
       code,
