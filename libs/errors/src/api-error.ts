@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import { z } from 'zod';
 
 /**
  * Every `error` code a Threadline service can answer with, as `{error, message}`:
@@ -39,11 +40,15 @@ export const ERROR_CODES = [
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** The body of every error answer. */
-export interface ErrorBody {
-  error: ErrorCode;
-  message: string;
-}
+/** The body of every error answer; some add fields (`current_version`, `seq`). */
+export const errorBodySchema = z
+  .object({
+    error: z.enum(ERROR_CODES).describe('Machine-readable code'),
+    message: z.string().describe('Human-readable, names the field'),
+  })
+  .catchall(z.unknown());
+
+export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 /**
  * An error a service answers with on purpose: `{error: code, message, ...extra}`,

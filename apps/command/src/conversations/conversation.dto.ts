@@ -9,16 +9,18 @@ export const upsertConversationSchema = z.object({
 export type UpsertConversationDto = z.infer<typeof upsertConversationSchema>;
 
 /** The conversation record of the public API (FleetLM's shape). */
-export interface ConversationView {
-  id: string;
-  version: number;
-  tombstoned: boolean;
-  last_seq: number;
-  archived_seq: number;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  updated_at: string;
-}
+export const conversationViewSchema = z.object({
+  id: z.string(),
+  version: z.number().int().min(0),
+  tombstoned: z.boolean(),
+  last_seq: z.number().int().min(0),
+  archived_seq: z.number().int().min(0),
+  metadata: z.record(z.string(), z.unknown()),
+  created_at: z.iso.datetime({ offset: true }),
+  updated_at: z.iso.datetime({ offset: true }),
+});
+
+export type ConversationView = z.infer<typeof conversationViewSchema>;
 
 export function toConversationView(record: ConversationRecord, archivedSeq: number): ConversationView {
   return {

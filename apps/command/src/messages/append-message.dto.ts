@@ -32,9 +32,11 @@ export function appendErrorCode(path: PropertyKey[]): ErrorCode | undefined {
   return undefined;
 }
 
-export interface AppendResultView {
-  seq: number;
-  version: number;
-  token_count: number;
-  deduped: boolean;
-}
+export const appendResultViewSchema = z.object({
+  seq: z.number().int().min(1),
+  version: z.number().int().min(1),
+  token_count: z.number().int().min(0),
+  deduped: z.boolean(),
+});
+
+export type AppendResultView = z.infer<typeof appendResultViewSchema>;

@@ -1,46 +1,17 @@
 import { z } from 'zod';
 import { CONVERSATION_ID_MAX_LENGTH, CONVERSATION_ID_PATTERN } from '@threadline/contracts';
 import { CommandConfig } from '../config/command.config';
-import { upsertConversationSchema } from '../conversations/conversation.dto';
-import { appendMessageSchema } from '../messages/append-message.dto';
+import { errorBodySchema } from '@threadline/errors';
+import { conversationViewSchema, upsertConversationSchema } from '../conversations/conversation.dto';
+import { appendMessageSchema, appendResultViewSchema } from '../messages/append-message.dto';
+import { messagePageSchema } from '../reads/message-view';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+/** What the API answers, from the same zod schemas the code types its answers with. */
+const answer = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const body = (name: string) => ({ 'application/json': { schema: ref(name) } });
 const error = (description: string) => ({ description, content: body('Error') });
-
-const nullable = (type: string) => ({ type: [type, 'null'] });
-
-const messageView = {
-  oneOf: [
-    {
-      type: 'object',
-      required: ['seq', 'kind', 'role', 'parts', 'metadata', 'inserted_at'],
-      properties: {
-        seq: { type: 'integer', minimum: 1 },
-        kind: { const: 'message' },
-        version: nullable('integer'),
-        role: { type: 'string' },
-        parts: { type: 'array', items: { type: 'object' } },
-        metadata: { type: 'object' },
-        token_count: nullable('integer'),
-        producer_id: nullable('string'),
-        producer_seq: nullable('integer'),
-        inserted_at: { type: 'string', format: 'date-time' },
-      },
-    },
-    {
-      type: 'object',
-      required: ['seq', 'kind', 'inserted_at'],
-      properties: {
-        seq: { type: 'integer', minimum: 1 },
-        kind: { const: 'tombstone' },
-        reason: nullable('string'),
-        inserted_at: { type: 'string', format: 'date-time' },
-      },
-    },
-  ],
-};
 
 /** The OpenAPI 3.1 description of the public REST API, served at /v1/openapi.json. */
 export function openApiDocument(config: CommandConfig): Record<string, unknown> {
@@ -127,51 +98,10 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
       schemas: {
         UpsertConversation: json(upsertConversationSchema),
         AppendMessage: json(appendMessageSchema),
-        Conversation: {
-          type: 'object',
-          required: ['id', 'version', 'tombstoned', 'last_seq', 'archived_seq', 'metadata', 'created_at', 'updated_at'],
-          additionalProperties: false,
-          properties: {
-            id: { type: 'string' },
-            version: { type: 'integer', minimum: 0 },
-            tombstoned: { type: 'boolean' },
-            last_seq: { type: 'integer', minimum: 0 },
-            archived_seq: { type: 'integer', minimum: 0 },
-            metadata: { type: 'object' },
-            created_at: { type: 'string', format: 'date-time' },
-            updated_at: { type: 'string', format: 'date-time' },
-          },
-        },
-        AppendResult: {
-          type: 'object',
-          required: ['seq', 'version', 'token_count', 'deduped'],
-          additionalProperties: false,
-          properties: {
-            seq: { type: 'integer', minimum: 1 },
-            version: { type: 'integer', minimum: 1 },
-            token_count: { type: 'integer', minimum: 0 },
-            deduped: { type: 'boolean' },
-          },
-        },
-        MessagePage: {
-          type: 'object',
-          required: ['messages', 'next_cursor', 'consistency'],
-          additionalProperties: false,
-          properties: {
-            messages: { type: 'array', items: messageView },
-            next_cursor: nullable('integer'),
-            consistency: { enum: ['strong', 'eventual', 'stale'] },
-          },
-        },
-        Error: {
-          type: 'object',
-          required: ['error', 'message'],
-          properties: {
-            error: { type: 'string', description: 'Machine-readable code' },
-            message: { type: 'string', description: 'Human-readable, names the field' },
-            current_version: { type: 'integer' },
-          },
-        },
+        Conversation: answer(conversationViewSchema),
+        AppendResult: answer(appendResultViewSchema),
+        MessagePage: answer(messagePageSchema),
+        Error: answer(errorBodySchema),
       },
     },
   };

@@ -1,34 +1,47 @@
+import { z } from 'zod';
 import { MessageRow } from '@threadline/persistence';
 
 /** One entry of a page: a message, or a tombstone standing where a seq was explained away. */
-export type MessageView =
-  | {
-      seq: number;
-      kind: 'message';
-      version: number | null;
-      role: string | null;
-      parts: unknown[] | null;
-      metadata: Record<string, unknown> | null;
-      token_count: number | null;
-      producer_id: string | null;
-      producer_seq: number | null;
-      inserted_at: string;
-    }
-  | { seq: number; kind: 'tombstone'; reason: string | null; inserted_at: string };
+export const messageViewSchema = z.discriminatedUnion('kind', [
+  z.object({
+    seq: z.number().int().min(1),
+    kind: z.literal('message'),
+    version: z.number().int().nullable(),
+    role: z.string().nullable(),
+    parts: z.array(z.record(z.string(), z.unknown())).nullable(),
+    metadata: z.record(z.string(), z.unknown()).nullable(),
+    token_count: z.number().int().nullable(),
+    producer_id: z.string().nullable(),
+    producer_seq: z.number().int().nullable(),
+    inserted_at: z.iso.datetime({ offset: true }),
+  }),
+  z.object({
+    seq: z.number().int().min(1),
+    kind: z.literal('tombstone'),
+    reason: z.string().nullable(),
+    inserted_at: z.iso.datetime({ offset: true }),
+  }),
+]);
+
+export type MessageView = z.infer<typeof messageViewSchema>;
 
 /**
  * - strong: the page reflects every append acknowledged before the read began.
  * - eventual: the client asked not to wait.
- * - stale: the projection did not catch up within the wait; the page may miss recent appends.
+ * - stale: the projection did not catch up within the wait, or the page stops at a seq not settled yet.
  */
-export type Consistency = 'strong' | 'eventual' | 'stale';
+export const consistencySchema = z.enum(['strong', 'eventual', 'stale']);
 
-export interface MessagePage {
-  messages: MessageView[];
+export type Consistency = z.infer<typeof consistencySchema>;
+
+export const messagePageSchema = z.object({
+  messages: z.array(messageViewSchema),
   /** tail: the offset of the next (older) page, null at the beginning; replay: the `from` of the next page. */
-  next_cursor: number | null;
-  consistency: Consistency;
-}
+  next_cursor: z.number().int().nullable(),
+  consistency: consistencySchema,
+});
+
+export type MessagePage = z.infer<typeof messagePageSchema>;
 
 export function toMessageView(row: MessageRow): MessageView {
   const insertedAt = row.insertedAt.toISOString();
@@ -40,7 +53,7 @@ export function toMessageView(row: MessageRow): MessageView {
     kind: 'message',
     version: row.version,
     role: row.role,
-    parts: row.parts,
+    parts: row.parts as Array<Record<string, unknown>> | null,
     metadata: row.metadata,
     token_count: row.tokenCount,
     producer_id: row.producerId,
