@@ -24,6 +24,23 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 const PAIR_PATTERN = `'^(%d+)|([^|]*)|(%a)|(%d+)$'`;
 
 /**
+ * KEYS[2] pairs, ARGV[2] pairField|'', ARGV[3] seq: moves the pair from pending (p)
+ * to `state` if it is still pending at that seq.
+ */
+function settlePendingPair(state: 'a' | 'x'): string {
+  return `
+if ARGV[2] ~= '' then
+  local prior = redis.call('HGET', KEYS[2], ARGV[2])
+  if prior then
+    local seq, hash, st, at = string.match(prior, ${PAIR_PATTERN})
+    if st == 'p' and seq == ARGV[3] then
+      redis.call('HSET', KEYS[2], ARGV[2], seq .. '|' .. hash .. '|${state}|' .. at)
+    end
+  end
+end`;
+}
+
+/**
  * KEYS conv, pairs, pending, epoch. ARGV ifVersion|'', pairField|'', contentHash,
  * conversationId, pairChecked ('1' once the projection was asked about the pair).
  */
@@ -65,15 +82,7 @@ return {'reserved', tostring(seq), epoch}
 export const ackScript = new LuaScript(`
 if redis.call('GET', KEYS[3]) ~= ARGV[4] then return {'fenced'} end
 redis.call('ZREM', KEYS[1], ARGV[1])
-if ARGV[2] ~= '' then
-  local prior = redis.call('HGET', KEYS[2], ARGV[2])
-  if prior then
-    local seq, hash, st, at = string.match(prior, ${PAIR_PATTERN})
-    if st == 'p' and seq == ARGV[3] then
-      redis.call('HSET', KEYS[2], ARGV[2], seq .. '|' .. hash .. '|a|' .. at)
-    end
-  end
-end
+${settlePendingPair('a')}
 return {'ok'}
 `);
 
@@ -190,15 +199,7 @@ return out
 /** KEYS reaping, pairs. ARGV member, pairField|'', seq. Finishes a claim: the pair's outcome is now in the projection. */
 export const finishClaimScript = new LuaScript(`
 redis.call('ZREM', KEYS[1], ARGV[1])
-if ARGV[2] ~= '' then
-  local prior = redis.call('HGET', KEYS[2], ARGV[2])
-  if prior then
-    local seq, hash, st, at = string.match(prior, ${PAIR_PATTERN})
-    if st == 'p' and seq == ARGV[3] then
-      redis.call('HSET', KEYS[2], ARGV[2], seq .. '|' .. hash .. '|x|' .. at)
-    end
-  end
-end
+${settlePendingPair('x')}
 return {'ok'}
 `);
 
