@@ -379,8 +379,11 @@ describe('under continuous appends and live subscribers, no acknowledged message
       runScenario('poison', async ({ load }) => {
         const keys = load.conversationIds;
         const strayId = `poison-stray-${randomBytes(3).toString('hex')}`;
+        // The buggy producer stamps the trusted index epoch, as a producer following the contract does
+        // (docs/events.md rule 6); without it every consumer would ignore its records as fenced off.
+        const epoch = Number(await stack.redis.get(`${stack.env.REDIS_KEY_PREFIX}:index-epoch`));
         const event = (seq: number, escapedText: string) =>
-          `{"schema_version":1,"event_id":"${randomUUID()}","conversation_id":"${strayId}",` +
+          `{"schema_version":1,"event_id":"${randomUUID()}","conversation_id":"${strayId}","index_epoch":${epoch},` +
           `"occurred_at":"${new Date().toISOString()}","type":"message.appended","seq":${seq},"data":{"version":${seq},` +
           `"message":{"role":"user","parts":[{"type":"text","text":"${escapedText}"}]},"producer_id":null,"producer_seq":null}}`;
         const poison = ['not json at all', event(1, 'a NUL \\u0000'), event(2, 'a lone \\ud800')];

@@ -94,6 +94,10 @@ export class OwnedRedis {
     await this.command((redis) => redis.flushAll());
   }
 
+  async get(key: string): Promise<string | null> {
+    return this.command((redis) => redis.get(key));
+  }
+
   async exists(key: string): Promise<boolean> {
     return (await this.command((redis) => redis.exists(key))) === 1;
   }
