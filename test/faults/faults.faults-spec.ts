@@ -22,6 +22,8 @@ const CONVERSATIONS = 8;
 const WRITERS = 4;
 /** Load before the fault, and after it once appends are acknowledged again. */
 const LOAD_WINDOW_MS = 5000;
+/** How long a killed server stays down: the hold is the fault under test, not a wait for a condition. */
+const OUTAGE_MS = 2000;
 /** A scenario waits for recovery and settling with its own bounds; this only stops a hung one. */
 const SCENARIO_TIMEOUT_MS = 600_000;
 const REBUILDS_METRIC = 'threadline_command_index_rebuilds_total';
@@ -194,7 +196,7 @@ describe('under continuous appends and live subscribers, no acknowledged message
     () =>
       runScenario('kafka-kill', async () => {
         await stack.kafka.kill();
-        await sleep(2000);
+        await sleep(OUTAGE_MS);
         await stack.kafka.start();
       }),
     SCENARIO_TIMEOUT_MS,
@@ -345,7 +347,7 @@ describe('under continuous appends and live subscribers, no acknowledged message
     () =>
       runScenario('projector-kill', async () => {
         await stack.projector.kill();
-        await sleep(2000);
+        await sleep(OUTAGE_MS);
         await stack.projector.start();
       }),
     SCENARIO_TIMEOUT_MS,
@@ -367,7 +369,7 @@ describe('under continuous appends and live subscribers, no acknowledged message
     () =>
       runScenario('archiver-kill', async () => {
         await stack.archiver.kill();
-        await sleep(2000);
+        await sleep(OUTAGE_MS);
         await stack.archiver.start();
       }),
     SCENARIO_TIMEOUT_MS,
