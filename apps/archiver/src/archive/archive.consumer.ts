@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DecodedRecord, decodeRecord } from '@threadline/contracts';
-import { StoredPositionConsumer, TopicProvisioner } from '@threadline/kafka';
+import { retryWithBackoff, StoredPositionConsumer, TopicProvisioner } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
@@ -142,16 +142,10 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
 
   /** A full or expired segment blocks its partition until it is written (backpressure while a store is down). */
   private async flushUntilDone(partition: number, payload: EachBatchPayload): Promise<void> {
-    for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
-      if (await this.flushOnce(this.consumer.current, partition)) {
-        return;
-      }
-      if (!payload.isRunning() || payload.isStale() || this.stopping) {
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      await payload.heartbeat();
-    }
+    await retryWithBackoff(() => this.flushOnce(this.consumer.current, partition), {
+      stopped: () => !payload.isRunning() || payload.isStale() || this.stopping,
+      beforeRetry: () => payload.heartbeat(),
+    });
   }
 
   private flushOldSegments(): void {
