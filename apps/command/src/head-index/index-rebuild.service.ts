@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MetricsService, ReadinessService } from '@threadline/observability';
@@ -167,7 +168,3 @@ export class IndexRebuildService implements OnApplicationBootstrap, OnApplicatio
 }
 
 const STALE_EPOCH_CHECK_MS = 5000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

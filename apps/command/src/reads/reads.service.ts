@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ArchiveUnavailableError, LogWindow, MessageLogReader, SeqWindow } from '@threadline/persistence';
@@ -93,7 +94,7 @@ export class ReadsService {
       if (Date.now() + delay > deadline) {
         return { ...projected, consistency: 'stale' };
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(delay);
     }
   }
 

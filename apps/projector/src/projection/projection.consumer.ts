@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { StoredPositionConsumer, TopicReadiness } from '@threadline/kafka';
@@ -147,7 +148,7 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
     if (this.stopping) {
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await sleep(delay);
     this.consumer.current?.seek({ topic: this.config.kafka.topic, partition, offset: String(firstOffset) });
   }
 
