@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PostgresConfig } from '@threadline/config';
 import { dataSourceOptions, ENTITIES } from './data-source-options';
+import { PostgresReadiness } from './postgres-readiness';
 
 @Module({})
 export class PersistenceModule {
@@ -17,6 +18,7 @@ export class PersistenceModule {
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
+      providers: [PostgresReadiness],
       exports: [TypeOrmModule],
     };
   }

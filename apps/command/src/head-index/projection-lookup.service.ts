@@ -82,8 +82,4 @@ export class ProjectionLookupService {
     });
     return new Map(rows.map((r) => [r.partition, r.nextOffset]));
   }
-
-  async ping(): Promise<void> {
-    await this.conversations.query('SELECT 1');
-  }
 }

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { QuarantineLedger } from '../quarantine/quarantine-ledger.service';
 import { ChunkProjector } from './chunk-projector.service';
-import { PostgresReadiness } from './postgres-readiness.service';
 import { ProjectionLag } from './projection-lag.service';
 import { ProjectionWriter } from './projection-writer.service';
 import { ProjectionConsumer } from './projection.consumer';
@@ -16,7 +15,6 @@ import { StoredOffsets } from './stored-offsets.service';
     ProjectionWriter,
     ChunkProjector,
     ProjectionLag,
-    PostgresReadiness,
     ProjectionConsumer,
     QuarantineLedger,
   ],
