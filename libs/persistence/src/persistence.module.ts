@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PostgresConfig } from '@threadline/config';
 import { dataSourceOptions, ENTITIES } from './data-source-options';
 import { PostgresReadiness } from './postgres-readiness';
+import { ConversationHeadReader } from './reads/conversation-head-reader';
 
 @Module({})
 export class PersistenceModule {
@@ -18,8 +19,8 @@ export class PersistenceModule {
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
-      providers: [PostgresReadiness],
-      exports: [TypeOrmModule],
+      providers: [PostgresReadiness, ConversationHeadReader],
+      exports: [TypeOrmModule, ConversationHeadReader],
     };
   }
 }
