@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfigModule } from '@threadline/config';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
@@ -18,12 +19,7 @@ export class ArchiverModule {
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
         ArchiveStoreModule.forRoot(config.store),
-        {
-          module: ArchiverConfigModule,
-          global: true,
-          providers: [{ provide: ARCHIVER_CONFIG, useValue: config }],
-          exports: [ARCHIVER_CONFIG],
-        },
+        AppConfigModule.forRoot(ARCHIVER_CONFIG, config),
         ArchiveModule,
         RetentionModule,
         OrphansModule,
@@ -31,7 +27,3 @@ export class ArchiverModule {
     };
   }
 }
-
-/** Makes the validated configuration injectable everywhere in the app. */
-@Module({})
-export class ArchiverConfigModule {}

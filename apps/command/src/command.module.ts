@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AppConfigModule } from '@threadline/config';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
@@ -24,12 +25,7 @@ export class CommandModule {
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
         ArchiveStoreModule.forRoot(config.archive),
-        {
-          module: CommandConfigModule,
-          global: true,
-          providers: [{ provide: COMMAND_CONFIG, useValue: config }],
-          exports: [COMMAND_CONFIG],
-        },
+        AppConfigModule.forRoot(COMMAND_CONFIG, config),
         ConversationsModule,
         MessagesModule,
         ReadsModule,
@@ -39,7 +35,3 @@ export class CommandModule {
     };
   }
 }
-
-/** Makes the validated configuration injectable everywhere in the app. */
-@Module({})
-export class CommandConfigModule {}
