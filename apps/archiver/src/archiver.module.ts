@@ -18,7 +18,7 @@ export class ArchiverModule {
         ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
-        ArchiveStoreModule.forRoot(config.store),
+        ArchiveStoreModule.forRoot(config.archive),
         AppConfigModule.forRoot(ARCHIVER_CONFIG, config),
         ArchiveModule,
         RetentionModule,
