@@ -1,7 +1,14 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DecodedRecord, decodeRecord } from '@threadline/contracts';
-import { retryWithBackoff, StoredPositionConsumer, TopicProvisioner } from '@threadline/kafka';
+import {
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  retryWithBackoff,
+  StoredPositionConsumer,
+  TopicProvisioner,
+} from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';

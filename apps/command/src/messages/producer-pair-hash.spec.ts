@@ -1,8 +1,8 @@
-import { KafkaMessage } from 'kafkajs';
 import { loadConfig } from '@threadline/config';
 import { ConversationEvent, decodeRecord, encodeEvent, MessageAppendedEvent } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
 import { messageRowContentHash } from '@threadline/persistence';
+import { KafkaMessage } from '@threadline/kafka';
 import { planChunk } from '../../../projector/src/projection/batch-plan';
 import { commandConfigSchema } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher.service';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { KafkaMessage } from 'kafkajs';
 import { encodeEvent, encodeIndexFence, type ConversationEvent } from '@threadline/contracts';
+import type { KafkaMessage } from '@threadline/kafka';
 import { ChunkProjector } from './chunk-projector.service';
 import type { ChunkInput, ChunkOutcome, ProjectionWriter } from './projection-writer.service';
 import type { ProjectorMetrics } from './projector-metrics.service';

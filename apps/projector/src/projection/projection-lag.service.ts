@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Admin, Kafka } from 'kafkajs';
 import { PeriodicTask } from '@threadline/observability';
+import { Admin, Kafka } from '@threadline/kafka';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { ProjectorMetrics } from './projector-metrics.service';
 import { StallWatch } from './stall-watch';

@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { StoredPositionConsumer, TopicReadiness } from '@threadline/kafka';
+import { EachBatchPayload, Kafka, KafkaMessage, StoredPositionConsumer, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
