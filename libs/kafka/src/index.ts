@@ -4,5 +4,5 @@ export * from './kafkajs';
 export * from './restarting-consumer';
 export * from './retry-with-backoff';
 export * from './stored-position-consumer';
-export * from './topic-provisioner.service';
-export * from './topic-readiness.service';
+export * from './topic-provisioner';
+export * from './topic-readiness';

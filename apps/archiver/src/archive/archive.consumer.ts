@@ -12,11 +12,11 @@ import {
 import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
-import { ArchiverMetrics } from './archiver-metrics.service';
-import { ArchivedOffsets } from './archived-offsets.service';
+import { ArchiverMetrics } from './archiver-metrics';
+import { ArchivedOffsets } from './archived-offsets';
 import { PartitionBuffer, SegmentPlan } from './segment-plan';
 import { PartitionQueue } from './partition-queue';
-import { SegmentWriter } from './segment-writer.service';
+import { SegmentWriter } from './segment-writer';
 
 /**
  * Consumes the conversation topic in the archiver's group into one open segment

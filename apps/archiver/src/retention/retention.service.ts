@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { DataSource } from 'typeorm';
 import { PeriodicTask } from '@threadline/observability';
 import { OBJECT_STORE, ObjectStore } from '@threadline/persistence';
-import { ArchiverMetrics } from '../archive/archiver-metrics.service';
+import { ArchiverMetrics } from '../archive/archiver-metrics';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
 import { RETENTION_BATCH, trimArchivedMessages } from './retention-statements';
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricsService, ReadinessService } from '@threadline/observability';
-import { IndexFenceWriter } from '../event-log/index-fence-writer.service';
+import { IndexFenceWriter } from '../event-log/index-fence-writer';
 import { HeadIndexService } from './head-index.service';
 import { IndexRebuildService } from './index-rebuild.service';
 import { ProjectionLookupService } from './projection-lookup.service';

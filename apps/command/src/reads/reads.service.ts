@@ -8,7 +8,7 @@ import {
   SeqWindow,
 } from '@threadline/persistence';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
-import { ConversationDirectory } from '../head-index/conversation-directory.service';
+import { ConversationDirectory } from '../head-index/conversation-directory';
 import { ApiError } from '../http/api-error';
 import { Consistency, MessagePage, toMessageView } from './message-view';
 import { ReplayQuery, TailQuery } from './read-query.dto';

@@ -5,10 +5,10 @@ import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { splitIntoChunks } from './batch-plan';
-import { ChunkProjector } from './chunk-projector.service';
-import { ChunkOutcome } from './projection-writer.service';
-import { ProjectionLag } from './projection-lag.service';
-import { StoredOffsets } from './stored-offsets.service';
+import { ChunkProjector } from './chunk-projector';
+import { ChunkOutcome } from './projection-writer';
+import { ProjectionLag } from './projection-lag';
+import { StoredOffsets } from './stored-offsets';
 import { WriteBehind } from './write-behind';
 
 const RETRY_MIN_MS = 200;

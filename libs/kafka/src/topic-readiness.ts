@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ReadinessService } from '@threadline/observability';
 import { retryWithBackoff } from './retry-with-backoff';
-import { TopicProvisioner } from './topic-provisioner.service';
+import { TopicProvisioner } from './topic-provisioner';
 
 /**
  * Every service makes sure the conversation topic exists at start-up, retrying

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { PeriodicTask } from '@threadline/observability';
 import { Admin, Kafka } from '@threadline/kafka';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
-import { ProjectorMetrics } from './projector-metrics.service';
+import { ProjectorMetrics } from './projector-metrics';
 import { StallWatch } from './stall-watch';
-import { StoredOffsets } from './stored-offsets.service';
+import { StoredOffsets } from './stored-offsets';
 
 const REFRESH_INTERVAL_MS = 5000;
 

@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { encodeEvent, encodeIndexFence, type ConversationEvent } from '@threadline/contracts';
 import type { KafkaMessage } from '@threadline/kafka';
-import { ChunkProjector } from './chunk-projector.service';
-import type { ChunkInput, ChunkOutcome, ProjectionWriter } from './projection-writer.service';
-import type { ProjectorMetrics } from './projector-metrics.service';
+import { ChunkProjector } from './chunk-projector';
+import type { ChunkInput, ChunkOutcome, ProjectionWriter } from './projection-writer';
+import type { ProjectorMetrics } from './projector-metrics';
 
 function appended(seq: number, epoch: number): ConversationEvent {
   return {

@@ -4,7 +4,7 @@ import type { RedisClientType } from 'redis';
 import { DataSource } from 'typeorm';
 import { MetricsService, PeriodicTask } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
-import { EventPublisher } from '../event-log/event-publisher.service';
+import { EventPublisher } from '../event-log/event-publisher';
 import { messageTombstoned } from '../event-log/event-factory';
 import { HeadIndexService } from './head-index.service';
 import { settleableSeqs, SettleableSeq } from './hole-statements';

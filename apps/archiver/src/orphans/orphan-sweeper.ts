@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { PeriodicTask } from '@threadline/observability';
 import { OBJECT_STORE, ObjectStore } from '@threadline/persistence';
-import { ArchiverMetrics } from '../archive/archiver-metrics.service';
+import { ArchiverMetrics } from '../archive/archiver-metrics';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
-import { OrphanIndex } from './orphan-index.service';
+import { OrphanIndex } from './orphan-index';
 import { parseSegmentKey, SegmentObject, segmentPrefix } from './segment-object';
 
 export interface SweepRun {

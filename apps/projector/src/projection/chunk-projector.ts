@@ -3,8 +3,8 @@ import { decodeRecord, MessageTombstonedEvent, quarantinedStandIn } from '@threa
 import { KafkaMessage } from '@threadline/kafka';
 import { PoisonRecord, ProjectionRecord } from './batch-plan';
 import { isDataError } from './data-error';
-import { ChunkOutcome, ProjectionWriter } from './projection-writer.service';
-import { ProjectorMetrics } from './projector-metrics.service';
+import { ChunkOutcome, ProjectionWriter } from './projection-writer';
+import { ProjectorMetrics } from './projector-metrics';
 
 interface DecodedChunk {
   records: ProjectionRecord[];

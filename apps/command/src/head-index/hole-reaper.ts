@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MetricsService, PeriodicTask } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
-import { EventPublisher } from '../event-log/event-publisher.service';
+import { EventPublisher } from '../event-log/event-publisher';
 import { conversationDeleted, messageTombstoned } from '../event-log/event-factory';
 import { HeadIndexService, PendingItem } from './head-index.service';
 
