@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { ConversationEvent, EVENT_SCHEMA_VERSION } from '@threadline/contracts';
+import { ConversationEvent } from '@threadline/contracts';
+import { appendedEvent, tombstonedEvent } from '../../../../test/support/event-builder';
 import { MessageRow, planChunk, ProjectionRecord } from './batch-plan';
 
 const CONVERSATIONS = ['conv_a', 'conv_b', 'conv_c'];
@@ -11,27 +12,9 @@ const seqEvent = fc
     seq: fc.integer({ min: 1, max: 6 }),
     tombstone: fc.boolean(),
   })
-  .map(({ conversationId, seq, tombstone }): ConversationEvent => {
-    const envelope = {
-      schema_version: EVENT_SCHEMA_VERSION,
-      event_id: `${conversationId}-${seq}-${tombstone ? 't' : 'm'}`,
-      conversation_id: conversationId,
-      occurred_at: '2026-11-30T12:00:00.000Z',
-    } as const;
-    return tombstone
-      ? { ...envelope, type: 'message.tombstoned', seq, data: { reason: 'abandoned' } }
-      : {
-          ...envelope,
-          type: 'message.appended',
-          seq,
-          data: {
-            version: seq,
-            message: { role: 'user', parts: [{ type: 'text', text: 'x' }], token_count: 1 },
-            producer_id: null,
-            producer_seq: null,
-          },
-        };
-  });
+  .map(({ conversationId, seq, tombstone }): ConversationEvent =>
+    tombstone ? tombstonedEvent(conversationId, seq) : appendedEvent(conversationId, seq, 'x', null),
+  );
 
 /** Records at consecutive offsets from 0, and the sizes of the chunks they are planned in. */
 const splitRecords = fc.array(seqEvent, { maxLength: 60 }).chain((events) =>
