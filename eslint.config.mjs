@@ -19,6 +19,16 @@ export default tseslint.config(
     },
   },
   {
+    files: ['apps/**/*.ts'],
+    ignores: ['apps/realtime/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'kafkajs', message: 'Import kafkajs types and the client from @threadline/kafka.' }] },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts', '**/*.spec.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

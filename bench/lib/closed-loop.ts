@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { LatencyHistogram, LatencySummary } from './histogram';
 
 export interface ClosedLoopOptions {
@@ -64,7 +65,7 @@ export async function runClosedLoop(
             errorSamples.push(error instanceof Error ? error.message : String(error));
           }
         }
-        await new Promise((resolve) => setTimeout(resolve, ERROR_BACKOFF_MS));
+        await sleep(ERROR_BACKOFF_MS);
       }
     }
   };

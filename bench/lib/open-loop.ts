@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 export interface OpenLoopResult {
   /** Operations started (all of them, whether they succeeded or not). */
   started: number;
@@ -30,7 +31,7 @@ export async function runOpenLoop(
     const due = start + i * intervalMs;
     const wait = due - performance.now();
     if (wait >= 1) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await sleep(wait);
     }
     maxLateMs = Math.max(maxLateMs, performance.now() - due);
     pending.push(

@@ -1,25 +1,28 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { createClient } from 'redis';
+import { ProcessLayout, ServiceName, ServiceProcess } from '../../test/support/service-process';
 
 /** dist/bench, where bench/tsconfig.json compiles the bench together with the apps it starts. */
 export const BENCH_DIST = join(__dirname, '..', '..');
 export const REPO_ROOT = join(BENCH_DIST, '..', '..');
-const LOG_DIR = join(REPO_ROOT, '.data', 'bench-logs');
+
+/** The bench runs the apps bench/tsconfig.json compiled, quieter, with a new log per start. */
+const BENCH_LAYOUT: ProcessLayout = {
+  distDir: BENCH_DIST,
+  logDir: join(REPO_ROOT, '.data', 'bench-logs'),
+  logLevel: 'warn',
+  appendLog: false,
+};
 
 /** Linux's USER_HZ, the unit of utime/stime in /proc/<pid>/stat (100 on every mainstream build). */
 const CLOCK_TICKS = 100;
 
-export type ServiceName = 'command' | 'projector' | 'realtime' | 'archiver';
-
-/** The entry point of a service as compiled by bench/tsconfig.json. */
-export function entryPoint(service: ServiceName): string {
-  return join(BENCH_DIST, 'apps', service, 'src', 'main.js');
-}
+export type { ServiceName };
 
 /** A port nothing listens on right now (the OS picks it). */
 export async function freePort(): Promise<number> {
@@ -43,60 +46,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 /**
- * A built service started as its own process, as in production; its output goes
- * to .data/bench-logs/<name>.log.
+ * A built service started as its own process, as in production (the tests' ServiceProcess
+ * in the bench's layout); its output goes to .data/bench-logs/<name>.log.
  */
-export class BenchService {
-  private child: ChildProcess | null = null;
-
-  constructor(
-    readonly service: ServiceName,
-    readonly name: string,
-    readonly port: number,
-    private readonly env: Record<string, string>,
-  ) {}
-
-  get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+export class BenchService extends ServiceProcess {
+  constructor(service: ServiceName, name: string, port: number, env: Record<string, string>) {
+    super(service, name, port, env, BENCH_LAYOUT);
   }
 
-  get logFile(): string {
-    return join(LOG_DIR, `${this.name}.log`);
-  }
-
-  async start(readyTimeoutMs = 60_000): Promise<void> {
-    mkdirSync(LOG_DIR, { recursive: true });
-    const log = createWriteStream(this.logFile, { flags: 'w' });
-    const child = spawn(process.execPath, [entryPoint(this.service)], {
-      env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', LOG_LEVEL: 'warn', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.pipe(log);
-    child.stderr?.pipe(log);
-    this.child = child;
-    running.add(child);
-    child.once('exit', () => running.delete(child));
-    await this.waitReady(readyTimeoutMs);
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) {
-      return;
-    }
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+  /** SIGTERM, and SIGKILL if the service has not exited 15 s later. */
+  override stop(): Promise<number | null> {
+    return super.stop(15_000);
   }
 
   /** CPU seconds (user + system) the process has used so far; null where /proc is not there. */
   cpuSeconds(): number | null {
-    const pid = this.child?.pid;
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
       // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
@@ -108,7 +74,7 @@ export class BenchService {
   /** Resident set size of the process in bytes (VmRSS of /proc/<pid>/status); null where /proc is not there. */
   rssBytes(): number | null {
     try {
-      const status = readFileSync(`/proc/${this.child?.pid}/status`, 'utf8');
+      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
       const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
       return match ? Number(match[1]) * 1024 : null;
     } catch {
@@ -129,25 +95,9 @@ export class BenchService {
     return total;
   }
 
-  private async waitReady(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    let last = '';
-    while (Date.now() < deadline) {
-      if (this.child && this.child.exitCode !== null) {
-        throw new Error(`${this.name} exited with code ${this.child.exitCode}; see ${this.logFile}`);
-      }
-      try {
-        const res = await fetch(`${this.baseUrl}/health/ready`);
-        last = `${res.status} ${await res.text()}`;
-        if (res.ok) {
-          return;
-        }
-      } catch (error) {
-        last = String(error);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`${this.name} not ready after ${timeoutMs} ms: ${last}`);
+  protected override started(child: ChildProcess): void {
+    running.add(child);
+    child.once('exit', () => running.delete(child));
   }
 }
 

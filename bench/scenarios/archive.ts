@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -137,7 +138,7 @@ async function waitArchived(db: Client, group: string, topic: string, total: num
     if (Number(res.rows[0].n) >= total) {
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
   }
   throw new Error(`the archiver did not reach ${total} events within ${CATCH_UP_TIMEOUT_MS} ms`);
 }
@@ -290,7 +291,7 @@ async function waitFor(
     if (done(state)) {
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error(`archive reads: ${what} did not happen within ${CATCH_UP_TIMEOUT_MS} ms`);
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CompressionTypes, Kafka } from 'kafkajs';
 import { decodeRecord, encodeEvent, EventType } from '@threadline/contracts';
@@ -355,7 +356,7 @@ async function waitFor(condition: () => Promise<boolean>, what: string): Promise
     if (performance.now() > deadline) {
       throw new Error(`timed out after ${DRAIN_TIMEOUT_MS} ms waiting until ${what}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import { WebSocket } from 'ws';
 import { ServiceFixture } from '../lib/fixture';
@@ -119,10 +120,6 @@ async function waitSubscribed(realtime: BenchService, count: number, since: numb
     await sleep(50);
   }
   return (performance.now() - since) / 1000;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function mib(bytes: number | null): string {

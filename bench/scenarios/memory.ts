@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,10 +82,6 @@ export const memoryScenario: Scenario = {
 
 function rssOf(service: BenchService): number {
   return service.rssBytes() ?? Number.NaN;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** The archiver's index rows and offsets for this run (the fixture deletes the projector's). Best effort. */

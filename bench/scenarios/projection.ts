@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes } from 'kafkajs';
 import { Client } from 'pg';
@@ -181,7 +182,7 @@ async function measureOurs(
         done = now;
         return;
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await sleep(POLL_MS);
     }
     throw new Error(`projector did not catch up with ${total} events within ${CATCH_UP_TIMEOUT_MS} ms`);
   })();
@@ -232,7 +233,7 @@ async function measureLag(
       while (pending.length > 0 && pending[0].upTo <= stored) {
         histogram.recordMs(now - (pending.shift()?.ackedAt ?? now));
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS / 2));
+      await sleep(POLL_MS / 2);
     }
   })();
   try {
@@ -252,7 +253,7 @@ async function measureLag(
       pending.push({ upTo: produced, ackedAt: performance.now() });
       const wait = started + (tick + 1) * LAG_INTERVAL_MS - performance.now();
       if (wait > 0) {
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await sleep(wait);
       }
     }
   } finally {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
 import { ClosedLoopResult, forEachLimited, runClosedLoop } from '../lib/closed-loop';
 import { ServiceFixture } from '../lib/fixture';
@@ -109,7 +110,7 @@ async function waitProjected(pool: Pool, id: string): Promise<void> {
     if (Number(res.rows[0].n) >= MESSAGES) {
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
   throw new Error(`${MESSAGES} messages of ${id} not projected within ${PROJECTION_TIMEOUT_MS} ms`);
 }

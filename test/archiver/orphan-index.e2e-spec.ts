@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { MetricsService, ObservabilityOptions } from '@threadline/observability';
 import { dataSourceOptions, FilesystemObjectStore, segmentKey } from '@threadline/persistence';
-import { ArchiverMetrics } from '../../apps/archiver/src/archive/archiver-metrics.service';
+import { ArchiverMetrics } from '../../apps/archiver/src/archive/archiver-metrics';
 import { ArchiverConfig } from '../../apps/archiver/src/config/archiver.config';
-import { OrphanIndex } from '../../apps/archiver/src/orphans/orphan-index.service';
-import { OrphanSweeper } from '../../apps/archiver/src/orphans/orphan-sweeper.service';
+import { OrphanIndex } from '../../apps/archiver/src/orphans/orphan-index';
+import { OrphanSweeper } from '../../apps/archiver/src/orphans/orphan-sweeper';
 import { TEST_DATABASE_URL } from '../support/test-env';
 
 /**

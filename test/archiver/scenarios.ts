@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { ConversationEvent, encodeEvent } from '@threadline/contracts';
 import { compressSegment, encodeLine } from '../../libs/persistence/src';
 import { api, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
-import { eventually, ServiceProcess, sleep } from '../support/service-process';
+import { eventually, ServiceProcess } from '../support/service-process';
 import { isolatedEnv, TEST_KAFKA_BROKERS } from '../support/test-env';
 import { readTopic } from '../support/topic-reader';
 import {

@@ -3,7 +3,8 @@ import { Client } from 'pg';
 import { contentHash, EVENT_SCHEMA_VERSION, MessageBody, MessageTombstonedEvent } from '@threadline/contracts';
 import { api } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
-import { appendedEvent, indexEpoch, produceEvents } from '../support/hand-built-events';
+import { appendedEvent } from '../support/event-builder';
+import { indexEpoch, produceEvents } from '../support/hand-built-events';
 import { eventually } from '../support/service-process';
 import { TEST_DATABASE_URL } from '../support/test-env';
 

@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { api, ApiResponse, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
-import { appendedEvent, flushIndex, indexEpoch, produceEvents } from '../support/hand-built-events';
-import { eventually, sleep } from '../support/service-process';
+import { appendedEvent } from '../support/event-builder';
+import { flushIndex, indexEpoch, produceEvents } from '../support/hand-built-events';
+import { eventually } from '../support/service-process';
 
 const stack = new CommandStack('watermark-reads');
 

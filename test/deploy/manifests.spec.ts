@@ -35,10 +35,8 @@ function loadServiceConfig(service: ServiceName, env: Env): ServiceConfig {
       return loadConfig(realtimeConfigSchema, env);
     case 'projector':
       return loadConfig(projectorConfigSchema, env);
-    case 'archiver': {
-      const config = loadConfig(archiverConfigSchema, env);
-      return { ...config, archive: config.store };
-    }
+    case 'archiver':
+      return loadConfig(archiverConfigSchema, env);
   }
 }
 

@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { ArchiveReader, dataSourceOptions, FilesystemObjectStore } from '@threadline/persistence';
 import { api } from '../support/api-client';
-import { eventually, ServiceProcess, sleep } from '../support/service-process';
+import { eventually, ServiceProcess } from '../support/service-process';
 import { check, LogRecord, summaryLine } from './support/checker';
 import { CommandTimeouts, FaultStack } from './support/fault-stack';
 import { LoadGenerator } from './support/load-generator';

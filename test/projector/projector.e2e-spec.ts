@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { ConversationEvent, encodeEvent } from '@threadline/contracts';
-import { eventually, ServiceProcess, sleep } from '../support/service-process';
+import { eventually, ServiceProcess } from '../support/service-process';
 import { allocatePort, isolatedEnv, TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../support/test-env';
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
-import { appendedEvent, produceEvents } from '../support/hand-built-events';
+import { appendedEvent } from '../support/event-builder';
+import { produceEvents } from '../support/hand-built-events';
 import { eventually, ServiceProcess } from '../support/service-process';
 import { allocatePort, isolatedEnv, TEST_DATABASE_URL } from '../support/test-env';
 

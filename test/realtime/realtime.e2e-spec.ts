@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { eventually, ServiceProcess, sleep } from '../support/service-process';
+import { eventually, ServiceProcess } from '../support/service-process';
 import { isolatedEnv } from '../support/test-env';
 import { appendedEvent, deletedEvent, EventFeed, tombstonedEvent } from './support/event-feed';
 import { allocateFreePort } from './support/free-port';

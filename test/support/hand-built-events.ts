@@ -1,38 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { createClient } from 'redis';
-import { ConversationEvent, encodeEvent, EVENT_SCHEMA_VERSION, MessageAppendedEvent } from '@threadline/contracts';
+import { ConversationEvent, encodeEvent } from '@threadline/contracts';
 import { TEST_KAFKA_BROKERS, TEST_REDIS_URL } from './test-env';
 
 /**
- * Events written to a test's topic by hand, standing in for a command instance
- * whose produce landed at a moment the test chooses (out of seq order, or never).
+ * Produces events (acks=all) to the test's topic, keyed by conversation like the command does: standing in for
+ * a command instance whose produce landed at a moment the test chooses (out of seq order, or never).
  */
-export function appendedEvent(
-  conversationId: string,
-  seq: number,
-  text: string,
-  epoch: number | null,
-  producer: { id: string; seq: number } | null = null,
-): MessageAppendedEvent {
-  return {
-    schema_version: EVENT_SCHEMA_VERSION,
-    event_id: randomUUID(),
-    conversation_id: conversationId,
-    occurred_at: new Date().toISOString(),
-    ...(epoch === null ? {} : { index_epoch: epoch }),
-    type: 'message.appended',
-    seq,
-    data: {
-      version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text }], metadata: {}, token_count: 1 },
-      producer_id: producer?.id ?? null,
-      producer_seq: producer?.seq ?? null,
-    },
-  };
-}
-
-/** Produces events (acks=all) to the topic, keyed by conversation like the command does. */
 export async function produceEvents(topic: string, ...events: ConversationEvent[]): Promise<void> {
   const kafka = new Kafka({
     clientId: 'hand-built',

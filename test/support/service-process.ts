@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
@@ -6,17 +7,34 @@ import { join } from 'node:path';
 export type ServiceName = 'command' | 'projector' | 'realtime' | 'archiver';
 
 const ROOT = join(__dirname, '..', '..');
-const LOG_DIR = join(ROOT, '.data', 'test-logs');
 
-/** Where `npm run build` puts each service's entry point. */
-export function entryPoint(service: ServiceName): string {
-  return join(ROOT, 'dist', 'apps', service, 'src', 'main.js');
+/** Where a service process comes from and where its output goes. */
+export interface ProcessLayout {
+  /** The directory the apps were compiled to: <dist>/apps/<service>/src/main.js. */
+  distDir: string;
+  logDir: string;
+  logLevel: string;
+  /** Appends to the log of an earlier start (else starts a new log). */
+  appendLog: boolean;
+}
+
+/** Tests run what `npm run build` put in dist/, logging to .data/test-logs. */
+export const TEST_LAYOUT: ProcessLayout = {
+  distDir: join(ROOT, 'dist'),
+  logDir: join(ROOT, '.data', 'test-logs'),
+  logLevel: 'info',
+  appendLog: true,
+};
+
+/** Where the build of a layout puts each service's entry point. */
+export function entryPoint(service: ServiceName, layout: ProcessLayout = TEST_LAYOUT): string {
+  return join(layout.distDir, 'apps', service, 'src', 'main.js');
 }
 
 /**
- * A real service process (the built dist/ output) for tests that cross process
- * boundaries: started with its own environment, killed with real signals.
- * Its output goes to .data/test-logs/<name>.log.
+ * A real service process (the built output) for tests and benchmarks that cross
+ * process boundaries: started with its own environment, killed with real signals,
+ * paused and resumed. Its output goes to <logDir>/<name>.log.
  */
 export class ServiceProcess {
   private child: ChildProcess | null = null;
@@ -26,7 +44,12 @@ export class ServiceProcess {
     readonly name: string,
     readonly port: number,
     private readonly env: Record<string, string>,
+    protected readonly layout: ProcessLayout = TEST_LAYOUT,
   ) {}
+
+  get logFile(): string {
+    return join(this.layout.logDir, `${this.name}.log`);
+  }
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -37,24 +60,28 @@ export class ServiceProcess {
   }
 
   async start(readyTimeoutMs = 60_000): Promise<void> {
-    mkdirSync(LOG_DIR, { recursive: true });
-    const log = createWriteStream(join(LOG_DIR, `${this.name}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, [entryPoint(this.service)], {
-      env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', LOG_LEVEL: 'info', ...this.env },
+    mkdirSync(this.layout.logDir, { recursive: true });
+    const log = createWriteStream(this.logFile, { flags: this.layout.appendLog ? 'a' : 'w' });
+    const child = spawn(process.execPath, [entryPoint(this.service, this.layout)], {
+      env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', LOG_LEVEL: this.layout.logLevel, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
     this.child = child;
+    this.started(child);
     await this.waitReady(readyTimeoutMs);
   }
+
+  /** For subclasses that track their children. */
+  protected started(_child: ChildProcess): void {}
 
   async waitReady(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let last = '';
     while (Date.now() < deadline) {
       if (this.child && this.child.exitCode !== null) {
-        throw new Error(`${this.name} exited with code ${this.child.exitCode}; see .data/test-logs/${this.name}.log`);
+        throw new Error(`${this.name} exited with code ${this.child.exitCode}; see ${this.logFile}`);
       }
       try {
         const res = await fetch(`${this.baseUrl}/health/ready`);
@@ -70,9 +97,15 @@ export class ServiceProcess {
     throw new Error(`${this.name} not ready after ${timeoutMs} ms: ${last}`);
   }
 
-  /** SIGTERM and wait for a graceful exit. */
-  async stop(): Promise<number | null> {
-    return this.signal('SIGTERM');
+  /** SIGTERM and wait for a graceful exit; SIGKILL if it has not come after killAfterMs, when given. */
+  async stop(killAfterMs?: number): Promise<number | null> {
+    const child = this.child;
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child?.kill('SIGKILL'), killAfterMs);
+    try {
+      return await this.signal('SIGTERM');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** SIGKILL: the process dies wherever it is. */
@@ -88,7 +121,7 @@ export class ServiceProcess {
         delete env[name];
       }
     }
-    return new ServiceProcess(this.service, this.name, this.port, env as Record<string, string>);
+    return new ServiceProcess(this.service, this.name, this.port, env as Record<string, string>, this.layout);
   }
 
   /**
@@ -131,10 +164,6 @@ export class ServiceProcess {
     this.child = null;
     return code;
   }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 export async function eventually<T>(

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfigModule } from '@threadline/config';
 import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
@@ -19,13 +20,8 @@ export class ArchiverModule {
         ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
-        ArchiveStoreModule.forRoot(config.store),
-        {
-          module: ArchiverConfigModule,
-          global: true,
-          providers: [{ provide: ARCHIVER_CONFIG, useValue: config }],
-          exports: [ARCHIVER_CONFIG],
-        },
+        ArchiveStoreModule.forRoot(config.archive),
+        AppConfigModule.forRoot(ARCHIVER_CONFIG, config),
         ArchiveModule,
         RetentionModule,
         OrphansModule,
@@ -33,7 +29,3 @@ export class ArchiverModule {
     };
   }
 }
-
-/** Makes the validated configuration injectable everywhere in the app. */
-@Module({})
-export class ArchiverConfigModule {}

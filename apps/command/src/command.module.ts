@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfigModule } from '@threadline/config';
 import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
@@ -24,12 +25,7 @@ export class CommandModule {
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
         ArchiveStoreModule.forRoot(config.archive),
-        {
-          module: CommandConfigModule,
-          global: true,
-          providers: [{ provide: COMMAND_CONFIG, useValue: config }],
-          exports: [COMMAND_CONFIG],
-        },
+        AppConfigModule.forRoot(COMMAND_CONFIG, config),
         ConversationsModule,
         MessagesModule,
         ReadsModule,
@@ -38,7 +34,3 @@ export class CommandModule {
     };
   }
 }
-
-/** Makes the validated configuration injectable everywhere in the app. */
-@Module({})
-export class CommandConfigModule {}

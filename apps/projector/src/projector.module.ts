@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfigModule } from '@threadline/config';
 import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
@@ -16,18 +17,9 @@ export class ProjectorModule {
         ObservabilityModule.forRoot({ service: config.service, logLevel: config.logLevel }),
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
-        {
-          module: ProjectorConfigModule,
-          global: true,
-          providers: [{ provide: PROJECTOR_CONFIG, useValue: config }],
-          exports: [PROJECTOR_CONFIG],
-        },
+        AppConfigModule.forRoot(PROJECTOR_CONFIG, config),
         ProjectionModule,
       ],
     };
   }
 }
-
-/** Makes the validated configuration injectable everywhere in the app. */
-@Module({})
-export class ProjectorConfigModule {}

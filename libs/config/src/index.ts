@@ -1,3 +1,4 @@
+export * from './app-config.module';
 export * from './archive-store';
 export * from './config-error';
 export * from './env-types';

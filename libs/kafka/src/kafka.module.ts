@@ -2,8 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { KafkaConfig } from '@threadline/config';
 import { kafkaClientProvider } from './kafka-client.provider';
 import { KAFKA_CONFIG } from './kafka.constants';
-import { TopicProvisioner } from './topic-provisioner.service';
-import { TopicReadiness } from './topic-readiness.service';
+import { TopicProvisioner } from './topic-provisioner';
+import { TopicReadiness } from './topic-readiness';
 
 @Module({})
 export class KafkaModule {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Consumer } from 'kafkajs';
+import { retryWithBackoff } from './retry-with-backoff';
 
 export interface RestartingConsumerOptions {
   /** A new kafkajs consumer with the owner's listeners on it; called for every start. */
@@ -48,23 +49,26 @@ export class RestartingConsumer {
   }
 
   private async run(): Promise<void> {
-    for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5000)) {
-      const consumer = this.create();
-      try {
-        await Promise.race([this.options.topicReady(), this.stopping]);
-        if (this.stopped) {
-          return;
-        }
-        await consumer.connect();
-        this.consumer = consumer;
-        await this.options.run(consumer);
-        return;
-      } catch (error) {
-        this.logger.warn(`consumer not started yet: ${(error as Error).message}`);
-        this.consumer = null;
-        await consumer.disconnect().catch(() => undefined);
-        await new Promise((resolve) => setTimeout(resolve, delay));
+    await retryWithBackoff(() => this.tryStart(), { stopped: () => this.stopped });
+  }
+
+  /** True once the consumer runs (or stop was called while waiting for the topic). */
+  private async tryStart(): Promise<boolean> {
+    const consumer = this.create();
+    try {
+      await Promise.race([this.options.topicReady(), this.stopping]);
+      if (this.stopped) {
+        return true;
       }
+      await consumer.connect();
+      this.consumer = consumer;
+      await this.options.run(consumer);
+      return true;
+    } catch (error) {
+      this.logger.warn(`consumer not started yet: ${(error as Error).message}`);
+      this.consumer = null;
+      await consumer.disconnect().catch(() => undefined);
+      return false;
     }
   }
 

@@ -3,3 +3,4 @@ export * from './observability.module';
 export * from './observability.options';
 export * from './readiness.service';
 export * from './bootstrap-service';
+export * from './periodic-task';

@@ -3,7 +3,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health.controller';
-import { HttpDrain } from './http-drain.service';
+import { HttpDrain } from './http-drain';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';

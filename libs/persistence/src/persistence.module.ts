@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { PostgresConfig } from '@threadline/config';
 import { dataSourceOptions, ENTITIES } from './data-source-options';
+import { PostgresReadiness } from './postgres-readiness';
+import { ConversationHeadReader } from './reads/conversation-head-reader';
 
 @Module({})
 export class PersistenceModule {
@@ -17,7 +19,8 @@ export class PersistenceModule {
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
-      exports: [TypeOrmModule],
+      providers: [PostgresReadiness, ConversationHeadReader],
+      exports: [TypeOrmModule, ConversationHeadReader],
     };
   }
 }

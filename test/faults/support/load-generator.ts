@@ -1,5 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { textMessage } from '../../support/api-client';
-import { sleep } from '../../support/service-process';
 import { WriteOutcome } from './checker';
 
 const REQUEST_TIMEOUT_MS = 10_000;

@@ -1,5 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { sleep } from '../../support/service-process';
 import { StreamFrame } from '../../realtime/support/stream-clients';
 
 export type StreamProtocol = 'ws' | 'sse' | 'phoenix';

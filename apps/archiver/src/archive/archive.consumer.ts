@@ -1,15 +1,22 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DecodedRecord, decodeRecord } from '@threadline/contracts';
-import { StoredPositionConsumer, TopicProvisioner } from '@threadline/kafka';
+import {
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  retryWithBackoff,
+  StoredPositionConsumer,
+  TopicProvisioner,
+} from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
-import { ArchiverMetrics } from './archiver-metrics.service';
-import { ArchivedOffsets } from './archived-offsets.service';
+import { ArchiverMetrics } from './archiver-metrics';
+import { ArchivedOffsets } from './archived-offsets';
 import { PartitionBuffer, SegmentPlan } from './segment-plan';
 import { PartitionQueue } from './partition-queue';
-import { SegmentWriter } from './segment-writer.service';
+import { SegmentWriter } from './segment-writer';
 
 /**
  * Consumes the conversation topic in the archiver's group into one open segment
@@ -142,16 +149,10 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
 
   /** A full or expired segment blocks its partition until it is written (backpressure while a store is down). */
   private async flushUntilDone(partition: number, payload: EachBatchPayload): Promise<void> {
-    for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
-      if (await this.flushOnce(this.consumer.current, partition)) {
-        return;
-      }
-      if (!payload.isRunning() || payload.isStale() || this.stopping) {
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      await payload.heartbeat();
-    }
+    await retryWithBackoff(() => this.flushOnce(this.consumer.current, partition), {
+      stopped: () => !payload.isRunning() || payload.isStale() || this.stopping,
+      beforeRetry: () => payload.heartbeat(),
+    });
   }
 
   private flushOldSegments(): void {

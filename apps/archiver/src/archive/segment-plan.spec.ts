@@ -1,25 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { ConversationEvent, DecodedRecord } from '@threadline/contracts';
 import { compressSegment, decompressSegment, parseLine } from '@threadline/persistence';
+import { appendedEvent, indexFenced } from '../../../../test/support/event-builder';
 import { ConsumedRecord, PartitionBuffer, planSegment } from './segment-plan';
 
-function appended(id: string, seq: number, epoch?: number): ConversationEvent {
-  return {
-    schema_version: 1,
-    event_id: randomUUID(),
-    conversation_id: id,
-    occurred_at: '2026-11-23T12:00:00.000Z',
-    ...(epoch === undefined ? {} : { index_epoch: epoch }),
-    type: 'message.appended',
-    seq,
-    data: {
-      version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text: `${id}:${seq}` }], token_count: 1 },
-      producer_id: null,
-      producer_seq: null,
-    },
-  };
-}
+const appended = (id: string, seq: number, epoch?: number) => appendedEvent(id, seq, `${id}:${seq}`, epoch ?? null);
 
 const event = (offset: number, e: ConversationEvent): ConsumedRecord => ({
   offset,
@@ -33,13 +18,7 @@ const fence = (offset: number, epoch: number): ConsumedRecord => ({
   offset,
   record: {
     kind: 'fence',
-    fence: {
-      schema_version: 1,
-      event_id: randomUUID(),
-      type: 'index.fenced',
-      occurred_at: '2026-11-23T12:00:00.000Z',
-      index_epoch: epoch,
-    },
+    fence: indexFenced(epoch),
   } satisfies DecodedRecord,
 });
 const offsetsOf = (lines: Buffer[]) =>

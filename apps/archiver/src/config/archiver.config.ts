@@ -61,7 +61,7 @@ export const archiverConfigSchema = z
     kafka: kafkaConfig(env, 'threadline-archiver'),
     postgres: postgresConfig(env),
     consumer: { groupId: env.ARCHIVER_GROUP_ID, partitionsConcurrently: env.ARCHIVER_PARTITIONS_CONCURRENTLY },
-    store: archiveStoreConfig(env),
+    archive: archiveStoreConfig(env),
     segments: { maxBytes: env.ARCHIVE_SEGMENT_MAX_BYTES, maxAgeMs: env.ARCHIVE_SEGMENT_MAX_AGE_MS },
     retention: {
       enabled: env.ARCHIVE_RETENTION_ENABLED,

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ArchiveModule } from '../archive/archive.module';
-import { OrphanIndex } from './orphan-index.service';
-import { OrphanSweeper } from './orphan-sweeper.service';
+import { OrphanIndex } from './orphan-index';
+import { OrphanSweeper } from './orphan-sweeper';
 
 /** The periodic deletion of store objects the archive index will never name. */
 @Module({

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { PeriodicTask } from '@threadline/observability';
 import { OBJECT_STORE, ObjectStore } from '@threadline/persistence';
-import { ArchiverMetrics } from '../archive/archiver-metrics.service';
+import { ArchiverMetrics } from '../archive/archiver-metrics';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
 import { RETENTION_BATCH, trimArchivedMessages } from './retention-statements';
 
@@ -21,37 +22,31 @@ export interface RetentionRun {
 @Injectable()
 export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RetentionService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     private readonly metrics: ArchiverMetrics,
     @Inject(ARCHIVER_CONFIG) private readonly config: ArchiverConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.runOnce(), {
+      name: 'retention run',
+      intervalMs: config.retention.intervalMs,
+      logger: this.logger,
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.retention.enabled) {
       this.logger.log('retention is off (ARCHIVE_RETENTION_ENABLED=false)');
       return;
     }
-    this.timer = setInterval(() => {
-      if (!this.running) {
-        this.running = this.runOnce()
-          .catch((error: Error) => this.logger.warn(`retention run failed: ${error.message}`))
-          .finally(() => {
-            this.running = null;
-          });
-      }
-    }, this.config.retention.intervalMs);
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-    }
-    await this.running;
+    await this.task.stop();
   }
 
   async runOnce(): Promise<RetentionRun> {

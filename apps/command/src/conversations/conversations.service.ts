@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
-import { EventPublisher } from '../event-log/event-publisher.service';
+import { EventPublisher } from '../event-log/event-publisher';
 import { conversationCreated, conversationDeleted } from '../event-log/event-factory';
-import { ConversationDirectory } from '../head-index/conversation-directory.service';
+import { ConversationDirectory } from '../head-index/conversation-directory';
 import { HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
 import { ApiError } from '@threadline/errors';

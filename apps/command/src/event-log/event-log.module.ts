@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { EventPublisher } from './event-publisher.service';
-import { IndexFenceWriter } from './index-fence-writer.service';
-import { KafkaReadiness } from './kafka-readiness.service';
+import { EventPublisher } from './event-publisher';
+import { IndexFenceWriter } from './index-fence-writer';
+import { KafkaReadiness } from './kafka-readiness';
 
 @Module({
   providers: [EventPublisher, IndexFenceWriter, KafkaReadiness],

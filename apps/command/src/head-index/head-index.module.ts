@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EventLogModule } from '../event-log/event-log.module';
-import { ConversationDirectory } from './conversation-directory.service';
+import { ConversationDirectory } from './conversation-directory';
 import { HeadIndexService } from './head-index.service';
-import { HoleReaper } from './hole-reaper.service';
-import { HoleSettler } from './hole-settler.service';
+import { HoleReaper } from './hole-reaper';
+import { HoleSettler } from './hole-settler';
 import { IndexRebuildService } from './index-rebuild.service';
 import { ProjectionLookupService } from './projection-lookup.service';
 import { redisClientProvider } from './redis-client.provider';
-import { StoreReadiness } from './store-readiness.service';
+import { StoreReadiness } from './store-readiness';
 
 @Module({
   imports: [EventLogModule],

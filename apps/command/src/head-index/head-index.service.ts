@@ -42,7 +42,7 @@ export type DeleteDecision =
 /** Whether a step whose event Kafka has could be recorded: 'fenced' when the epoch it was decided in is gone. */
 export type Confirmation = 'ok' | 'fenced';
 
-/** A reservation whose event must still be made durable or explained (see hole-reaper.service.ts). */
+/** A reservation whose event must still be made durable or explained (see hole-reaper.ts). */
 export type PendingItem =
   | { kind: 'seq'; member: string; conversationId: string; seq: number; pairField: string }
   | { kind: 'delete'; member: string; conversationId: string; lastSeq: number };

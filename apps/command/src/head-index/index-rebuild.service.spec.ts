@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { MetricsService, ReadinessService } from '@threadline/observability';
-import { IndexFenceWriter } from '../event-log/index-fence-writer.service';
+import { IndexFenceWriter } from '../event-log/index-fence-writer';
 import { HeadIndexService } from './head-index.service';
 import { IndexRebuildService } from './index-rebuild.service';
 import { ProjectionLookupService } from './projection-lookup.service';
@@ -95,7 +96,7 @@ function rebuilder(index: FakeIndex, projection: FakeProjection, fences: FakeFen
 async function until(what: string, condition: () => boolean): Promise<void> {
   for (let waited = 0; !condition(); waited += 20) {
     if (waited > 5000) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 
@@ -121,13 +122,13 @@ describe('IndexRebuildService', () => {
     service = rebuilder(index, projection, fences);
     service.start();
 
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(fences.written).toEqual([]);
     projection.offsets.set(0, 10);
     await until('the fences are written', () => fences.written.length === 1);
     expect(fences.written).toEqual([{ epoch: 3, partitions: [0, 1] }]);
 
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(index.epoch).toBeNull();
     projection.offsets.set(0, 13);
     await until('the index is trusted', () => index.epoch !== null);
@@ -166,7 +167,7 @@ describe('IndexRebuildService', () => {
     };
     service.start();
     await until('the lock is stolen and the projector caught up', () => projection.offsets.get(0) === 5);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     expect(fences.written).toEqual([]);
     expect(index.epoch).toBeNull();
   });
@@ -182,7 +183,7 @@ describe('IndexRebuildService', () => {
     service = rebuilder(index, projection, fences);
     service.start();
     await until('the fence is written', () => fences.written.length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
     expect(index.epoch).toBeNull();
   });
 

@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { MetricsService, ReadinessService } from '@threadline/observability';
 import { HeadIndexService } from './head-index.service';
-import { IndexFenceWriter } from '../event-log/index-fence-writer.service';
+import { IndexFenceWriter } from '../event-log/index-fence-writer';
 import { ProjectionLookupService } from './projection-lookup.service';
 
 /**
@@ -24,7 +25,7 @@ import { ProjectionLookupService } from './projection-lookup.service';
  * of an epoch no newer than any epoch trusted after its lock check, which fences
  * nothing that epoch decides (docs/consistency.md). Until step 4, appends answer
  * 503 and reads are served from the projection. After it, a conversation missing
- * from the index is loaded from Postgres (conversation-directory.service.ts).
+ * from the index is loaded from Postgres (conversation-directory.ts).
  */
 @Injectable()
 export class IndexRebuildService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -167,7 +168,3 @@ export class IndexRebuildService implements OnApplicationBootstrap, OnApplicatio
 }
 
 const STALE_EPOCH_CHECK_MS = 5000;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

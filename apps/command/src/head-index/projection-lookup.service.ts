@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import {
   ConsumerOffsetEntity,
+  ConversationHeadReader,
   ConversationEntity,
   MessageEntity,
   MessageLogReader,
@@ -20,6 +21,7 @@ export class ProjectionLookupService {
     @InjectRepository(ConsumerOffsetEntity) private readonly offsets: Repository<ConsumerOffsetEntity>,
     @InjectRepository(ProducerPairEntity) private readonly pairs: Repository<ProducerPairEntity>,
     private readonly log: MessageLogReader,
+    private readonly heads: ConversationHeadReader,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
   ) {}
 
@@ -28,7 +30,7 @@ export class ProjectionLookupService {
   }
 
   async archivedSeq(id: string): Promise<number> {
-    return (await this.findConversation(id))?.archivedSeq ?? 0;
+    return (await this.heads.read(id))?.archivedSeq ?? 0;
   }
 
   /** The entry the projection settled at `seq`, from Postgres or, once trimmed, the archive. */
@@ -81,9 +83,5 @@ export class ProjectionLookupService {
       topic: this.config.kafka.topic,
     });
     return new Map(rows.map((r) => [r.partition, r.nextOffset]));
-  }
-
-  async ping(): Promise<void> {
-    await this.conversations.query('SELECT 1');
   }
 }

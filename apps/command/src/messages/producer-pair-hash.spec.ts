@@ -1,12 +1,12 @@
-import { KafkaMessage } from 'kafkajs';
 import { loadConfig } from '@threadline/config';
 import { ConversationEvent, decodeRecord, encodeEvent, MessageAppendedEvent } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
 import { messageRowContentHash } from '@threadline/persistence';
+import { KafkaMessage } from '@threadline/kafka';
 import { planChunk } from '../../../projector/src/projection/batch-plan';
 import { commandConfigSchema } from '../config/command.config';
-import { EventPublisher } from '../event-log/event-publisher.service';
-import { ConversationDirectory } from '../head-index/conversation-directory.service';
+import { EventPublisher } from '../event-log/event-publisher';
+import { ConversationDirectory } from '../head-index/conversation-directory';
 import { AppendDecision, AppendRequest, HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
 import { AppendService } from './append.service';

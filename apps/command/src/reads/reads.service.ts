@@ -1,8 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { ArchiveUnavailableError, LogWindow, MessageLogReader, SeqWindow } from '@threadline/persistence';
+import {
+  ArchiveUnavailableError,
+  ConversationHeadReader,
+  LogWindow,
+  MessageLogReader,
+  SeqWindow,
+} from '@threadline/persistence';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
-import { ConversationDirectory } from '../head-index/conversation-directory.service';
+import { ConversationDirectory } from '../head-index/conversation-directory';
 import { ApiError } from '@threadline/errors';
 import { Consistency, MessagePage, toMessageView } from './message-view';
 import { ReplayQuery, TailQuery } from './read-query.dto';
@@ -31,7 +37,7 @@ export class ReadsService {
   constructor(
     private readonly directory: ConversationDirectory,
     private readonly log: MessageLogReader,
-    private readonly dataSource: DataSource,
+    private readonly heads: ConversationHeadReader,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
   ) {}
 
@@ -93,7 +99,7 @@ export class ReadsService {
       if (Date.now() + delay > deadline) {
         return { ...projected, consistency: 'stale' };
       }
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(delay);
     }
   }
 
@@ -117,12 +123,7 @@ export class ReadsService {
   }
 
   private async projected(id: string): Promise<Omit<Projected, 'consistency'> | null> {
-    const rows = await this.dataSource.query<Array<{ last_seq: string; contiguous_seq: string }>>(
-      'SELECT last_seq, contiguous_seq FROM conversations WHERE id = $1',
-      [id],
-    );
-    return rows.length === 0
-      ? null
-      : { lastSeq: Number(rows[0].last_seq), contiguousSeq: Number(rows[0].contiguous_seq) };
+    const head = await this.heads.read(id);
+    return head && { lastSeq: head.lastSeq, contiguousSeq: head.contiguousSeq };
   }
 }

@@ -1,51 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { ConversationEvent, DecodedRecord } from '@threadline/contracts';
+import {
+  appendedEvent,
+  createdEvent,
+  deletedEvent,
+  indexFenced,
+  tombstonedEvent,
+} from '../../../../test/support/event-builder';
 import { planChunk, PoisonRecord, ProjectionRecord, splitIntoChunks } from './batch-plan';
 
 const at = (second: number) => `2026-11-23T12:00:${String(second).padStart(2, '0')}.000Z`;
 
-function envelope(conversationId: string, second = 0) {
-  return {
-    schema_version: 1,
-    event_id: randomUUID(),
-    conversation_id: conversationId,
-    occurred_at: at(second),
-  } as const;
-}
-
-function created(id: string, metadata: Record<string, unknown>, second = 0): ConversationEvent {
-  return { ...envelope(id, second), type: 'conversation.created', data: { metadata } };
-}
-
-function appended(id: string, seq: number, text: string, second = 0, epoch?: number): ConversationEvent {
-  return {
-    ...envelope(id, second),
-    ...(epoch === undefined ? {} : { index_epoch: epoch }),
-    type: 'message.appended',
-    seq,
-    data: {
-      version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text }], token_count: 1 },
-      producer_id: null,
-      producer_seq: null,
-    },
-  };
-}
-
-function tombstoned(id: string, seq: number, second = 0): ConversationEvent {
-  return { ...envelope(id, second), type: 'message.tombstoned', seq, data: { reason: 'abandoned' } };
-}
-
-function deleted(id: string, second = 0): ConversationEvent {
-  return { ...envelope(id, second), type: 'conversation.deleted', data: { last_seq: 0 } };
-}
-
-function fence(epoch: number): DecodedRecord {
-  return {
-    kind: 'fence',
-    fence: { schema_version: 1, event_id: randomUUID(), type: 'index.fenced', occurred_at: at(0), index_epoch: epoch },
-  };
-}
+const appended = (id: string, seq: number, text: string, second = 0, epoch?: number) =>
+  appendedEvent(id, seq, text, epoch ?? null, null, at(second));
+const tombstoned = (id: string, seq: number, second = 0) => tombstonedEvent(id, seq, null, at(second));
+const created = (id: string, metadata: Record<string, unknown>, second = 0) => createdEvent(id, metadata, at(second));
+const deleted = (id: string, second = 0) => deletedEvent(id, 0, null, at(second));
+const fence = (epoch: number): DecodedRecord => ({ kind: 'fence', fence: indexFenced(epoch, at(0)) });
 
 const asRecord = (item: ConversationEvent | DecodedRecord): DecodedRecord =>
   'kind' in item ? item : { kind: 'event', event: item };
@@ -183,7 +153,7 @@ describe('planChunk with the fence rule', () => {
   });
 
   it('ignores a fenced poison record entirely: its stand-in settles nothing and it is not quarantined', () => {
-    const standIn = { ...(tombstoned('a', 4) as Extract<ConversationEvent, { type: 'message.tombstoned' }>) };
+    const standIn = { ...tombstoned('a', 4) };
     const zombie: DecodedRecord = {
       kind: 'poison',
       reason: 'bad',

@@ -1,14 +1,14 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { StoredPositionConsumer, TopicReadiness } from '@threadline/kafka';
+import { EachBatchPayload, Kafka, KafkaMessage, StoredPositionConsumer, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { splitIntoChunks } from './batch-plan';
-import { ChunkProjector } from './chunk-projector.service';
-import { ChunkOutcome } from './projection-writer.service';
-import { ProjectionLag } from './projection-lag.service';
-import { StoredOffsets } from './stored-offsets.service';
+import { ChunkProjector } from './chunk-projector';
+import { ChunkOutcome } from './projection-writer';
+import { ProjectionLag } from './projection-lag';
+import { StoredOffsets } from './stored-offsets';
 import { WriteBehind } from './write-behind';
 
 const RETRY_MIN_MS = 200;
@@ -147,7 +147,7 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
     if (this.stopping) {
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await sleep(delay);
     this.consumer.current?.seek({ topic: this.config.kafka.topic, partition, offset: String(firstOffset) });
   }
 

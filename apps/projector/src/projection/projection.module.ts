@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { QuarantineLedger } from '../quarantine/quarantine-ledger.service';
-import { ChunkProjector } from './chunk-projector.service';
-import { PostgresReadiness } from './postgres-readiness.service';
-import { ProjectionLag } from './projection-lag.service';
-import { ProjectionWriter } from './projection-writer.service';
+import { QuarantineLedger } from '../quarantine/quarantine-ledger';
+import { ChunkProjector } from './chunk-projector';
+import { ProjectionLag } from './projection-lag';
+import { ProjectionWriter } from './projection-writer';
 import { ProjectionConsumer } from './projection.consumer';
-import { ProjectorMetrics } from './projector-metrics.service';
-import { StoredOffsets } from './stored-offsets.service';
+import { ProjectorMetrics } from './projector-metrics';
+import { StoredOffsets } from './stored-offsets';
 
 /** Kafka → Postgres: the conversation topic materialized into conversations, messages and consumer_offsets. */
 @Module({
@@ -16,7 +15,6 @@ import { StoredOffsets } from './stored-offsets.service';
     ProjectionWriter,
     ChunkProjector,
     ProjectionLag,
-    PostgresReadiness,
     ProjectionConsumer,
     QuarantineLedger,
   ],

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ReadinessService } from '@threadline/observability';
-import { MessageLogReader } from '@threadline/persistence';
+import { ConversationHeadReader, MessageLogReader } from '@threadline/persistence';
 import { entryFromRow, MessageEntry, TombstoneEntry } from '../stream/stream-entry';
 
 export interface ConversationState {
@@ -27,7 +27,8 @@ export interface SeqRange {
 export class ProjectionReader {
   constructor(
     private readonly log: MessageLogReader,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly heads: ConversationHeadReader,
+    @InjectDataSource() dataSource: DataSource,
     readiness: ReadinessService,
   ) {
     readiness.register('postgres', async () => {
@@ -45,10 +46,7 @@ export class ProjectionReader {
 
   /** The projected head and deletion state; null for a conversation the projection has not seen. */
   async state(conversationId: string): Promise<ConversationState | null> {
-    const rows = await this.dataSource.query<Array<{ last_seq: string; tombstoned: boolean }>>(
-      'SELECT last_seq, tombstoned FROM conversations WHERE id = $1',
-      [conversationId],
-    );
-    return rows.length === 0 ? null : { lastSeq: Number(rows[0].last_seq), tombstoned: rows[0].tombstoned };
+    const head = await this.heads.read(conversationId);
+    return head && { lastSeq: head.lastSeq, tombstoned: head.tombstoned };
   }
 }

@@ -1,2 +1,3 @@
+export * from './conversation-head-reader';
 export * from './message-log-reader';
 export * from './message-sql-row';

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ReadinessService } from '@threadline/observability';
-import { TopicProvisioner } from './topic-provisioner.service';
+import { retryWithBackoff } from './retry-with-backoff';
+import { TopicProvisioner } from './topic-provisioner';
 
 /**
  * Every service makes sure the conversation topic exists at start-up, retrying
@@ -42,16 +43,18 @@ export class TopicReadiness implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async provision(): Promise<void> {
-    for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5000)) {
-      try {
-        await this.topics.ensureTopic();
-        this.ready = true;
-        this.markReady();
-        return;
-      } catch (error) {
-        this.logger.warn(`topic not provisioned yet: ${(error as Error).message}`);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
+    await retryWithBackoff(() => this.tryProvision(), { stopped: () => this.stopped });
+  }
+
+  private async tryProvision(): Promise<boolean> {
+    try {
+      await this.topics.ensureTopic();
+      this.ready = true;
+      this.markReady();
+      return true;
+    } catch (error) {
+      this.logger.warn(`topic not provisioned yet: ${(error as Error).message}`);
+      return false;
     }
   }
 }

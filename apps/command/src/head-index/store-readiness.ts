@@ -1,23 +1,17 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ReadinessService } from '@threadline/observability';
 import { HeadIndexService } from './head-index.service';
-import { ProjectionLookupService } from './projection-lookup.service';
 
-/** Readiness of Redis and Postgres, and a start-up check that Redis will not evict the index. */
+/** Readiness of Redis, and a start-up check that Redis will not evict the index. */
 @Injectable()
 export class StoreReadiness implements OnApplicationBootstrap {
   private readonly logger = new Logger(StoreReadiness.name);
 
   constructor(
     private readonly index: HeadIndexService,
-    private readonly projection: ProjectionLookupService,
     readiness: ReadinessService,
   ) {
     readiness.register('redis', async () => ({ ok: await this.index.ping() }));
-    readiness.register('postgres', async () => {
-      await this.projection.ping();
-      return { ok: true };
-    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

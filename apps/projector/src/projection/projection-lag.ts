@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Admin, Kafka } from 'kafkajs';
+import { PeriodicTask } from '@threadline/observability';
+import { Admin, Kafka } from '@threadline/kafka';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
-import { ProjectorMetrics } from './projector-metrics.service';
+import { ProjectorMetrics } from './projector-metrics';
 import { StallWatch } from './stall-watch';
-import { StoredOffsets } from './stored-offsets.service';
+import { StoredOffsets } from './stored-offsets';
 
 const REFRESH_INTERVAL_MS = 5000;
 
@@ -22,8 +23,12 @@ export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutd
   private readonly lagByPartition = new Map<number, number>();
   private readonly stalls: StallWatch;
   private admin: Admin | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private refreshing = false;
+  private readonly task = new PeriodicTask(() => this.refresh(), {
+    name: 'lag refresh',
+    intervalMs: REFRESH_INTERVAL_MS,
+    logger: this.logger,
+    unref: true,
+  });
 
   constructor(
     private readonly kafka: Kafka,
@@ -35,14 +40,11 @@ export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.refresh(), REFRESH_INTERVAL_MS);
-    this.timer.unref();
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-    }
+    await this.task.stop();
     await this.admin?.disconnect().catch(() => undefined);
   }
 
@@ -67,10 +69,6 @@ export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   private async refresh(): Promise<void> {
-    if (this.refreshing) {
-      return;
-    }
-    this.refreshing = true;
     try {
       const admin = await this.connectedAdmin();
       const ends = await admin.fetchTopicOffsets(this.config.kafka.topic);
@@ -83,8 +81,6 @@ export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutd
       this.logger.debug(`lag not refreshed: ${(error as Error).message}`);
       await this.admin?.disconnect().catch(() => undefined);
       this.admin = null;
-    } finally {
-      this.refreshing = false;
     }
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { PeriodicTask } from '@threadline/observability';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
 import { ArchivedSeqBacklog } from './archived-seq-backlog';
 import { archivedSeqsOf, sweepPage } from './catch-up-statements';
@@ -29,8 +30,12 @@ export class ArchivedSeqCatchUp implements OnApplicationBootstrap, OnApplication
   private readonly logger = new Logger(ArchivedSeqCatchUp.name);
   private readonly backlog = new ArchivedSeqBacklog();
   private sweptUpTo = '';
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly task = new PeriodicTask(() => this.runOnce(), {
+    name: 'archived_seq catch-up',
+    intervalMs: CATCH_UP_INTERVAL_MS,
+    logger: this.logger,
+    failureLevel: 'debug',
+  });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -38,22 +43,11 @@ export class ArchivedSeqCatchUp implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) {
-        this.running = this.runOnce()
-          .catch((error: Error) => this.logger.debug(`archived_seq catch-up failed: ${error.message}`))
-          .finally(() => {
-            this.running = null;
-          });
-      }
-    }, CATCH_UP_INTERVAL_MS);
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-    }
-    await this.running;
+    await this.task.stop();
   }
 
   /** A segment with these index entries was committed. */

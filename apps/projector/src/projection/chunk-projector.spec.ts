@@ -1,35 +1,14 @@
 import { Logger } from '@nestjs/common';
-import type { KafkaMessage } from 'kafkajs';
-import { encodeEvent, encodeIndexFence, type ConversationEvent } from '@threadline/contracts';
-import { ChunkProjector } from './chunk-projector.service';
-import type { ChunkInput, ChunkOutcome, ProjectionWriter } from './projection-writer.service';
-import type { ProjectorMetrics } from './projector-metrics.service';
+import { encodeEvent, encodeIndexFence } from '@threadline/contracts';
+import type { KafkaMessage } from '@threadline/kafka';
+import { appendedEvent, indexFenced } from '../../../../test/support/event-builder';
+import { ChunkProjector } from './chunk-projector';
+import type { ChunkInput, ChunkOutcome, ProjectionWriter } from './projection-writer';
+import type { ProjectorMetrics } from './projector-metrics';
 
-function appended(seq: number, epoch: number): ConversationEvent {
-  return {
-    schema_version: 1,
-    event_id: '7b0c7f5e-5d2c-4a4e-9d55-2f1a7f0c1a11',
-    conversation_id: 'a',
-    occurred_at: '2026-11-23T12:00:00.000Z',
-    index_epoch: epoch,
-    type: 'message.appended',
-    seq,
-    data: {
-      version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text: 'x' }], metadata: {} },
-      producer_id: null,
-      producer_seq: null,
-    },
-  };
-}
+const appended = (seq: number, epoch: number) => appendedEvent('a', seq, 'x', epoch);
 
-const fence = encodeIndexFence({
-  schema_version: 1,
-  event_id: '0b0c7f5e-5d2c-4a4e-9d55-2f1a7f0c1a11',
-  type: 'index.fenced',
-  occurred_at: '2026-11-23T12:00:00.000Z',
-  index_epoch: 2,
-});
+const fence = encodeIndexFence(indexFenced(2));
 
 function message(offset: number, value: Buffer): KafkaMessage {
   return { offset: String(offset), value, key: null, timestamp: '1764460800000' } as unknown as KafkaMessage;

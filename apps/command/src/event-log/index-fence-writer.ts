@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
 import { encodeIndexFence } from '@threadline/contracts';
+import { Kafka } from '@threadline/kafka';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { indexFence } from './event-factory';
 

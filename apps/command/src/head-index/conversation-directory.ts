@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { EventPublisher } from '../event-log/event-publisher.service';
+import { EventPublisher } from '../event-log/event-publisher';
 import { messageTombstoned } from '../event-log/event-factory';
 import { ApiError } from '@threadline/errors';
 import { ConversationRecord } from './conversation-record';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ReadinessService } from '@threadline/observability';
 
-/** Readiness check 'postgres': the projection database answers. */
+/** Readiness check 'postgres': the database answers. Every service that uses PersistenceModule has it. */
 @Injectable()
 export class PostgresReadiness {
   constructor(dataSource: DataSource, readiness: ReadinessService) {

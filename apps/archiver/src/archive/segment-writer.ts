@@ -12,7 +12,7 @@ import {
   storeOffset,
 } from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
-import { ArchivedSeqCatchUp } from './archived-seq-catch-up.service';
+import { ArchivedSeqCatchUp } from './archived-seq-catch-up';
 import { SegmentPlan } from './segment-plan';
 import { advanceArchivedSeq, insertIndex, insertSegment } from './segment-statements';
 

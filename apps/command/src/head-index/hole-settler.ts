@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { RedisClientType } from 'redis';
 import { DataSource } from 'typeorm';
-import { MetricsService } from '@threadline/observability';
+import { MetricsService, PeriodicTask } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
-import { EventPublisher } from '../event-log/event-publisher.service';
+import { EventPublisher } from '../event-log/event-publisher';
 import { messageTombstoned } from '../event-log/event-factory';
 import { HeadIndexService } from './head-index.service';
 import { settleableSeqs, SettleableSeq } from './hole-statements';
@@ -45,8 +45,7 @@ return {'ok'}
 @Injectable()
 export class HoleSettler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(HoleSettler.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly task: PeriodicTask;
   private readonly settled;
   private readonly prefix: string;
 
@@ -63,25 +62,19 @@ export class HoleSettler implements OnApplicationBootstrap, OnApplicationShutdow
       'threadline_command_holes_settled_total',
       'Seqs missing from the projection for longer than the hole grace period, tombstoned by the hole settler',
     );
+    this.task = new PeriodicTask(() => this.sweep(), {
+      name: 'hole settler sweep',
+      intervalMs: config.holes.reaperIntervalMs,
+      logger: this.logger,
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) {
-        this.running = this.sweep()
-          .catch((error: Error) => this.logger.warn(`hole settler sweep failed: ${error.message}`))
-          .finally(() => {
-            this.running = null;
-          });
-      }
-    }, this.config.holes.reaperIntervalMs);
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-    }
-    await this.running;
+    await this.task.stop();
   }
 
   private get lockKey(): string {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ReadinessService } from '@threadline/observability';
-import { EventPublisher } from './event-publisher.service';
+import { EventPublisher } from './event-publisher';
 
 /** Ready while the producer is connected; a check while it is not starts a reconnect. */
 @Injectable()

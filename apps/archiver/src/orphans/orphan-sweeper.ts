@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicTask } from '@threadline/observability';
 import { OBJECT_STORE, ObjectStore } from '@threadline/persistence';
-import { ArchiverMetrics } from '../archive/archiver-metrics.service';
+import { ArchiverMetrics } from '../archive/archiver-metrics';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
-import { OrphanIndex } from './orphan-index.service';
+import { OrphanIndex } from './orphan-index';
 import { parseSegmentKey, SegmentObject, segmentPrefix } from './segment-object';
 
 export interface SweepRun {
@@ -25,8 +26,7 @@ export interface SweepRun {
 @Injectable()
 export class OrphanSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OrphanSweeper.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
+  private readonly task: PeriodicTask;
   private stopped = false;
 
   constructor(
@@ -34,34 +34,27 @@ export class OrphanSweeper implements OnApplicationBootstrap, OnApplicationShutd
     private readonly index: OrphanIndex,
     private readonly metrics: ArchiverMetrics,
     @Inject(ARCHIVER_CONFIG) private readonly config: ArchiverConfig,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.runOnce(), {
+      name: 'orphan sweep',
+      intervalMs: config.orphans.intervalMs,
+      logger: this.logger,
+      onFailure: () => metrics.orphanSweepFailures.inc(),
+    });
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.orphans.enabled) {
       this.logger.log('orphan sweep is off (ARCHIVE_ORPHAN_SWEEP_ENABLED=false)');
       return;
     }
-    this.timer = setInterval(() => {
-      if (!this.running) {
-        this.running = this.runOnce()
-          .catch((error: Error) => {
-            this.metrics.orphanSweepFailures.inc();
-            this.logger.warn(`orphan sweep failed: ${error.message}`);
-          })
-          .finally(() => {
-            this.running = null;
-          });
-      }
-    }, this.config.orphans.intervalMs);
+    this.task.start();
   }
 
   /** A sweep in progress stops after its current page. */
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    if (this.timer) {
-      clearInterval(this.timer);
-    }
-    await this.running;
+    await this.task.stop();
   }
 
   async runOnce(now = Date.now()): Promise<SweepRun> {

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { KafkaMessage } from 'kafkajs';
 import { decodeRecord, MessageTombstonedEvent, quarantinedStandIn } from '@threadline/contracts';
+import { KafkaMessage } from '@threadline/kafka';
 import { PoisonRecord, ProjectionRecord } from './batch-plan';
 import { isDataError } from './data-error';
-import { ChunkOutcome, ProjectionWriter } from './projection-writer.service';
-import { ProjectorMetrics } from './projector-metrics.service';
+import { ChunkOutcome, ProjectionWriter } from './projection-writer';
+import { ProjectorMetrics } from './projector-metrics';
 
 interface DecodedChunk {
   records: ProjectionRecord[];

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { CompressionTypes, Kafka, Producer } from 'kafkajs';
 import { ConversationEvent, encodeEvent } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
+import { CompressionTypes, Kafka, Producer } from '@threadline/kafka';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 
 interface Waiting {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { MetricsService } from '@threadline/observability';
+import { MetricsService, PeriodicTask } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
-import { EventPublisher } from '../event-log/event-publisher.service';
+import { EventPublisher } from '../event-log/event-publisher';
 import { conversationDeleted, messageTombstoned } from '../event-log/event-factory';
 import { HeadIndexService, PendingItem } from './head-index.service';
 
@@ -17,8 +17,7 @@ import { HeadIndexService, PendingItem } from './head-index.service';
 @Injectable()
 export class HoleReaper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(HoleReaper.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
+  private readonly task: PeriodicTask;
   private readonly reaped;
 
   constructor(
@@ -32,25 +31,19 @@ export class HoleReaper implements OnApplicationBootstrap, OnApplicationShutdown
       'Unacknowledged reservations settled by the hole reaper',
       ['kind'],
     );
+    this.task = new PeriodicTask(() => this.sweep(), {
+      name: 'reaper sweep',
+      intervalMs: config.holes.reaperIntervalMs,
+      logger: this.logger,
+    });
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      if (!this.running) {
-        this.running = this.sweep()
-          .catch((error: Error) => this.logger.warn(`reaper sweep failed: ${error.message}`))
-          .finally(() => {
-            this.running = null;
-          });
-      }
-    }, this.config.holes.reaperIntervalMs);
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) {
-      clearInterval(this.timer);
-    }
-    await this.running;
+    await this.task.stop();
   }
 
   private async sweep(): Promise<void> {
