@@ -89,8 +89,13 @@ it('never shows seq 8 before seq 7 has landed, and a strong read after 7 is ackn
 it('answers reads 200 stale from the projection while the head index is rebuilt, and strong again after', async () => {
   const id = await conversationWith(3);
   await eventually('the appends to be projected', async () => (await replay(id, 1)).body.consistency === 'strong');
-  // A rebuild waits for the projector to reach the end of the topic: with the projector stopped it cannot finish.
+  // A rebuild waits for the projector to reach the end of the topic: with the projector stopped behind an
+  // acknowledged append, it cannot finish.
   await stack.projector.stop();
+  const unprojected = await api(stack.baseUrl, 'POST', `/v1/conversations/${id}/messages`, {
+    message: textMessage('not projected yet'),
+  });
+  expect(unprojected.body).toMatchObject({ seq: 4 });
   expect(await flushIndex(stack.env.REDIS_KEY_PREFIX)).toBeGreaterThan(0);
   const append = () => api(stack.baseUrl, 'POST', `/v1/conversations/${id}/messages`, { message: textMessage('x') });
   expect((await append()).body.error).toBe('index_rebuilding');
@@ -117,4 +122,5 @@ it('answers reads 200 stale from the projection while the head index is rebuilt,
     90_000,
     500,
   );
+  expect(seqsOf(await replay(id, 1))).toEqual(upTo(4));
 });
