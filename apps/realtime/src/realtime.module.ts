@@ -11,13 +11,15 @@ import { FanoutStart } from './live/fanout-start.service';
 import { RealtimeMetrics } from './metrics/realtime-metrics.service';
 import { ProjectionReader } from './persistence/projection-reader.service';
 import { ProjectorPosition } from './persistence/projector-position.service';
-import { PhoenixSocketHandler } from './protocols/phoenix/phoenix-socket.handler';
-import { PlainWsHandler } from './protocols/plain-ws/plain-ws.handler';
+import { PhoenixGateway } from './protocols/phoenix/phoenix.gateway';
+import { PlainWsGateway } from './protocols/plain-ws/plain-ws.gateway';
 import { SseController } from './protocols/sse/sse.controller';
 import { ConversationStreamFactory } from './stream/conversation-stream.factory';
-import { UpgradeRouter } from './websocket/upgrade-router.service';
 
-/** Streams each conversation to clients (Phoenix Channels, plain WebSocket, SSE), in seq order, resumable. */
+/**
+ * Streams each conversation to clients (Phoenix Channels, plain WebSocket, SSE), in seq order, resumable.
+ * The WebSocket gateways run on RealtimeWsAdapter, which main.ts installs.
+ */
 @Module({})
 export class RealtimeModule {
   static forRoot(config: RealtimeConfig): DynamicModule {
@@ -41,9 +43,8 @@ export class RealtimeModule {
         ProjectorPosition,
         ConversationStreamFactory,
         ConnectionRegistry,
-        PhoenixSocketHandler,
-        PlainWsHandler,
-        UpgradeRouter,
+        PhoenixGateway,
+        PlainWsGateway,
       ],
     };
   }

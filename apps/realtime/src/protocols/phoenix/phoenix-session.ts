@@ -1,29 +1,19 @@
 import { Logger } from '@nestjs/common';
 import { ClientConnection } from '../../connections/client-connection';
-import { CloseCode, CloseReason } from '../../connections/close-codes';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
 import { ConversationStream } from '../../stream/conversation-stream';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import { StreamOutput } from '../../stream/stream-entry';
 import { PhoenixReplyReason } from '../error-codes';
-import {
-  channelEndFrame,
-  decodeFrame,
-  encodeFrame,
-  HEARTBEAT_TOPIC,
-  parseJoin,
-  PhoenixEvent,
-  PhoenixFrame,
-  pushFrame,
-  replyFrame,
-} from './phoenix-protocol';
+import { PhoenixAck, PhoenixReply } from './phoenix-messages';
+import { channelEndFrame, encodeFrame, HEARTBEAT_TOPIC, parseJoin, PhoenixFrame, pushFrame } from './phoenix-protocol';
 
 interface JoinedChannel {
   joinRef: string | null;
   stream: ConversationStream;
 }
 
-/** One Phoenix socket: its joined channels (one conversation stream each) and the frames it exchanges. */
+/** One Phoenix socket: its joined channels (one conversation stream each), the replies to its pushes, the frames it is sent. */
 export class PhoenixSession {
   private readonly logger = new Logger(PhoenixSession.name);
   private readonly channels = new Map<string, JoinedChannel>();
@@ -36,50 +26,26 @@ export class PhoenixSession {
     connection.onClosed(() => this.closeAll());
   }
 
-  /** One text frame. A frame that is not a Phoenix v2 JSON array closes the socket with 1008. */
-  receive(text: string): void {
-    const frame = decodeFrame(text);
-    if (!frame) {
-      this.refuse(CloseCode.PolicyViolation, CloseReason.InvalidFrame, `not Phoenix v2 JSON: ${text.slice(0, 100)}`);
+  /** `heartbeat` on the `phoenix` topic; on any other topic it is an event no channel serves. */
+  heartbeat(frame: PhoenixFrame, ack: PhoenixAck): void {
+    if (frame.topic !== HEARTBEAT_TOPIC) {
+      this.unhandled(frame, ack);
       return;
     }
-    if (frame.topic === HEARTBEAT_TOPIC && frame.event === PhoenixEvent.Heartbeat) {
-      this.send(replyFrame(frame, 'ok'));
-      return;
-    }
-    switch (frame.event) {
-      case PhoenixEvent.Join:
-        this.join(frame);
-        return;
-      case PhoenixEvent.Leave:
-        this.leave(frame);
-        return;
-      default:
-        this.send(
-          replyFrame(frame, 'error', {
-            reason: (this.channels.has(frame.topic)
-              ? 'unsupported_event'
-              : 'unmatched topic') satisfies PhoenixReplyReason,
-          }),
-        );
-    }
+    this.reply(ack, 'ok');
   }
 
-  /** Phoenix's binary frames carry binary payloads, which no channel here takes: the socket closes with 1003. */
-  receiveBinary(): void {
-    this.refuse(CloseCode.UnsupportedData, CloseReason.BinaryFrame, 'a binary frame');
+  /** An event no handler serves: on a joined topic it is not supported, on any other the topic is unmatched. */
+  unhandled(frame: PhoenixFrame, ack: PhoenixAck): void {
+    this.reply(ack, 'error', {
+      reason: (this.channels.has(frame.topic) ? 'unsupported_event' : 'unmatched topic') satisfies PhoenixReplyReason,
+    });
   }
 
-  private refuse(code: number, reason: string, what: string): void {
-    this.metrics.clientViolations.inc({ protocol: 'phoenix', reason });
-    this.logger.warn(`connection ${this.connection.id} (phoenix) closed with ${code}: ${what}`);
-    this.connection.close(code, reason);
-  }
-
-  private join(frame: PhoenixFrame): void {
+  join(frame: PhoenixFrame, ack: PhoenixAck): void {
     const parsed = parseJoin(frame.topic, frame.payload);
     if (!parsed.ok) {
-      this.send(replyFrame(frame, 'error', { reason: parsed.reason }));
+      this.reply(ack, 'error', { reason: parsed.reason });
       return;
     }
     // A second join of a topic replaces the first, as in Phoenix: the old channel is closed.
@@ -100,13 +66,13 @@ export class PhoenixSession {
       'phoenix',
     );
     this.channels.set(topic, { joinRef, stream });
-    this.send(replyFrame(frame, 'ok'));
+    this.reply(ack, 'ok');
     void stream.start();
   }
 
-  private leave(frame: PhoenixFrame): void {
+  leave(frame: PhoenixFrame, ack: PhoenixAck): void {
     const channel = this.channels.get(frame.topic);
-    this.send(replyFrame(frame, 'ok'));
+    this.reply(ack, 'ok');
     if (channel) {
       this.end(frame.topic, 'phx_close');
     }
@@ -130,6 +96,12 @@ export class PhoenixSession {
     this.channels.delete(topic);
     channel.stream.close();
     this.send(channelEndFrame(topic, channel.joinRef, event));
+  }
+
+  private reply(ack: PhoenixAck, status: PhoenixReply['status'], response?: Record<string, unknown>): void {
+    if (!ack(status, response)) {
+      this.closeAll();
+    }
   }
 
   private send(frame: PhoenixFrame): boolean {

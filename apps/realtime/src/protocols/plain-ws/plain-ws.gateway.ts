@@ -1,36 +1,40 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { WebSocket } from 'ws';
-import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
+import { Logger } from '@nestjs/common';
+import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { ClientConnection } from '../../connections/client-connection';
 import { CloseCode, CloseReason } from '../../connections/close-codes';
-import { ConnectionRegistry } from '../../connections/connection-registry.service';
-import { WsClientConnection } from '../../connections/ws-client-connection';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
+import { RealtimeGatewayOptions } from '../../websocket/realtime-gateway-options';
+import { serveConnection } from '../../websocket/serve-connection';
 import { StreamRequest } from '../stream-request';
 import { outputText } from './plain-ws-frames';
+import { admitStreamUpgrade, PLAIN_STREAM_PATH } from './plain-ws-upgrade';
 
 /**
  * Serves `/v1/conversations/{id}/stream?cursor=N`: one conversation per socket,
  * one JSON text frame per event. A deleted conversation ends with
  * `{type:'conversation_deleted'}` and close code 4410. The client sends nothing:
- * frames it sends anyway are read (ws enforces the size limit and UTF-8) and dropped.
+ * there are no message handlers, so frames it sends anyway are read (ws enforces
+ * the size limit and UTF-8) and dropped.
  */
-@Injectable()
-export class PlainWsHandler {
-  private readonly logger = new Logger(PlainWsHandler.name);
+@WebSocketGateway<RealtimeGatewayOptions<StreamRequest>>({
+  path: PLAIN_STREAM_PATH,
+  protocol: 'ws',
+  admit: admitStreamUpgrade,
+})
+export class PlainWsGateway implements OnGatewayConnection<ClientConnection> {
+  private readonly logger = new Logger(PlainWsGateway.name);
 
   constructor(
-    private readonly registry: ConnectionRegistry,
     private readonly streams: ConversationStreamFactory,
     private readonly metrics: RealtimeMetrics,
-    @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
   ) {}
 
-  accept(ws: WebSocket, connectionId: string, request: StreamRequest): void {
-    const connection = new WsClientConnection(connectionId, 'ws', ws, this.config.clients.bufferBytes, () =>
-      this.metrics.slowConsumerCloses.inc({ protocol: 'ws' }),
-    );
-    this.registry.track(connection);
+  handleConnection(connection: ClientConnection, request: StreamRequest): void {
+    serveConnection(connection, this.logger, () => this.stream(connection, request));
+  }
+
+  private stream(connection: ClientConnection, request: StreamRequest): void {
     const stream = this.streams.create(
       request.conversationId,
       request.cursor,
@@ -48,7 +52,7 @@ export class PlainWsHandler {
         whenWritable: () => connection.whenWritable(),
         fail: (error) => {
           this.logger.warn(
-            `connection ${connectionId} (ws): stream of ${request.conversationId} failed: ${error.message}`,
+            `connection ${connection.id} (ws): stream of ${request.conversationId} failed: ${error.message}`,
           );
           connection.close(CloseCode.StreamFailed, CloseReason.StreamFailed);
         },
