@@ -1,36 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { ConversationEvent } from '@threadline/contracts';
+import { appendedEvent, tombstonedEvent } from '../../../../test/support/event-builder';
 import { ArchiveObjectMissingError, ArchiveReader } from './archive-reader';
 import { ObjectStore } from './object-store';
 import { compressSegment, encodeLine } from './segment-format';
 
-const envelope = (id: string) =>
-  ({
-    schema_version: 1,
-    event_id: randomUUID(),
-    conversation_id: id,
-    occurred_at: '2026-11-23T12:00:00.000Z',
-  }) as const;
-
-const appended = (id: string, seq: number, text: string): ConversationEvent => ({
-  ...envelope(id),
-  type: 'message.appended',
-  seq,
-  data: {
-    version: seq,
-    message: { role: 'user', parts: [{ type: 'text', text }], token_count: 3 },
-    producer_id: 'p',
-    producer_seq: seq,
-  },
-});
-
-const tombstoned = (id: string, seq: number): ConversationEvent => ({
-  ...envelope(id),
-  type: 'message.tombstoned',
-  seq,
-  data: { reason: 'abandoned' },
-});
+const appended = (id: string, seq: number, text: string) => appendedEvent(id, seq, text, null, { id: 'p', seq });
+const tombstoned = (id: string, seq: number) => tombstonedEvent(id, seq);
 
 class MemoryStore implements ObjectStore {
   readonly location = 'memory:';
@@ -88,7 +64,7 @@ describe('ArchiveReader', () => {
       [4, 'message', [{ type: 'text', text: 'four' }], 22],
     ]);
     expect(messages[2]).toMatchObject({ tombstoneReason: 'abandoned', version: null, kafkaPartition: 2 });
-    expect(messages[0]).toMatchObject({ role: 'user', version: 1, tokenCount: 3, producerId: 'p', producerSeq: 1 });
+    expect(messages[0]).toMatchObject({ role: 'user', version: 1, tokenCount: 1, producerId: 'p', producerSeq: 1 });
   });
 
   it('applies the range and the limit', async () => {
