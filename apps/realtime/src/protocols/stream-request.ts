@@ -1,5 +1,6 @@
 import { conversationIdSchema } from '@threadline/contracts';
-import { PhoenixReplyReason, RealtimeErrorBody, RealtimeErrorCode } from './error-codes';
+import type { ErrorBody } from '@threadline/errors';
+import { StreamRefusalCode } from './error-codes';
 
 /** What a client asks for: a conversation, and the last seq it has (null: live only, from now). */
 export interface StreamRequest {
@@ -7,8 +8,8 @@ export interface StreamRequest {
   cursor: number | null;
 }
 
-export interface StreamRequestError extends RealtimeErrorBody {
-  error: Extract<RealtimeErrorCode, PhoenixReplyReason>;
+export interface StreamRequestError extends ErrorBody {
+  error: StreamRefusalCode;
 }
 
 export type StreamRequestResult = { ok: true; request: StreamRequest } | ({ ok: false } & StreamRequestError);

@@ -7,7 +7,7 @@ import { ConnectionRegistry } from '../../connections/connection-registry.servic
 import { SseClientConnection } from '../../connections/sse-client-connection';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
-import { RealtimeErrorBody } from '../error-codes';
+import type { ErrorBody } from '@threadline/errors';
 import { parseStreamRequest } from '../stream-request';
 import { sseEvent } from './sse-frames';
 
@@ -43,15 +43,16 @@ export class SseController {
     req.on('error', (error) => this.logger.debug(`connection ${connectionId} (sse): request: ${error.message}`));
     res.on('error', (error) => this.logger.debug(`connection ${connectionId} (sse): response: ${error.message}`));
     if (!this.registry.accepting) {
+      res.setHeader('Retry-After', '1');
       res.status(503).json({
         error: 'shutting_down',
         message: 'This instance is shutting down; reconnect',
-      } satisfies RealtimeErrorBody);
+      } satisfies ErrorBody);
       return;
     }
     const parsed = parseStreamRequest(id, lastEventId !== undefined && lastEventId !== '' ? lastEventId : cursorParam);
     if (!parsed.ok) {
-      res.status(400).json({ error: parsed.error, message: parsed.message } satisfies RealtimeErrorBody);
+      res.status(400).json({ error: parsed.error, message: parsed.message } satisfies ErrorBody);
       return;
     }
     res.status(200);
