@@ -8,7 +8,7 @@
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }];
 
 const moduleNameMapper = {
-  '^@threadline/(config|contracts|errors|kafka|persistence|observability)$': '<rootDir>/libs/$1/src',
+  '^@threadline/(auth|config|contracts|errors|kafka|persistence|observability)$': '<rootDir>/libs/$1/src',
 };
 
 module.exports = {

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuthModule } from '@threadline/auth';
 import { AppConfigModule } from '@threadline/config';
 import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
@@ -17,6 +18,7 @@ export class CommandModule {
       module: CommandModule,
       imports: [
         ErrorsModule,
+        AuthModule.forRoot(),
         ObservabilityModule.forRoot({
           service: config.service,
           logLevel: config.logLevel,

@@ -8,3 +8,4 @@ export * from './poison-record';
 export * from './index-fence';
 export * from './content-hash';
 export * from './message-content-hash';
+export * from './tenant';

@@ -36,6 +36,9 @@ export const ERROR_CODES = [
   'invalid_cursor',
   'unsupported_vsn',
   'shutting_down',
+  'unauthorized',
+  'forbidden_scope',
+  'forbidden_conversation',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
