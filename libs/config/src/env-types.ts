@@ -45,3 +45,19 @@ export function envUrl(defaultValue: string, protocols: string[]) {
 }
 
 export const logLevelEnv = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** A JSON value read from an environment variable and checked against a schema. */
+export function envJson<Schema extends z.ZodType>(schema: Schema, defaultValue: z.input<Schema>) {
+  return z
+    .string()
+    .default(JSON.stringify(defaultValue))
+    .transform((s, context): unknown => {
+      try {
+        return JSON.parse(s);
+      } catch {
+        context.addIssue({ code: 'custom', message: 'expected JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}

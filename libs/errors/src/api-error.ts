@@ -39,6 +39,7 @@ export const ERROR_CODES = [
   'unauthorized',
   'forbidden_scope',
   'forbidden_conversation',
+  'rate_limited',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -31,3 +31,33 @@ describe('command config: HOLE_GRACE_MS', () => {
     expect(parse({}).success).toBe(true);
   });
 });
+
+describe('command config: per-tenant limits', () => {
+  const issuesAt = (env: Record<string, string>, path: string) => {
+    const result = parse(env);
+    return result.success ? [] : result.error.issues.filter((issue) => issue.path[0] === path);
+  };
+
+  it('reads LIMIT_TENANT_OVERRIDES as JSON of tenant ids to limits, with the defaults underneath', () => {
+    const result = parse({ LIMIT_TENANT_APPENDS_PER_S: '7', LIMIT_TENANT_OVERRIDES: '{"acme":{"conversations":3}}' });
+    expect(result.success && result.data.tenantLimits.for('acme')).toEqual(
+      expect.objectContaining({ appendsPerSecond: 7, conversations: 3 }),
+    );
+  });
+
+  it.each([
+    ['not JSON', '{acme'],
+    ['a key that is not a tenant id', '{"Acme Corp":{"conversations":3}}'],
+    ['an unknown limit', '{"acme":{"messages":3}}'],
+    ['a limit below 1', '{"acme":{"appends_per_s":0}}'],
+  ])('refuses LIMIT_TENANT_OVERRIDES with %s', (_case, value) => {
+    expect(issuesAt({ LIMIT_TENANT_OVERRIDES: value }, 'LIMIT_TENANT_OVERRIDES').length).toBeGreaterThan(0);
+  });
+
+  it('refuses a byte budget, default or override, too small for one largest message', () => {
+    const small = String(256 * 1024);
+    expect(issuesAt({ LIMIT_TENANT_APPEND_BYTES_PER_S: small }, 'LIMIT_TENANT_APPEND_BYTES_PER_S')).toHaveLength(1);
+    const override = JSON.stringify({ acme: { append_bytes_per_s: 256 * 1024 } });
+    expect(issuesAt({ LIMIT_TENANT_OVERRIDES: override }, 'LIMIT_TENANT_APPEND_BYTES_PER_S')).toHaveLength(1);
+  });
+});

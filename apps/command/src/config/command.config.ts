@@ -5,6 +5,7 @@ import {
   checkArchiveStoreEnv,
   commonEnv,
   envInt,
+  envJson,
   envPort,
   envUrl,
   kafkaConfig,
@@ -13,6 +14,7 @@ import {
   postgresEnv,
   projectorGroupEnv,
 } from '@threadline/config';
+import { TenantLimitTable, tenantOverridesSchema } from '../tenant-limits/tenant-limits';
 
 /**
  * The shortest safe hole grace period. An append is acknowledged only if Kafka
@@ -49,11 +51,29 @@ export const commandConfigSchema = z
     REAPER_INTERVAL_MS: envInt(1000, 50, 60_000),
     READ_WAIT_MS: envInt(2000, 0, 30_000),
     READ_MAX_LIMIT: envInt(1000, 1, 10_000),
+    LIMIT_TENANT_APPENDS_PER_S: envInt(1000, 1, 1_000_000),
+    LIMIT_TENANT_APPEND_BYTES_PER_S: envInt(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    LIMIT_TENANT_CONVERSATIONS: envInt(1_000_000, 1, 1_000_000_000),
+    LIMIT_TENANT_OVERRIDES: envJson(tenantOverridesSchema, {}),
   })
   .refine((env) => env.HOLE_GRACE_MS >= minimumHoleGraceMs(env.APPEND_ACK_TIMEOUT_MS), {
     path: ['HOLE_GRACE_MS'],
     message: 'must be at least 2 x APPEND_ACK_TIMEOUT_MS (a tombstone must never overtake an acknowledged append)',
   })
+  .refine(
+    (env) =>
+      [
+        env.LIMIT_TENANT_APPEND_BYTES_PER_S,
+        ...Object.values(env.LIMIT_TENANT_OVERRIDES).map((o) => o.append_bytes_per_s),
+      ]
+        .filter((bytes) => bytes !== undefined)
+        .every((bytes) => bytes >= env.LIMIT_MESSAGE_BYTES + 64 * 1024),
+    {
+      path: ['LIMIT_TENANT_APPEND_BYTES_PER_S'],
+      message:
+        'must be at least LIMIT_MESSAGE_BYTES + 64 KiB, for the default and every override (else a largest message could never be appended)',
+    },
+  )
   .superRefine(checkArchiveStoreEnv)
   .transform((env) => ({
     service: 'command' as const,
@@ -76,6 +96,14 @@ export const commandConfigSchema = z
       metadataBytes: env.LIMIT_METADATA_BYTES,
     },
     reads: { waitMs: env.READ_WAIT_MS, maxLimit: env.READ_MAX_LIMIT },
+    tenantLimits: new TenantLimitTable(
+      {
+        appendsPerSecond: env.LIMIT_TENANT_APPENDS_PER_S,
+        appendBytesPerSecond: env.LIMIT_TENANT_APPEND_BYTES_PER_S,
+        conversations: env.LIMIT_TENANT_CONVERSATIONS,
+      },
+      env.LIMIT_TENANT_OVERRIDES,
+    ),
   }));
 
 export type CommandConfig = z.output<typeof commandConfigSchema>;

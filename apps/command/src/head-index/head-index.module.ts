@@ -6,7 +6,7 @@ import { HoleReaper } from './hole-reaper';
 import { HoleSettler } from './hole-settler';
 import { IndexRebuildService } from './index-rebuild.service';
 import { ProjectionLookupService } from './projection-lookup.service';
-import { redisClientProvider } from './redis-client.provider';
+import { REDIS_CLIENT, redisClientProvider } from './redis-client.provider';
 import { StoreReadiness } from './store-readiness';
 
 @Module({
@@ -21,6 +21,6 @@ import { StoreReadiness } from './store-readiness';
     HoleSettler,
     StoreReadiness,
   ],
-  exports: [HeadIndexService, ProjectionLookupService, ConversationDirectory],
+  exports: [HeadIndexService, ProjectionLookupService, ConversationDirectory, REDIS_CLIENT],
 })
 export class HeadIndexModule {}

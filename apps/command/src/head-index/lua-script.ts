@@ -9,12 +9,12 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(redis: RedisClientType, keys: string[], args: string[]): Promise<string[]> {
+  async run<Reply = string[]>(redis: RedisClientType, keys: string[], args: string[]): Promise<Reply> {
     try {
-      return (await redis.evalSha(this.sha, { keys, arguments: args })) as string[];
+      return (await redis.evalSha(this.sha, { keys, arguments: args })) as Reply;
     } catch (error) {
       if (error instanceof Error && error.message.startsWith('NOSCRIPT')) {
-        return (await redis.eval(this.source, { keys, arguments: args })) as string[];
+        return (await redis.eval(this.source, { keys, arguments: args })) as Reply;
       }
       throw error;
     }

@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
 import { ConversationIdPipe } from '../http/conversation-id.pipe';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
+import { AppendRateLimitGuard } from '../tenant-limits/append-rate-limit.guard';
 import { AppendMessageDto, appendErrorCode, appendMessageSchema, AppendResultView } from './append-message.dto';
 import { AppendService } from './append.service';
 
@@ -9,6 +10,7 @@ export class AppendController {
   constructor(private readonly appends: AppendService) {}
 
   @Post()
+  @UseGuards(AppendRateLimitGuard)
   @HttpCode(HttpStatus.CREATED)
   append(
     @Param('id', ConversationIdPipe) id: string,

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createClient, RedisClientType } from 'redis';
+import { ApiError } from '@threadline/errors';
+import { TenantLimitTable, TenantOverrides } from './tenant-limits';
+import { TenantRateLimiter } from './tenant-rate-limiter';
+
+/* The token buckets' Lua script against the real Redis of the local stack, one key prefix per test. */
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const DEFAULTS = { appendsPerSecond: 5, appendBytesPerSecond: 10_000, conversations: 10 };
+
+let redis: RedisClientType;
+let prefix: string;
+
+beforeAll(async () => {
+  redis = createClient({ url: REDIS_URL });
+  await redis.connect();
+});
+
+afterAll(async () => {
+  await redis.quit();
+});
+
+beforeEach(() => {
+  prefix = `medium:${randomBytes(4).toString('hex')}`;
+});
+
+function limiter(overrides: TenantOverrides = {}): TenantRateLimiter {
+  return new TenantRateLimiter(redis, {
+    redis: { url: REDIS_URL, keyPrefix: prefix },
+    tenantLimits: new TenantLimitTable(DEFAULTS, overrides),
+  });
+}
+
+async function refusal(attempt: Promise<void>): Promise<ApiError> {
+  const error = await attempt.then(
+    () => null,
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof ApiError)) {
+    throw new Error(`expected an ApiError, got ${String(error)}`);
+  }
+  return error;
+}
+
+async function takeMany(rateLimiter: TenantRateLimiter, tenant: string, count: number, bytes = 100): Promise<number> {
+  let accepted = 0;
+  for (let i = 0; i < count; i++) {
+    await rateLimiter.takeAppend(tenant, bytes).then(
+      () => (accepted += 1),
+      () => undefined,
+    );
+  }
+  return accepted;
+}
+
+describe('TenantRateLimiter (real Redis)', () => {
+  it('lets a burst of one second of appends through, then refuses with 429 rate_limited and Retry-After', async () => {
+    const rateLimiter = limiter();
+    expect(await takeMany(rateLimiter, 'acme', 5)).toBe(5);
+    const error = await refusal(rateLimiter.takeAppend('acme', 100));
+    expect(error.status).toBe(429);
+    expect(error.code).toBe('rate_limited');
+    expect(Number(error.headers['Retry-After'])).toBeGreaterThanOrEqual(1);
+    expect(error.extra.retry_after_ms).toBeGreaterThan(0);
+    expect(error.extra.retry_after_ms).toBeLessThanOrEqual(200);
+  });
+
+  it('refuses an append over the byte budget without spending an append token', async () => {
+    const rateLimiter = limiter();
+    expect(await takeMany(rateLimiter, 'acme', 1, 9_000)).toBe(1);
+    const error = await refusal(rateLimiter.takeAppend('acme', 5_000));
+    expect(error.code).toBe('rate_limited');
+    expect(await takeMany(rateLimiter, 'acme', 4, 100)).toBe(4);
+  });
+
+  it('keeps each tenant in buckets of its own', async () => {
+    const rateLimiter = limiter();
+    expect(await takeMany(rateLimiter, 'acme', 6)).toBe(5);
+    expect(await takeMany(rateLimiter, 'globex', 5)).toBe(5);
+  });
+
+  it('refills at the rate: after the Retry-After it names, an append passes again', async () => {
+    const rateLimiter = limiter();
+    await takeMany(rateLimiter, 'acme', 5);
+    const error = await refusal(rateLimiter.takeAppend('acme', 100));
+    await sleep(Number(error.extra.retry_after_ms) + 20);
+    await expect(rateLimiter.takeAppend('acme', 100)).resolves.toBeUndefined();
+  });
+
+  it("applies a tenant's override and leaves the others on the defaults", async () => {
+    const rateLimiter = limiter({ acme: { appends_per_s: 20 } });
+    expect(await takeMany(rateLimiter, 'acme', 25)).toBe(20);
+    expect(await takeMany(rateLimiter, 'globex', 25)).toBe(5);
+  });
+
+  it('counts appends from many instances against one budget', async () => {
+    const instances = [limiter(), limiter(), limiter()];
+    const results = await Promise.all(instances.map((instance) => takeMany(instance, 'acme', 4)));
+    expect(results.reduce((sum, accepted) => sum + accepted, 0)).toBe(5);
+  });
+});
