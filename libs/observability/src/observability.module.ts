@@ -4,6 +4,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health.controller';
 import { HttpDrain } from './http-drain';
+import { REDACTED_LOG_PATHS, redactUrlSecrets } from './log-redaction';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
@@ -40,6 +41,10 @@ export class ObservabilityModule {
             level: options.logLevel,
             base: { service: options.service },
             genReqId: assignRequestId,
+            redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+            serializers: {
+              req: (req: { url?: string }) => ({ ...req, url: req.url && redactUrlSecrets(req.url) }),
+            },
             autoLogging: { ignore: (req) => /^\/(health|metrics)/.test(req.url ?? '') },
             customLogLevel: (_req, res, err) =>
               err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
