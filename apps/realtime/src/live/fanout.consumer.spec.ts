@@ -5,10 +5,10 @@ import { encodeEvent, encodeIndexFence, type ConversationEvent } from '@threadli
 import type { TopicReadiness } from '@threadline/kafka';
 import type { ReadinessService } from '@threadline/observability';
 import type { RealtimeConfig } from '../config/realtime.config';
-import type { RealtimeMetrics } from '../metrics/realtime-metrics.service';
-import { ConversationHub } from './conversation-hub.service';
-import { FanoutConsumer } from './fanout-consumer.service';
-import type { FanoutStart } from './fanout-start.service';
+import type { RealtimeMetrics } from '../metrics/realtime-metrics';
+import { ConversationHub } from './conversation-hub';
+import { FanoutConsumer } from './fanout.consumer';
+import type { FanoutStart } from './fanout-start';
 
 const EVENTS = { GROUP_JOIN: 'join', FETCH: 'fetch', CRASH: 'crash', DISCONNECT: 'disconnect' };
 

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ReadinessService } from '@threadline/observability';
 import { ConversationHeadReader, MessageLogReader } from '@threadline/persistence';
-import { entryFromRow, MessageEntry, TombstoneEntry } from '../stream/stream-entry';
+import { entryFromRow, MessageEntry, TombstoneEntry } from './stream-entry';
 
 export interface ConversationState {
   lastSeq: number;
