@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfigModule } from '@threadline/config';
 import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
@@ -31,10 +32,10 @@ export class RealtimeModule {
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
         ArchiveStoreModule.forRoot(config.archive),
+        AppConfigModule.forRoot(REALTIME_CONFIG, config),
       ],
       controllers: [SseController],
       providers: [
-        { provide: REALTIME_CONFIG, useValue: config },
         RealtimeMetrics,
         ConversationHub,
         FanoutConsumer,
