@@ -5,21 +5,17 @@ import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
 import { REALTIME_CONFIG, RealtimeConfig } from './config/realtime.config';
-import { ConnectionRegistry } from './connections/connection-registry';
-import { ConversationHub } from './live/conversation-hub';
-import { FanoutConsumer } from './live/fanout.consumer';
-import { FanoutStart } from './live/fanout-start';
-import { RealtimeMetrics } from './metrics/realtime-metrics';
-import { ProjectionReader } from './stream/projection-reader';
-import { ProjectorPosition } from './live/projector-position';
-import { PhoenixGateway } from './protocols/phoenix/phoenix.gateway';
-import { PlainWsGateway } from './protocols/plain-ws/plain-ws.gateway';
-import { SseController } from './protocols/sse/sse.controller';
-import { ConversationStreamFactory } from './stream/conversation-stream.factory';
+import { ConnectionsModule } from './connections/connections.module';
+import { LiveModule } from './live/live.module';
+import { PhoenixModule } from './protocols/phoenix/phoenix.module';
+import { PlainWsModule } from './protocols/plain-ws/plain-ws.module';
+import { SseModule } from './protocols/sse/sse.module';
+import { StreamModule } from './stream/stream.module';
 
 /**
  * Streams each conversation to clients (Phoenix Channels, plain WebSocket, SSE), in seq order, resumable.
- * The WebSocket gateways run on RealtimeWsAdapter, which main.ts installs.
+ * The WebSocket gateways run on RealtimeWsAdapter, which main.ts installs; it tracks their
+ * connections in ConnectionsModule's registry. A new protocol is one more module under protocols/.
  */
 @Module({})
 export class RealtimeModule {
@@ -33,19 +29,12 @@ export class RealtimeModule {
         PersistenceModule.forRoot(config.postgres),
         ArchiveStoreModule.forRoot(config.archive),
         AppConfigModule.forRoot(REALTIME_CONFIG, config),
-      ],
-      controllers: [SseController],
-      providers: [
-        RealtimeMetrics,
-        ConversationHub,
-        FanoutConsumer,
-        FanoutStart,
-        ProjectionReader,
-        ProjectorPosition,
-        ConversationStreamFactory,
-        ConnectionRegistry,
-        PhoenixGateway,
-        PlainWsGateway,
+        LiveModule,
+        StreamModule,
+        ConnectionsModule,
+        PhoenixModule,
+        PlainWsModule,
+        SseModule,
       ],
     };
   }
