@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
+import { Kafka } from '@threadline/kafka';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { ProjectorPosition } from './projector-position';
 import { FencedPosition, startPosition } from './partition-positions';

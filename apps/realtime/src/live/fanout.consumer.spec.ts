@@ -1,8 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { encodeEvent, encodeIndexFence, type ConversationEvent } from '@threadline/contracts';
-import type { TopicReadiness } from '@threadline/kafka';
+import type { EachBatchPayload, Kafka, TopicReadiness } from '@threadline/kafka';
 import type { ReadinessService } from '@threadline/observability';
 import type { RealtimeConfig } from '../config/realtime.config';
 import type { RealtimeMetrics } from '../metrics/realtime-metrics';
