@@ -20,7 +20,6 @@ export default tseslint.config(
   },
   {
     files: ['apps/**/*.ts'],
-    ignores: ['apps/realtime/**'],
     rules: {
       'no-restricted-imports': [
         'error',

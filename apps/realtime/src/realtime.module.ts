@@ -1,24 +1,21 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfigModule } from '@threadline/config';
 import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
 import { REALTIME_CONFIG, RealtimeConfig } from './config/realtime.config';
-import { ConnectionRegistry } from './connections/connection-registry.service';
-import { ConversationHub } from './live/conversation-hub.service';
-import { FanoutConsumer } from './live/fanout-consumer.service';
-import { FanoutStart } from './live/fanout-start.service';
-import { RealtimeMetrics } from './metrics/realtime-metrics.service';
-import { ProjectionReader } from './persistence/projection-reader.service';
-import { ProjectorPosition } from './persistence/projector-position.service';
-import { PhoenixGateway } from './protocols/phoenix/phoenix.gateway';
-import { PlainWsGateway } from './protocols/plain-ws/plain-ws.gateway';
-import { SseController } from './protocols/sse/sse.controller';
-import { ConversationStreamFactory } from './stream/conversation-stream.factory';
+import { ConnectionsModule } from './connections/connections.module';
+import { LiveModule } from './live/live.module';
+import { PhoenixModule } from './protocols/phoenix/phoenix.module';
+import { PlainWsModule } from './protocols/plain-ws/plain-ws.module';
+import { SseModule } from './protocols/sse/sse.module';
+import { StreamModule } from './stream/stream.module';
 
 /**
  * Streams each conversation to clients (Phoenix Channels, plain WebSocket, SSE), in seq order, resumable.
- * The WebSocket gateways run on RealtimeWsAdapter, which main.ts installs.
+ * The WebSocket gateways run on RealtimeWsAdapter, which main.ts installs; it tracks their
+ * connections in ConnectionsModule's registry. A new protocol is one more module under protocols/.
  */
 @Module({})
 export class RealtimeModule {
@@ -31,20 +28,13 @@ export class RealtimeModule {
         KafkaModule.forRoot(config.kafka),
         PersistenceModule.forRoot(config.postgres),
         ArchiveStoreModule.forRoot(config.archive),
-      ],
-      controllers: [SseController],
-      providers: [
-        { provide: REALTIME_CONFIG, useValue: config },
-        RealtimeMetrics,
-        ConversationHub,
-        FanoutConsumer,
-        FanoutStart,
-        ProjectionReader,
-        ProjectorPosition,
-        ConversationStreamFactory,
-        ConnectionRegistry,
-        PhoenixGateway,
-        PlainWsGateway,
+        AppConfigModule.forRoot(REALTIME_CONFIG, config),
+        LiveModule,
+        StreamModule,
+        ConnectionsModule,
+        PhoenixModule,
+        PlainWsModule,
+        SseModule,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { ClientProtocol } from '../metrics/realtime-metrics.service';
+import { ClientProtocol } from '../metrics/realtime-metrics';
 
 /**
  * One client's outbound channel, whatever the transport. `send` never waits:

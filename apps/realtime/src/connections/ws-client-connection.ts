@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { ClientProtocol } from '../metrics/realtime-metrics.service';
+import { ClientProtocol } from '../metrics/realtime-metrics';
 import { ClientConnection } from './client-connection';
 import { CloseCode, CloseReason } from './close-codes';
 import { pollUntil } from './poll-until';

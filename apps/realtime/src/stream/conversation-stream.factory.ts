@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
-import { ConversationHub } from '../live/conversation-hub.service';
-import { ClientProtocol, RealtimeMetrics } from '../metrics/realtime-metrics.service';
-import { ProjectionReader } from '../persistence/projection-reader.service';
+import { ConversationHub } from '../live/conversation-hub';
+import { ClientProtocol, RealtimeMetrics } from '../metrics/realtime-metrics';
+import { ProjectionReader } from './projection-reader';
 import { ConversationStream, StreamDependencies } from './conversation-stream';
 import { StreamSink } from './stream-sink';
 

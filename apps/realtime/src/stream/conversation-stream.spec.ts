@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConversationEvent, EVENT_SCHEMA_VERSION, EventType } from '@threadline/contracts';
-import { ConversationHub } from '../live/conversation-hub.service';
-import { ConversationState, SeqRange } from '../persistence/projection-reader.service';
+import { ConversationHub } from '../live/conversation-hub';
+import { ConversationState, SeqRange } from './projection-reader';
 import { ConversationStream, StreamSettings } from './conversation-stream';
 import { MessageEntry, StreamOutput, TombstoneEntry } from './stream-entry';
 

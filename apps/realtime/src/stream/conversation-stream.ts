@@ -1,4 +1,4 @@
-import { ConversationState, SeqRange } from '../persistence/projection-reader.service';
+import { ConversationState, SeqRange } from './projection-reader';
 import { OrderedStream } from './ordered-stream';
 import { deletedEntry, MessageEntry, StreamEntry, StreamOutput, TombstoneEntry } from './stream-entry';
 import { StreamSink } from './stream-sink';

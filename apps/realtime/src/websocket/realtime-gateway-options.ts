@@ -1,7 +1,7 @@
 import { WsMessageHandler } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { ClientConnection } from '../connections/client-connection';
-import { ClientProtocol } from '../metrics/realtime-metrics.service';
+import { ClientProtocol } from '../metrics/realtime-metrics';
 import { PathParams } from './path-pattern';
 import { RealtimeWebSocket } from './realtime-web-socket';
 import { UpgradeRefusal } from './upgrade-refusal';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ClientConnection } from '../../connections/client-connection';
-import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
+import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStream } from '../../stream/conversation-stream';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import { StreamOutput } from '../../stream/stream-entry';

@@ -8,7 +8,7 @@ import {
   WebSocketGateway,
 } from '@nestjs/websockets';
 import { ClientConnection } from '../../connections/client-connection';
-import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
+import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import { CloseOnErrorFilter } from '../../websocket/close-on-error.filter';
 import { RealtimeGatewayOptions } from '../../websocket/realtime-gateway-options';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
 import { ClientConnection } from '../../connections/client-connection';
 import { CloseCode, CloseReason } from '../../connections/close-codes';
-import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
+import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import { RealtimeGatewayOptions } from '../../websocket/realtime-gateway-options';
 import { serveConnection } from '../../websocket/serve-connection';

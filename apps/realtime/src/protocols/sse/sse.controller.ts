@@ -3,9 +3,9 @@ import { Controller, Get, Headers, Inject, Logger, Param, Query, Req, Res } from
 import type { Request, Response } from 'express';
 import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
 import { CloseCode } from '../../connections/close-codes';
-import { ConnectionRegistry } from '../../connections/connection-registry.service';
+import { ConnectionRegistry } from '../../connections/connection-registry';
 import { SseClientConnection } from '../../connections/sse-client-connection';
-import { RealtimeMetrics } from '../../metrics/realtime-metrics.service';
+import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import type { ErrorBody } from '@threadline/errors';
 import { parseStreamRequest } from '../stream-request';

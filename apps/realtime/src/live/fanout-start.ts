@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Kafka } from 'kafkajs';
+import { Kafka } from '@threadline/kafka';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
-import { ProjectorPosition } from '../persistence/projector-position.service';
+import { ProjectorPosition } from './projector-position';
 import { FencedPosition, startPosition } from './partition-positions';
 
 /** Where the fan-out starts a partition: the projector's stored position, or the partition's earliest offset. */

@@ -1,14 +1,13 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { encodeEvent, encodeIndexFence, type ConversationEvent } from '@threadline/contracts';
-import type { TopicReadiness } from '@threadline/kafka';
+import type { EachBatchPayload, Kafka, TopicReadiness } from '@threadline/kafka';
 import type { ReadinessService } from '@threadline/observability';
 import type { RealtimeConfig } from '../config/realtime.config';
-import type { RealtimeMetrics } from '../metrics/realtime-metrics.service';
-import { ConversationHub } from './conversation-hub.service';
-import { FanoutConsumer } from './fanout-consumer.service';
-import type { FanoutStart } from './fanout-start.service';
+import type { RealtimeMetrics } from '../metrics/realtime-metrics';
+import { ConversationHub } from './conversation-hub';
+import { FanoutConsumer } from './fanout.consumer';
+import type { FanoutStart } from './fanout-start';
 
 const EVENTS = { GROUP_JOIN: 'join', FETCH: 'fetch', CRASH: 'crash', DISCONNECT: 'disconnect' };
 

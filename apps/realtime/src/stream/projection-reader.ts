@@ -1,9 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { ReadinessService } from '@threadline/observability';
 import { ConversationHeadReader, MessageLogReader } from '@threadline/persistence';
-import { entryFromRow, MessageEntry, TombstoneEntry } from '../stream/stream-entry';
+import { entryFromRow, MessageEntry, TombstoneEntry } from './stream-entry';
 
 export interface ConversationState {
   lastSeq: number;
@@ -28,14 +25,7 @@ export class ProjectionReader {
   constructor(
     private readonly log: MessageLogReader,
     private readonly heads: ConversationHeadReader,
-    @InjectDataSource() dataSource: DataSource,
-    readiness: ReadinessService,
-  ) {
-    readiness.register('postgres', async () => {
-      await dataSource.query('SELECT 1');
-      return { ok: true };
-    });
-  }
+  ) {}
 
   /** Entries with `from <= seq < before`, ascending. */
   async entries(conversationId: string, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>> {

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { DecodedRecord, decodeRecord, FencedRecord } from '@threadline/contracts';
-import { RestartingConsumer, TopicReadiness } from '@threadline/kafka';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, RestartingConsumer, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
-import { RealtimeMetrics } from '../metrics/realtime-metrics.service';
-import { ConversationHub } from './conversation-hub.service';
-import { FanoutStart } from './fanout-start.service';
+import { RealtimeMetrics } from '../metrics/realtime-metrics';
+import { ConversationHub } from './conversation-hub';
+import { FanoutStart } from './fanout-start';
 import { PartitionPositions } from './partition-positions';
 
 /**

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { ReadinessService } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
-import { RealtimeMetrics } from '../metrics/realtime-metrics.service';
+import { RealtimeMetrics } from '../metrics/realtime-metrics';
 import { ClientConnection } from './client-connection';
 import { CloseCode, CloseReason } from './close-codes';
 
