@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  authConfig,
+  authEnv,
+  checkAuthEnv,
   archiveStoreConfig,
   archiveStoreEnv,
   checkArchiveStoreEnv,
@@ -29,6 +32,7 @@ export function minimumHoleGraceMs(ackTimeoutMs: number): number {
 export const commandConfigSchema = z
   .object({
     ...commonEnv,
+    ...authEnv,
     ...kafkaEnv,
     ...postgresEnv,
     ...archiveStoreEnv,
@@ -55,10 +59,12 @@ export const commandConfigSchema = z
     message: 'must be at least 2 x APPEND_ACK_TIMEOUT_MS (a tombstone must never overtake an acknowledged append)',
   })
   .superRefine(checkArchiveStoreEnv)
+  .superRefine(checkAuthEnv('COMMAND_HOST'))
   .transform((env) => ({
     service: 'command' as const,
     logLevel: env.LOG_LEVEL,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    auth: authConfig(env),
     http: { host: env.COMMAND_HOST, port: env.COMMAND_PORT },
     kafka: { ...kafkaConfig(env, 'threadline-command'), requestTimeoutMs: env.APPEND_ACK_TIMEOUT_MS },
     projectorGroupId: env.PROJECTOR_GROUP_ID,
