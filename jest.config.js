@@ -6,6 +6,16 @@
  */
 // Type checking is `npm run typecheck`'s job; tests only transpile (fast, per file).
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }];
+// jose ships ES modules only: Jest's CommonJS runtime needs them transpiled (Node itself loads them with require).
+const esmOnly = ['jose'];
+const transform = {
+  '^.+\\.ts$': tsJest,
+  [`/node_modules/(${esmOnly.join('|')})/.+\\.js$`]: [
+    'ts-jest',
+    { tsconfig: { allowJs: true, isolatedModules: true } },
+  ],
+};
+const transformIgnorePatterns = [`/node_modules/(?!(${esmOnly.join('|')})/)`];
 
 const moduleNameMapper = {
   '^@threadline/(auth|config|contracts|errors|kafka|persistence|observability)$': '<rootDir>/libs/$1/src',
@@ -25,7 +35,8 @@ module.exports = {
         '<rootDir>/test/deploy/**/*.spec.ts',
         '<rootDir>/test/docs/**/*.spec.ts',
       ],
-      transform: { '^.+\\.ts$': tsJest },
+      transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
     },
@@ -33,7 +44,8 @@ module.exports = {
       displayName: 'medium',
       rootDir: __dirname,
       testMatch: ['<rootDir>/apps/**/*.medium-spec.ts', '<rootDir>/libs/**/*.medium-spec.ts'],
-      transform: { '^.+\\.ts$': tsJest },
+      transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
     },
@@ -41,7 +53,8 @@ module.exports = {
       displayName: 'e2e',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      transform: { '^.+\\.ts$': tsJest },
+      transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/support/global-setup.ts',
@@ -50,7 +63,8 @@ module.exports = {
       displayName: 'fuzz',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/fuzz/**/*.fuzz-spec.ts'],
-      transform: { '^.+\\.ts$': tsJest },
+      transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/support/global-setup.ts',
@@ -59,7 +73,8 @@ module.exports = {
       displayName: 'faults',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/faults/**/*.faults-spec.ts'],
-      transform: { '^.+\\.ts$': tsJest },
+      transform,
+      transformIgnorePatterns,
       moduleNameMapper,
       testEnvironment: 'node',
     },

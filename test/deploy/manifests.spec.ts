@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load, loadAll } from 'js-yaml';
-import { ArchiveStoreConfig, KafkaConfig, loadConfig } from '@threadline/config';
+import { ArchiveStoreConfig, AuthConfig, KafkaConfig, loadConfig } from '@threadline/config';
 import { archiverConfigSchema } from '../../apps/archiver/src/config/archiver.config';
 import { commandConfigSchema } from '../../apps/command/src/config/command.config';
 import { projectorConfigSchema } from '../../apps/projector/src/config/projector.config';
@@ -22,6 +22,7 @@ type ServiceName = 'command' | 'realtime' | 'projector' | 'archiver';
 interface ServiceConfig {
   http: { host: string; port: number };
   shutdownGraceMs: number;
+  auth: AuthConfig;
   kafka: KafkaConfig;
   /** The archive store, for the services that read or write the archive. */
   archive?: ArchiveStoreConfig;
@@ -352,6 +353,10 @@ describe('Kubernetes manifests (docker/k8s)', () => {
       expect(() => loadServiceConfig(expected.service, containerEnv(container, false))).not.toThrow();
     });
 
+    it('authenticates every request (AUTH_MODE=on)', () => {
+      expect(workloadConfig(workload(), expected.service).auth.mode).toBe('on');
+    });
+
     it('uses Kafka replication factor 3, as production requires', () => {
       expect(workloadConfig(workload(), expected.service).kafka.replicationFactor).toBe(3);
     });
@@ -546,10 +551,12 @@ describe('docker-compose.yml', () => {
   });
 
   describe.each(COMPOSE_SERVICES.filter((s) => s.listens))('service $name', (expected) => {
-    it('listens on 0.0.0.0 at the container port it publishes', () => {
+    it('listens on 0.0.0.0 at the container port it publishes, with authentication on', () => {
       const service = compose.services[expected.name];
-      const { host, port } = loadServiceConfig(expected.service, composeEnv(expected.name, service)).http;
+      const config = loadServiceConfig(expected.service, composeEnv(expected.name, service));
+      const { host, port } = config.http;
       expect(host).toBe('0.0.0.0');
+      expect(config.auth.mode).toBe('on');
       expect(service.ports?.map((p) => Number(p.split(':').at(-1)))).toEqual([port]);
     });
   });

@@ -11,7 +11,7 @@ export default function globalSetup(): void {
     }
   }
   execFileSync(process.execPath, [entryPoint('projector'), 'migrate'], {
-    env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL },
+    env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, AUTH_MODE: 'none' },
     stdio: 'inherit',
   });
 }

@@ -30,5 +30,6 @@ export function isolatedEnv(label: string, partitions = 4): Record<string, strin
     PROJECTOR_GROUP_ID: `projector-${run}`,
     REALTIME_GROUP_PREFIX: `realtime-${run}`,
     ARCHIVER_GROUP_ID: `archiver-${run}`,
+    AUTH_MODE: 'none',
   };
 }

@@ -18,7 +18,7 @@ export class CommandModule {
       module: CommandModule,
       imports: [
         ErrorsModule,
-        AuthModule.forRoot(),
+        AuthModule.forRoot(config.auth),
         ObservabilityModule.forRoot({
           service: config.service,
           logLevel: config.logLevel,

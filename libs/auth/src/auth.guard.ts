@@ -3,15 +3,23 @@ import { Reflector } from '@nestjs/core';
 import { ApiError } from '@threadline/errors';
 import { Authenticator } from './authenticator';
 import { AuthenticatedRequest } from './current-principal.decorator';
+import { Principal } from './principal';
 import { REQUIRED_SCOPES } from './require-scopes.decorator';
 import { Scope } from './scopes';
+import { unauthorized } from './unauthorized';
 
 interface HttpRequest extends AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
   path: string;
+  params?: Record<string, string | undefined>;
 }
 
-/** Authenticates every `/v1` route and checks the scopes it requires; `/health` and `/metrics` stay open. */
+/**
+ * Authenticates every `/v1` route and checks what the principal may do there: the
+ * scopes the route requires, and, for a token pinned to a conversation, that the
+ * route's `:id` is that conversation (admin routes are closed to pinned tokens).
+ * `/health` and `/metrics` stay open.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
@@ -27,19 +35,53 @@ export class AuthGuard implements CanActivate {
     if (!request.path.startsWith('/v1')) {
       return true;
     }
-    const principal = await this.authenticator.authenticate(bearerCredential(request.headers.authorization));
+    const principal = await this.authenticator.authenticate(credentialOf(request.headers.authorization));
     const required =
       this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, [
         context.getHandler(),
         context.getClass(),
       ]) ?? [];
-    const missing = required.filter((scope) => !principal.scopes.has(scope));
-    if (missing.length > 0) {
-      throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden_scope', `This needs the scope ${missing.join(', ')}`);
-    }
+    checkAccess(principal, required, request.params?.id);
     request.principal = principal;
     return true;
   }
+}
+
+/** 403 unless the principal has every required scope and, when pinned, the route is about its conversation. */
+export function checkAccess(
+  principal: Principal,
+  required: readonly Scope[],
+  conversationId: string | undefined,
+): void {
+  const missing = required.filter((scope) => !principal.scopes.has(scope));
+  if (missing.length > 0) {
+    throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden_scope', `This needs the scope ${missing.join(', ')}`);
+  }
+  if (principal.conversationId === undefined) {
+    return;
+  }
+  if (required.includes('admin')) {
+    throw new ApiError(
+      HttpStatus.FORBIDDEN,
+      'forbidden_conversation',
+      'A token pinned to a conversation cannot use admin routes',
+    );
+  }
+  if (conversationId !== undefined && conversationId !== principal.conversationId) {
+    throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden_conversation', 'This token is pinned to another conversation');
+  }
+}
+
+/** The credential of an Authorization header: undefined when there is none, 401 when it is not `Bearer <token>`. */
+export function credentialOf(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) {
+    return undefined;
+  }
+  const credential = bearerCredential(header);
+  if (credential === undefined) {
+    throw unauthorized('The Authorization header is not "Bearer <token>"', true);
+  }
+  return credential;
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */

@@ -1,5 +1,6 @@
 export * from './app-config.module';
 export * from './archive-store';
+export * from './auth';
 export * from './config-error';
 export * from './env-types';
 export * from './load-config';

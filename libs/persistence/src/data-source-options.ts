@@ -1,5 +1,6 @@
 import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { PostgresConfig } from '@threadline/config';
+import { ApiKeyEntity } from './entities/api-key.entity';
 import { ArchiveIndexEntity } from './entities/archive-index.entity';
 import { ArchiveSegmentEntity } from './entities/archive-segment.entity';
 import { ConsumerOffsetEntity } from './entities/consumer-offset.entity';
@@ -12,6 +13,7 @@ import { QuarantinedRecords1764500000000 } from './migrations/1764500000000-quar
 import { IndexFence1764600000000 } from './migrations/1764600000000-index-fence';
 import { ContiguousWatermark1764600100000 } from './migrations/1764600100000-contiguous-watermark';
 import { ProducerPairs1764600200000 } from './migrations/1764600200000-producer-pairs';
+import { ApiKeys1764700000000 } from './migrations/1764700000000-api-keys';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -20,6 +22,7 @@ export const ENTITIES = [
   ArchiveSegmentEntity,
   ArchiveIndexEntity,
   ProducerPairEntity,
+  ApiKeyEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -28,6 +31,7 @@ export const MIGRATIONS = [
   IndexFence1764600000000,
   ContiguousWatermark1764600100000,
   ProducerPairs1764600200000,
+  ApiKeys1764700000000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

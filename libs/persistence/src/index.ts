@@ -1,6 +1,7 @@
 export * from './archive';
 export * from './consumer-offsets/offset-statements';
 export * from './data-source-options';
+export * from './entities/api-key.entity';
 export * from './entities/archive-index.entity';
 export * from './entities/archive-segment.entity';
 export * from './entities/consumer-offset.entity';

@@ -140,6 +140,7 @@ export class FaultStack {
     await Promise.all([this.kafka.start(), this.redis.start(), this.postgres.create()]);
     await runLogged(process.execPath, [entryPoint('projector'), 'migrate'], 'migrate', {
       DATABASE_URL: this.postgres.url,
+      AUTH_MODE: 'none',
     });
     await this.projector.start();
     await Promise.all([...this.commands, ...this.realtimes, this.archiver].map((s) => s.start()));

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  authConfig,
+  authEnv,
+  checkAuthEnv,
   archiveStoreConfig,
   archiveStoreEnv,
   checkArchiveStoreEnv,
@@ -18,6 +21,7 @@ const MIB = 1024 * 1024;
 export const archiverConfigSchema = z
   .object({
     ...commonEnv,
+    ...authEnv,
     ...kafkaEnv,
     ...postgresEnv,
     ...archiveStoreEnv,
@@ -53,10 +57,12 @@ export const archiverConfigSchema = z
     message: 'must be below DATABASE_POOL_SIZE (readiness and retention need a connection too)',
   })
   .superRefine(checkArchiveStoreEnv)
+  .superRefine(checkAuthEnv('ARCHIVER_HOST'))
   .transform((env) => ({
     service: 'archiver' as const,
     logLevel: env.LOG_LEVEL,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    auth: authConfig(env),
     http: { host: env.ARCHIVER_HOST, port: env.ARCHIVER_PORT },
     kafka: kafkaConfig(env, 'threadline-archiver'),
     postgres: postgresConfig(env),

@@ -1,6 +1,6 @@
 import { commandConfigSchema, minimumHoleGraceMs } from './command.config';
 
-const parse = (env: Record<string, string>) => commandConfigSchema.safeParse(env);
+const parse = (env: Record<string, string>) => commandConfigSchema.safeParse({ AUTH_MODE: 'none', ...env });
 const holeGraceIssues = (env: Record<string, string>) => {
   const result = parse(env);
   return result.success ? [] : result.error.issues.filter((issue) => issue.path.join('.') === 'HOLE_GRACE_MS');

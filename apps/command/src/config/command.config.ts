@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  authConfig,
+  authEnv,
+  checkAuthEnv,
   archiveStoreConfig,
   archiveStoreEnv,
   checkArchiveStoreEnv,
@@ -31,6 +34,7 @@ export function minimumHoleGraceMs(ackTimeoutMs: number): number {
 export const commandConfigSchema = z
   .object({
     ...commonEnv,
+    ...authEnv,
     ...kafkaEnv,
     ...postgresEnv,
     ...archiveStoreEnv,
@@ -75,10 +79,12 @@ export const commandConfigSchema = z
     },
   )
   .superRefine(checkArchiveStoreEnv)
+  .superRefine(checkAuthEnv('COMMAND_HOST'))
   .transform((env) => ({
     service: 'command' as const,
     logLevel: env.LOG_LEVEL,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    auth: authConfig(env),
     http: { host: env.COMMAND_HOST, port: env.COMMAND_PORT },
     kafka: { ...kafkaConfig(env, 'threadline-command'), requestTimeoutMs: env.APPEND_ACK_TIMEOUT_MS },
     projectorGroupId: env.PROJECTOR_GROUP_ID,

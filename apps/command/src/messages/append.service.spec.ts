@@ -56,7 +56,7 @@ function service(index: FakeIndex, publisher: FakePublisher, pairs: Map<string, 
     {} as ConversationDirectory,
     publisher as unknown as EventPublisher,
     projection as unknown as ProjectionLookupService,
-    loadConfig(commandConfigSchema, {}),
+    loadConfig(commandConfigSchema, { AUTH_MODE: 'none' }),
     new MetricsService({ service: 'command', logLevel: 'silent' }),
   );
 }

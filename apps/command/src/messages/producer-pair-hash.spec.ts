@@ -33,7 +33,7 @@ async function appendThroughCommand(dto: AppendMessageDto): Promise<{ hash: stri
     {} as ConversationDirectory,
     publisher as unknown as EventPublisher,
     {} as ProjectionLookupService,
-    loadConfig(commandConfigSchema, {}),
+    loadConfig(commandConfigSchema, { AUTH_MODE: 'none' }),
     new MetricsService({ service: 'command', logLevel: 'silent' }),
   );
   await append.append('conv-hash', dto);

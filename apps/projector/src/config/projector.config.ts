@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  authConfig,
+  authEnv,
+  checkAuthEnv,
   commonEnv,
   envInt,
   envPort,
@@ -13,6 +16,7 @@ import {
 export const projectorConfigSchema = z
   .object({
     ...commonEnv,
+    ...authEnv,
     ...kafkaEnv,
     ...postgresEnv,
     ...projectorGroupEnv,
@@ -29,10 +33,12 @@ export const projectorConfigSchema = z
     path: ['PROJECTOR_PARTITIONS_CONCURRENTLY'],
     message: 'must be below DATABASE_POOL_SIZE (readiness and lag checks need a connection too)',
   })
+  .superRefine(checkAuthEnv('PROJECTOR_HOST'))
   .transform((env) => ({
     service: 'projector' as const,
     logLevel: env.LOG_LEVEL,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    auth: authConfig(env),
     http: { host: env.PROJECTOR_HOST, port: env.PROJECTOR_PORT },
     kafka: kafkaConfig(env, 'threadline-projector'),
     postgres: postgresConfig(env),

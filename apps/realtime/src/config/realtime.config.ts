@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  authConfig,
+  authEnv,
+  checkAuthEnv,
   archiveStoreConfig,
   archiveStoreEnv,
   checkArchiveStoreEnv,
@@ -16,6 +19,7 @@ import {
 export const realtimeConfigSchema = z
   .object({
     ...commonEnv,
+    ...authEnv,
     ...kafkaEnv,
     ...postgresEnv,
     ...archiveStoreEnv,
@@ -42,10 +46,12 @@ export const realtimeConfigSchema = z
     message: 'must be at least 2 x CATCHUP_PAGE',
   })
   .superRefine(checkArchiveStoreEnv)
+  .superRefine(checkAuthEnv('REALTIME_HOST'))
   .transform((env) => ({
     service: 'realtime' as const,
     logLevel: env.LOG_LEVEL,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+    auth: authConfig(env),
     http: { host: env.REALTIME_HOST, port: env.REALTIME_PORT },
     kafka: kafkaConfig(env, 'threadline-realtime'),
     groupPrefix: env.REALTIME_GROUP_PREFIX,
