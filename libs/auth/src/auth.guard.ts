@@ -4,6 +4,7 @@ import { ApiError } from '@threadline/errors';
 import { Authenticator } from './authenticator';
 import { AuthenticatedRequest } from './current-principal.decorator';
 import { Principal } from './principal';
+import { CREDENTIAL_QUERY_PARAM, CredentialQueryParam } from './query-credential.decorator';
 import { REQUIRED_SCOPES } from './require-scopes.decorator';
 import { Scope } from './scopes';
 import { unauthorized } from './unauthorized';
@@ -12,6 +13,7 @@ interface HttpRequest extends AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
   path: string;
   params?: Record<string, string | undefined>;
+  query?: Record<string, unknown>;
 }
 
 /**
@@ -35,12 +37,16 @@ export class AuthGuard implements CanActivate {
     if (!request.path.startsWith('/v1')) {
       return true;
     }
-    const principal = await this.authenticator.authenticate(credentialOf(request.headers.authorization));
-    const required =
-      this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? [];
+    const targets = [context.getHandler(), context.getClass()];
+    const queryParam = this.reflector.getAllAndOverride<CredentialQueryParam | undefined>(
+      CREDENTIAL_QUERY_PARAM,
+      targets,
+    );
+    const queryValue = queryParam === undefined ? undefined : request.query?.[queryParam];
+    const principal = await this.authenticator.authenticate(
+      requestCredential(request.headers.authorization, typeof queryValue === 'string' ? queryValue : undefined),
+    );
+    const required = this.reflector.getAllAndOverride<Scope[] | undefined>(REQUIRED_SCOPES, targets) ?? [];
     checkAccess(principal, required, request.params?.id);
     request.principal = principal;
     return true;
@@ -82,6 +88,21 @@ export function credentialOf(header: string | string[] | undefined): string | un
     throw unauthorized('The Authorization header is not "Bearer <token>"', true);
   }
   return credential;
+}
+
+/**
+ * A stream's credential: the Authorization header when sent, else the query
+ * parameter its route accepts (browsers' EventSource and WebSocket, Phoenix clients).
+ */
+export function requestCredential(
+  header: string | string[] | undefined,
+  queryValue: string | null | undefined,
+): string | undefined {
+  const fromHeader = credentialOf(header);
+  if (fromHeader !== undefined) {
+    return fromHeader;
+  }
+  return queryValue === null || queryValue === undefined || queryValue === '' ? undefined : queryValue;
 }
 
 /** The token of an `Authorization: Bearer <token>` header, or undefined. */

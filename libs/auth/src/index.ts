@@ -5,6 +5,7 @@ export * from './authenticator';
 export * from './unauthorized';
 export * from './current-principal.decorator';
 export * from './require-scopes.decorator';
+export * from './query-credential.decorator';
 export * from './auth.guard';
 export * from './auth.module';
 export * from './composite-authenticator';

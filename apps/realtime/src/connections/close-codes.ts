@@ -7,6 +7,7 @@
  * - 1009: a message over 64 KiB. Sent by ws.
  * - 1011: the stream failed (e.g. Postgres unreachable) or the server hit a bug; reconnect with your cursor.
  * - 1012: service restart (graceful shutdown); reconnect, to any instance, with your cursor.
+ * - 4001: the credential expired; reconnect with a fresh one and your cursor.
  * - 4408: slow consumer: more than CLIENT_BUFFER_BYTES were left unread; reconnect with your cursor.
  * - 4410: the conversation was deleted; everything up to its last seq was delivered.
  */
@@ -15,6 +16,7 @@ export const CloseCode = {
   PolicyViolation: 1008,
   StreamFailed: 1011,
   ServiceRestart: 1012,
+  TokenExpired: 4001,
   SlowConsumer: 4408,
   ConversationDeleted: 4410,
 } as const;
@@ -25,6 +27,7 @@ export const CloseReason = {
   InternalError: 'internal_error',
   StreamFailed: 'stream_failed',
   ServiceRestart: 'service restart',
+  TokenExpired: 'token_expired',
   SlowConsumer: 'slow_consumer',
   ConversationDeleted: 'conversation_deleted',
 } as const;

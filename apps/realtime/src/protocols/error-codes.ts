@@ -6,6 +6,7 @@ export const PHOENIX_REPLY_REASONS = [
   'unsupported_event',
   'invalid_conversation_id',
   'invalid_cursor',
+  'unauthorized',
 ] as const;
 
 export type PhoenixReplyReason = (typeof PHOENIX_REPLY_REASONS)[number];

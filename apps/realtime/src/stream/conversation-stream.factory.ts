@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { ConversationRef, conversationKey } from '@threadline/contracts';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { ConversationHub } from '../live/conversation-hub';
 import { ClientProtocol, RealtimeMetrics } from '../metrics/realtime-metrics';
@@ -18,9 +19,9 @@ export class ConversationStreamFactory {
     @Inject(REALTIME_CONFIG) config: RealtimeConfig,
   ) {
     this.deps = {
-      subscribe: (id, listener) => hub.subscribe(id, listener),
-      readEntries: (id, range) => reader.entries(id, range),
-      readState: (id) => reader.state(id),
+      subscribe: (conversation, listener) => hub.subscribe(conversationKey(conversation), listener),
+      readEntries: (conversation, range) => reader.entries(conversation, range),
+      readState: (conversation) => reader.state(conversation),
       countGap: () => metrics.gaps.inc(),
       settings: config.stream,
     };
@@ -28,13 +29,13 @@ export class ConversationStreamFactory {
 
   /** A stream after `cursor` (null: live only) for a client of `protocol`; call `start()` on it. */
   create(
-    conversationId: string,
+    conversation: ConversationRef,
     cursor: number | null,
     sink: StreamSink,
     protocol: ClientProtocol,
   ): ConversationStream {
     this.metrics.subscriptions.inc({ protocol });
-    return new ConversationStream(conversationId, cursor, sink, this.deps, () =>
+    return new ConversationStream(conversation, cursor, sink, this.deps, () =>
       this.metrics.subscriptions.dec({ protocol }),
     );
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConversationEvent, EVENT_SCHEMA_VERSION, EventType } from '@threadline/contracts';
+import { ConversationEvent, DEFAULT_TENANT, EVENT_SCHEMA_VERSION, EventType } from '@threadline/contracts';
 import { ConversationHub } from '../live/conversation-hub';
 import { ConversationState, SeqRange } from './projection-reader';
 import { ConversationStream, StreamSettings } from './conversation-stream';
@@ -82,12 +82,12 @@ function setup(cursor: number | null, whenWritable: () => Promise<void> = () => 
   const failures: Error[] = [];
   let gaps = 0;
   const stream = new ConversationStream(
-    ID,
+    { tenantId: DEFAULT_TENANT, conversationId: ID },
     cursor,
     { deliver: (o) => out.push(o), fail: (e) => failures.push(e), whenWritable },
     {
-      subscribe: (id, listener) => hub.subscribe(id, listener),
-      readEntries: (id, range) => projection.entries(id, range),
+      subscribe: (conversation, listener) => hub.subscribe(conversation.conversationId, listener),
+      readEntries: (conversation, range) => projection.entries(conversation.conversationId, range),
       readState: async () => projection.state,
       countGap: () => (gaps += 1),
       settings,

@@ -1,3 +1,4 @@
+import type { ConversationRef } from '@threadline/contracts';
 import { ConversationState, SeqRange } from './projection-reader';
 import { OrderedStream } from './ordered-stream';
 import { deletedEntry, MessageEntry, StreamEntry, StreamOutput, TombstoneEntry } from './stream-entry';
@@ -13,9 +14,9 @@ export interface StreamSettings {
 }
 
 export interface StreamDependencies {
-  subscribe(conversationId: string, listener: (entry: StreamEntry) => void): () => void;
-  readEntries(conversationId: string, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>>;
-  readState(conversationId: string): Promise<ConversationState | null>;
+  subscribe(conversation: ConversationRef, listener: (entry: StreamEntry) => void): () => void;
+  readEntries(conversation: ConversationRef, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>>;
+  readState(conversation: ConversationRef): Promise<ConversationState | null>;
   countGap(): void;
   settings: StreamSettings;
 }
@@ -41,7 +42,7 @@ export class ConversationStream {
   private closed = false;
 
   constructor(
-    readonly conversationId: string,
+    readonly conversation: ConversationRef,
     private readonly cursor: number | null,
     private readonly sink: StreamSink,
     private readonly deps: StreamDependencies,
@@ -57,9 +58,9 @@ export class ConversationStream {
     if (this.closed) {
       return;
     }
-    this.unsubscribe = this.deps.subscribe(this.conversationId, (entry) => this.onLiveEntry(entry));
+    this.unsubscribe = this.deps.subscribe(this.conversation, (entry) => this.onLiveEntry(entry));
     try {
-      const state = await this.deps.readState(this.conversationId);
+      const state = await this.deps.readState(this.conversation);
       if (this.closed) {
         return;
       }
@@ -160,7 +161,7 @@ export class ConversationStream {
         if (this.closed || !ordered) {
           return;
         }
-        const entries = await this.deps.readEntries(this.conversationId, {
+        const entries = await this.deps.readEntries(this.conversation, {
           from: ordered.nextSeq,
           before: ordered.lowestBuffered,
           limit: catchUpPage,

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ConversationRef } from '@threadline/contracts';
 import { ConversationHeadReader, MessageLogReader } from '@threadline/persistence';
 import { entryFromRow, MessageEntry, TombstoneEntry } from './stream-entry';
 
@@ -28,15 +29,15 @@ export class ProjectionReader {
   ) {}
 
   /** Entries with `from <= seq < before`, ascending. */
-  async entries(conversationId: string, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>> {
+  async entries(conversation: ConversationRef, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>> {
     const to = range.before === undefined ? undefined : range.before - 1;
-    const { messages } = await this.log.read(conversationId, { from: range.from, to, limit: range.limit });
+    const { messages } = await this.log.read(conversation.conversationId, { from: range.from, to, limit: range.limit });
     return messages.map(entryFromRow);
   }
 
   /** The projected head and deletion state; null for a conversation the projection has not seen. */
-  async state(conversationId: string): Promise<ConversationState | null> {
-    const head = await this.heads.read(conversationId);
+  async state(conversation: ConversationRef): Promise<ConversationState | null> {
+    const head = await this.heads.read(conversation.conversationId);
     return head && { lastSeq: head.lastSeq, tombstoned: head.tombstoned };
   }
 }

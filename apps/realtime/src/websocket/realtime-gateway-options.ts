@@ -1,4 +1,5 @@
 import { WsMessageHandler } from '@nestjs/common';
+import type { CredentialQueryParam, Principal } from '@threadline/auth';
 import { Observable } from 'rxjs';
 import { ClientConnection } from '../connections/client-connection';
 import { ClientProtocol } from '../metrics/realtime-metrics';
@@ -6,8 +7,14 @@ import { PathParams } from './path-pattern';
 import { RealtimeWebSocket } from './realtime-web-socket';
 import { UpgradeRefusal } from './upgrade-refusal';
 
-/** What an upgrade request asks for once admitted (handed to the gateway's handleConnection), or why it is refused. */
+/** What an upgrade request asks for once admitted, or why it is refused. */
 export type Admission<T> = { ok: true; value: T } | ({ ok: false } & UpgradeRefusal);
+
+/** What the gateway's handleConnection gets: the admitted request and who made it. */
+export interface Admitted<T> {
+  value: T;
+  principal: Principal;
+}
 
 /** One accepted WebSocket client: the socket, and the connection gateways write to (backpressure, heartbeats). */
 export interface WsClient {
@@ -33,6 +40,10 @@ export interface RealtimeGatewayOptions<T = unknown> {
   protocol: Exclude<ClientProtocol, 'sse'>;
   /** Checks an upgrade request before the handshake; a refusal is answered as an HTTP error. */
   admit(params: PathParams, query: URLSearchParams): Admission<T>;
+  /** The query parameter that may carry the credential when no Authorization header is sent. */
+  credentialParam: CredentialQueryParam;
+  /** Checks what the principal may do with the admitted request before the handshake; throws ApiError 403. */
+  authorize?(principal: Principal, value: T): void;
   /** Absent: the client is not expected to send anything; ws reads its frames (limits apply) and they are dropped. */
   bindMessages?: MessageBinding;
 }

@@ -4,15 +4,18 @@ import { Duplex } from 'node:stream';
 import { INestApplication, Logger, WebSocketAdapter, WsMessageHandler } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { WebSocketServer } from 'ws';
+import { Authenticator, Principal, requestCredential } from '@threadline/auth';
+import { ApiError } from '@threadline/errors';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { ClientConnection } from '../connections/client-connection';
 import { CloseCode, CloseReason } from '../connections/close-codes';
 import { ConnectionRegistry } from '../connections/connection-registry';
 import { WsClientConnection } from '../connections/ws-client-connection';
 import { ClientProtocol, RealtimeMetrics } from '../metrics/realtime-metrics';
-import { ClientViolation, RealtimeGatewayOptions, WsClient } from './realtime-gateway-options';
+import { closeWhenExpired } from '../connections/credential-expiry';
+import { Admitted, ClientViolation, RealtimeGatewayOptions, WsClient } from './realtime-gateway-options';
 import { RealtimeWebSocket } from './realtime-web-socket';
-import { refuseUpgrade } from './upgrade-refusal';
+import { refusalOf, refuseUpgrade } from './upgrade-refusal';
 import { WsRoute } from './ws-route';
 
 /** Clients only send small control frames (joins, heartbeats). ws closes a bigger message with 1009. */
@@ -22,6 +25,7 @@ const WS_ERROR_PREFIX = 'WS_ERR_';
 
 export interface RealtimeWsAdapterDeps {
   registry: ConnectionRegistry;
+  authenticator: Authenticator;
   metrics: RealtimeMetrics;
   /** Bytes a client may leave unread before it is closed as a slow consumer (4408). */
   clientBufferBytes: number;
@@ -33,7 +37,8 @@ export interface RealtimeWsAdapterDeps {
  * gateway's path (`:name` segments allowed, which platform-ws's exact paths are not).
  * An upgrade the service cannot take is answered with an HTTP error and a
  * `{error, message}` body before any handshake: 503 while shutting down, 404 for
- * no gateway at that path, the gateway's own refusal (e.g. 400 for a bad cursor).
+ * no gateway at that path, the gateway's own refusal (e.g. 400 for a bad cursor),
+ * 401 without a valid credential, 403 when it may not read what it asks for.
  * Each accepted socket becomes a WsClientConnection (backpressure, heartbeats),
  * the client its gateway's handlers get; the gateway's options say how its
  * messages reach the handlers.
@@ -52,6 +57,7 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
   static forApp(app: INestApplication): RealtimeWsAdapter {
     return new RealtimeWsAdapter(app.getHttpServer() as Server, {
       registry: app.get(ConnectionRegistry),
+      authenticator: app.get(Authenticator),
       metrics: app.get(RealtimeMetrics),
       clientBufferBytes: app.get<RealtimeConfig>(REALTIME_CONFIG).clients.bufferBytes,
     });
@@ -123,15 +129,13 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
    */
   private route(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (error) => this.logger.debug(`upgrade socket: ${error.message}`));
-    try {
-      this.dispatch(request, socket, head);
-    } catch (error) {
-      this.logger.error(`upgrade of ${request.url?.slice(0, 200) ?? ''} failed: ${describeError(error)}`);
+    this.dispatch(request, socket, head).catch((error: unknown) => {
+      this.logger.error(`upgrade of ${request.url?.split('?')[0].slice(0, 200) ?? ''} failed: ${describeError(error)}`);
       socket.destroy();
-    }
+    });
   }
 
-  private dispatch(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private async dispatch(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     if (!this.deps.registry.accepting) {
       refuseUpgrade(socket, {
         status: 503,
@@ -151,11 +155,16 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
       const params = route.match(url.pathname);
       if (params) {
         const admission = route.options.admit(params, url.searchParams);
-        if (admission.ok) {
-          this.upgrade(request, socket, head, route, admission.value);
-        } else {
+        if (!admission.ok) {
           refuseUpgrade(socket, admission);
+          return;
         }
+        const principal = await this.authorize(request, url.searchParams, route, admission.value);
+        if (principal instanceof ApiError) {
+          refuseUpgrade(socket, refusalOf(principal));
+          return;
+        }
+        this.upgrade(request, socket, head, route, { value: admission.value, principal });
         return;
       }
     }
@@ -165,6 +174,26 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
     });
   }
 
+  /** Who is asking, and whether they may have what they ask for; the ApiError (401/403) to refuse with if not. */
+  private async authorize(
+    request: IncomingMessage,
+    query: URLSearchParams,
+    route: WsRoute,
+    value: unknown,
+  ): Promise<Principal | ApiError> {
+    try {
+      const credential = requestCredential(request.headers.authorization, query.get(route.options.credentialParam));
+      const principal = await this.deps.authenticator.authenticate(credential);
+      route.options.authorize?.(principal, value);
+      return principal;
+    } catch (error) {
+      if (error instanceof ApiError) {
+        return error;
+      }
+      throw error;
+    }
+  }
+
   /**
    * Completes the handshake (ws answers an invalid one with 400, or 405 for a method other than GET).
    * The 'error' listener goes on before anything else can happen on the socket: ws fails a
@@ -172,7 +201,13 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
    * that breaks RFC 6455) by sending the close code itself and then emitting 'error', which,
    * unheard, would be thrown and end the process.
    */
-  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, route: WsRoute, admitted: unknown): void {
+  private upgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    route: WsRoute,
+    admitted: Admitted<unknown>,
+  ): void {
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const connectionId = randomUUID();
       const { protocol } = route.options;
@@ -182,6 +217,7 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
           this.deps.metrics.slowConsumerCloses.inc({ protocol }),
         );
         this.deps.registry.track(connection);
+        closeWhenExpired(connection, admitted.principal);
         this.clients.set(connection, { socket: ws, route });
         route.emit('connection', connection, admitted);
       } catch (error) {

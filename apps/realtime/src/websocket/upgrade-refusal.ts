@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { Duplex } from 'node:stream';
-import type { ErrorBody } from '@threadline/errors';
+import { ApiError, ErrorBody } from '@threadline/errors';
 
 /**
  * An upgrade request answered with an ordinary HTTP error and a JSON body instead of a
@@ -9,14 +9,28 @@ import type { ErrorBody } from '@threadline/errors';
 export interface UpgradeRefusal {
   status: number;
   body: ErrorBody;
+  /** E.g. `WWW-Authenticate` on a 401. */
+  headers?: Record<string, string>;
 }
 
-export function refuseUpgrade(socket: Duplex, { status, body }: UpgradeRefusal): void {
+/** The refusal an ApiError (a 401 or 403 from authentication) stands for. */
+export function refusalOf(error: ApiError): UpgradeRefusal {
+  return {
+    status: error.status,
+    body: { ...error.extra, error: error.code, message: error.message },
+    headers: error.headers,
+  };
+}
+
+export function refuseUpgrade(socket: Duplex, { status, body, headers = {} }: UpgradeRefusal): void {
   const json = JSON.stringify(body);
+  const extraHeaders = { ...(status === 503 ? { 'Retry-After': '1' } : {}), ...headers };
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
       'Content-Type: application/json\r\n' +
-      (status === 503 ? 'Retry-After: 1\r\n' : '') +
+      Object.entries(extraHeaders)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('') +
       `Content-Length: ${Buffer.byteLength(json)}\r\n` +
       'Connection: close\r\n\r\n' +
       json,

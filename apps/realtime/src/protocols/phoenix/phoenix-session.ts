@@ -1,4 +1,6 @@
 import { Logger } from '@nestjs/common';
+import { checkAccess, Principal } from '@threadline/auth';
+import { ApiError } from '@threadline/errors';
 import { ClientConnection } from '../../connections/client-connection';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStream } from '../../stream/conversation-stream';
@@ -20,6 +22,7 @@ export class PhoenixSession {
 
   constructor(
     private readonly connection: ClientConnection,
+    private readonly principal: Principal,
     private readonly streams: ConversationStreamFactory,
     private readonly metrics: RealtimeMetrics,
   ) {
@@ -48,12 +51,16 @@ export class PhoenixSession {
       this.reply(ack, 'error', { reason: parsed.reason });
       return;
     }
+    const { conversationId, cursor } = parsed.request;
+    if (!this.mayRead(conversationId)) {
+      this.reply(ack, 'error', { reason: 'unauthorized' satisfies PhoenixReplyReason });
+      return;
+    }
     // A second join of a topic replaces the first, as in Phoenix: the old channel is closed.
     this.end(frame.topic, 'phx_close');
     const { topic, joinRef } = frame;
-    const { conversationId, cursor } = parsed.request;
     const stream = this.streams.create(
-      conversationId,
+      { tenantId: this.principal.tenantId, conversationId },
       cursor,
       {
         deliver: (output) => this.deliver(topic, joinRef, output),
@@ -75,6 +82,19 @@ export class PhoenixSession {
     this.reply(ack, 'ok');
     if (channel) {
       this.end(frame.topic, 'phx_close');
+    }
+  }
+
+  /** The socket's credential has the read scope and, if pinned, is pinned to this conversation. */
+  private mayRead(conversationId: string): boolean {
+    try {
+      checkAccess(this.principal, ['conversations:read'], conversationId);
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError) {
+        return false;
+      }
+      throw error;
     }
   }
 

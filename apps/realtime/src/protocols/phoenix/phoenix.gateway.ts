@@ -11,7 +11,7 @@ import { ClientConnection } from '../../connections/client-connection';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import { CloseOnErrorFilter } from '../../websocket/close-on-error.filter';
-import { RealtimeGatewayOptions } from '../../websocket/realtime-gateway-options';
+import { Admitted, RealtimeGatewayOptions } from '../../websocket/realtime-gateway-options';
 import { serveConnection } from '../../websocket/serve-connection';
 import { ANY_OTHER_EVENT, bindPhoenixMessages, PhoenixAck } from './phoenix-messages';
 import { PhoenixEvent, PhoenixFrame } from './phoenix-protocol';
@@ -26,6 +26,7 @@ import { admitPhoenixUpgrade, PHOENIX_PATH } from './phoenix-upgrade';
   path: PHOENIX_PATH,
   protocol: 'phoenix',
   admit: admitPhoenixUpgrade,
+  credentialParam: 'token',
   bindMessages: bindPhoenixMessages,
 })
 @UseFilters(CloseOnErrorFilter)
@@ -38,9 +39,9 @@ export class PhoenixGateway implements OnGatewayConnection<ClientConnection> {
     private readonly metrics: RealtimeMetrics,
   ) {}
 
-  handleConnection(connection: ClientConnection): void {
+  handleConnection(connection: ClientConnection, { principal }: Admitted<undefined>): void {
     serveConnection(connection, this.logger, () =>
-      this.sessions.set(connection, new PhoenixSession(connection, this.streams, this.metrics)),
+      this.sessions.set(connection, new PhoenixSession(connection, principal, this.streams, this.metrics)),
     );
   }
 

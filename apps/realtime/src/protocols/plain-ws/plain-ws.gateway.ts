@@ -1,10 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { OnGatewayConnection, WebSocketGateway } from '@nestjs/websockets';
+import { checkAccess, Principal } from '@threadline/auth';
 import { ClientConnection } from '../../connections/client-connection';
 import { CloseCode, CloseReason } from '../../connections/close-codes';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
-import { RealtimeGatewayOptions } from '../../websocket/realtime-gateway-options';
+import { Admitted, RealtimeGatewayOptions } from '../../websocket/realtime-gateway-options';
 import { serveConnection } from '../../websocket/serve-connection';
 import { StreamRequest } from '../stream-request';
 import { outputText } from './plain-ws-frames';
@@ -21,6 +22,9 @@ import { admitStreamUpgrade, PLAIN_STREAM_PATH } from './plain-ws-upgrade';
   path: PLAIN_STREAM_PATH,
   protocol: 'ws',
   admit: admitStreamUpgrade,
+  credentialParam: 'access_token',
+  authorize: (principal: Principal, request: StreamRequest) =>
+    checkAccess(principal, ['conversations:read'], request.conversationId),
 })
 export class PlainWsGateway implements OnGatewayConnection<ClientConnection> {
   private readonly logger = new Logger(PlainWsGateway.name);
@@ -30,13 +34,13 @@ export class PlainWsGateway implements OnGatewayConnection<ClientConnection> {
     private readonly metrics: RealtimeMetrics,
   ) {}
 
-  handleConnection(connection: ClientConnection, request: StreamRequest): void {
-    serveConnection(connection, this.logger, () => this.stream(connection, request));
+  handleConnection(connection: ClientConnection, { value: request, principal }: Admitted<StreamRequest>): void {
+    serveConnection(connection, this.logger, () => this.stream(connection, request, principal));
   }
 
-  private stream(connection: ClientConnection, request: StreamRequest): void {
+  private stream(connection: ClientConnection, request: StreamRequest, principal: Principal): void {
     const stream = this.streams.create(
-      request.conversationId,
+      { tenantId: principal.tenantId, conversationId: request.conversationId },
       request.cursor,
       {
         deliver: (output) => {

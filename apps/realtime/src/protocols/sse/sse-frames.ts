@@ -10,3 +10,6 @@ export function sseEvent(output: StreamOutput): string {
   const id = output.kind === 'message' || output.kind === 'tombstone' ? `id: ${output.seq}\n` : '';
   return `${id}event: ${FRAME_TYPES[output.kind]}\ndata: ${outputText(output)}\n\n`;
 }
+
+/** Sent before the stream ends because its credential expired; reconnect with a fresh one (and Last-Event-ID). */
+export const TOKEN_EXPIRED_EVENT = `event: token_expired\ndata: ${JSON.stringify({ type: 'token_expired' })}\n\n`;

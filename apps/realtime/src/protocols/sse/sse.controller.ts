@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Get, Headers, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { AcceptsQueryCredential, CurrentPrincipal, Principal, RequireScopes } from '@threadline/auth';
 import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
 import { CloseCode } from '../../connections/close-codes';
+import { closeWhenExpired } from '../../connections/credential-expiry';
 import { ConnectionRegistry } from '../../connections/connection-registry';
 import { SseClientConnection } from '../../connections/sse-client-connection';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import type { ErrorBody } from '@threadline/errors';
 import { parseStreamRequest } from '../stream-request';
-import { sseEvent } from './sse-frames';
+import { sseEvent, TOKEN_EXPIRED_EVENT } from './sse-frames';
 
 /** How long an EventSource waits before reconnecting. */
 const RETRY_MS = 1000;
@@ -18,6 +20,8 @@ const RETRY_MS = 1000;
  * `GET /v1/conversations/{id}/events`: the stream as Server-Sent Events. The
  * cursor is the Last-Event-ID header (a reconnecting EventSource) or `?cursor=`.
  * A deleted conversation ends with `event: conversation_deleted` and the end of the response.
+ * The credential comes in the Authorization header or, for EventSource, `?access_token=`;
+ * when it expires the stream sends `event: token_expired` and ends.
  */
 @Controller('v1/conversations')
 export class SseController {
@@ -31,7 +35,10 @@ export class SseController {
   ) {}
 
   @Get(':id/events')
+  @RequireScopes('conversations:read')
+  @AcceptsQueryCredential('access_token')
   open(
+    @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Query('cursor') cursorParam: unknown,
     @Headers('last-event-id') lastEventId: string | undefined,
@@ -68,9 +75,10 @@ export class SseController {
       this.metrics.slowConsumerCloses.inc({ protocol: 'sse' }),
     );
     this.registry.track(connection);
+    closeWhenExpired(connection, principal, () => connection.send(TOKEN_EXPIRED_EVENT));
     const { conversationId, cursor } = parsed.request;
     const stream = this.streams.create(
-      conversationId,
+      { tenantId: principal.tenantId, conversationId },
       cursor,
       {
         deliver: (output) => {
