@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { eventually } from '../support/service-process';
-import { encodeEvent } from '@threadline/contracts';
+import { kafkaMessage } from '../support/event-builder';
 import { isolatedEnv } from '../support/test-env';
 import {
   appendAll,
@@ -63,7 +63,7 @@ describe('archiver', () => {
       [...(await archivedOffsets(env.ARCHIVER_GROUP_ID, env.KAFKA_TOPIC)).values()].reduce((a, b) => a + b, 0);
     const send = async (from: number, to: number) => {
       const events = Array.from({ length: to - from + 1 }, (_, i) => appendedEvent(id, from + i));
-      await producer.send({ topic: env.KAFKA_TOPIC, messages: events.map(encodeEvent) });
+      await producer.send({ topic: env.KAFKA_TOPIC, messages: events.map((event) => kafkaMessage(event)) });
       await eventually(`seqs up to ${to} archived`, async () => (await archivedTotal()) === to, 30_000, 100);
     };
     try {

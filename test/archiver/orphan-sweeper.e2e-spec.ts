@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeEvent } from '@threadline/contracts';
+import { kafkaMessage } from '../support/event-builder';
 import { compressSegment, segmentKey } from '../../libs/persistence/src';
 import { eventually } from '../support/service-process';
 import { isolatedEnv } from '../support/test-env';
@@ -47,7 +47,7 @@ async function archiveWithoutSweep(label: string, target: StoreUnderTest) {
   const ids = Array.from({ length: 10 }, (_, i) => `${label}-${randomUUID()}-${i}`);
   try {
     for (let seq = 1; seq <= 30; seq += 1) {
-      await producer.send({ topic: env.KAFKA_TOPIC, messages: ids.map((id) => encodeEvent(appendedEvent(id, seq))) });
+      await producer.send({ topic: env.KAFKA_TOPIC, messages: ids.map((id) => kafkaMessage(appendedEvent(id, seq))) });
     }
   } finally {
     await producer.disconnect();

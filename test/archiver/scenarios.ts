@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
-import { ConversationEvent, encodeEvent } from '@threadline/contracts';
+import { ConversationEvent } from '@threadline/contracts';
 import { compressSegment, encodeLine } from '../../libs/persistence/src';
 import { api, textMessage } from '../support/api-client';
+import * as build from '../support/event-builder';
+import { kafkaMessage } from '../support/event-builder';
 import { CommandStack } from '../support/command-stack';
 import { eventually, ServiceProcess } from '../support/service-process';
 import { isolatedEnv, TEST_KAFKA_BROKERS } from '../support/test-env';
@@ -143,20 +145,7 @@ export async function archivesAndKeepsEverySeqReadable(started: Started, label: 
 
 /** A message.appended event as the command service produces it. */
 export function appendedEvent(id: string, seq: number): ConversationEvent {
-  return {
-    schema_version: 1,
-    event_id: randomUUID(),
-    conversation_id: id,
-    occurred_at: new Date().toISOString(),
-    type: 'message.appended',
-    seq,
-    data: {
-      version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text: `${id}:${seq}` }], metadata: {}, token_count: 1 },
-      producer_id: null,
-      producer_seq: null,
-    },
-  };
+  return build.appendedEvent(id, seq, `${id}:${seq}`, null);
 }
 
 /** Waits until the archiver's stored offsets of `env`'s topic reach `ends` (partition → end offset). */
@@ -207,7 +196,7 @@ export async function survivesSigkillMidSegment(started: Started, label: string,
   // Paced, so that events keep arriving before, during and after the kill: the load under test.
   const producing = (async () => {
     for (let seq = 1; seq <= seqs; seq += 1) {
-      await producer.send({ topic: env.KAFKA_TOPIC, messages: ids.map((id) => encodeEvent(appendedEvent(id, seq))) });
+      await producer.send({ topic: env.KAFKA_TOPIC, messages: ids.map((id) => kafkaMessage(appendedEvent(id, seq))) });
       produced = seq;
       await sleep(15);
     }

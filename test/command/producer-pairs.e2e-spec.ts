@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { contentHash, EVENT_SCHEMA_VERSION, MessageBody, MessageTombstonedEvent } from '@threadline/contracts';
+import { contentHash, MessageBody } from '@threadline/contracts';
 import { api } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
-import { appendedEvent } from '../support/event-builder';
+import { appendedEvent, tombstonedEvent } from '../support/event-builder';
 import { indexEpoch, produceEvents } from '../support/hand-built-events';
 import { eventually } from '../support/service-process';
 import { TEST_DATABASE_URL } from '../support/test-env';
@@ -30,19 +30,6 @@ interface PairRow {
 /** The hash the command decides a pair with: the body it produces, metadata `{}` and token_count filled in. */
 const commandHash = (message: MessageBody, tokenCount: number) =>
   contentHash({ ...message, metadata: message.metadata ?? {}, token_count: tokenCount });
-
-function tombstone(conversationId: string, seq: number, epoch: number | null): MessageTombstonedEvent {
-  return {
-    schema_version: EVENT_SCHEMA_VERSION,
-    event_id: randomUUID(),
-    conversation_id: conversationId,
-    occurred_at: new Date().toISOString(),
-    ...(epoch === null ? {} : { index_epoch: epoch }),
-    type: 'message.tombstoned',
-    seq,
-    data: { reason: 'abandoned' },
-  };
-}
 
 it('keeps exactly the producer pairs whose message won its seq, with the hash the command computed', async () => {
   const id = `pairs-${randomUUID()}`;
@@ -85,7 +72,7 @@ it('keeps exactly the producer pairs whose message won its seq, with the hash th
     stack.env.KAFKA_TOPIC,
     winner,
     appendedEvent(id, 5, 'five loses', epoch, { id: 'worker-d', seq: 1 }),
-    tombstone(id, 6, epoch),
+    tombstonedEvent(id, 6, epoch),
     appendedEvent(id, 6, 'six loses to the tombstone', epoch, { id: 'worker-e', seq: 1 }),
   );
 

@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { encodeEvent } from '@threadline/contracts';
 import { api, textMessage } from '../support/api-client';
+import { appendedEvent, kafkaMessage } from '../support/event-builder';
 import { CommandStack } from '../support/command-stack';
 import { eventually } from '../support/service-process';
 import { allocatePort, TEST_KAFKA_BROKERS } from '../support/test-env';
@@ -63,20 +63,7 @@ it('follows the topic through @nestjs/microservices and derives what every Threa
   const kafka = new Kafka({ clientId: 'downstream-test', brokers: [TEST_KAFKA_BROKERS], logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
-  const lateAttempt = encodeEvent({
-    schema_version: 1,
-    event_id: '00000000-0000-4000-8000-000000000004',
-    conversation_id: id,
-    occurred_at: new Date().toISOString(),
-    type: 'message.appended',
-    seq: 4,
-    data: {
-      version: 4,
-      message: { role: 'user', parts: [{ type: 'text', text: 'from a lost index' }], metadata: {}, token_count: 1 },
-      producer_id: null,
-      producer_seq: null,
-    },
-  });
+  const lateAttempt = kafkaMessage(appendedEvent(id, 4, 'from a lost index', null));
   await producer.send({
     topic: stack.env.KAFKA_TOPIC,
     messages: [lateAttempt, { key: id, value: JSON.stringify({ conversation_id: id, seq: 5, index_epoch: 1 }) }],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
-import { EncodedEvent, encodeEvent, encodeIndexFence, EventType, MessageAppendedEvent } from '@threadline/contracts';
+import { ConversationEvent, IndexFencedRecord, MessageAppendedEvent } from '@threadline/contracts';
 import {
   archiveDir,
   archiverProcess,
@@ -12,6 +12,7 @@ import {
 } from '../archiver/support';
 import { allocateFreePort } from '../realtime/support/free-port';
 import { PlainStreamClient, SseClient, StreamFrame } from '../realtime/support/stream-clients';
+import { appendedEvent, indexFenced, kafkaMessage } from '../support/event-builder';
 import { eventually, ServiceProcess } from '../support/service-process';
 import { allocatePort, isolatedEnv, TEST_KAFKA_BROKERS } from '../support/test-env';
 
@@ -50,41 +51,11 @@ async function realtimeProcess(name: string): Promise<ServiceProcess> {
 
 const text = (seq: number, epoch: number) => `seq ${seq} decided in index epoch ${epoch}`;
 
-function appended(seq: number, epoch: number): MessageAppendedEvent {
-  return {
-    schema_version: 1,
-    event_id: randomUUID(),
-    conversation_id: id,
-    occurred_at: new Date().toISOString(),
-    index_epoch: epoch,
-    type: EventType.MessageAppended,
-    seq,
-    data: {
-      version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text: text(seq, epoch) }], metadata: {} },
-      producer_id: null,
-      producer_seq: null,
-    },
-  };
-}
-
-function fence(epoch: number) {
-  return encodeIndexFence({
-    schema_version: 1,
-    event_id: randomUUID(),
-    type: 'index.fenced',
-    occurred_at: new Date().toISOString(),
-    index_epoch: epoch,
-  });
-}
+const appended = (seq: number, epoch: number) => appendedEvent(id, seq, text(seq, epoch), epoch);
 
 /** Produces to partition 0 in this order, as the command's producers and the rebuild's fence writer would. */
-async function produce(...records: EncodedEvent[]): Promise<void> {
-  await producer.send({
-    topic: env.KAFKA_TOPIC,
-    acks: -1,
-    messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: 0 })),
-  });
+async function produce(...records: (ConversationEvent | IndexFencedRecord)[]): Promise<void> {
+  await producer.send({ topic: env.KAFKA_TOPIC, acks: -1, messages: records.map((r) => kafkaMessage(r, 0)) });
 }
 
 async function position(consumer: string): Promise<{ nextOffset: number; indexFence: number } | undefined> {
@@ -170,14 +141,7 @@ describe('the fence rule in every consumer', () => {
     const sse = await SseClient.open(`${realtime.baseUrl}/v1/conversations/${id}/events?cursor=0`);
     clients.push(plain, sse);
 
-    await produce(
-      encodeEvent(appended(1, 1)),
-      encodeEvent(appended(2, 1)),
-      fence(2),
-      encodeEvent(appended(3, 1)),
-      encodeEvent(appended(3, 2)),
-      encodeEvent(appended(4, 2)),
-    );
+    await produce(appended(1, 1), appended(2, 1), indexFenced(2), appended(3, 1), appended(3, 2), appended(4, 2));
     const expected: [number, string][] = [
       [1, text(1, 1)],
       [2, text(2, 1)],
@@ -217,7 +181,7 @@ describe('the fence rule in every consumer', () => {
     const liveClient = await PlainStreamClient.open(realtime.baseUrl, id, 4);
     clients.push(lateClient, liveClient);
 
-    await produce(encodeEvent(appended(5, 1)), encodeEvent(appended(5, 2)));
+    await produce(appended(5, 1), appended(5, 2));
     const seq5: [number, string][] = [[5, text(5, 2)]];
     await untilSeq('the client of the realtime started after the fence', () => lateClient.frames, 5);
     await untilSeq('the client of the first realtime', () => liveClient.frames, 5);

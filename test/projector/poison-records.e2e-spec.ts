@@ -5,6 +5,7 @@ import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { api } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
+import { appendedEvent } from '../support/event-builder';
 import { indexEpoch } from '../support/hand-built-events';
 import { entryPoint, eventually, ServiceProcess } from '../support/service-process';
 import { allocatePort, isolatedEnv, TEST_KAFKA_BROKERS } from '../support/test-env';
@@ -42,27 +43,9 @@ function quarantineCli(...args: string[]) {
   });
 }
 
-function appendedJson(
-  conversationId: string,
-  seq: number,
-  text: string,
-  occurredAt = new Date().toISOString(),
-): string {
-  return JSON.stringify({
-    schema_version: 1,
-    event_id: randomUUID(),
-    conversation_id: conversationId,
-    occurred_at: occurredAt,
-    index_epoch: epoch,
-    type: 'message.appended',
-    seq,
-    data: {
-      version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text }], metadata: {} },
-      producer_id: null,
-      producer_seq: null,
-    },
-  });
+/** The JSON text of a message event, for records a test then corrupts or sends as raw bytes. */
+function appendedJson(conversationId: string, seq: number, text: string, occurredAt?: string): string {
+  return JSON.stringify(appendedEvent(conversationId, seq, text, epoch, null, occurredAt));
 }
 
 interface QuarantineEntry {

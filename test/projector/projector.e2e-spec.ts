@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { Pool } from 'pg';
-import { ConversationEvent, encodeEvent } from '@threadline/contracts';
+import { ConversationEvent } from '@threadline/contracts';
+import { appendedEvent, createdEvent, deletedEvent, kafkaMessage, tombstonedEvent } from '../support/event-builder';
 import { eventually, ServiceProcess } from '../support/service-process';
 import { allocatePort, isolatedEnv, TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../support/test-env';
 
@@ -49,43 +50,19 @@ function projectorProcess(name: string, env: Record<string, string>, extra: Reco
 let clock = Date.parse('2026-11-23T12:00:00.000Z');
 const tick = () => new Date((clock += 1000)).toISOString();
 
-function envelope(conversationId: string) {
-  return { schema_version: 1, event_id: randomUUID(), conversation_id: conversationId, occurred_at: tick() } as const;
-}
-const created = (id: string, metadata: Record<string, unknown>): ConversationEvent => ({
-  ...envelope(id),
-  type: 'conversation.created',
-  data: { metadata },
-});
-const appended = (id: string, seq: number, text: string): ConversationEvent => ({
-  ...envelope(id),
-  type: 'message.appended',
-  seq,
-  data: {
-    version: seq,
-    message: { role: 'user', parts: [{ type: 'text', text }], metadata: {}, token_count: 1 },
-    producer_id: null,
-    producer_seq: null,
-  },
-});
-const tombstoned = (id: string, seq: number): ConversationEvent => ({
-  ...envelope(id),
-  type: 'message.tombstoned',
-  seq,
-  data: { reason: 'abandoned' },
-});
-const deleted = (id: string, lastSeq: number): ConversationEvent => ({
-  ...envelope(id),
-  type: 'conversation.deleted',
-  data: { last_seq: lastSeq },
-});
+const created = (id: string, metadata: Record<string, unknown>): ConversationEvent =>
+  createdEvent(id, metadata, tick());
+const appended = (id: string, seq: number, text: string): ConversationEvent =>
+  appendedEvent(id, seq, text, null, null, tick());
+const tombstoned = (id: string, seq: number): ConversationEvent => tombstonedEvent(id, seq, null, tick());
+const deleted = (id: string, lastSeq: number): ConversationEvent => deletedEvent(id, lastSeq, null, tick());
 
 type Produced = ConversationEvent | { key: string; garbage: string };
 
 async function produce(topic: string, records: Produced[]): Promise<void> {
   await producer.send({
     topic,
-    messages: records.map((r) => ('garbage' in r ? { key: r.key, value: r.garbage } : encodeEvent(r))),
+    messages: records.map((r) => ('garbage' in r ? { key: r.key, value: r.garbage } : kafkaMessage(r))),
   });
 }
 

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConversationCreatedEvent,
+  ConversationEvent,
   ConversationDeletedEvent,
+  encodeEvent,
+  encodeIndexFence,
   EVENT_SCHEMA_VERSION,
   IndexFencedRecord,
   INDEX_FENCED_TYPE,
   MessageAppendedEvent,
   MessageTombstonedEvent,
 } from '@threadline/contracts';
+
+type AppendedMessage = MessageAppendedEvent['data']['message'];
+type TombstoneReason = MessageTombstonedEvent['data']['reason'];
 
 /**
  * Events built by hand for tests, as the command would produce them: a new
@@ -29,7 +35,7 @@ const now = () => new Date().toISOString();
 export function appendedEvent(
   conversationId: string,
   seq: number,
-  text: string,
+  text: string | AppendedMessage,
   epoch: number | null,
   producer: { id: string; seq: number } | null = null,
   occurredAt = now(),
@@ -40,7 +46,10 @@ export function appendedEvent(
     seq,
     data: {
       version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text }], metadata: {}, token_count: 1 },
+      message:
+        typeof text === 'string'
+          ? { role: 'user', parts: [{ type: 'text', text }], metadata: {}, token_count: 1 }
+          : text,
       producer_id: producer?.id ?? null,
       producer_seq: producer?.seq ?? null,
     },
@@ -52,12 +61,13 @@ export function tombstonedEvent(
   seq: number,
   epoch: number | null = null,
   occurredAt = now(),
+  reason: TombstoneReason = 'abandoned',
 ): MessageTombstonedEvent {
   return {
     ...envelope(conversationId, epoch, occurredAt),
     type: 'message.tombstoned',
     seq,
-    data: { reason: 'abandoned' },
+    data: { reason },
   };
 }
 
@@ -87,4 +97,10 @@ export function indexFenced(epoch: number, occurredAt = now()): IndexFencedRecor
     occurred_at: occurredAt,
     index_epoch: epoch,
   };
+}
+
+/** A Kafka message (key, value, headers) carrying the record, as the command or the rebuild's fence writer sends it. */
+export function kafkaMessage(record: ConversationEvent | IndexFencedRecord, partition?: number) {
+  const { key, value, headers } = record.type === INDEX_FENCED_TYPE ? encodeIndexFence(record) : encodeEvent(record);
+  return { key, value, headers, ...(partition === undefined ? {} : { partition }) };
 }

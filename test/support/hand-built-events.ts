@@ -1,6 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { createClient } from 'redis';
-import { ConversationEvent, encodeEvent } from '@threadline/contracts';
+import { ConversationEvent } from '@threadline/contracts';
+import { kafkaMessage } from './event-builder';
 import { TEST_KAFKA_BROKERS, TEST_REDIS_URL } from './test-env';
 
 /**
@@ -17,7 +18,7 @@ export async function produceEvents(topic: string, ...events: ConversationEvent[
   await producer.connect();
   try {
     for (const event of events) {
-      await producer.send({ topic, acks: -1, messages: [encodeEvent(event)] });
+      await producer.send({ topic, acks: -1, messages: [kafkaMessage(event)] });
     }
   } finally {
     await producer.disconnect();

@@ -1,31 +1,10 @@
-import { encodeEvent, encodeIndexFence } from '@threadline/contracts';
+import { appendedEvent, indexFenced, kafkaMessage } from '../../../test/support/event-builder';
 import { MessageCounts } from './message-counts';
 
 const at = '2026-11-30T12:00:00.000Z';
 const appended = (seq: number, epoch: number, text = `m${seq}`) =>
-  encodeEvent({
-    schema_version: 1,
-    event_id: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
-    conversation_id: 'c1',
-    occurred_at: at,
-    index_epoch: epoch,
-    type: 'message.appended',
-    seq,
-    data: {
-      version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text }], metadata: {}, token_count: 1 },
-      producer_id: null,
-      producer_seq: null,
-    },
-  }).value;
-const fence = (epoch: number) =>
-  encodeIndexFence({
-    schema_version: 1,
-    event_id: '00000000-0000-4000-8000-ffffffffffff',
-    type: 'index.fenced',
-    occurred_at: at,
-    index_epoch: epoch,
-  }).value;
+  kafkaMessage(appendedEvent('c1', seq, text, epoch, null, at)).value;
+const fence = (epoch: number) => kafkaMessage(indexFenced(epoch, at)).value;
 const record = (value: Buffer) => ({ value, timestamp: String(Date.parse(at)) });
 
 describe('MessageCounts', () => {

@@ -1,23 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeEvent, encodeEvent, UndecodableEventError } from './event-codec';
-import { MessageAppendedEvent } from './event-envelope';
+import { appendedEvent } from '../../../test/support/event-builder';
 import { conversationEventJsonSchema } from './json-schema';
 
-const event: MessageAppendedEvent = {
-  schema_version: 1,
-  event_id: '7b0c7f5e-5d2c-4a4e-9d55-2f1a7f0c1a11',
-  conversation_id: 'chat-1',
-  occurred_at: '2026-11-23T12:00:00.000Z',
-  type: 'message.appended',
-  seq: 3,
-  data: {
-    version: 3,
-    message: { role: 'user', parts: [{ type: 'text', text: 'hi' }], metadata: {}, token_count: 0 },
-    producer_id: null,
-    producer_seq: null,
-  },
-};
+const event = appendedEvent('chat-1', 3, 'hi', null);
 
 describe('event codec', () => {
   it('keys by conversation id and sets type, version and content-type headers', () => {

@@ -1,29 +1,11 @@
-import { encodeIndexFence } from './event-codec';
+import { appendedEvent, indexFenced, kafkaMessage } from '../../../test/support/event-builder';
 import { applyFence } from './index-fence';
 import { decodeRecord } from './poison-record';
 
-const appended = (epoch: number | undefined, seq = 3) => ({
-  schema_version: 1,
-  event_id: '7b0c7f5e-5d2c-4a4e-9d55-2f1a7f0c1a11',
-  conversation_id: 'chat-1',
-  occurred_at: '2026-11-23T12:00:00.000Z',
-  ...(epoch === undefined ? {} : { index_epoch: epoch }),
-  type: 'message.appended',
-  seq,
-  data: { version: seq, message: { role: 'user', parts: [] }, producer_id: null, producer_seq: null },
-});
+const appended = (epoch: number | undefined, seq = 3) => appendedEvent('chat-1', seq, 'hi', epoch ?? null);
 const record = (value: unknown) => ({ value: Buffer.from(JSON.stringify(value)), timestamp: '1764460800000' });
 const fence = (epoch: number) =>
-  decodeRecord({
-    value: encodeIndexFence({
-      schema_version: 1,
-      event_id: '0b0c7f5e-5d2c-4a4e-9d55-2f1a7f0c1a11',
-      type: 'index.fenced',
-      occurred_at: '2026-11-23T12:00:00.000Z',
-      index_epoch: epoch,
-    }).value,
-    timestamp: '1764460800000',
-  });
+  decodeRecord({ value: kafkaMessage(indexFenced(epoch)).value, timestamp: '1764460800000' });
 
 describe('the fence rule', () => {
   it('decodes a fence record as a fence, not as poison', () => {

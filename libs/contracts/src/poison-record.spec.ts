@@ -1,19 +1,7 @@
+import { appendedEvent } from '../../../test/support/event-builder';
 import { decodeRecord } from './poison-record';
 
-const base = {
-  schema_version: 1,
-  event_id: '7b0c7f5e-5d2c-4a4e-9d55-2f1a7f0c1a11',
-  conversation_id: 'chat-1',
-  occurred_at: '2026-11-23T12:00:00.000Z',
-  type: 'message.appended',
-  seq: 4,
-  data: {
-    version: 4,
-    message: { role: 'user', parts: [{ type: 'text', text: 'hi' }] },
-    producer_id: null,
-    producer_seq: null,
-  },
-};
+const base = appendedEvent('chat-1', 4, 'hi', null);
 const record = (value: unknown) => ({
   value: typeof value === 'string' ? Buffer.from(value) : Buffer.from(JSON.stringify(value)),
   timestamp: String(Date.parse('2026-11-30T00:00:00.000Z')),

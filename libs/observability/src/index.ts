@@ -4,3 +4,4 @@ export * from './observability.options';
 export * from './readiness.service';
 export * from './bootstrap-service';
 export * from './periodic-task';
+export * from './periodic-job';

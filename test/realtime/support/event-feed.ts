@@ -1,35 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Producer } from 'kafkajs';
-import {
-  ConversationEvent,
-  encodeEvent,
-  EVENT_SCHEMA_VERSION,
-  EventType,
-  MessageTombstonedEvent,
-} from '@threadline/contracts';
+import { ConversationEvent, MessageTombstonedEvent } from '@threadline/contracts';
+import * as build from '../../support/event-builder';
+import { kafkaMessage } from '../../support/event-builder';
 import { TEST_KAFKA_BROKERS } from '../../support/test-env';
 
-function envelope(conversationId: string) {
-  return {
-    schema_version: EVENT_SCHEMA_VERSION,
-    event_id: randomUUID(),
-    conversation_id: conversationId,
-    occurred_at: new Date().toISOString(),
-  } as const;
-}
-
+/** A message event whose metadata names its seq (`{ n: seq }`), so a stream's frames can be told apart. */
 export function appendedEvent(conversationId: string, seq: number, text = `message ${seq}`): ConversationEvent {
-  return {
-    ...envelope(conversationId),
-    type: EventType.MessageAppended,
-    seq,
-    data: {
-      version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text }], metadata: { n: seq }, token_count: 1 },
-      producer_id: null,
-      producer_seq: null,
-    },
-  };
+  const message = { role: 'user', parts: [{ type: 'text', text }], metadata: { n: seq }, token_count: 1 };
+  return build.appendedEvent(conversationId, seq, message, null);
 }
 
 export function tombstonedEvent(
@@ -37,11 +15,11 @@ export function tombstonedEvent(
   seq: number,
   reason: MessageTombstonedEvent['data']['reason'] = 'abandoned',
 ): ConversationEvent {
-  return { ...envelope(conversationId), type: EventType.MessageTombstoned, seq, data: { reason } };
+  return build.tombstonedEvent(conversationId, seq, null, undefined, reason);
 }
 
 export function deletedEvent(conversationId: string, lastSeq: number): ConversationEvent {
-  return { ...envelope(conversationId), type: EventType.ConversationDeleted, data: { last_seq: lastSeq } };
+  return build.deletedEvent(conversationId, lastSeq);
 }
 
 /** Produces events straight to the test's topic, as the command service would (keyed by conversation). */
@@ -70,10 +48,7 @@ export class EventFeed {
     await this.producer.send({
       topic: this.topic,
       acks: -1,
-      messages: events.map((event) => {
-        const encoded = encodeEvent(event);
-        return { key: encoded.key, value: encoded.value, headers: encoded.headers };
-      }),
+      messages: events.map((event) => kafkaMessage(event)),
     });
   }
 

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PeriodicTask } from '@threadline/observability';
+import { PeriodicJob, PeriodicJobSchedule } from '@threadline/observability';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
 import { ArchivedSeqBacklog } from './archived-seq-backlog';
 import { archivedSeqsOf, sweepPage } from './catch-up-statements';
@@ -26,28 +26,19 @@ const SWEEP_PAGE = 5000;
  * whole table, which at 1,000,000 conversations took 0.8 s of Postgres per pass.
  */
 @Injectable()
-export class ArchivedSeqCatchUp implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ArchivedSeqCatchUp.name);
+export class ArchivedSeqCatchUp extends PeriodicJob {
   private readonly backlog = new ArchivedSeqBacklog();
   private sweptUpTo = '';
-  private readonly task = new PeriodicTask(() => this.runOnce(), {
-    name: 'archived_seq catch-up',
-    intervalMs: CATCH_UP_INTERVAL_MS,
-    logger: this.logger,
-    failureLevel: 'debug',
-  });
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(ARCHIVER_CONFIG) private readonly config: ArchiverConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.task.start();
+  ) {
+    super();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.task.stop();
+  protected schedule(): PeriodicJobSchedule {
+    return { name: 'archived_seq catch-up', intervalMs: CATCH_UP_INTERVAL_MS, failureLevel: 'debug' };
   }
 
   /** A segment with these index entries was committed. */

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { ConversationEvent, DecodedRecord } from '@threadline/contracts';
 import { compressSegment, decompressSegment, parseLine } from '@threadline/persistence';
-import { appendedEvent, indexFenced } from '../../../../test/support/event-builder';
+import { appendedEvent, indexFenced, tombstonedEvent } from '../../../../test/support/event-builder';
 import { ConsumedRecord, PartitionBuffer, planSegment } from './segment-plan';
 
 const appended = (id: string, seq: number, epoch?: number) => appendedEvent(id, seq, `${id}:${seq}`, epoch ?? null);
@@ -102,16 +101,7 @@ describe('planSegment with the fence rule', () => {
       record: {
         kind: 'poison',
         reason: 'nonsense',
-        standIn: {
-          schema_version: 1,
-          event_id: randomUUID(),
-          conversation_id: 'a',
-          occurred_at: '2026-11-23T12:00:00.000Z',
-          index_epoch: 1,
-          type: 'message.tombstoned',
-          seq: 9,
-          data: { reason: 'quarantined' },
-        },
+        standIn: tombstonedEvent('a', 9, 1, undefined, 'quarantined'),
       },
     };
     const plan = planSegment('t', 0, [zombie], 2);

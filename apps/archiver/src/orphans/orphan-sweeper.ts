@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { PeriodicTask } from '@threadline/observability';
+import { Inject, Injectable } from '@nestjs/common';
+import { PeriodicJob, PeriodicJobSchedule } from '@threadline/observability';
 import { OBJECT_STORE, ObjectStore } from '@threadline/persistence';
 import { ArchiverMetrics } from '../archive/archiver-metrics';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
@@ -24,9 +24,7 @@ export interface SweepRun {
  * recognise never are, and an indexed object never is.
  */
 @Injectable()
-export class OrphanSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(OrphanSweeper.name);
-  private readonly task: PeriodicTask;
+export class OrphanSweeper extends PeriodicJob {
   private stopped = false;
 
   constructor(
@@ -35,26 +33,22 @@ export class OrphanSweeper implements OnApplicationBootstrap, OnApplicationShutd
     private readonly metrics: ArchiverMetrics,
     @Inject(ARCHIVER_CONFIG) private readonly config: ArchiverConfig,
   ) {
-    this.task = new PeriodicTask(() => this.runOnce(), {
-      name: 'orphan sweep',
-      intervalMs: config.orphans.intervalMs,
-      logger: this.logger,
-      onFailure: () => metrics.orphanSweepFailures.inc(),
-    });
+    super();
   }
 
-  onApplicationBootstrap(): void {
-    if (!this.config.orphans.enabled) {
-      this.logger.log('orphan sweep is off (ARCHIVE_ORPHAN_SWEEP_ENABLED=false)');
-      return;
-    }
-    this.task.start();
+  protected schedule(): PeriodicJobSchedule {
+    return {
+      name: 'orphan sweep',
+      intervalMs: this.config.orphans.intervalMs,
+      onFailure: () => this.metrics.orphanSweepFailures.inc(),
+      off: this.config.orphans.enabled ? undefined : 'orphan sweep is off (ARCHIVE_ORPHAN_SWEEP_ENABLED=false)',
+    };
   }
 
   /** A sweep in progress stops after its current page. */
-  async onApplicationShutdown(): Promise<void> {
+  override async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    await this.task.stop();
+    await super.onApplicationShutdown();
   }
 
   async runOnce(now = Date.now()): Promise<SweepRun> {

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { PeriodicTask } from '@threadline/observability';
+import { PeriodicJob, PeriodicJobSchedule } from '@threadline/observability';
 import { OBJECT_STORE, ObjectStore } from '@threadline/persistence';
 import { ArchiverMetrics } from '../archive/archiver-metrics';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
@@ -20,33 +20,22 @@ export interface RetentionRun {
  * it deletes nothing: rows are only given up while their archived copy is reachable.
  */
 @Injectable()
-export class RetentionService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(RetentionService.name);
-  private readonly task: PeriodicTask;
-
+export class RetentionService extends PeriodicJob {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     private readonly metrics: ArchiverMetrics,
     @Inject(ARCHIVER_CONFIG) private readonly config: ArchiverConfig,
   ) {
-    this.task = new PeriodicTask(() => this.runOnce(), {
+    super();
+  }
+
+  protected schedule(): PeriodicJobSchedule {
+    return {
       name: 'retention run',
-      intervalMs: config.retention.intervalMs,
-      logger: this.logger,
-    });
-  }
-
-  onApplicationBootstrap(): void {
-    if (!this.config.retention.enabled) {
-      this.logger.log('retention is off (ARCHIVE_RETENTION_ENABLED=false)');
-      return;
-    }
-    this.task.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.task.stop();
+      intervalMs: this.config.retention.intervalMs,
+      off: this.config.retention.enabled ? undefined : 'retention is off (ARCHIVE_RETENTION_ENABLED=false)',
+    };
   }
 
   async runOnce(): Promise<RetentionRun> {

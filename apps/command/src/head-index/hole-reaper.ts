@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { MetricsService, PeriodicTask } from '@threadline/observability';
+import { Inject, Injectable } from '@nestjs/common';
+import { MetricsService, PeriodicJob, PeriodicJobSchedule } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher';
 import { conversationDeleted, messageTombstoned } from '../event-log/event-factory';
@@ -15,9 +15,7 @@ import { HeadIndexService, PendingItem } from './head-index.service';
  * claims are atomic in Redis and re-claimed if a reaper dies holding them.
  */
 @Injectable()
-export class HoleReaper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(HoleReaper.name);
-  private readonly task: PeriodicTask;
+export class HoleReaper extends PeriodicJob {
   private readonly reaped;
 
   constructor(
@@ -26,27 +24,19 @@ export class HoleReaper implements OnApplicationBootstrap, OnApplicationShutdown
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
     metrics: MetricsService,
   ) {
+    super();
     this.reaped = metrics.counter(
       'threadline_command_reservations_reaped_total',
       'Unacknowledged reservations settled by the hole reaper',
       ['kind'],
     );
-    this.task = new PeriodicTask(() => this.sweep(), {
-      name: 'reaper sweep',
-      intervalMs: config.holes.reaperIntervalMs,
-      logger: this.logger,
-    });
   }
 
-  onApplicationBootstrap(): void {
-    this.task.start();
+  protected schedule(): PeriodicJobSchedule {
+    return { name: 'reaper sweep', intervalMs: this.config.holes.reaperIntervalMs };
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.task.stop();
-  }
-
-  private async sweep(): Promise<void> {
+  protected async runOnce(): Promise<void> {
     const { epoch, items } = await this.index.claimOverdue(this.config.holes.graceMs, this.config.holes.graceMs, 200);
     await Promise.all(items.map((item) => this.settle(item, epoch)));
   }

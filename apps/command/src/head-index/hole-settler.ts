@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { RedisClientType } from 'redis';
 import { DataSource } from 'typeorm';
-import { MetricsService, PeriodicTask } from '@threadline/observability';
+import { MetricsService, PeriodicJob, PeriodicJobSchedule } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher';
 import { messageTombstoned } from '../event-log/event-factory';
@@ -43,9 +43,7 @@ return {'ok'}
  * (first wins) and change nothing anyway.
  */
 @Injectable()
-export class HoleSettler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(HoleSettler.name);
-  private readonly task: PeriodicTask;
+export class HoleSettler extends PeriodicJob {
   private readonly settled;
   private readonly prefix: string;
 
@@ -57,31 +55,23 @@ export class HoleSettler implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
     metrics: MetricsService,
   ) {
+    super();
     this.prefix = config.redis.keyPrefix;
     this.settled = metrics.counter(
       'threadline_command_holes_settled_total',
       'Seqs missing from the projection for longer than the hole grace period, tombstoned by the hole settler',
     );
-    this.task = new PeriodicTask(() => this.sweep(), {
-      name: 'hole settler sweep',
-      intervalMs: config.holes.reaperIntervalMs,
-      logger: this.logger,
-    });
   }
 
-  onApplicationBootstrap(): void {
-    this.task.start();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.task.stop();
+  protected schedule(): PeriodicJobSchedule {
+    return { name: 'hole settler sweep', intervalMs: this.config.holes.reaperIntervalMs };
   }
 
   private get lockKey(): string {
     return `${this.prefix}:settle-lock`;
   }
 
-  private async sweep(): Promise<void> {
+  protected async runOnce(): Promise<void> {
     const owner = randomUUID();
     const lockMs = this.config.append.ackTimeoutMs + 30_000;
     if ((await this.redis.set(this.lockKey, owner, { NX: true, PX: lockMs })) !== 'OK') {

@@ -1,14 +1,13 @@
 import { Logger } from '@nestjs/common';
-import { encodeEvent, encodeIndexFence } from '@threadline/contracts';
 import type { KafkaMessage } from '@threadline/kafka';
-import { appendedEvent, indexFenced } from '../../../../test/support/event-builder';
+import { appendedEvent, indexFenced, kafkaMessage } from '../../../../test/support/event-builder';
 import { ChunkProjector } from './chunk-projector';
 import type { ChunkInput, ChunkOutcome, ProjectionWriter } from './projection-writer';
 import type { ProjectorMetrics } from './projector-metrics';
 
 const appended = (seq: number, epoch: number) => appendedEvent('a', seq, 'x', epoch);
 
-const fence = encodeIndexFence(indexFenced(2));
+const fence = kafkaMessage(indexFenced(2));
 
 function message(offset: number, value: Buffer): KafkaMessage {
   return { offset: String(offset), value, key: null, timestamp: '1764460800000' } as unknown as KafkaMessage;
@@ -57,7 +56,7 @@ describe('ChunkProjector', () => {
     const chunks: ChunkInput[] = [];
     const writer = { write: async (chunk: ChunkInput) => (chunks.push(chunk), outcome(chunk)) };
     const projector = new ChunkProjector(writer as unknown as ProjectionWriter, metrics(jest.fn()));
-    await projector.project(0, [message(7, encodeEvent(appended(1, 1)).value), message(8, fence.value)]);
+    await projector.project(0, [message(7, kafkaMessage(appended(1, 1)).value), message(8, fence.value)]);
     expect(chunks.map((c) => c.records.map((r) => [r.offset, r.record.kind]))).toEqual([
       [
         [7, 'event'],
@@ -70,9 +69,9 @@ describe('ChunkProjector', () => {
     const chunks: ChunkInput[] = [];
     const projector = new ChunkProjector(refusingWriter(chunks), metrics(jest.fn()));
     const messages = [
-      message(10, encodeEvent(appended(1, 1)).value),
+      message(10, kafkaMessage(appended(1, 1)).value),
       message(11, fence.value),
-      message(12, encodeEvent(appended(2, 1)).value),
+      message(12, kafkaMessage(appended(2, 1)).value),
     ];
     const result = await projector.project(0, messages);
     expect(result.nextOffset).toBe(13);
@@ -90,7 +89,7 @@ describe('ChunkProjector', () => {
         outcome(chunk, [{ offset: 12, conversationId: 'a', seq: 2, epoch: 1, fence: 2 }]),
     };
     const projector = new ChunkProjector(writer as unknown as ProjectionWriter, metrics(fenced));
-    await projector.project(0, [message(12, encodeEvent(appended(2, 1)).value)]);
+    await projector.project(0, [message(12, kafkaMessage(appended(2, 1)).value)]);
     expect(fenced).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { PeriodicTask } from '@threadline/observability';
+import { Inject, Injectable } from '@nestjs/common';
+import { PeriodicJob, PeriodicJobSchedule } from '@threadline/observability';
 import { Admin, Kafka } from '@threadline/kafka';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { ProjectorMetrics } from './projector-metrics';
@@ -18,17 +18,10 @@ const REFRESH_INTERVAL_MS = 5000;
  * PROJECTOR_STALL_AFTER_MS is stalled (StallWatch): readiness names it.
  */
 @Injectable()
-export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ProjectionLag.name);
+export class ProjectionLag extends PeriodicJob {
   private readonly lagByPartition = new Map<number, number>();
   private readonly stalls: StallWatch;
   private admin: Admin | null = null;
-  private readonly task = new PeriodicTask(() => this.refresh(), {
-    name: 'lag refresh',
-    intervalMs: REFRESH_INTERVAL_MS,
-    logger: this.logger,
-    unref: true,
-  });
 
   constructor(
     private readonly kafka: Kafka,
@@ -36,15 +29,16 @@ export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutd
     private readonly metrics: ProjectorMetrics,
     @Inject(PROJECTOR_CONFIG) private readonly config: ProjectorConfig,
   ) {
+    super();
     this.stalls = new StallWatch(config.projection.stallAfterMs);
   }
 
-  onApplicationBootstrap(): void {
-    this.task.start();
+  protected schedule(): PeriodicJobSchedule {
+    return { name: 'lag refresh', intervalMs: REFRESH_INTERVAL_MS, unref: true };
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.task.stop();
+  override async onApplicationShutdown(): Promise<void> {
+    await super.onApplicationShutdown();
     await this.admin?.disconnect().catch(() => undefined);
   }
 
@@ -68,7 +62,7 @@ export class ProjectionLag implements OnApplicationBootstrap, OnApplicationShutd
     this.metrics.lag.set({ partition: String(partition) }, lag);
   }
 
-  private async refresh(): Promise<void> {
+  protected async runOnce(): Promise<void> {
     try {
       const admin = await this.connectedAdmin();
       const ends = await admin.fetchTopicOffsets(this.config.kafka.topic);

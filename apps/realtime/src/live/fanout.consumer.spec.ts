@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
-import { encodeEvent, encodeIndexFence, type ConversationEvent } from '@threadline/contracts';
+import { type ConversationEvent } from '@threadline/contracts';
 import type { EachBatchPayload, Kafka, TopicReadiness } from '@threadline/kafka';
+import { appendedEvent, indexFenced, kafkaMessage } from '../../../../test/support/event-builder';
 import type { ReadinessService } from '@threadline/observability';
 import type { RealtimeConfig } from '../config/realtime.config';
 import type { RealtimeMetrics } from '../metrics/realtime-metrics';
@@ -64,32 +65,9 @@ function fanout(start = { nextOffset: 0, indexFence: 0 }): Fixture {
   return { consumer, created, hub, fenced };
 }
 
-function appended(seq: number, epoch: number): ConversationEvent {
-  return {
-    schema_version: 1,
-    event_id: '7b0c7f5e-5d2c-4a4e-9d55-2f1a7f0c1a11',
-    conversation_id: 'a',
-    occurred_at: '2026-11-23T12:00:00.000Z',
-    index_epoch: epoch,
-    type: 'message.appended',
-    seq,
-    data: {
-      version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text: `epoch ${epoch}` }], metadata: {} },
-      producer_id: null,
-      producer_seq: null,
-    },
-  };
-}
+const appended = (seq: number, epoch: number): ConversationEvent => appendedEvent('a', seq, `epoch ${epoch}`, epoch);
 
-const fenceValue = (epoch: number) =>
-  encodeIndexFence({
-    schema_version: 1,
-    event_id: '0b0c7f5e-5d2c-4a4e-9d55-2f1a7f0c1a11',
-    type: 'index.fenced',
-    occurred_at: '2026-11-23T12:00:00.000Z',
-    index_epoch: epoch,
-  }).value;
+const fenceValue = (epoch: number) => kafkaMessage(indexFenced(epoch)).value;
 
 /** A batch of partition 0 whose records start at `firstOffset`. */
 function batch(firstOffset: number, values: Buffer[]): EachBatchPayload {
@@ -161,16 +139,16 @@ describe('FanoutConsumer', () => {
     consumer.onApplicationBootstrap();
     await settled();
     const kafka = created[0];
-    await kafka.eachBatch?.(batch(9, [encodeEvent(appended(4, 1)).value]));
+    await kafka.eachBatch?.(batch(9, [kafkaMessage(appended(4, 1)).value]));
     expect(kafka.seek).toHaveBeenCalledWith({ topic: 't', partition: 0, offset: '5' });
     expect(delivered).toEqual([]);
     await kafka.eachBatch?.(
       batch(5, [
-        encodeEvent(appended(3, 1)).value,
-        encodeEvent(appended(3, 2)).value,
+        kafkaMessage(appended(3, 1)).value,
+        kafkaMessage(appended(3, 2)).value,
         fenceValue(3),
-        encodeEvent(appended(4, 2)).value,
-        encodeEvent(appended(4, 3)).value,
+        kafkaMessage(appended(4, 2)).value,
+        kafkaMessage(appended(4, 3)).value,
       ]),
     );
     expect(delivered).toEqual([

@@ -1,39 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { DecodedRecord } from '@threadline/contracts';
+import { appendedEvent, indexFenced } from '../../../../test/support/event-builder';
 import { PartitionPositions, startPosition } from './partition-positions';
 
 function appended(seq: number, epoch?: number): DecodedRecord {
-  return {
-    kind: 'event',
-    event: {
-      schema_version: 1,
-      event_id: randomUUID(),
-      conversation_id: 'a',
-      occurred_at: '2026-11-23T12:00:00.000Z',
-      ...(epoch === undefined ? {} : { index_epoch: epoch }),
-      type: 'message.appended',
-      seq,
-      data: {
-        version: seq,
-        message: { role: 'user', parts: [], metadata: {} },
-        producer_id: null,
-        producer_seq: null,
-      },
-    },
-  };
+  return { kind: 'event', event: appendedEvent('a', seq, 'hi', epoch ?? null) };
 }
 
 function fence(epoch: number): DecodedRecord {
-  return {
-    kind: 'fence',
-    fence: {
-      schema_version: 1,
-      event_id: randomUUID(),
-      type: 'index.fenced',
-      occurred_at: '2026-11-23T12:00:00.000Z',
-      index_epoch: epoch,
-    },
-  };
+  return { kind: 'fence', fence: indexFenced(epoch) };
 }
 
 function deliverAll(positions: PartitionPositions, partition: number, offsets: string[]): void {

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { ConversationEvent, DEFAULT_TENANT, EVENT_SCHEMA_VERSION, EventType } from '@threadline/contracts';
+import { ConversationEvent, DEFAULT_TENANT } from '@threadline/contracts';
+import { appendedEvent, deletedEvent } from '../../../../test/support/event-builder';
 import { ConversationHub } from '../live/conversation-hub';
 import { ConversationState, SeqRange } from './projection-reader';
 import { ConversationStream, StreamSettings } from './conversation-stream';
@@ -8,33 +8,9 @@ import { MessageEntry, StreamOutput, TombstoneEntry } from './stream-entry';
 const ID = 'conv-1';
 const settings: StreamSettings = { reorderTimeoutMs: 1000, reorderBufferMax: 100, catchUpPage: 10 };
 
-function appended(seq: number): ConversationEvent {
-  return {
-    schema_version: EVENT_SCHEMA_VERSION,
-    event_id: randomUUID(),
-    conversation_id: ID,
-    occurred_at: new Date(0).toISOString(),
-    type: EventType.MessageAppended,
-    seq,
-    data: {
-      version: seq,
-      message: { role: 'user', parts: [{ type: 'text', text: `m${seq}` }] },
-      producer_id: null,
-      producer_seq: null,
-    },
-  };
-}
+const appended = (seq: number): ConversationEvent => appendedEvent(ID, seq, `m${seq}`, null);
 
-function deleted(lastSeq: number): ConversationEvent {
-  return {
-    schema_version: EVENT_SCHEMA_VERSION,
-    event_id: randomUUID(),
-    conversation_id: ID,
-    occurred_at: new Date(0).toISOString(),
-    type: EventType.ConversationDeleted,
-    data: { last_seq: lastSeq },
-  };
-}
+const deleted = (lastSeq: number): ConversationEvent => deletedEvent(ID, lastSeq);
 
 function row(seq: number): MessageEntry {
   return {
