@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { RequireScopes } from '@threadline/auth';
 import { ConversationIdPipe } from '../http/conversation-id.pipe';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { AppendMessageDto, appendErrorCode, appendMessageSchema, AppendResultView } from './append-message.dto';
@@ -9,6 +10,7 @@ export class AppendController {
   constructor(private readonly appends: AppendService) {}
 
   @Post()
+  @RequireScopes('messages:append')
   @HttpCode(HttpStatus.CREATED)
   append(
     @Param('id', ConversationIdPipe) id: string,
