@@ -5,6 +5,7 @@ import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { COMMAND_CONFIG, CommandConfig } from './config/command.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { MessagesModule } from './messages/messages.module';
@@ -31,6 +32,7 @@ export class CommandModule {
         ConversationsModule,
         MessagesModule,
         ReadsModule,
+        ApiKeysModule,
         OpenApiModule,
       ],
     };

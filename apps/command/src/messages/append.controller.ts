@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
+import { RequireScopes } from '@threadline/auth';
 import { ConversationIdPipe } from '../http/conversation-id.pipe';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { AppendRateLimitGuard } from '../tenant-limits/append-rate-limit.guard';
@@ -10,6 +11,7 @@ export class AppendController {
   constructor(private readonly appends: AppendService) {}
 
   @Post()
+  @RequireScopes('messages:append')
   @UseGuards(AppendRateLimitGuard)
   @HttpCode(HttpStatus.CREATED)
   append(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CONVERSATION_ID_MAX_LENGTH, CONVERSATION_ID_PATTERN } from '@threadline/contracts';
 import { CommandConfig } from '../config/command.config';
 import { errorBodySchema } from '@threadline/errors';
+import { apiKeyListSchema, createApiKeySchema, createdApiKeyViewSchema } from '../api-keys/api-key.dto';
 import { conversationViewSchema, upsertConversationSchema } from '../conversations/conversation.dto';
 import { appendMessageSchema, appendResultViewSchema } from '../messages/append-message.dto';
 import { messagePageSchema } from '../reads/message-view';
@@ -12,6 +13,13 @@ const answer = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'output', unr
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const body = (name: string) => ({ 'application/json': { schema: ref(name) } });
 const error = (description: string) => ({ description, content: body('Error') });
+/** Every route but the OpenAPI document: a missing or bad credential, a missing scope or another conversation. */
+const denied = (scope: string) => ({
+  '401': error(
+    'unauthorized (WWW-Authenticate: Bearer): no credential, or one that is malformed, unknown, expired or revoked',
+  ),
+  '403': error(`forbidden_scope (needs ${scope}), forbidden_conversation (a token pinned to another conversation)`),
+});
 
 /** The OpenAPI 3.1 description of the public REST API, served at /v1/openapi.json. */
 export function openApiDocument(config: CommandConfig): Record<string, unknown> {
@@ -48,6 +56,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
           responses: {
             '200': { description: 'The conversation', content: body('Conversation') },
             '400': error('invalid_conversation_id, invalid_metadata, invalid_json'),
+            ...denied('conversations:write'),
             '503': error('kafka_unavailable, index_rebuilding (Retry-After)'),
           },
         },
@@ -56,13 +65,18 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
           parameters: [idParam],
           responses: {
             '200': { description: 'The conversation', content: body('Conversation') },
+            ...denied('conversations:read'),
             '404': error('conversation_not_found'),
           },
         },
         delete: {
           summary: 'Tombstone a conversation (messages stay readable; appends get 410)',
           parameters: [idParam],
-          responses: { '204': { description: 'Tombstoned' }, '404': error('conversation_not_found') },
+          responses: {
+            '204': { description: 'Tombstoned' },
+            ...denied('conversations:write'),
+            '404': error('conversation_not_found'),
+          },
         },
       },
       '/v1/conversations/{id}/messages': {
@@ -73,6 +87,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
           responses: {
             '201': { description: 'Durably appended (or deduped)', content: body('AppendResult') },
             '400': error('invalid_message, invalid_metadata, invalid_if_version, invalid_producer, invalid_json'),
+            ...denied('messages:append'),
             '404': error('conversation_not_found'),
             '409': error('conflict (with current_version), producer_replay_conflict'),
             '410': error('conversation_tombstoned'),
@@ -83,24 +98,72 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
         get: {
           summary: 'Replay from seq `from` (inclusive), ascending',
           parameters: readParams('from'),
-          responses: { '200': page, '400': error('invalid_query'), '404': error('conversation_not_found') },
+          responses: {
+            '200': page,
+            '400': error('invalid_query'),
+            ...denied('conversations:read'),
+            '404': error('conversation_not_found'),
+          },
         },
       },
       '/v1/conversations/{id}/tail': {
         get: {
           summary: 'The newest messages, `offset` counted back from the newest, each page in chronological order',
           parameters: readParams('offset'),
-          responses: { '200': page, '400': error('invalid_query'), '404': error('conversation_not_found') },
+          responses: {
+            '200': page,
+            '400': error('invalid_query'),
+            ...denied('conversations:read'),
+            '404': error('conversation_not_found'),
+          },
+        },
+      },
+      '/v1/admin/api-keys': {
+        post: {
+          summary: 'Create an API key; the key is in this answer only',
+          requestBody: { required: true, content: body('CreateApiKey') },
+          responses: {
+            '201': { description: 'The key, shown once', content: body('CreatedApiKey') },
+            '400': error('bad_request (names the field), invalid_json'),
+            ...denied('admin'),
+          },
+        },
+        get: {
+          summary: "A tenant's API keys (never the key itself)",
+          parameters: [{ name: 'tenant_id', in: 'query', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: 'The keys, oldest first', content: body('ApiKeyList') },
+            '400': error('invalid_query'),
+            ...denied('admin'),
+          },
+        },
+      },
+      '/v1/admin/api-keys/{id}': {
+        delete: {
+          summary: 'Revoke an API key (again: no change); every instance refuses it within AUTH_KEY_CACHE_MS',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
+          responses: { '204': { description: 'Revoked' }, ...denied('admin'), '404': error('not_found') },
         },
       },
     },
+    security: [{ bearer: [] }],
     components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API key (tl_...) or a JWT of the configured identity provider (docs/security.md)',
+        },
+      },
       schemas: {
         UpsertConversation: json(upsertConversationSchema),
         AppendMessage: json(appendMessageSchema),
         Conversation: answer(conversationViewSchema),
         AppendResult: answer(appendResultViewSchema),
         MessagePage: answer(messagePageSchema),
+        CreateApiKey: json(createApiKeySchema),
+        CreatedApiKey: answer(createdApiKeyViewSchema),
+        ApiKeyList: answer(apiKeyListSchema),
         Error: answer(errorBodySchema),
       },
     },

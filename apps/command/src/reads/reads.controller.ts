@@ -1,4 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { RequireScopes } from '@threadline/auth';
 import { ConversationIdPipe } from '../http/conversation-id.pipe';
 import { MessagePage } from './message-view';
 import { ReadQueryPipes } from './read-query.pipes';
@@ -12,11 +13,13 @@ export class ReadsController {
   ) {}
 
   @Get('tail')
+  @RequireScopes('conversations:read')
   tail(@Param('id', ConversationIdPipe) id: string, @Query() query: Record<string, string>): Promise<MessagePage> {
     return this.reads.tail(id, this.pipes.tail.transform(query));
   }
 
   @Get('messages')
+  @RequireScopes('conversations:read')
   replay(@Param('id', ConversationIdPipe) id: string, @Query() query: Record<string, string>): Promise<MessagePage> {
     return this.reads.replay(id, this.pipes.replay.transform(query));
   }
