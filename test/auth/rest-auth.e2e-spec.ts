@@ -4,76 +4,25 @@
  * Postgres: every refused attempt gets its documented status and code and
  * changes nothing; rotation needs no restart; a revoked key stops within 5 s.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, JWK, JWTPayload, SignJWT } from 'jose';
+import { JWTPayload } from 'jose';
 import { api, ApiResponse, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
-import { entryPoint, eventually } from '../support/service-process';
-import { allocatePort } from '../support/test-env';
+import { createApiKey, signingKey, SigningKey, TestIdentityProvider, TokenOptions } from '../support/identity-provider';
+import { eventually } from '../support/service-process';
 
-const ISSUER = 'https://idp.test/';
-const AUDIENCE = 'threadline';
 const TENANT = 'acme';
 
-interface SigningKey {
-  kid: string;
-  privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
-  jwk: JWK;
-}
-
-async function signingKey(kid: string): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' } };
-}
-
-/** The identity provider's JWKS endpoint; `served` is what it answers with, changed by the tests. */
-class JwksServer {
-  served: SigningKey[] = [];
-  private readonly server: Server = createServer((_req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys: this.served.map((k) => k.jwk) }));
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(allocatePort(), '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/jwks.json`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-const jwks = new JwksServer();
+const jwks = new TestIdentityProvider();
 let stack: CommandStack;
 let current: SigningKey;
 let rotated: SigningKey;
 let rogue: SigningKey;
 let adminKey: string;
 
-interface TokenOptions {
-  key?: SigningKey;
-  kid?: string | null;
-  issuer?: string;
-  audience?: string;
-  expiresInS?: number;
-}
-
 /** A JWT of the identity provider (or a forgery of it, with the options). */
-async function token(claims: JWTPayload, options: TokenOptions = {}): Promise<string> {
-  const key = options.key ?? current;
-  const kid = options.kid === undefined ? key.kid : options.kid;
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ tenant_id: TENANT, sub: 'user:ada', ...claims })
-    .setProtectedHeader(kid === null ? { alg: 'ES256' } : { alg: 'ES256', kid })
-    .setIssuer(options.issuer ?? ISSUER)
-    .setAudience(options.audience ?? AUDIENCE)
-    .setIssuedAt(now)
-    .setExpirationTime(now + (options.expiresInS ?? 600))
-    .sign(key.privateKey);
+function token(claims: JWTPayload, options: TokenOptions = {}): Promise<string> {
+  return jwks.token({ tenant_id: TENANT, sub: 'user:ada', ...claims }, options);
 }
 
 const ALL = 'conversations:read conversations:write messages:append';
@@ -84,33 +33,12 @@ function call(method: string, path: string, headers: Record<string, string>, bod
 }
 
 beforeAll(async () => {
-  [current, rotated, rogue] = await Promise.all([signingKey('k1'), signingKey('k2'), signingKey('k1')]);
-  jwks.served = [current];
   const jwksUrl = await jwks.start();
-  stack = new CommandStack('rest-auth', 1, {
-    AUTH_MODE: 'on',
-    AUTH_JWKS_URL: jwksUrl,
-    AUTH_JWT_ISSUER: ISSUER,
-    AUTH_JWT_AUDIENCE: AUDIENCE,
-    AUTH_KEY_CACHE_MS: '5000',
-  });
+  current = jwks.current;
+  [rotated, rogue] = await Promise.all([signingKey('k2'), signingKey(current.kid)]);
+  stack = new CommandStack('rest-auth', 1, { ...jwks.authEnv(jwksUrl), AUTH_KEY_CACHE_MS: '5000' });
   await stack.start();
-  const created = execFileSync(
-    process.execPath,
-    [
-      entryPoint('command'),
-      'api-keys',
-      'create',
-      '--tenant',
-      TENANT,
-      '--subject',
-      'service:admin',
-      '--scopes',
-      'admin',
-    ],
-    { env: { ...process.env, ...stack.env }, encoding: 'utf8' },
-  );
-  adminKey = (JSON.parse(created) as { key: string }).key;
+  adminKey = createApiKey(stack.env, TENANT, 'service:admin', ['admin']).key;
 }, 120_000);
 
 afterAll(async () => {

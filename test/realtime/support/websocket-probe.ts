@@ -1,7 +1,10 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import WebSocket from 'ws';
 import { CloseInfo } from './stream-clients';
 
-export type Connection = { kind: 'open'; probe: WebSocketProbe } | { kind: 'refused'; status: number; body: string };
+export type Connection =
+  | { kind: 'open'; probe: WebSocketProbe }
+  | { kind: 'refused'; status: number; body: string; headers: IncomingHttpHeaders };
 
 /** A `ws` client that records what the server sends and how the connection ended. */
 export class WebSocketProbe {
@@ -22,22 +25,24 @@ export class WebSocketProbe {
   }
 
   /** Opens `url`: the probe once upgraded, or the HTTP answer of a refused upgrade. */
-  static connect(url: string): Promise<Connection> {
-    const probe = new WebSocketProbe(new WebSocket(url));
+  static connect(url: string, headers: Record<string, string> = {}): Promise<Connection> {
+    const probe = new WebSocketProbe(new WebSocket(url, { headers }));
     return new Promise((resolve, reject) => {
       probe.ws.once('open', () => resolve({ kind: 'open', probe }));
       probe.ws.once('unexpected-response', (_request, response) => {
         let body = '';
         response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ kind: 'refused', status: response.statusCode ?? 0, body }));
+        response.on('end', () =>
+          resolve({ kind: 'refused', status: response.statusCode ?? 0, body, headers: response.headers }),
+        );
       });
       void probe.closed.then((close) => reject(new Error(`closed before the upgrade: ${close.code}`)));
     });
   }
 
   /** Opens `url` and fails unless it is upgraded. */
-  static async open(url: string): Promise<WebSocketProbe> {
-    const connection = await WebSocketProbe.connect(url);
+  static async open(url: string, headers: Record<string, string> = {}): Promise<WebSocketProbe> {
+    const connection = await WebSocketProbe.connect(url, headers);
     if (connection.kind === 'refused') {
       throw new Error(`upgrade of ${url} refused: ${connection.status} ${connection.body}`);
     }
