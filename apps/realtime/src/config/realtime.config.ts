@@ -38,6 +38,10 @@ export const realtimeConfigSchema = z
     /** Bytes a client may leave unread before it is closed as a slow consumer (4408). */
     CLIENT_BUFFER_BYTES: envInt(1024 * 1024, 1024, 256 * 1024 * 1024),
     HEARTBEAT_INTERVAL_MS: envInt(30_000, 100, 600_000),
+    /** Conversations one Phoenix socket may join at once. */
+    REALTIME_MAX_SUBSCRIPTIONS_PER_CONNECTION: envInt(100, 1, 100_000),
+    /** Open streams (sockets and SSE responses) one tenant may hold on one instance. */
+    REALTIME_MAX_CONNECTIONS_PER_TENANT: envInt(10_000, 1, 10_000_000),
     /** Rows per Postgres read during catch-up. */
     CATCHUP_PAGE: envInt(500, 1, 10_000),
   })
@@ -67,6 +71,8 @@ export const realtimeConfigSchema = z
     clients: {
       bufferBytes: env.CLIENT_BUFFER_BYTES,
       heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
+      maxSubscriptionsPerConnection: env.REALTIME_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxConnectionsPerTenant: env.REALTIME_MAX_CONNECTIONS_PER_TENANT,
     },
   }));
 

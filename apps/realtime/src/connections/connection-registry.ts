@@ -1,11 +1,13 @@
 import {
   BeforeApplicationShutdown,
+  HttpStatus,
   Inject,
   Injectable,
   Logger,
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
+import { ApiError } from '@threadline/errors';
 import { ReadinessService } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { RealtimeMetrics } from '../metrics/realtime-metrics';
@@ -16,7 +18,8 @@ import { CloseCode, CloseReason } from './close-codes';
 const CLOSE_WAIT_MS = 3000;
 
 /**
- * Every connected client: the connected-clients gauge, one heartbeat timer for
+ * Every connected client: the connected-clients gauge, each tenant's share of
+ * this instance (REALTIME_MAX_CONNECTIONS_PER_TENANT), one heartbeat timer for
  * all of them, and the graceful shutdown that asks each to reconnect elsewhere
  * (1012 'service restart'; SSE streams end).
  */
@@ -24,6 +27,7 @@ const CLOSE_WAIT_MS = 3000;
 export class ConnectionRegistry implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(ConnectionRegistry.name);
   private readonly connections = new Set<ClientConnection>();
+  private readonly perTenant = new Map<string, number>();
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private draining = false;
 
@@ -42,12 +46,33 @@ export class ConnectionRegistry implements OnApplicationBootstrap, BeforeApplica
     return this.connections.size;
   }
 
-  track(connection: ClientConnection): void {
+  /** Throws 429 `rate_limited` when the tenant already holds its most streams on this instance. */
+  admit(tenantId: string): void {
+    const limit = this.config.clients.maxConnectionsPerTenant;
+    if ((this.perTenant.get(tenantId) ?? 0) >= limit) {
+      throw new ApiError(
+        HttpStatus.TOO_MANY_REQUESTS,
+        'rate_limited',
+        `Tenant ${tenantId} holds ${limit} streams on this instance, its limit; close one or retry later`,
+        {},
+        { 'Retry-After': '1' },
+      );
+    }
+  }
+
+  track(connection: ClientConnection, tenantId: string): void {
     this.connections.add(connection);
+    this.perTenant.set(tenantId, (this.perTenant.get(tenantId) ?? 0) + 1);
     this.metrics.connectedClients.inc({ protocol: connection.protocol });
     connection.onClosed(() => {
       if (this.connections.delete(connection)) {
         this.metrics.connectedClients.dec({ protocol: connection.protocol });
+        const left = (this.perTenant.get(tenantId) ?? 1) - 1;
+        if (left === 0) {
+          this.perTenant.delete(tenantId);
+        } else {
+          this.perTenant.set(tenantId, left);
+        }
       }
     });
   }

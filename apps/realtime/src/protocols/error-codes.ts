@@ -7,6 +7,7 @@ export const PHOENIX_REPLY_REASONS = [
   'invalid_conversation_id',
   'invalid_cursor',
   'unauthorized',
+  'too_many_subscriptions',
 ] as const;
 
 export type PhoenixReplyReason = (typeof PHOENIX_REPLY_REASONS)[number];

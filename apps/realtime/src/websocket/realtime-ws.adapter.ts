@@ -185,6 +185,7 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
       const credential = requestCredential(request.headers.authorization, query.get(route.options.credentialParam));
       const principal = await this.deps.authenticator.authenticate(credential);
       route.options.authorize?.(principal, value);
+      this.deps.registry.admit(principal.tenantId);
       return principal;
     } catch (error) {
       if (error instanceof ApiError) {
@@ -216,7 +217,7 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
         const connection = new WsClientConnection(connectionId, protocol, ws, this.deps.clientBufferBytes, () =>
           this.deps.metrics.slowConsumerCloses.inc({ protocol }),
         );
-        this.deps.registry.track(connection);
+        this.deps.registry.track(connection, admitted.principal.tenantId);
         closeWhenExpired(connection, admitted.principal);
         this.clients.set(connection, { socket: ws, route });
         route.emit('connection', connection, admitted);

@@ -23,6 +23,7 @@ export class PhoenixSession {
   constructor(
     private readonly connection: ClientConnection,
     private readonly principal: Principal,
+    private readonly maxChannels: number,
     private readonly streams: ConversationStreamFactory,
     private readonly metrics: RealtimeMetrics,
   ) {
@@ -54,6 +55,10 @@ export class PhoenixSession {
     const { conversationId, cursor } = parsed.request;
     if (!this.mayRead(conversationId)) {
       this.reply(ack, 'error', { reason: 'unauthorized' satisfies PhoenixReplyReason });
+      return;
+    }
+    if (!this.channels.has(frame.topic) && this.channels.size >= this.maxChannels) {
+      this.reply(ack, 'error', { reason: 'too_many_subscriptions' satisfies PhoenixReplyReason });
       return;
     }
     // A second join of a topic replaces the first, as in Phoenix: the old channel is closed.

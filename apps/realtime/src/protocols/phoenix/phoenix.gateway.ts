@@ -1,4 +1,4 @@
-import { Logger, UseFilters } from '@nestjs/common';
+import { Inject, Logger, UseFilters } from '@nestjs/common';
 import {
   Ack,
   ConnectedSocket,
@@ -7,6 +7,7 @@ import {
   SubscribeMessage,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
 import { ClientConnection } from '../../connections/client-connection';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
@@ -37,11 +38,21 @@ export class PhoenixGateway implements OnGatewayConnection<ClientConnection> {
   constructor(
     private readonly streams: ConversationStreamFactory,
     private readonly metrics: RealtimeMetrics,
+    @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
   ) {}
 
   handleConnection(connection: ClientConnection, { principal }: Admitted<undefined>): void {
     serveConnection(connection, this.logger, () =>
-      this.sessions.set(connection, new PhoenixSession(connection, principal, this.streams, this.metrics)),
+      this.sessions.set(
+        connection,
+        new PhoenixSession(
+          connection,
+          principal,
+          this.config.clients.maxSubscriptionsPerConnection,
+          this.streams,
+          this.metrics,
+        ),
+      ),
     );
   }
 

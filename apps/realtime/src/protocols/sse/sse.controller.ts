@@ -57,6 +57,7 @@ export class SseController {
       } satisfies ErrorBody);
       return;
     }
+    this.registry.admit(principal.tenantId);
     const parsed = parseStreamRequest(id, lastEventId !== undefined && lastEventId !== '' ? lastEventId : cursorParam);
     if (!parsed.ok) {
       res.status(400).json({ error: parsed.error, message: parsed.message } satisfies ErrorBody);
@@ -74,7 +75,7 @@ export class SseController {
     const connection = new SseClientConnection(connectionId, res, this.config.clients.bufferBytes, () =>
       this.metrics.slowConsumerCloses.inc({ protocol: 'sse' }),
     );
-    this.registry.track(connection);
+    this.registry.track(connection, principal.tenantId);
     closeWhenExpired(connection, principal, () => connection.send(TOKEN_EXPIRED_EVENT));
     const { conversationId, cursor } = parsed.request;
     const stream = this.streams.create(
