@@ -115,7 +115,7 @@ export async function archivesAndKeepsEverySeqReadable(started: Started, label: 
   const { reader, close } = await openReader(target.store);
   try {
     for (const id of ids) {
-      const archived = await reader.readRange(id, 1, 100, 1000);
+      const archived = await reader.readRange({ tenantId: 'default', conversationId: id }, 1, 100, 1000);
       expect(archived.map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
       const expected = acked.get(id)!.sort((a, b) => a.seq - b.seq);
       expect(
@@ -129,7 +129,9 @@ export async function archivesAndKeepsEverySeqReadable(started: Started, label: 
           tokenCount: a.tokenCount,
         })),
       );
-      expect((await reader.readRange(id, 40, 60, 5)).map((m) => m.seq)).toEqual([40, 41, 42, 43, 44]);
+      expect(
+        (await reader.readRange({ tenantId: 'default', conversationId: id }, 40, 60, 5)).map((m) => m.seq),
+      ).toEqual([40, 41, 42, 43, 44]);
     }
   } finally {
     await close();
@@ -144,7 +146,8 @@ export async function archivesAndKeepsEverySeqReadable(started: Started, label: 
 /** A message.appended event as the command service produces it. */
 export function appendedEvent(id: string, seq: number): ConversationEvent {
   return {
-    schema_version: 1,
+    schema_version: 2,
+    tenant_id: 'default',
     event_id: randomUUID(),
     conversation_id: id,
     occurred_at: new Date().toISOString(),
@@ -155,6 +158,7 @@ export function appendedEvent(id: string, seq: number): ConversationEvent {
       message: { role: 'user', parts: [{ type: 'text', text: `${id}:${seq}` }], metadata: {}, token_count: 1 },
       producer_id: null,
       producer_seq: null,
+      actor: null,
     },
   };
 }
@@ -277,7 +281,7 @@ export async function survivesSigkillMidSegment(started: Started, label: string,
   const { reader, close } = await openReader(target.store);
   try {
     for (const id of ids.slice(0, 5)) {
-      const archived = await reader.readRange(id, 1, seqs, 1000);
+      const archived = await reader.readRange({ tenantId: 'default', conversationId: id }, 1, seqs, 1000);
       expect(archived.map((m) => m.seq)).toEqual(Array.from({ length: seqs }, (_, i) => i + 1));
       expect(
         archived.every((m) => JSON.stringify(m.parts) === JSON.stringify([{ type: 'text', text: `${id}:${m.seq}` }])),
@@ -293,9 +297,9 @@ export async function everySeqReadable(target: StoreUnderTest, ids: string[]): P
   const { reader, close } = await openReader(target.store);
   try {
     for (const id of ids) {
-      expect((await reader.readRange(id, 1, 30, 100)).map((m) => m.seq)).toEqual(
-        Array.from({ length: 30 }, (_, i) => i + 1),
-      );
+      expect(
+        (await reader.readRange({ tenantId: 'default', conversationId: id }, 1, 30, 100)).map((m) => m.seq),
+      ).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     }
   } finally {
     await close();

@@ -34,6 +34,7 @@ const commandHash = (message: MessageBody, tokenCount: number) =>
 function tombstone(conversationId: string, seq: number, epoch: number | null): MessageTombstonedEvent {
   return {
     schema_version: EVENT_SCHEMA_VERSION,
+    tenant_id: 'default',
     event_id: randomUUID(),
     conversation_id: conversationId,
     occurred_at: new Date().toISOString(),

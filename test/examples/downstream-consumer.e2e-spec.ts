@@ -64,7 +64,8 @@ it('follows the topic through @nestjs/microservices and derives what every Threa
   const producer = kafka.producer();
   await producer.connect();
   const lateAttempt = encodeEvent({
-    schema_version: 1,
+    schema_version: 2,
+    tenant_id: 'default',
     event_id: '00000000-0000-4000-8000-000000000004',
     conversation_id: id,
     occurred_at: new Date().toISOString(),
@@ -75,6 +76,7 @@ it('follows the topic through @nestjs/microservices and derives what every Threa
       message: { role: 'user', parts: [{ type: 'text', text: 'from a lost index' }], metadata: {}, token_count: 1 },
       producer_id: null,
       producer_seq: null,
+      actor: null,
     },
   });
   await producer.send({

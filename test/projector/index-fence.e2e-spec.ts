@@ -52,7 +52,8 @@ const text = (seq: number, epoch: number) => `seq ${seq} decided in index epoch 
 
 function appended(seq: number, epoch: number): MessageAppendedEvent {
   return {
-    schema_version: 1,
+    schema_version: 2,
+    tenant_id: 'default',
     event_id: randomUUID(),
     conversation_id: id,
     occurred_at: new Date().toISOString(),
@@ -64,6 +65,7 @@ function appended(seq: number, epoch: number): MessageAppendedEvent {
       message: { role: 'user', parts: [{ type: 'text', text: text(seq, epoch) }], metadata: {} },
       producer_id: null,
       producer_seq: null,
+      actor: null,
     },
   };
 }

@@ -50,7 +50,13 @@ let clock = Date.parse('2026-11-23T12:00:00.000Z');
 const tick = () => new Date((clock += 1000)).toISOString();
 
 function envelope(conversationId: string) {
-  return { schema_version: 1, event_id: randomUUID(), conversation_id: conversationId, occurred_at: tick() } as const;
+  return {
+    schema_version: 2,
+    tenant_id: 'default',
+    event_id: randomUUID(),
+    conversation_id: conversationId,
+    occurred_at: tick(),
+  } as const;
 }
 const created = (id: string, metadata: Record<string, unknown>): ConversationEvent => ({
   ...envelope(id),
@@ -66,6 +72,7 @@ const appended = (id: string, seq: number, text: string): ConversationEvent => (
     message: { role: 'user', parts: [{ type: 'text', text }], metadata: {}, token_count: 1 },
     producer_id: null,
     producer_seq: null,
+    actor: null,
   },
 });
 const tombstoned = (id: string, seq: number): ConversationEvent => ({
@@ -206,7 +213,8 @@ async function expectExactlyOnce(ids: string[], seqs: number): Promise<void> {
 async function expectExactlyOnceFor(id: string, seqs: number): Promise<void> {
   const { rows } = await db.query<{ seqs: number[]; message_count: string; last_seq: string }>(
     `SELECT array_agg(m.seq::int ORDER BY m.seq) AS seqs, c.message_count, c.last_seq
-     FROM conversations c JOIN messages m ON m.conversation_id = c.id WHERE c.id = $1 GROUP BY c.id`,
+     FROM conversations c JOIN messages m ON m.tenant_id = c.tenant_id AND m.conversation_id = c.id
+     WHERE c.tenant_id = 'default' AND c.id = $1 GROUP BY c.tenant_id, c.id`,
     [id],
   );
   expect(rows[0]).toEqual({

@@ -9,3 +9,4 @@ export * from './index-fence';
 export * from './content-hash';
 export * from './message-content-hash';
 export * from './tenant';
+export * from './conversation-ref';

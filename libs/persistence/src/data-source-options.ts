@@ -12,6 +12,7 @@ import { QuarantinedRecords1764500000000 } from './migrations/1764500000000-quar
 import { IndexFence1764600000000 } from './migrations/1764600000000-index-fence';
 import { ContiguousWatermark1764600100000 } from './migrations/1764600100000-contiguous-watermark';
 import { ProducerPairs1764600200000 } from './migrations/1764600200000-producer-pairs';
+import { Tenants1764700000000 } from './migrations/1764700000000-tenants';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   IndexFence1764600000000,
   ContiguousWatermark1764600100000,
   ProducerPairs1764600200000,
+  Tenants1764700000000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

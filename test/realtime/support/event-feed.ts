@@ -12,6 +12,7 @@ import { TEST_KAFKA_BROKERS } from '../../support/test-env';
 function envelope(conversationId: string) {
   return {
     schema_version: EVENT_SCHEMA_VERSION,
+    tenant_id: 'default',
     event_id: randomUUID(),
     conversation_id: conversationId,
     occurred_at: new Date().toISOString(),
@@ -28,6 +29,7 @@ export function appendedEvent(conversationId: string, seq: number, text = `messa
       message: { role: 'user', parts: [{ type: 'text', text }], metadata: { n: seq }, token_count: 1 },
       producer_id: null,
       producer_seq: null,
+      actor: null,
     },
   };
 }

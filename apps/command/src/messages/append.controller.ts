@@ -1,5 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { CurrentPrincipal, Principal } from '@threadline/auth';
 import { ConversationIdPipe } from '../http/conversation-id.pipe';
+import { principalConversation } from '../http/principal-conversation';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { AppendMessageDto, appendErrorCode, appendMessageSchema, AppendResultView } from './append-message.dto';
 import { AppendService } from './append.service';
@@ -10,10 +12,12 @@ export class AppendController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  /** The actor recorded is the caller's subject; an `actor` in the body is not part of the schema and is dropped. */
   append(
+    @CurrentPrincipal() principal: Principal,
     @Param('id', ConversationIdPipe) id: string,
     @Body(new ZodValidationPipe(appendMessageSchema, 'invalid_message', appendErrorCode)) body: AppendMessageDto,
   ): Promise<AppendResultView> {
-    return this.appends.append(id, body);
+    return this.appends.append(principalConversation(principal, id), principal.subject, body);
   }
 }

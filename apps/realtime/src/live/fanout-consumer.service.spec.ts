@@ -67,7 +67,8 @@ function fanout(start = { nextOffset: 0, indexFence: 0 }): Fixture {
 
 function appended(seq: number, epoch: number): ConversationEvent {
   return {
-    schema_version: 1,
+    schema_version: 2,
+    tenant_id: 'default',
     event_id: '7b0c7f5e-5d2c-4a4e-9d55-2f1a7f0c1a11',
     conversation_id: 'a',
     occurred_at: '2026-11-23T12:00:00.000Z',
@@ -79,6 +80,7 @@ function appended(seq: number, epoch: number): ConversationEvent {
       message: { role: 'user', parts: [{ type: 'text', text: `epoch ${epoch}` }], metadata: {} },
       producer_id: null,
       producer_seq: null,
+      actor: null,
     },
   };
 }

@@ -6,7 +6,8 @@ function appended(seq: number, epoch?: number): DecodedRecord {
   return {
     kind: 'event',
     event: {
-      schema_version: 1,
+      schema_version: 2,
+      tenant_id: 'default',
       event_id: randomUUID(),
       conversation_id: 'a',
       occurred_at: '2026-11-23T12:00:00.000Z',
@@ -18,6 +19,7 @@ function appended(seq: number, epoch?: number): DecodedRecord {
         message: { role: 'user', parts: [], metadata: {} },
         producer_id: null,
         producer_seq: null,
+        actor: null,
       },
     },
   };

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { DEFAULT_TENANT } from '@threadline/contracts';
 import { ReadinessService } from '@threadline/observability';
 import { ConversationHeadReader, MessageLogReader } from '@threadline/persistence';
 import { entryFromRow, MessageEntry, TombstoneEntry } from '../stream/stream-entry';
@@ -21,7 +22,8 @@ export interface SeqRange {
 /**
  * Reads what the projector materialized, for catch-up and missing seqs: the
  * conversation's state from Postgres, its entries from Postgres and, where
- * retention trimmed them, the archive.
+ * retention trimmed them, the archive. Only the default tenant's conversations
+ * for now (realtime does not authenticate yet).
  */
 @Injectable()
 export class ProjectionReader {
@@ -40,13 +42,16 @@ export class ProjectionReader {
   /** Entries with `from <= seq < before`, ascending. */
   async entries(conversationId: string, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>> {
     const to = range.before === undefined ? undefined : range.before - 1;
-    const { messages } = await this.log.read(conversationId, { from: range.from, to, limit: range.limit });
+    const { messages } = await this.log.read(
+      { tenantId: DEFAULT_TENANT, conversationId },
+      { from: range.from, to, limit: range.limit },
+    );
     return messages.map(entryFromRow);
   }
 
   /** The projected head and deletion state; null for a conversation the projection has not seen. */
   async state(conversationId: string): Promise<ConversationState | null> {
-    const head = await this.heads.read(conversationId);
+    const head = await this.heads.read({ tenantId: DEFAULT_TENANT, conversationId });
     return head && { lastSeq: head.lastSeq, tombstoned: head.tombstoned };
   }
 }

@@ -11,6 +11,7 @@ const settings: StreamSettings = { reorderTimeoutMs: 1000, reorderBufferMax: 100
 function appended(seq: number): ConversationEvent {
   return {
     schema_version: EVENT_SCHEMA_VERSION,
+    tenant_id: 'default',
     event_id: randomUUID(),
     conversation_id: ID,
     occurred_at: new Date(0).toISOString(),
@@ -21,6 +22,7 @@ function appended(seq: number): ConversationEvent {
       message: { role: 'user', parts: [{ type: 'text', text: `m${seq}` }] },
       producer_id: null,
       producer_seq: null,
+      actor: null,
     },
   };
 }
@@ -28,6 +30,7 @@ function appended(seq: number): ConversationEvent {
 function deleted(lastSeq: number): ConversationEvent {
   return {
     schema_version: EVENT_SCHEMA_VERSION,
+    tenant_id: 'default',
     event_id: randomUUID(),
     conversation_id: ID,
     occurred_at: new Date(0).toISOString(),
