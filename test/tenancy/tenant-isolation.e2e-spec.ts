@@ -32,7 +32,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(started.map((s) => s.stop()));
-  await producer.disconnect();
+  await Promise.all([producer.disconnect(), db.end()]);
   removeArchiveDirs();
 });
 
