@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EVENT_SCHEMA_VERSION, EventType, MessageAppendedEvent } from '@threadline/contracts';
+import { DEFAULT_TENANT, EVENT_SCHEMA_VERSION, EventType, MessageAppendedEvent } from '@threadline/contracts';
 
 /** ~200 bytes of text, the size of a short chat turn. */
 export const CHAT_TEXT = 'The quick brown fox jumps over the lazy dog while the agent summarises the ticket. '
@@ -19,6 +19,7 @@ export function chatEvent(
 ): MessageAppendedEvent {
   return {
     schema_version: EVENT_SCHEMA_VERSION,
+    tenant_id: DEFAULT_TENANT,
     event_id: randomUUID(),
     conversation_id: conversationId,
     occurred_at: new Date().toISOString(),
@@ -33,6 +34,7 @@ export function chatEvent(
         token_count: Math.ceil(CHAT_TEXT.length / 4),
       },
       producer_id: null,
+      actor: 'service:bench',
       producer_seq: null,
     },
   };

@@ -2,7 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes } from 'kafkajs';
 import { Client } from 'pg';
-import { encodeEvent, EVENT_SCHEMA_VERSION, EventType, MessageAppendedEvent } from '@threadline/contracts';
+import {
+  DEFAULT_TENANT,
+  encodeEvent,
+  EVENT_SCHEMA_VERSION,
+  EventType,
+  MessageAppendedEvent,
+} from '@threadline/contracts';
 import { isolatedEnv } from '../../test/support/test-env';
 import { LatencyHistogram, LatencySummary } from '../lib/histogram';
 import { BenchSettings, log, Scenario, ScenarioResult } from '../lib/scenario';
@@ -128,6 +134,7 @@ function buildEvents(ids: readonly string[], fromSeq = 1, toSeq = SEQS_PER_CONVE
     for (const id of ids) {
       events.push({
         schema_version: EVENT_SCHEMA_VERSION,
+        tenant_id: DEFAULT_TENANT,
         event_id: randomUUID(),
         conversation_id: id,
         occurred_at: at,
@@ -142,6 +149,7 @@ function buildEvents(ids: readonly string[], fromSeq = 1, toSeq = SEQS_PER_CONVE
             token_count: 50,
           },
           producer_id: null,
+          actor: 'service:bench',
           producer_seq: null,
         },
       });

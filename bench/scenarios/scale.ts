@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { createClient, RedisClientType } from 'redis';
+import { DEFAULT_TENANT } from '@threadline/contracts';
 import { commandConfigSchema } from '../../apps/command/src/config/command.config';
 import { HeadIndexService } from '../../apps/command/src/head-index/head-index.service';
 import { ClosedLoopResult, runClosedLoop } from '../lib/closed-loop';
@@ -92,7 +93,7 @@ async function preload(
     for (let i = batch; i < Math.min(batch + PRELOAD_IN_FLIGHT, to); i += 1) {
       writes.push(
         index.hydrate({
-          id: id(i),
+          ref: { tenantId: DEFAULT_TENANT, conversationId: id(i) },
           created: true,
           version: 0,
           tombstoned: false,

@@ -91,9 +91,9 @@ describe('archiver', () => {
       await send(41, 45);
       const { reader, close } = await openReader(dir);
       try {
-        expect((await reader.readRange(id, 1, 45, 100)).map((m) => m.seq)).toEqual(
-          Array.from({ length: 45 }, (_, i) => i + 1),
-        );
+        expect(
+          (await reader.readRange({ tenantId: 'default', conversationId: id }, 1, 45, 100)).map((m) => m.seq),
+        ).toEqual(Array.from({ length: 45 }, (_, i) => i + 1));
       } finally {
         await close();
       }

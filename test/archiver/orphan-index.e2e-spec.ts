@@ -93,10 +93,10 @@ describe('OrphanSweeper with the real index', () => {
   it('deletes an old unindexed segment and a stale temporary file, and keeps an indexed object however old', async () => {
     // Partition 0 is archived up to offset 200 by segments 0-99 and 100-199; 0-149 is what a
     // crash left behind before ARCHIVE_SEGMENT_MAX_BYTES changed the plan.
-    const indexedOld = await put(segmentKey(topic, 0, 0, 99), 5 * HOUR);
-    const indexedNew = await put(segmentKey(topic, 0, 100, 199), 0);
-    const orphan = await put(segmentKey(topic, 0, 0, 149), 2 * HOUR);
-    const tmp = `${segmentKey(topic, 0, 200, 299)}.0a1b2c3d.tmp`;
+    const indexedOld = await put(segmentKey('default', topic, 0, 0, 99), 5 * HOUR);
+    const indexedNew = await put(segmentKey('default', topic, 0, 100, 199), 0);
+    const orphan = await put(segmentKey('default', topic, 0, 0, 149), 2 * HOUR);
+    const tmp = `${segmentKey('default', topic, 0, 200, 299)}.0a1b2c3d.tmp`;
     writeFileSync(join(root, tmp), 'half a put');
     age(tmp, 2 * HOUR);
     await index(indexedOld, 0, 0, 99);
@@ -115,15 +115,15 @@ describe('OrphanSweeper with the real index', () => {
   });
 
   it('keeps what is younger than the grace period, what may still be indexed, and what it does not recognise', async () => {
-    const young = await put(segmentKey(topic, 0, 0, 149), HOUR / 2);
-    const youngTmp = `${segmentKey(topic, 0, 0, 99)}.0a1b2c3d.tmp`;
+    const young = await put(segmentKey('default', topic, 0, 0, 149), HOUR / 2);
+    const youngTmp = `${segmentKey('default', topic, 0, 0, 99)}.0a1b2c3d.tmp`;
     writeFileSync(join(root, youngTmp), 'a put in progress');
     // Starts at the stored next offset: its index transaction may still come.
-    const pending = await put(segmentKey(topic, 0, 200, 299), 2 * HOUR);
+    const pending = await put(segmentKey('default', topic, 0, 200, 299), 2 * HOUR);
     // No offset stored for partition 1 yet.
-    const unpositioned = await put(segmentKey(topic, 1, 0, 99), 2 * HOUR);
-    const otherTopic = await put(segmentKey('other.v1', 0, 0, 9), 2 * HOUR);
-    const unknown = await put(`segments/${topic}/0/notes.txt`, 2 * HOUR);
+    const unpositioned = await put(segmentKey('default', topic, 1, 0, 99), 2 * HOUR);
+    const otherTopic = await put(segmentKey('default', 'other.v1', 0, 0, 9), 2 * HOUR);
+    const unknown = await put(`segments/default/${topic}/0/notes.txt`, 2 * HOUR);
     await storeOffset(0, 200);
 
     expect(await sweeper.runOnce()).toEqual({ unindexed: 0, partial: 0 });
@@ -132,8 +132,8 @@ describe('OrphanSweeper with the real index', () => {
   });
 
   it("keeps a segment whose partition only another consumer's or another topic's offsets have moved past", async () => {
-    const byOtherConsumer = await put(segmentKey(topic, 2, 0, 99), 2 * HOUR);
-    const byOtherTopic = await put(segmentKey(topic, 3, 0, 99), 2 * HOUR);
+    const byOtherConsumer = await put(segmentKey('default', topic, 2, 0, 99), 2 * HOUR);
+    const byOtherTopic = await put(segmentKey('default', topic, 3, 0, 99), 2 * HOUR);
     await storeOffset(2, 1000, { consumer: `${consumer}-other`, topic });
     await storeOffset(3, 1000, { consumer, topic: `${topic}-other` });
 

@@ -74,12 +74,12 @@ describe('orphan sweep', () => {
       ageBy(s.segment_key, 2 * HOUR);
     }
     // What a crash before the index transaction leaves when the segment plan changes afterwards.
-    const orphan = segmentKey(topic, partition, 0, end + 100);
+    const orphan = segmentKey('default', topic, partition, 0, end + 100);
     // A put interrupted before its rename.
     const tmp = `${indexed[0].segment_key}.0a1b2c3d.tmp`;
     // Younger than the grace period, and one whose index transaction may still come.
-    const young = segmentKey(topic, partition, 0, end + 200);
-    const pending = segmentKey(topic, partition, end, end + 10);
+    const young = segmentKey('default', topic, partition, 0, end + 200);
+    const pending = segmentKey('default', topic, partition, end, end + 10);
     for (const key of [orphan, young, pending]) {
       await target.store.put(key, compressSegment([]));
     }
@@ -110,8 +110,8 @@ describe('orphan sweep', () => {
   it('deletes an unindexed segment object from S3 and keeps every indexed one', async () => {
     const target = await s3Store('orphans');
     const { env, ids, indexed, partition, end } = await archiveWithoutSweep('orphans-s3', target);
-    const orphan = segmentKey(env.KAFKA_TOPIC, partition, 0, end + 100);
-    const pending = segmentKey(env.KAFKA_TOPIC, partition, end, end + 10);
+    const orphan = segmentKey('default', env.KAFKA_TOPIC, partition, 0, end + 100);
+    const pending = segmentKey('default', env.KAFKA_TOPIC, partition, end, end + 10);
     for (const key of [orphan, pending]) {
       await target.store.put(key, compressSegment([]));
     }

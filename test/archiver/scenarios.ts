@@ -117,7 +117,7 @@ export async function archivesAndKeepsEverySeqReadable(started: Started, label: 
   const { reader, close } = await openReader(target.store);
   try {
     for (const id of ids) {
-      const archived = await reader.readRange(id, 1, 100, 1000);
+      const archived = await reader.readRange({ tenantId: 'default', conversationId: id }, 1, 100, 1000);
       expect(archived.map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
       const expected = acked.get(id)!.sort((a, b) => a.seq - b.seq);
       expect(
@@ -131,7 +131,9 @@ export async function archivesAndKeepsEverySeqReadable(started: Started, label: 
           tokenCount: a.tokenCount,
         })),
       );
-      expect((await reader.readRange(id, 40, 60, 5)).map((m) => m.seq)).toEqual([40, 41, 42, 43, 44]);
+      expect(
+        (await reader.readRange({ tenantId: 'default', conversationId: id }, 40, 60, 5)).map((m) => m.seq),
+      ).toEqual([40, 41, 42, 43, 44]);
     }
   } finally {
     await close();
@@ -266,7 +268,7 @@ export async function survivesSigkillMidSegment(started: Started, label: string,
   const { reader, close } = await openReader(target.store);
   try {
     for (const id of ids.slice(0, 5)) {
-      const archived = await reader.readRange(id, 1, seqs, 1000);
+      const archived = await reader.readRange({ tenantId: 'default', conversationId: id }, 1, seqs, 1000);
       expect(archived.map((m) => m.seq)).toEqual(Array.from({ length: seqs }, (_, i) => i + 1));
       expect(
         archived.every((m) => JSON.stringify(m.parts) === JSON.stringify([{ type: 'text', text: `${id}:${m.seq}` }])),
@@ -282,9 +284,9 @@ export async function everySeqReadable(target: StoreUnderTest, ids: string[]): P
   const { reader, close } = await openReader(target.store);
   try {
     for (const id of ids) {
-      expect((await reader.readRange(id, 1, 30, 100)).map((m) => m.seq)).toEqual(
-        Array.from({ length: 30 }, (_, i) => i + 1),
-      );
+      expect(
+        (await reader.readRange({ tenantId: 'default', conversationId: id }, 1, 30, 100)).map((m) => m.seq),
+      ).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     }
   } finally {
     await close();

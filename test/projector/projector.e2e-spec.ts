@@ -183,7 +183,8 @@ async function expectExactlyOnce(ids: string[], seqs: number): Promise<void> {
 async function expectExactlyOnceFor(id: string, seqs: number): Promise<void> {
   const { rows } = await db.query<{ seqs: number[]; message_count: string; last_seq: string }>(
     `SELECT array_agg(m.seq::int ORDER BY m.seq) AS seqs, c.message_count, c.last_seq
-     FROM conversations c JOIN messages m ON m.conversation_id = c.id WHERE c.id = $1 GROUP BY c.id`,
+     FROM conversations c JOIN messages m ON m.tenant_id = c.tenant_id AND m.conversation_id = c.id
+     WHERE c.tenant_id = 'default' AND c.id = $1 GROUP BY c.tenant_id, c.id`,
     [id],
   );
   expect(rows[0]).toEqual({

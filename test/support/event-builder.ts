@@ -3,6 +3,8 @@ import {
   ConversationCreatedEvent,
   ConversationEvent,
   ConversationDeletedEvent,
+  ConversationRef,
+  DEFAULT_TENANT,
   encodeEvent,
   encodeIndexFence,
   EVENT_SCHEMA_VERSION,
@@ -18,13 +20,23 @@ type TombstoneReason = MessageTombstonedEvent['data']['reason'];
 /**
  * Events built by hand for tests, as the command would produce them: a new
  * event id each, `occurred_at` now unless given, and `index_epoch` only when
- * given (absent = 0). Production builds its events in apps/command's event-factory.
+ * given (absent = 0). A conversation given by id alone is the default tenant's;
+ * a ConversationRef names its tenant. Appends are by the anonymous principal's
+ * subject unless an actor is given. Production builds its events in apps/command's event-factory.
  */
-function envelope(conversationId: string, epoch: number | null, occurredAt: string) {
+export type Conversation = string | ConversationRef;
+
+/** The subject every append has when AUTH_MODE=none. */
+export const ANONYMOUS_ACTOR = 'service:anonymous';
+
+function envelope(conversation: Conversation, epoch: number | null, occurredAt: string) {
+  const ref =
+    typeof conversation === 'string' ? { tenantId: DEFAULT_TENANT, conversationId: conversation } : conversation;
   return {
     schema_version: EVENT_SCHEMA_VERSION,
+    tenant_id: ref.tenantId,
     event_id: randomUUID(),
-    conversation_id: conversationId,
+    conversation_id: ref.conversationId,
     occurred_at: occurredAt,
     ...(epoch === null ? {} : { index_epoch: epoch }),
   } as const;
@@ -33,15 +45,16 @@ function envelope(conversationId: string, epoch: number | null, occurredAt: stri
 const now = () => new Date().toISOString();
 
 export function appendedEvent(
-  conversationId: string,
+  conversation: Conversation,
   seq: number,
   text: string | AppendedMessage,
   epoch: number | null,
   producer: { id: string; seq: number } | null = null,
   occurredAt = now(),
+  actor: string | null = ANONYMOUS_ACTOR,
 ): MessageAppendedEvent {
   return {
-    ...envelope(conversationId, epoch, occurredAt),
+    ...envelope(conversation, epoch, occurredAt),
     type: 'message.appended',
     seq,
     data: {
@@ -52,19 +65,20 @@ export function appendedEvent(
           : text,
       producer_id: producer?.id ?? null,
       producer_seq: producer?.seq ?? null,
+      actor,
     },
   };
 }
 
 export function tombstonedEvent(
-  conversationId: string,
+  conversation: Conversation,
   seq: number,
   epoch: number | null = null,
   occurredAt = now(),
   reason: TombstoneReason = 'abandoned',
 ): MessageTombstonedEvent {
   return {
-    ...envelope(conversationId, epoch, occurredAt),
+    ...envelope(conversation, epoch, occurredAt),
     type: 'message.tombstoned',
     seq,
     data: { reason },
@@ -72,20 +86,20 @@ export function tombstonedEvent(
 }
 
 export function createdEvent(
-  conversationId: string,
+  conversation: Conversation,
   metadata: Record<string, unknown> = {},
   occurredAt = now(),
 ): ConversationCreatedEvent {
-  return { ...envelope(conversationId, null, occurredAt), type: 'conversation.created', data: { metadata } };
+  return { ...envelope(conversation, null, occurredAt), type: 'conversation.created', data: { metadata } };
 }
 
 export function deletedEvent(
-  conversationId: string,
+  conversation: Conversation,
   lastSeq = 0,
   epoch: number | null = null,
   occurredAt = now(),
 ): ConversationDeletedEvent {
-  return { ...envelope(conversationId, epoch, occurredAt), type: 'conversation.deleted', data: { last_seq: lastSeq } };
+  return { ...envelope(conversation, epoch, occurredAt), type: 'conversation.deleted', data: { last_seq: lastSeq } };
 }
 
 /** The control record a head-index rebuild writes to every partition. */
@@ -103,4 +117,19 @@ export function indexFenced(epoch: number, occurredAt = now()): IndexFencedRecor
 export function kafkaMessage(record: ConversationEvent | IndexFencedRecord, partition?: number) {
   const { key, value, headers } = record.type === INDEX_FENCED_TYPE ? encodeIndexFence(record) : encodeEvent(record);
   return { key, value, headers, ...(partition === undefined ? {} : { partition }) };
+}
+
+/**
+ * The bytes of an event as written before tenants (schema_version 1): no
+ * tenant_id and no actor. Decoders read it as the default tenant's, with no actor.
+ */
+export function legacyEventValue(event: ConversationCreatedEvent | MessageAppendedEvent): Buffer {
+  const legacy: Record<string, unknown> = { ...event, schema_version: 1 };
+  delete legacy.tenant_id;
+  if (event.type === 'message.appended') {
+    const data: Record<string, unknown> = { ...event.data };
+    delete data.actor;
+    legacy.data = data;
+  }
+  return Buffer.from(JSON.stringify(legacy));
 }

@@ -1,5 +1,6 @@
 import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
+import { ConversationRef, conversationKey, DEFAULT_TENANT } from '@threadline/contracts';
 import { ConversationCount, MessageCounts } from './message-counts';
 
 /** The topic this example follows; @EventPattern needs it when the class is declared. */
@@ -21,11 +22,24 @@ export class ConversationEventsController {
     this.counts.apply(context.getPartition(), { value: message.value, timestamp: message.timestamp });
   }
 
+  /** A conversation of the default tenant (every conversation from before tenants). */
   @Get(':conversationId')
   count(@Param('conversationId') conversationId: string): ConversationCount {
-    const count = this.counts.get(conversationId);
+    return this.countOf({ tenantId: DEFAULT_TENANT, conversationId });
+  }
+
+  @Get(':tenantId/:conversationId')
+  countInTenant(
+    @Param('tenantId') tenantId: string,
+    @Param('conversationId') conversationId: string,
+  ): ConversationCount {
+    return this.countOf({ tenantId, conversationId });
+  }
+
+  private countOf(conversation: ConversationRef): ConversationCount {
+    const count = this.counts.get(conversation);
     if (!count) {
-      throw new NotFoundException(`no events seen for ${conversationId}`);
+      throw new NotFoundException(`no events seen for ${conversationKey(conversation)}`);
     }
     return count;
   }

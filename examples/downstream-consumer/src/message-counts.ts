@@ -1,6 +1,14 @@
-import { applyFence, decodeRecord, EventType, TopicRecord } from '@threadline/contracts';
+import {
+  applyFence,
+  ConversationRef,
+  conversationKey,
+  decodeRecord,
+  eventConversation,
+  EventType,
+  TopicRecord,
+} from '@threadline/contracts';
 
-/** What a downstream team might keep: per conversation, how many messages it holds. */
+/** What a downstream team might keep: per conversation (tenant and id), how many messages it holds. */
 export interface ConversationCount {
   messages: number;
   tombstones: number;
@@ -10,7 +18,9 @@ export interface ConversationCount {
 /**
  * The consumer rules of docs/events.md applied to each record in partition order:
  * the poison rule and the fence rule (decodeRecord, applyFence), then first event
- * per (conversation, seq) wins. In memory, for an example: a real consumer stores
+ * per (conversation, seq) wins. A conversation is its tenant and id: everything is
+ * keyed by conversationKey, so two tenants' same id never share a count (events of
+ * schema_version 1 decode as the default tenant's). In memory, for an example: a real consumer stores
  * its per-partition fence and the seqs it has seen with its offsets.
  */
 export class MessageCounts {
@@ -25,7 +35,8 @@ export class MessageCounts {
     if (event === null) {
       return;
     }
-    const count = this.countOf(event.conversation_id);
+    const key = conversationKey(eventConversation(event));
+    const count = this.countOf(key);
     if (event.type === EventType.ConversationDeleted) {
       count.deleted = true;
       return;
@@ -33,8 +44,8 @@ export class MessageCounts {
     if (event.type !== EventType.MessageAppended && event.type !== EventType.MessageTombstoned) {
       return;
     }
-    const seen = this.seen.get(event.conversation_id) ?? new Set<number>();
-    this.seen.set(event.conversation_id, seen);
+    const seen = this.seen.get(key) ?? new Set<number>();
+    this.seen.set(key, seen);
     if (seen.has(event.seq)) {
       return;
     }
@@ -46,13 +57,13 @@ export class MessageCounts {
     }
   }
 
-  get(conversationId: string): ConversationCount | null {
-    return this.counts.get(conversationId) ?? null;
+  get(conversation: ConversationRef): ConversationCount | null {
+    return this.counts.get(conversationKey(conversation)) ?? null;
   }
 
-  private countOf(conversationId: string): ConversationCount {
-    const count = this.counts.get(conversationId) ?? { messages: 0, tombstones: 0, deleted: false };
-    this.counts.set(conversationId, count);
+  private countOf(key: string): ConversationCount {
+    const count = this.counts.get(key) ?? { messages: 0, tombstones: 0, deleted: false };
+    this.counts.set(key, count);
     return count;
   }
 }

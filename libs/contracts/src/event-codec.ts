@@ -1,3 +1,4 @@
+import { conversationKey, eventConversation } from './conversation-ref';
 import {
   ConversationEvent,
   conversationEventSchema,
@@ -7,6 +8,9 @@ import {
   INDEX_FENCED_TYPE,
   IndexFencedRecord,
   indexFencedRecordSchema,
+  LEGACY_EVENT_SCHEMA_VERSION,
+  legacyConversationEventSchema,
+  upgradeLegacyEvent,
 } from './event-envelope';
 import { findUnstorableJson, formatJsonPath, MAX_EVENT_JSON_NESTING } from './storable-json';
 
@@ -16,10 +20,14 @@ export interface EncodedEvent {
   headers: Record<string, string>;
 }
 
-/** Serializes an event for the topic: keyed by conversation id, with type and version headers. */
+/**
+ * Serializes an event for the topic: keyed by its conversation's key (the bare id
+ * for the default tenant, so conversations from before tenants keep their
+ * partition), with type and version headers.
+ */
 export function encodeEvent(event: ConversationEvent): EncodedEvent {
   return {
-    key: event.conversation_id,
+    key: conversationKey(eventConversation(event)),
     value: Buffer.from(JSON.stringify(event)),
     headers: {
       [EventHeader.Type]: event.type,
@@ -81,10 +89,29 @@ export function decodeTopicValue(value: Buffer | null): ConversationEvent | Inde
   if (unstorable) {
     throw new UndecodableEventError(`${formatJsonPath(unstorable.path)}: ${unstorable.reason}`);
   }
-  const isFence = json !== null && typeof json === 'object' && (json as { type?: unknown }).type === INDEX_FENCED_TYPE;
-  const parsed = isFence ? indexFencedRecordSchema.safeParse(json) : conversationEventSchema.safeParse(json);
+  const parsed = recordSchemaOf(json).safeParse(json);
   if (!parsed.success) {
     throw new UndecodableEventError(parsed.error.issues[0].message);
   }
-  return parsed.data;
+  const record = parsed.data;
+  if (record.type === INDEX_FENCED_TYPE || record.schema_version === EVENT_SCHEMA_VERSION) {
+    return record;
+  }
+  return upgradeLegacyEvent(record);
+}
+
+/**
+ * The schema a record value is checked against: the fence's, or the event schema
+ * of the value's `schema_version` (version 1 events are normalised to version 2
+ * by decodeTopicValue, so every consumer sees one shape).
+ */
+function recordSchemaOf(json: unknown) {
+  const fields =
+    json !== null && typeof json === 'object' ? (json as { type?: unknown; schema_version?: unknown }) : {};
+  if (fields.type === INDEX_FENCED_TYPE) {
+    return indexFencedRecordSchema;
+  }
+  return fields.schema_version === LEGACY_EVENT_SCHEMA_VERSION
+    ? legacyConversationEventSchema
+    : conversationEventSchema;
 }

@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { jsonObjectSchema, messageBodySchema } from './message.schema';
+import { DEFAULT_TENANT, tenantIdSchema } from './tenant';
 
 /**
  * The public, versioned contract of the conversation topic. Every app and every
  * downstream consumer reads events through these schemas. Additive changes keep
  * `schema_version`; anything else is a new version (see docs/events.md).
  */
-export const EVENT_SCHEMA_VERSION = 1;
+export const EVENT_SCHEMA_VERSION = 2;
+
+/** The version before tenants: no `tenant_id`, no `actor`. Still decoded (decodeEvent normalises it to version 2). */
+export const LEGACY_EVENT_SCHEMA_VERSION = 1;
 
 export const EventType = {
   ConversationCreated: 'conversation.created',
@@ -28,10 +32,10 @@ export const EventHeader = {
 
 export const EVENT_CONTENT_TYPE = 'application/json';
 
-const envelopeBase = {
-  schema_version: z.literal(EVENT_SCHEMA_VERSION),
+const commonEnvelope = {
   event_id: z.uuid(),
-  conversation_id: z.string().min(1),
+  /** Never '/': conversationKey joins tenant and id with it. */
+  conversation_id: z.string().regex(/^[^/]+$/, 'conversation_id must be non-empty and hold no "/"'),
   occurred_at: z.iso.datetime({ offset: true }),
   /**
    * The head-index epoch the event was decided in (absent = 0). A consumer ignores
@@ -40,37 +44,59 @@ const envelopeBase = {
   index_epoch: z.number().int().min(0).optional(),
 };
 
+const envelopeBase = {
+  schema_version: z.literal(EVENT_SCHEMA_VERSION),
+  /** The tenant the conversation belongs to: conversation ids are a namespace per tenant. */
+  tenant_id: tenantIdSchema,
+  ...commonEnvelope,
+};
+
+const legacyEnvelopeBase = {
+  schema_version: z.literal(LEGACY_EVENT_SCHEMA_VERSION),
+  ...commonEnvelope,
+};
+
+const createdData = z.object({ metadata: jsonObjectSchema });
+const legacyAppendedData = z.object({
+  version: z.number().int().min(1),
+  message: messageBodySchema,
+  producer_id: z.string().min(1).nullable(),
+  producer_seq: z.number().int().min(1).nullable(),
+});
+const appendedData = legacyAppendedData.extend({
+  /** The authenticated subject that appended the message (`<type>:<id>`), never taken from the body. */
+  actor: z.string().min(1).nullable(),
+});
+const tombstonedData = z.object({
+  reason: z.enum(['abandoned', 'index_rebuilt', 'quarantined']),
+});
+const deletedData = z.object({ last_seq: z.number().int().min(0) });
+const seq = z.number().int().min(1);
+
 export const conversationCreatedEventSchema = z.object({
   ...envelopeBase,
   type: z.literal(EventType.ConversationCreated),
-  data: z.object({ metadata: jsonObjectSchema }),
+  data: createdData,
 });
 
 export const messageAppendedEventSchema = z.object({
   ...envelopeBase,
   type: z.literal(EventType.MessageAppended),
-  seq: z.number().int().min(1),
-  data: z.object({
-    version: z.number().int().min(1),
-    message: messageBodySchema,
-    producer_id: z.string().min(1).nullable(),
-    producer_seq: z.number().int().min(1).nullable(),
-  }),
+  seq,
+  data: appendedData,
 });
 
 export const messageTombstonedEventSchema = z.object({
   ...envelopeBase,
   type: z.literal(EventType.MessageTombstoned),
-  seq: z.number().int().min(1),
-  data: z.object({
-    reason: z.enum(['abandoned', 'index_rebuilt', 'quarantined']),
-  }),
+  seq,
+  data: tombstonedData,
 });
 
 export const conversationDeletedEventSchema = z.object({
   ...envelopeBase,
   type: z.literal(EventType.ConversationDeleted),
-  data: z.object({ last_seq: z.number().int().min(0) }),
+  data: deletedData,
 });
 
 export const conversationEventSchema = z.discriminatedUnion('type', [
@@ -80,13 +106,35 @@ export const conversationEventSchema = z.discriminatedUnion('type', [
   conversationDeletedEventSchema,
 ]);
 
+/** Events of schema_version 1, written before tenants existed: every one belongs to the default tenant. */
+export const legacyConversationEventSchema = z.discriminatedUnion('type', [
+  z.object({ ...legacyEnvelopeBase, type: z.literal(EventType.ConversationCreated), data: createdData }),
+  z.object({ ...legacyEnvelopeBase, type: z.literal(EventType.MessageAppended), seq, data: legacyAppendedData }),
+  z.object({ ...legacyEnvelopeBase, type: z.literal(EventType.MessageTombstoned), seq, data: tombstonedData }),
+  z.object({ ...legacyEnvelopeBase, type: z.literal(EventType.ConversationDeleted), data: deletedData }),
+]);
+
+export type LegacyConversationEvent = z.infer<typeof legacyConversationEventSchema>;
+
+/**
+ * The version-2 event a version-1 event stands for: the default tenant, and no
+ * actor on its appends (nobody was authenticated then).
+ */
+export function upgradeLegacyEvent(event: LegacyConversationEvent): ConversationEvent {
+  const envelope = { schema_version: EVENT_SCHEMA_VERSION, tenant_id: DEFAULT_TENANT } as const;
+  return event.type === EventType.MessageAppended
+    ? { ...event, ...envelope, data: { ...event.data, actor: null } }
+    : { ...event, ...envelope };
+}
+
 /**
  * Written to every partition when the head index is rebuilt: from this record on,
  * events of an epoch below `index_epoch` are ignored by every consumer, so an
  * append decided against the lost index can never land after the rebuild.
  */
 export const indexFencedRecordSchema = z.object({
-  schema_version: z.literal(EVENT_SCHEMA_VERSION),
+  /** Either version: the fence names no conversation, so it has no tenant and is the same in both. */
+  schema_version: z.union([z.literal(LEGACY_EVENT_SCHEMA_VERSION), z.literal(EVENT_SCHEMA_VERSION)]),
   event_id: z.uuid(),
   type: z.literal(INDEX_FENCED_TYPE),
   occurred_at: z.iso.datetime({ offset: true }),

@@ -29,6 +29,16 @@ describe('the poison rule', () => {
     expect(decoded.kind === 'poison' && decoded.reason).toContain('data.message.role');
   });
 
+  it('settles the seq in the tenant a version-2 envelope names, and in the default tenant for version 1', () => {
+    const poisoned = { ...base, data: null };
+    expect(decodeRecord(record({ ...poisoned, schema_version: 2, tenant_id: 'acme' }))).toMatchObject({
+      standIn: { schema_version: 2, tenant_id: 'acme', conversation_id: 'chat-1', seq: 4 },
+    });
+    expect(decodeRecord(record(poisoned))).toMatchObject({
+      standIn: { schema_version: 2, tenant_id: 'default', conversation_id: 'chat-1', seq: 4 },
+    });
+  });
+
   it('gives every consumer the same stand-in for the same bytes, even without a usable event id or time', () => {
     const value = JSON.stringify({ conversation_id: 'chat-1', seq: 9, event_id: 'nope', occurred_at: 'later' });
     const [a, b] = [decodeRecord(record(value)), decodeRecord(record(value))];
@@ -44,6 +54,7 @@ describe('the poison rule', () => {
     ['an empty value', null],
     ['no seq', { ...base, seq: undefined, data: null }],
     ['a conversation id no API would accept', { ...base, conversation_id: '../x', data: null }],
+    ['a tenant id no credential could carry', { ...base, schema_version: 2, tenant_id: 'a/b', data: null }],
     ['a seq below 1', { ...base, seq: 0, data: null }],
   ])('settles no seq for %s', (_name, value) => {
     const decoded = decodeRecord(value === null ? { value: null, timestamp: '0' } : record(value));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CONVERSATION_ID_PATTERN } from './conversation-id';
+import { DEFAULT_TENANT, TENANT_ID_PATTERN } from './tenant';
 import { decodeTopicValue, UndecodableEventError } from './event-codec';
 import {
   ConversationEvent,
@@ -26,7 +27,8 @@ export type DecodedRecord =
       kind: 'poison';
       reason: string;
       /**
-       * When the record's envelope still names a conversation and a seq, every
+       * When the record's envelope still names a conversation (its tenant, the
+       * default one when absent as in version 1, and its id) and a seq, every
        * consumer settles that seq with this `message.tombstoned {reason:
        * "quarantined"}` so no conversation keeps a hole; else null (nothing to settle).
        */
@@ -61,7 +63,10 @@ export function quarantinedStandIn(record: TopicRecord): MessageTombstonedEvent 
   const envelope = readEnvelope(record.value);
   const conversationId = envelope.conversation_id;
   const seq = envelope.seq;
+  const tenantId = envelope.tenant_id ?? DEFAULT_TENANT;
   if (
+    typeof tenantId !== 'string' ||
+    !TENANT_ID_PATTERN.test(tenantId) ||
     typeof conversationId !== 'string' ||
     !CONVERSATION_ID_PATTERN.test(conversationId) ||
     typeof seq !== 'number' ||
@@ -73,6 +78,7 @@ export function quarantinedStandIn(record: TopicRecord): MessageTombstonedEvent 
   const epoch = envelope.index_epoch;
   return {
     schema_version: EVENT_SCHEMA_VERSION,
+    tenant_id: tenantId,
     type: EventType.MessageTombstoned,
     event_id: eventId.safeParse(envelope.event_id).success ? (envelope.event_id as string) : uuidOf(record.value),
     conversation_id: conversationId,

@@ -14,6 +14,7 @@ import { IndexFence1764600000000 } from './migrations/1764600000000-index-fence'
 import { ContiguousWatermark1764600100000 } from './migrations/1764600100000-contiguous-watermark';
 import { ProducerPairs1764600200000 } from './migrations/1764600200000-producer-pairs';
 import { ApiKeys1764700000000 } from './migrations/1764700000000-api-keys';
+import { Tenants1764800000000 } from './migrations/1764800000000-tenants';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   ContiguousWatermark1764600100000,
   ProducerPairs1764600200000,
   ApiKeys1764700000000,
+  Tenants1764800000000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

@@ -125,7 +125,12 @@ export async function replayView(baseUrl: string, ids: string[]): Promise<Stored
 export async function archiveView(reader: ArchiveReader, heads: Map<string, number>): Promise<StoredView> {
   const entries = new Map<string, Entry[]>();
   for (const [id, head] of heads) {
-    const archived = await reader.readRange(id, 1, Math.max(head, 1), Math.max(head, 1));
+    const archived = await reader.readRange(
+      { tenantId: 'default', conversationId: id },
+      1,
+      Math.max(head, 1),
+      Math.max(head, 1),
+    );
     entries.set(
       id,
       archived.map((m) => entry(m.seq, m.kind, m.parts, m.producerId, m.producerSeq, m.tombstoneReason)),

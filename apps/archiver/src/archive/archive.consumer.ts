@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DecodedRecord, decodeRecord } from '@threadline/contracts';
+import { conversationKey, DecodedRecord, decodeRecord } from '@threadline/contracts';
 import {
   Consumer,
   EachBatchPayload,
@@ -14,7 +14,7 @@ import { StoredPosition } from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
 import { ArchiverMetrics } from './archiver-metrics';
 import { ArchivedOffsets } from './archived-offsets';
-import { PartitionBuffer, SegmentPlan } from './segment-plan';
+import { PartitionBuffer, planRange, SegmentPlan } from './segment-plan';
 import { PartitionQueue } from './partition-queue';
 import { SegmentWriter } from './segment-writer';
 
@@ -188,12 +188,12 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
       }
       if (outcome.status === 'stale') {
         this.metrics.staleSegments.inc();
-        this.logger.warn(`segment ${plan.key} was already archived up to ${outcome.nextOffset}: dropped`);
+        this.logger.warn(`segments of ${planRange(plan)} were already archived up to ${outcome.nextOffset}: dropped`);
         consumer?.seek({ topic: plan.topic, partition, offset: String(outcome.nextOffset) });
         return true;
       }
       this.metrics.segments.inc();
-      this.metrics.events.inc(plan.lines.length);
+      this.metrics.events.inc(plan.lineCount);
       this.noteFenced(plan);
       this.metrics.uncompressedBytes.inc(plan.uncompressedBytes);
       this.metrics.storedBytes.inc(outcome.storedBytes);
@@ -203,7 +203,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
       return true;
     } catch (error) {
       stopTimer();
-      this.logger.warn(`segment ${plan.key} not written yet: ${(error as Error).message}`);
+      this.logger.warn(`segments of ${planRange(plan)} not written yet: ${(error as Error).message}`);
       return false;
     }
   }
@@ -237,7 +237,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
       this.metrics.fenced.inc();
       this.logger.warn(
         `left out the event at partition ${plan.partition} offset ${fenced.offset} ` +
-          `(${fenced.conversationId}${fenced.seq !== null ? ` seq ${fenced.seq}` : ''}): ` +
+          `(${conversationKey(fenced)}${fenced.seq !== null ? ` seq ${fenced.seq}` : ''}): ` +
           `its index epoch is below the partition's index fence`,
       );
     }

@@ -6,7 +6,7 @@
  * of them at a time and drops each once its `archived_seq` reached what was noted.
  */
 export class ArchivedSeqBacklog {
-  /** Conversation id → the highest seq a committed segment holds for it; oldest noted first. */
+  /** Conversation (its conversationKey) → the highest seq a committed segment holds for it; oldest noted first. */
   private readonly pending = new Map<string, number>();
 
   get size(): number {

@@ -1,9 +1,10 @@
 import { ConversationEvent, DecodedRecord } from '@threadline/contracts';
 import { compressSegment, decompressSegment, parseLine } from '@threadline/persistence';
-import { appendedEvent, indexFenced, tombstonedEvent } from '../../../../test/support/event-builder';
-import { ConsumedRecord, PartitionBuffer, planSegment } from './segment-plan';
+import { appendedEvent, Conversation, indexFenced, tombstonedEvent } from '../../../../test/support/event-builder';
+import { ConsumedRecord, PartitionBuffer, planIndex, planSegment, SegmentPlan } from './segment-plan';
 
-const appended = (id: string, seq: number, epoch?: number) => appendedEvent(id, seq, `${id}:${seq}`, epoch ?? null);
+const appended = (id: Conversation, seq: number, epoch?: number) =>
+  appendedEvent(id, seq, `${typeof id === 'string' ? id : id.conversationId}:${seq}`, epoch ?? null);
 
 const event = (offset: number, e: ConversationEvent): ConsumedRecord => ({
   offset,
@@ -20,6 +21,8 @@ const fence = (offset: number, epoch: number): ConsumedRecord => ({
     fence: indexFenced(epoch),
   } satisfies DecodedRecord,
 });
+/** Every line of a plan, tenant by tenant. */
+const linesOf = (plan: SegmentPlan) => plan.segments.flatMap((segment) => segment.lines);
 const offsetsOf = (lines: Buffer[]) =>
   decompressSegment(compressSegment(lines))
     .map(parseLine)
@@ -34,20 +37,80 @@ describe('planSegment', () => {
     event(11, appended('a', 2)),
   ];
 
-  it('names the segment by topic, partition and zero-padded offset range', () => {
-    expect(planSegment('t', 3, records, 0).key).toBe(
-      'segments/t/3/00000000000000000007-00000000000000000011.ndjson.gz',
-    );
+  it('names the segment by tenant, topic, partition and zero-padded offset range', () => {
+    expect(planSegment('t', 3, records, 0).segments.map((s) => s.key)).toEqual([
+      'segments/default/t/3/00000000000000000007-00000000000000000011.ndjson.gz',
+    ]);
+  });
+
+  it("keeps two tenants' same conversation id apart: one segment each, same range, only its own lines", () => {
+    const mixed = [
+      event(7, appended({ tenantId: 'acme', conversationId: 'demo' }, 1)),
+      event(8, appended('demo', 1)),
+      event(9, appended({ tenantId: 'acme', conversationId: 'demo' }, 2)),
+    ];
+    const plan = planSegment('t', 3, mixed, 0);
+    expect(plan.segments.map((s) => [s.tenantId, s.key])).toEqual([
+      ['acme', 'segments/acme/t/3/00000000000000000007-00000000000000000009.ndjson.gz'],
+      ['default', 'segments/default/t/3/00000000000000000007-00000000000000000009.ndjson.gz'],
+    ]);
+    const [acme, fallback] = plan.segments;
+    expect(acme.index).toEqual([
+      {
+        tenantId: 'acme',
+        conversationId: 'demo',
+        firstSeq: 1,
+        lastSeq: 2,
+        firstLine: 0,
+        lastLine: 1,
+        firstOffset: 7,
+        lastOffset: 9,
+      },
+    ]);
+    expect(fallback.index).toEqual([
+      {
+        tenantId: 'default',
+        conversationId: 'demo',
+        firstSeq: 1,
+        lastSeq: 1,
+        firstLine: 0,
+        lastLine: 0,
+        firstOffset: 8,
+        lastOffset: 8,
+      },
+    ]);
+    const tenantsOf = (lines: Buffer[]) =>
+      decompressSegment(compressSegment(lines)).map((l) => parseLine(l).event.tenant_id);
+    expect(tenantsOf(acme.lines)).toEqual(['acme', 'acme']);
+    expect(tenantsOf(fallback.lines)).toEqual(['default']);
   });
 
   it('indexes each conversation by its seq range and the lines that hold it; undecodable records get no line', () => {
     const plan = planSegment('t', 3, records, 0);
-    expect(plan.lines).toHaveLength(4);
-    expect(plan.index).toEqual([
-      { conversationId: 'a', firstSeq: 1, lastSeq: 2, firstLine: 0, lastLine: 3, firstOffset: 7, lastOffset: 11 },
-      { conversationId: 'b', firstSeq: 1, lastSeq: 1, firstLine: 1, lastLine: 1, firstOffset: 9, lastOffset: 9 },
+    expect(linesOf(plan)).toHaveLength(4);
+    expect(planIndex(plan)).toEqual([
+      {
+        tenantId: 'default',
+        conversationId: 'a',
+        firstSeq: 1,
+        lastSeq: 2,
+        firstLine: 0,
+        lastLine: 3,
+        firstOffset: 7,
+        lastOffset: 11,
+      },
+      {
+        tenantId: 'default',
+        conversationId: 'b',
+        firstSeq: 1,
+        lastSeq: 1,
+        firstLine: 1,
+        lastLine: 1,
+        firstOffset: 9,
+        lastOffset: 9,
+      },
     ]);
-    const lines = decompressSegment(compressSegment(plan.lines)).map(parseLine);
+    const lines = decompressSegment(compressSegment(linesOf(plan))).map(parseLine);
     expect(lines.map((l) => [l.partition, l.offset])).toEqual([
       [3, 7],
       [3, 9],
@@ -57,8 +120,8 @@ describe('planSegment', () => {
   });
 
   it('compresses the same records to the same bytes every time', () => {
-    const once = compressSegment(planSegment('t', 3, records, 0).lines);
-    const again = compressSegment(planSegment('t', 3, records, 0).lines);
+    const once = compressSegment(linesOf(planSegment('t', 3, records, 0)));
+    const again = compressSegment(linesOf(planSegment('t', 3, records, 0)));
     expect(once.equals(again)).toBe(true);
     expect(once.readUInt32LE(4)).toBe(0); // gzip mtime
   });
@@ -75,24 +138,33 @@ describe('planSegment with the fence rule', () => {
 
   it('gives no line to a fence record or to an event below the fence; the offset range still covers them', () => {
     const plan = planSegment('t', 0, records, 0);
-    expect(offsetsOf(plan.lines)).toEqual([20, 23]);
+    expect(offsetsOf(linesOf(plan))).toEqual([20, 23]);
     expect([plan.firstOffset, plan.lastOffset]).toEqual([20, 24]);
     expect(plan.fenced).toEqual([
-      { offset: 22, conversationId: 'a', seq: 2 },
-      { offset: 24, conversationId: 'a', seq: 3 },
+      { offset: 22, tenantId: 'default', conversationId: 'a', seq: 2 },
+      { offset: 24, tenantId: 'default', conversationId: 'a', seq: 3 },
     ]);
-    expect(plan.index).toEqual([
-      { conversationId: 'a', firstSeq: 1, lastSeq: 2, firstLine: 0, lastLine: 1, firstOffset: 20, lastOffset: 23 },
+    expect(planIndex(plan)).toEqual([
+      {
+        tenantId: 'default',
+        conversationId: 'a',
+        firstSeq: 1,
+        lastSeq: 2,
+        firstLine: 0,
+        lastLine: 1,
+        firstOffset: 20,
+        lastOffset: 23,
+      },
     ]);
     expect([plan.startFence, plan.fence]).toEqual([0, 2]);
   });
 
   it('is a function of the range and the fence at its start: a start fence from an earlier segment still applies', () => {
     const tail = records.slice(2);
-    expect(offsetsOf(planSegment('t', 0, tail, 2).lines)).toEqual([23]);
-    expect(offsetsOf(planSegment('t', 0, tail, 0).lines)).toEqual([22, 23, 24]);
-    const once = compressSegment(planSegment('t', 0, tail, 2).lines);
-    expect(once.equals(compressSegment(planSegment('t', 0, tail, 2).lines))).toBe(true);
+    expect(offsetsOf(linesOf(planSegment('t', 0, tail, 2)))).toEqual([23]);
+    expect(offsetsOf(linesOf(planSegment('t', 0, tail, 0)))).toEqual([22, 23, 24]);
+    const once = compressSegment(linesOf(planSegment('t', 0, tail, 2)));
+    expect(once.equals(compressSegment(linesOf(planSegment('t', 0, tail, 2))))).toBe(true);
   });
 
   it('ignores a fenced poison stand-in: its seq gets no tombstone line', () => {
@@ -105,8 +177,8 @@ describe('planSegment with the fence rule', () => {
       },
     };
     const plan = planSegment('t', 0, [zombie], 2);
-    expect(plan.lines).toEqual([]);
-    expect(plan.fenced).toEqual([{ offset: 5, conversationId: 'a', seq: 9 }]);
+    expect(linesOf(plan)).toEqual([]);
+    expect(plan.fenced).toEqual([{ offset: 5, tenantId: 'default', conversationId: 'a', seq: 9 }]);
   });
 });
 
@@ -139,10 +211,10 @@ describe('PartitionBuffer', () => {
     expect(buffer.plan()).toMatchObject({ startFence: 0, fence: 3 });
     buffer.clear();
     buffer.add(event(1, appended('a', 1, 2)), 1000);
-    expect(buffer.plan()).toMatchObject({ startFence: 3, fence: 3, lines: [] });
+    expect(buffer.plan()).toMatchObject({ startFence: 3, fence: 3, segments: [] });
     buffer.restart(1);
     buffer.add(event(1, appended('a', 1, 2)), 1000);
     expect(buffer.plan()).toMatchObject({ startFence: 1, fence: 1 });
-    expect(buffer.plan().lines).toHaveLength(1);
+    expect(linesOf(buffer.plan())).toHaveLength(1);
   });
 });

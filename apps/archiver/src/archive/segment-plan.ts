@@ -1,4 +1,11 @@
-import { applyFence, ConversationEvent, DecodedRecord, isSeqEvent } from '@threadline/contracts';
+import {
+  applyFence,
+  ConversationEvent,
+  conversationKey,
+  DecodedRecord,
+  eventConversation,
+  isSeqEvent,
+} from '@threadline/contracts';
 import { encodeLine, segmentKey } from '@threadline/persistence';
 
 /** One consumed record of a partition, after the poison rule. */
@@ -10,12 +17,14 @@ export interface ConsumedRecord {
 /** An event the fence rule left out of the segment (docs/events.md rule 6). */
 export interface FencedRecord {
   offset: number;
+  tenantId: string;
   conversationId: string;
   seq: number | null;
 }
 
-/** Where one conversation's seq events sit in a segment. */
+/** Where one conversation's seq events sit in its tenant's segment. */
 export interface IndexEntry {
+  tenantId: string;
   conversationId: string;
   firstSeq: number;
   lastSeq: number;
@@ -25,19 +34,34 @@ export interface IndexEntry {
   lastOffset: number;
 }
 
+/** The object of one tenant's events of a range: lines and index entries only of that tenant. */
+export interface TenantSegment {
+  tenantId: string;
+  key: string;
+  lines: Buffer[];
+  uncompressedBytes: number;
+  index: IndexEntry[];
+}
+
+/**
+ * What archiving one offset range of a partition writes: one segment per tenant
+ * with events in the range (none for a range without events), all committed with
+ * the partition's position in one transaction.
+ */
 export interface SegmentPlan {
   topic: string;
   partition: number;
-  key: string;
   firstOffset: number;
   lastOffset: number;
   /** The partition's index fence at `firstOffset`: the segment is a function of it and the records. */
   startFence: number;
   /** The partition's index fence after `lastOffset`: stored with the next offset. */
   fence: number;
-  lines: Buffer[];
+  /** By tenant id, in order. */
+  segments: TenantSegment[];
+  /** Lines of all segments. */
+  lineCount: number;
   uncompressedBytes: number;
-  index: IndexEntry[];
   /** Events the fence rule ignored: no line, like a poison record naming no seq. */
   fenced: FencedRecord[];
 }
@@ -116,10 +140,11 @@ export class PartitionBuffer {
 }
 
 /**
- * The segment of `records` (non-empty, in offset order) when the partition's
- * index fence at its first offset is `startFence`: its deterministic key, its
- * lines (decodable events and poison stand-ins the fence rule keeps) and its
- * index entries. The same records and start fence always give the same key and bytes.
+ * The segments of `records` (non-empty, in offset order) when the partition's
+ * index fence at its first offset is `startFence`: the records' events (decodable
+ * events and poison stand-ins the fence rule keeps) grouped by tenant, each
+ * tenant's with its deterministic key, its lines and its index entries. The same
+ * records and start fence always give the same keys and bytes.
  */
 export function planSegment(
   topic: string,
@@ -129,10 +154,9 @@ export function planSegment(
 ): SegmentPlan {
   const firstOffset = records[0].offset;
   const lastOffset = records[records.length - 1].offset;
-  const lines: Buffer[] = [];
+  const segments = new Map<string, TenantSegment>();
   const index = new Map<string, IndexEntry>();
   const fenced: FencedRecord[] = [];
-  let uncompressedBytes = 0;
   let fence = startFence;
   for (const { offset, record } of records) {
     const applied = applyFence(fence, record);
@@ -144,16 +168,24 @@ export function planSegment(
     if (event === null) {
       continue;
     }
-    const lineNumber = lines.length;
+    let segment = segments.get(event.tenant_id);
+    if (!segment) {
+      const key = segmentKey(event.tenant_id, topic, partition, firstOffset, lastOffset);
+      segment = { tenantId: event.tenant_id, key, lines: [], uncompressedBytes: 0, index: [] };
+      segments.set(event.tenant_id, segment);
+    }
+    const lineNumber = segment.lines.length;
     const line = encodeLine({ partition, offset, event });
-    lines.push(line);
-    uncompressedBytes += line.length;
+    segment.lines.push(line);
+    segment.uncompressedBytes += line.length;
     if (!isSeqEvent(event)) {
       continue;
     }
-    const entry = index.get(event.conversation_id);
+    const conversation = conversationKey(eventConversation(event));
+    const entry = index.get(conversation);
     if (!entry) {
-      index.set(event.conversation_id, {
+      const created: IndexEntry = {
+        tenantId: event.tenant_id,
         conversationId: event.conversation_id,
         firstSeq: event.seq,
         lastSeq: event.seq,
@@ -161,7 +193,9 @@ export function planSegment(
         lastLine: lineNumber,
         firstOffset: offset,
         lastOffset: offset,
-      });
+      };
+      index.set(conversation, created);
+      segment.index.push(created);
       continue;
     }
     entry.firstSeq = Math.min(entry.firstSeq, event.seq);
@@ -169,19 +203,29 @@ export function planSegment(
     entry.lastLine = lineNumber;
     entry.lastOffset = offset;
   }
+  const ordered = [...segments.values()].sort((a, b) => (a.tenantId < b.tenantId ? -1 : 1));
   return {
     topic,
     partition,
-    key: segmentKey(topic, partition, firstOffset, lastOffset),
     firstOffset,
     lastOffset,
     startFence,
     fence,
-    lines,
-    uncompressedBytes,
-    index: [...index.values()],
+    segments: ordered,
+    lineCount: ordered.reduce((sum, s) => sum + s.lines.length, 0),
+    uncompressedBytes: ordered.reduce((sum, s) => sum + s.uncompressedBytes, 0),
     fenced,
   };
+}
+
+/** Every index entry of the plan's segments. */
+export function planIndex(plan: SegmentPlan): IndexEntry[] {
+  return plan.segments.flatMap((s) => s.index);
+}
+
+/** The range a plan archives, for logs: `<topic>/<partition>/<first>-<last>`. */
+export function planRange(plan: SegmentPlan): string {
+  return `${plan.topic}/${plan.partition}/${plan.firstOffset}-${plan.lastOffset}`;
 }
 
 function fencedRecord(offset: number, record: DecodedRecord): FencedRecord {
@@ -189,6 +233,7 @@ function fencedRecord(offset: number, record: DecodedRecord): FencedRecord {
     record.kind === 'event' ? record.event : record.kind === 'poison' ? record.standIn : null;
   return {
     offset,
+    tenantId: event?.tenant_id ?? '',
     conversationId: event?.conversation_id ?? '',
     seq: event !== null && isSeqEvent(event) ? event.seq : null,
   };

@@ -1,35 +1,39 @@
+import type { ConversationRef } from '@threadline/contracts';
 import { Statement } from '@threadline/persistence';
-import { IndexEntry, SegmentPlan } from './segment-plan';
+import { SegmentPlan, TenantSegment } from './segment-plan';
 
-export function insertSegment(plan: SegmentPlan, storedBytes: number): Statement {
+export function insertSegment(plan: SegmentPlan, segment: TenantSegment, storedBytes: number): Statement {
   return {
-    sql: `INSERT INTO archive_segments (topic, partition, first_offset, last_offset, segment_key, line_count,
-                                        uncompressed_bytes, stored_bytes, created_at)
-          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())`,
+    sql: `INSERT INTO archive_segments (tenant_id, topic, partition, first_offset, last_offset, segment_key,
+                                        line_count, uncompressed_bytes, stored_bytes, created_at)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())`,
     params: [
+      segment.tenantId,
       plan.topic,
       plan.partition,
       plan.firstOffset,
       plan.lastOffset,
-      plan.key,
-      plan.lines.length,
-      plan.uncompressedBytes,
+      segment.key,
+      segment.lines.length,
+      segment.uncompressedBytes,
       storedBytes,
     ],
   };
 }
 
-export function insertIndex(plan: SegmentPlan, entries: readonly IndexEntry[]): Statement {
+/** The index rows of one tenant's segment: every entry is of that tenant. */
+export function insertIndex(plan: SegmentPlan, segment: TenantSegment): Statement {
+  const entries = segment.index;
   return {
-    sql: `INSERT INTO archive_index (conversation_id, segment_key, first_seq, last_seq, first_line, last_line,
-                                     partition, first_offset, last_offset)
-          SELECT i.conversation_id, $1, i.first_seq, i.last_seq, i.first_line, i.last_line, $2,
+    sql: `INSERT INTO archive_index (tenant_id, conversation_id, segment_key, first_seq, last_seq, first_line,
+                                     last_line, partition, first_offset, last_offset)
+          SELECT $10, i.conversation_id, $1, i.first_seq, i.last_seq, i.first_line, i.last_line, $2,
                  i.first_offset, i.last_offset
           FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::integer[], $7::integer[], $8::bigint[],
                       $9::bigint[])
             AS i(conversation_id, first_seq, last_seq, first_line, last_line, first_offset, last_offset)`,
     params: [
-      plan.key,
+      segment.key,
       plan.partition,
       entries.map((e) => e.conversationId),
       entries.map((e) => e.firstSeq),
@@ -38,6 +42,7 @@ export function insertIndex(plan: SegmentPlan, entries: readonly IndexEntry[]): 
       entries.map((e) => e.lastLine),
       entries.map((e) => e.firstOffset),
       entries.map((e) => e.lastOffset),
+      segment.tenantId,
     ],
   };
 }
@@ -61,11 +66,15 @@ const ADVANCE_WINDOW = 100_000;
  *
  * Only conversations with index rows in this topic are considered (`messages` has no topic column).
  */
-export function advanceArchivedSeq(consumer: string, topic: string, conversationIds: readonly string[]): Statement {
+export function advanceArchivedSeq(
+  consumer: string,
+  topic: string,
+  conversations: readonly ConversationRef[],
+): Statement {
   return {
     sql: `UPDATE conversations AS c SET archived_seq = p.archived_seq
           FROM (
-            SELECT c2.id,
+            SELECT c2.tenant_id, c2.id,
                    c2.archived_seq + coalesce(
                      min(m.rn) FILTER (WHERE m.seq <> c2.archived_seq + m.rn
                                           OR o.next_offset IS NULL
@@ -74,18 +83,18 @@ export function advanceArchivedSeq(consumer: string, topic: string, conversation
             FROM conversations c2
             CROSS JOIN LATERAL (
               SELECT seq, kafka_partition, kafka_offset, row_number() OVER (ORDER BY seq) AS rn
-              FROM messages WHERE conversation_id = c2.id AND seq > c2.archived_seq
+              FROM messages WHERE tenant_id = c2.tenant_id AND conversation_id = c2.id AND seq > c2.archived_seq
               ORDER BY seq LIMIT ${ADVANCE_WINDOW}
             ) m
             LEFT JOIN consumer_offsets o
               ON o.consumer = $1 AND o.topic = $2 AND o.partition = m.kafka_partition
-            WHERE c2.id = ANY($3::text[])
+            WHERE (c2.tenant_id, c2.id) IN (SELECT * FROM unnest($3::text[], $4::text[]))
               AND EXISTS (SELECT 1 FROM archive_index ai JOIN archive_segments s ON s.segment_key = ai.segment_key
-                          WHERE ai.conversation_id = c2.id AND s.topic = $2)
-            GROUP BY c2.id, c2.archived_seq
-            ORDER BY c2.id
+                          WHERE ai.tenant_id = c2.tenant_id AND ai.conversation_id = c2.id AND s.topic = $2)
+            GROUP BY c2.tenant_id, c2.id, c2.archived_seq
+            ORDER BY c2.tenant_id, c2.id
           ) p
-          WHERE c.id = p.id AND p.archived_seq > c.archived_seq`,
-    params: [consumer, topic, conversationIds],
+          WHERE c.tenant_id = p.tenant_id AND c.id = p.id AND p.archived_seq > c.archived_seq`,
+    params: [consumer, topic, conversations.map((r) => r.tenantId), conversations.map((r) => r.conversationId)],
   };
 }

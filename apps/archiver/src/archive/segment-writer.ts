@@ -13,7 +13,7 @@ import {
 } from '@threadline/persistence';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
 import { ArchivedSeqCatchUp } from './archived-seq-catch-up';
-import { SegmentPlan } from './segment-plan';
+import { planIndex, planRange, SegmentPlan } from './segment-plan';
 import { advanceArchivedSeq, insertIndex, insertSegment } from './segment-statements';
 
 /** `nextOffset` and `fence`: the partition's stored position after the transaction. */
@@ -36,12 +36,12 @@ const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 5;
 
 /**
- * Makes one segment durable, in this order:
- * 1. the object: compressed deterministically and put atomically (temp file, fsync, rename);
- * 2. one Postgres transaction: the segment row, its index rows, the partition's
+ * Makes the segments of one range (one per tenant) durable, in this order:
+ * 1. the objects: compressed deterministically and put atomically (temp file, fsync, rename);
+ * 2. one Postgres transaction: the segment rows, their index rows, the partition's
  *    position (next offset = last offset + 1, and the index fence after the
  *    segment) and `archived_seq` of its conversations.
- * A crash after 1 leaves an object nothing references, rewritten identically if the
+ * A crash after 1 leaves objects nothing references, rewritten identically if the
  * same range is archived again; a crash during 2 changes nothing. The caller
  * advances Kafka only after this returns.
  */
@@ -62,13 +62,17 @@ export class SegmentWriter {
    * and Kafka no longer has the offsets in between (topic retention).
    */
   async write(plan: SegmentPlan, acceptGapAfter?: number): Promise<SegmentOutcome> {
-    const bytes = compressSegment(plan.lines);
-    await this.store.put(plan.key, bytes);
+    const storedBytes = new Map<string, number>();
+    for (const segment of plan.segments) {
+      const bytes = compressSegment(segment.lines);
+      await this.store.put(segment.key, bytes);
+      storedBytes.set(segment.key, bytes.length);
+    }
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const outcome = await this.commit(plan, bytes.length, acceptGapAfter);
+        const outcome = await this.commit(plan, storedBytes, acceptGapAfter);
         if (outcome.status === 'archived') {
-          this.catchUp.noteSegment(plan.index);
+          this.catchUp.noteSegment(planIndex(plan));
         }
         return outcome;
       } catch (error) {
@@ -77,12 +81,16 @@ export class SegmentWriter {
         if (attempt >= ATTEMPTS || code === undefined || !RETRYABLE.has(code)) {
           throw error;
         }
-        this.logger.warn(`segment ${plan.key}: retrying index transaction after ${code}`);
+        this.logger.warn(`segments of ${planRange(plan)}: retrying index transaction after ${code}`);
       }
     }
   }
 
-  private commit(plan: SegmentPlan, storedBytes: number, acceptGapAfter?: number): Promise<SegmentOutcome> {
+  private commit(
+    plan: SegmentPlan,
+    storedBytes: ReadonlyMap<string, number>,
+    acceptGapAfter?: number,
+  ): Promise<SegmentOutcome> {
     const key: OffsetKey = {
       consumer: this.config.consumer.groupId,
       topic: this.config.kafka.topic,
@@ -102,16 +110,19 @@ export class SegmentWriter {
         // Offsets below the segment no longer exist in the topic: nothing to archive there.
         this.logger.warn(`partition ${plan.partition}: offsets ${stored}..${plan.firstOffset - 1} are gone from Kafka`);
       }
-      await runStatement(tx, insertSegment(plan, storedBytes));
-      if (plan.index.length > 0) {
-        await runStatement(tx, insertIndex(plan, plan.index));
+      for (const segment of plan.segments) {
+        await runStatement(tx, insertSegment(plan, segment, storedBytes.get(segment.key) ?? 0));
+        if (segment.index.length > 0) {
+          await runStatement(tx, insertIndex(plan, segment));
+        }
       }
       await runStatement(tx, storeOffset(key, { nextOffset: plan.lastOffset + 1, indexFence: plan.fence }));
-      if (plan.index.length > 0) {
-        const ids = plan.index.map((e) => e.conversationId);
-        await runStatement(tx, advanceArchivedSeq(key.consumer, key.topic, ids));
+      const index = planIndex(plan);
+      if (index.length > 0) {
+        await runStatement(tx, advanceArchivedSeq(key.consumer, key.topic, index));
       }
-      return { status: 'archived', nextOffset: plan.lastOffset + 1, fence: plan.fence, storedBytes };
+      const total = [...storedBytes.values()].reduce((sum, bytes) => sum + bytes, 0);
+      return { status: 'archived', nextOffset: plan.lastOffset + 1, fence: plan.fence, storedBytes: total };
     });
   }
 }

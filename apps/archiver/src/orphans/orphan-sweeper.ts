@@ -4,7 +4,7 @@ import { OBJECT_STORE, ObjectStore } from '@threadline/persistence';
 import { ArchiverMetrics } from '../archive/archiver-metrics';
 import { ARCHIVER_CONFIG, ArchiverConfig } from '../config/archiver.config';
 import { OrphanIndex } from './orphan-index';
-import { parseSegmentKey, SegmentObject, segmentPrefix } from './segment-object';
+import { isTopicKey, parseSegmentKey, SegmentObject, segmentPrefix } from './segment-object';
 
 export interface SweepRun {
   /** Segment objects no index row names (a crash between the put and the index transaction). */
@@ -55,13 +55,13 @@ export class OrphanSweeper extends PeriodicJob {
     const topic = this.config.kafka.topic;
     const cutoff = now - this.config.orphans.graceMs;
     const run: SweepRun = { unindexed: 0, partial: 0 };
-    for await (const page of this.store.list(segmentPrefix(topic))) {
+    for await (const page of this.store.list(segmentPrefix())) {
       if (this.stopped) {
         break;
       }
       const old = page.filter((object) => object.lastModified.getTime() <= cutoff);
       run.partial += await this.deleteAll(
-        old.filter((object) => object.partial),
+        old.filter((object) => object.partial && isTopicKey(topic, object.key)),
         'partial',
       );
       const segments = old

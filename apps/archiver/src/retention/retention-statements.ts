@@ -18,12 +18,12 @@ export function trimArchivedMessages(retain: number, topic: string): { sql: stri
             FROM conversations c
             CROSS JOIN LATERAL (
               SELECT ctid FROM messages
-              WHERE conversation_id = c.id AND seq <= least(c.archived_seq, c.contiguous_seq, c.last_seq - $1)
+              WHERE tenant_id = c.tenant_id AND conversation_id = c.id AND seq <= least(c.archived_seq, c.contiguous_seq, c.last_seq - $1)
               LIMIT $2
             ) m
             WHERE least(c.archived_seq, c.contiguous_seq, c.last_seq - $1) > 0
               AND EXISTS (SELECT 1 FROM archive_index ai JOIN archive_segments s ON s.segment_key = ai.segment_key
-                          WHERE ai.conversation_id = c.id AND s.topic = $3)
+                          WHERE ai.tenant_id = c.tenant_id AND ai.conversation_id = c.id AND s.topic = $3)
             LIMIT $2))`,
     params: [retain, RETENTION_BATCH, topic],
   };

@@ -24,7 +24,7 @@ export type ConversationView = z.infer<typeof conversationViewSchema>;
 
 export function toConversationView(record: ConversationRecord, archivedSeq: number): ConversationView {
   return {
-    id: record.id,
+    id: record.ref.conversationId,
     version: record.version,
     tombstoned: record.tombstoned,
     last_seq: record.version,

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
-import { RequireScopes } from '@threadline/auth';
+import { CurrentPrincipal, Principal, RequireScopes } from '@threadline/auth';
 import { ConversationIdPipe } from '../http/conversation-id.pipe';
+import { principalConversation } from '../http/principal-conversation';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { ConversationView, UpsertConversationDto, upsertConversationSchema } from './conversation.dto';
 import { ConversationsService } from './conversations.service';
@@ -12,22 +13,26 @@ export class ConversationsController {
   @Put(':id')
   @RequireScopes('conversations:write')
   upsert(
+    @CurrentPrincipal() principal: Principal,
     @Param('id', ConversationIdPipe) id: string,
     @Body(new ZodValidationPipe(upsertConversationSchema, 'invalid_metadata')) body: UpsertConversationDto,
   ): Promise<ConversationView> {
-    return this.conversations.upsert(id, body.metadata ?? {});
+    return this.conversations.upsert(principalConversation(principal, id), body.metadata ?? {});
   }
 
   @Get(':id')
   @RequireScopes('conversations:read')
-  get(@Param('id', ConversationIdPipe) id: string): Promise<ConversationView> {
-    return this.conversations.get(id);
+  get(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ConversationIdPipe) id: string,
+  ): Promise<ConversationView> {
+    return this.conversations.get(principalConversation(principal, id));
   }
 
   @Delete(':id')
   @RequireScopes('conversations:write')
   @HttpCode(HttpStatus.NO_CONTENT)
-  delete(@Param('id', ConversationIdPipe) id: string): Promise<void> {
-    return this.conversations.delete(id);
+  delete(@CurrentPrincipal() principal: Principal, @Param('id', ConversationIdPipe) id: string): Promise<void> {
+    return this.conversations.delete(principalConversation(principal, id));
   }
 }

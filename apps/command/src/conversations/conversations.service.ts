@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ConversationRef } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher';
 import { conversationCreated, conversationDeleted } from '../event-log/event-factory';
@@ -25,27 +26,27 @@ export class ConversationsService {
    * not exist for reads or appends, and a retried PUT produces the event again
    * (consumers keep the first `conversation.created`).
    */
-  async upsert(id: string, metadata: Record<string, unknown>): Promise<ConversationView> {
+  async upsert(ref: ConversationRef, metadata: Record<string, unknown>): Promise<ConversationView> {
     checkMetadataLimit(metadata, this.config.limits, 'metadata');
-    const existing = await this.directory.find(id, this.config.append.ackTimeoutMs);
+    const existing = await this.directory.find(ref, this.config.append.ackTimeoutMs);
     if (existing?.created) {
       return this.view(existing);
     }
-    const pending = await this.index.create(id, metadata);
+    const pending = await this.index.create(ref, metadata);
     if (pending.kind === 'rebuilding') {
       return this.directory.throwRebuilding();
     }
-    await this.publishOr503(conversationCreated(id, pending.record.metadata, pending.epoch));
-    if ((await this.index.confirmCreate(id, pending.epoch)) === 'fenced') {
+    await this.publishOr503(conversationCreated(ref, pending.record.metadata, pending.epoch));
+    if ((await this.index.confirmCreate(ref, pending.epoch)) === 'fenced') {
       throw ApiError.outcomeUnknown();
     }
     return this.view({ ...pending.record, created: true });
   }
 
-  async get(id: string): Promise<ConversationView> {
-    const record = await this.directory.find(id, this.config.append.ackTimeoutMs);
+  async get(ref: ConversationRef): Promise<ConversationView> {
+    const record = await this.directory.find(ref, this.config.append.ackTimeoutMs);
     if (!record?.created) {
-      throw ApiError.notFound(id);
+      throw ApiError.notFound(ref.conversationId);
     }
     return this.view(record);
   }
@@ -54,21 +55,21 @@ export class ConversationsService {
    * Tombstones the conversation: a durable `conversation.deleted` event; messages
    * stay readable, appends get 410. Repeating it is harmless.
    */
-  async delete(id: string): Promise<void> {
-    let decision = await this.index.decideDelete(id);
-    if (decision.kind === 'missing' && (await this.directory.hydrate(id, this.config.append.ackTimeoutMs))) {
-      decision = await this.index.decideDelete(id);
+  async delete(ref: ConversationRef): Promise<void> {
+    let decision = await this.index.decideDelete(ref);
+    if (decision.kind === 'missing' && (await this.directory.hydrate(ref, this.config.append.ackTimeoutMs))) {
+      decision = await this.index.decideDelete(ref);
     }
     switch (decision.kind) {
       case 'rebuilding':
         return this.directory.throwRebuilding();
       case 'missing':
       case 'not_found':
-        throw ApiError.notFound(id);
+        throw ApiError.notFound(ref.conversationId);
       case 'already':
         return;
       case 'deleting':
-        await this.publishOr503(conversationDeleted(id, decision.lastSeq, decision.epoch));
+        await this.publishOr503(conversationDeleted(ref, decision.lastSeq, decision.epoch));
         if ((await this.index.settle(decision.pendingMember, decision.epoch)) === 'fenced') {
           throw ApiError.outcomeUnknown();
         }
@@ -76,7 +77,7 @@ export class ConversationsService {
   }
 
   private async view(record: Parameters<typeof toConversationView>[0]): Promise<ConversationView> {
-    return toConversationView(record, await this.projection.archivedSeq(record.id));
+    return toConversationView(record, await this.projection.archivedSeq(record.ref));
   }
 
   private async publishOr503(event: Parameters<EventPublisher['publish']>[0]): Promise<void> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   ConversationCreatedEvent,
   ConversationDeletedEvent,
+  ConversationRef,
   EVENT_SCHEMA_VERSION,
   EventType,
   INDEX_FENCED_TYPE,
@@ -11,34 +12,37 @@ import {
   MessageTombstonedEvent,
 } from '@threadline/contracts';
 
-/** Every event carries the index epoch it was decided in (docs/events.md rule 6). */
-function envelope(conversationId: string, epoch: number) {
+/** Every event names its tenant and carries the index epoch it was decided in (docs/events.md rule 6). */
+function envelope(ref: ConversationRef, epoch: number) {
   return {
     schema_version: EVENT_SCHEMA_VERSION,
+    tenant_id: ref.tenantId,
     event_id: randomUUID(),
-    conversation_id: conversationId,
+    conversation_id: ref.conversationId,
     occurred_at: new Date().toISOString(),
     index_epoch: epoch,
   } as const;
 }
 
 export function conversationCreated(
-  conversationId: string,
+  ref: ConversationRef,
   metadata: Record<string, unknown>,
   epoch: number,
 ): ConversationCreatedEvent {
-  return { ...envelope(conversationId, epoch), type: EventType.ConversationCreated, data: { metadata } };
+  return { ...envelope(ref, epoch), type: EventType.ConversationCreated, data: { metadata } };
 }
 
+/** `actor`: the authenticated subject that appends (never anything the request body says). */
 export function messageAppended(
-  conversationId: string,
+  ref: ConversationRef,
   seq: number,
   message: MessageBody,
   producer: { id: string; seq: number } | null,
+  actor: string,
   epoch: number,
 ): MessageAppendedEvent {
   return {
-    ...envelope(conversationId, epoch),
+    ...envelope(ref, epoch),
     type: EventType.MessageAppended,
     seq,
     data: {
@@ -46,21 +50,22 @@ export function messageAppended(
       message,
       producer_id: producer?.id ?? null,
       producer_seq: producer?.seq ?? null,
+      actor,
     },
   };
 }
 
 export function messageTombstoned(
-  conversationId: string,
+  ref: ConversationRef,
   seq: number,
   reason: MessageTombstonedEvent['data']['reason'],
   epoch: number,
 ): MessageTombstonedEvent {
-  return { ...envelope(conversationId, epoch), type: EventType.MessageTombstoned, seq, data: { reason } };
+  return { ...envelope(ref, epoch), type: EventType.MessageTombstoned, seq, data: { reason } };
 }
 
-export function conversationDeleted(conversationId: string, lastSeq: number, epoch: number): ConversationDeletedEvent {
-  return { ...envelope(conversationId, epoch), type: EventType.ConversationDeleted, data: { last_seq: lastSeq } };
+export function conversationDeleted(ref: ConversationRef, lastSeq: number, epoch: number): ConversationDeletedEvent {
+  return { ...envelope(ref, epoch), type: EventType.ConversationDeleted, data: { last_seq: lastSeq } };
 }
 
 export function indexFence(epoch: number): IndexFencedRecord {

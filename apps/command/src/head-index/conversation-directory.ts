@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { ConversationRef } from '@threadline/contracts';
 import { EventPublisher } from '../event-log/event-publisher';
 import { messageTombstoned } from '../event-log/event-factory';
 import { ApiError } from '@threadline/errors';
@@ -24,33 +25,35 @@ export class ConversationDirectory {
   ) {}
 
   /** The record, or null if the conversation exists nowhere. */
-  async find(id: string, ackTimeoutMs: number): Promise<ConversationRecord | null> {
-    const result = await this.index.read(id);
+  async find(ref: ConversationRef, ackTimeoutMs: number): Promise<ConversationRecord | null> {
+    const result = await this.index.read(ref);
     const record = this.unlessRebuilding(result);
     if (record) {
       return record;
     }
-    return (await this.hydrate(id, ackTimeoutMs)) ? this.unlessRebuilding(await this.index.read(id)) : null;
+    return (await this.hydrate(ref, ackTimeoutMs)) ? this.unlessRebuilding(await this.index.read(ref)) : null;
   }
 
   /** Loads a conversation the index lost from the projection; false if the projection has none either. */
-  async hydrate(id: string, ackTimeoutMs: number): Promise<boolean> {
-    const row = await this.projection.findConversation(id);
+  async hydrate(ref: ConversationRef, ackTimeoutMs: number): Promise<boolean> {
+    const row = await this.projection.findConversation(ref);
     if (!row) {
       return false;
     }
     if (row.messageCount + row.tombstoneCount < row.lastSeq) {
       const epoch = (await this.index.trustedEpoch()) ?? this.throwRebuilding();
-      const missing = await this.projection.missingSeqs(id, row.archivedSeq, row.lastSeq);
-      this.logger.warn(`conversation ${id}: tombstoning ${missing.length} seqs the lost index reserved`);
+      const missing = await this.projection.missingSeqs(ref, row.archivedSeq, row.lastSeq);
+      this.logger.warn(
+        `conversation ${ref.conversationId} of tenant ${ref.tenantId}: tombstoning ${missing.length} seqs the lost index reserved`,
+      );
       await Promise.all(
-        missing.map((seq) => this.publisher.publish(messageTombstoned(id, seq, 'index_rebuilt', epoch), ackTimeoutMs)),
+        missing.map((seq) => this.publisher.publish(messageTombstoned(ref, seq, 'index_rebuilt', epoch), ackTimeoutMs)),
       ).catch(() => {
         throw ApiError.unavailable('kafka_unavailable', 'The event log is unavailable; retry shortly', 1);
       });
     }
     const hydrated = await this.index.hydrate({
-      id,
+      ref,
       created: true,
       version: row.lastSeq,
       tombstoned: row.tombstoned,

@@ -1,6 +1,8 @@
+import type { ConversationRef } from '@threadline/contracts';
+
 /** A conversation as the head index holds it. */
 export interface ConversationRecord {
-  id: string;
+  ref: ConversationRef;
   /** false while the create event is not yet durable. */
   created: boolean;
   version: number;
@@ -10,10 +12,10 @@ export interface ConversationRecord {
   updatedAt: Date;
 }
 
-export function recordFromFields(id: string, fields: string[]): ConversationRecord {
+export function recordFromFields(ref: ConversationRef, fields: string[]): ConversationRecord {
   const [state, version, tombstoned, metadata, createdAt, updatedAt] = fields;
   return {
-    id,
+    ref,
     created: state === 'c',
     version: Number(version),
     tombstoned: tombstoned === '1',

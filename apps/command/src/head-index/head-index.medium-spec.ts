@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { createClient, RedisClientType } from 'redis';
+import { ConversationRef } from '@threadline/contracts';
 import { CommandConfig } from '../config/command.config';
 import { AppendRequest, HeadIndexService } from './head-index.service';
 
@@ -10,6 +11,10 @@ import { AppendRequest, HeadIndexService } from './head-index.service';
  * a key prefix of its own.
  */
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const ref = (conversationId: string, tenantId = 'default'): ConversationRef => ({ tenantId, conversationId });
+const C1 = ref('c1');
+const C2 = ref('c2');
 
 let redis: RedisClientType;
 let prefix: string;
@@ -43,14 +48,14 @@ async function trustAt(epoch: number): Promise<void> {
   await index.unlockRebuild('owner');
 }
 
-async function createConversation(id: string): Promise<void> {
+async function createConversation(id: ConversationRef): Promise<void> {
   const created = await index.create(id, {});
   if (created.kind !== 'ok') throw new Error('index not trusted');
   expect(await index.confirmCreate(id, created.epoch)).toBe('ok');
 }
 
 const request = (over: Partial<AppendRequest> = {}): AppendRequest => ({
-  conversationId: 'c1',
+  conversation: C1,
   ifVersion: null,
   pairField: null,
   contentHash: 'h1',
@@ -62,32 +67,32 @@ const pair = (producerSeq: number) => `worker-1\n${producerSeq}`;
 
 describe('appendScript decisions', () => {
   it('reserves head + 1 with the trusted epoch', async () => {
-    await createConversation('c1');
+    await createConversation(C1);
     expect(await index.decideAppend(request())).toEqual({ kind: 'reserved', seq: 1, epoch: 1 });
     expect(await index.decideAppend(request())).toEqual({ kind: 'reserved', seq: 2, epoch: 1 });
   });
 
   it('answers rebuilding while the index is not trusted', async () => {
-    await createConversation('c1');
+    await createConversation(C1);
     await redis.del(index.epochKey);
     expect(await index.decideAppend(request())).toEqual({ kind: 'rebuilding' });
   });
 
   it('answers missing for a conversation the index does not hold, not_found for one whose create is pending', async () => {
     expect(await index.decideAppend(request())).toEqual({ kind: 'missing' });
-    await index.create('c1', {});
+    await index.create(C1, {});
     expect(await index.decideAppend(request())).toEqual({ kind: 'not_found' });
   });
 
   it('answers conflict with the current version when if_version does not match', async () => {
-    await createConversation('c1');
+    await createConversation(C1);
     await index.decideAppend(request());
     expect(await index.decideAppend(request({ ifVersion: 0 }))).toEqual({ kind: 'conflict', currentVersion: 1 });
     expect(await index.decideAppend(request({ ifVersion: 1 }))).toMatchObject({ kind: 'reserved', seq: 2 });
   });
 
   it('answers replay_conflict for a pair reused with other content, inflight while pending, deduped once acknowledged', async () => {
-    await createConversation('c1');
+    await createConversation(C1);
     const first = await index.decideAppend(request({ pairField: pair(1) }));
     expect(first).toEqual({ kind: 'reserved', seq: 1, epoch: 1 });
     expect(await index.decideAppend(request({ pairField: pair(1), contentHash: 'other' }))).toEqual({
@@ -99,34 +104,67 @@ describe('appendScript decisions', () => {
       seq: 1,
       epoch: 1,
     });
-    expect(await index.acknowledgeAppend('c1', 1, pair(1), 1)).toBe('ok');
+    expect(await index.acknowledgeAppend(C1, 1, pair(1), 1)).toBe('ok');
     expect(await index.decideAppend(request({ pairField: pair(1) }))).toEqual({ kind: 'deduped', seq: 1 });
   });
 
   it('answers abandoned for a pair whose reservation the reaper settled', async () => {
-    await createConversation('c1');
+    await createConversation(C1);
     await index.decideAppend(request({ pairField: pair(1) }));
     const claim = await index.claimOverdue(0, 60_000, 10);
-    expect(claim.items).toEqual([expect.objectContaining({ kind: 'seq', seq: 1, conversationId: 'c1' })]);
+    expect(claim.items).toEqual([expect.objectContaining({ kind: 'seq', seq: 1, conversation: C1 })]);
     await index.finishClaim(claim.items[0]);
     expect(await index.decideAppend(request({ pairField: pair(1) }))).toEqual({ kind: 'abandoned', seq: 1 });
   });
 
   it('answers tombstoned once the conversation is deleted, while a known pair still dedupes', async () => {
-    await createConversation('c1');
+    await createConversation(C1);
     await index.decideAppend(request({ pairField: pair(1) }));
-    await index.acknowledgeAppend('c1', 1, pair(1), 1);
-    const deleting = await index.decideDelete('c1');
+    await index.acknowledgeAppend(C1, 1, pair(1), 1);
+    const deleting = await index.decideDelete(C1);
     expect(deleting).toMatchObject({ kind: 'deleting', lastSeq: 1, epoch: 1 });
     expect(await index.decideAppend(request())).toEqual({ kind: 'tombstoned' });
     expect(await index.decideAppend(request({ pairField: pair(1) }))).toEqual({ kind: 'deduped', seq: 1 });
   });
 });
 
+describe("two tenants' conversations of the same id", () => {
+  const ACME = ref('c1', 'acme');
+
+  it('keep independent seqs and versions, each in its own key', async () => {
+    await createConversation(C1);
+    await createConversation(ACME);
+    expect(await index.decideAppend(request())).toEqual({ kind: 'reserved', seq: 1, epoch: 1 });
+    expect(await index.decideAppend(request())).toEqual({ kind: 'reserved', seq: 2, epoch: 1 });
+    expect(await index.decideAppend(request({ conversation: ACME }))).toEqual({ kind: 'reserved', seq: 1, epoch: 1 });
+    expect(await index.acknowledgeAppend(C1, 1, null, 1)).toBe('ok');
+    expect(await index.acknowledgeAppend(C1, 2, null, 1)).toBe('ok');
+    expect(await index.acknowledgeAppend(ACME, 1, null, 1)).toBe('ok');
+    const [mine, theirs] = [await index.read(C1), await index.read(ACME)];
+    expect(mine).toMatchObject({ kind: 'ok', record: { ref: C1, version: 2 } });
+    expect(theirs).toMatchObject({ kind: 'ok', record: { ref: ACME, version: 1 } });
+    expect(await redis.exists(`${prefix}:c:c1`)).toBe(1);
+    expect(await redis.exists(`${prefix}:c:acme/c1`)).toBe(1);
+  });
+
+  it("find one tenant's conversation missing when only another tenant has the id", async () => {
+    await createConversation(ACME);
+    expect(await index.decideAppend(request())).toEqual({ kind: 'missing' });
+    expect(await index.read(C1)).toEqual({ kind: 'missing' });
+  });
+
+  it('hand the reaper each reservation with its tenant', async () => {
+    await createConversation(ACME);
+    await index.decideAppend(request({ conversation: ACME }));
+    const claim = await index.claimOverdue(0, 60_000, 10);
+    expect(claim.items).toEqual([expect.objectContaining({ kind: 'seq', seq: 1, conversation: ACME })]);
+  });
+});
+
 describe('producer pairs of a conversation loaded from the projection', () => {
   const hydrated = () =>
     index.hydrate({
-      id: 'c1',
+      ref: C1,
       created: true,
       version: 5,
       tombstoned: false,
@@ -143,7 +181,7 @@ describe('producer pairs of a conversation loaded from the projection', () => {
 
   it('dedupes a pair restored from the projection, and reserves one the projection does not hold', async () => {
     await hydrated();
-    await index.restorePair('c1', pair(1), 3, 'h1');
+    await index.restorePair(C1, pair(1), 3, 'h1');
     expect(await index.decideAppend(request({ pairField: pair(1) }))).toEqual({ kind: 'deduped', seq: 3 });
     expect(await index.decideAppend(request({ pairField: pair(2), pairChecked: true }))).toMatchObject({
       kind: 'reserved',
@@ -153,35 +191,35 @@ describe('producer pairs of a conversation loaded from the projection', () => {
   });
 
   it('never asks for a conversation created in this epoch', async () => {
-    await createConversation('c1');
+    await createConversation(C1);
     expect(await index.decideAppend(request({ pairField: pair(1) }))).toMatchObject({ kind: 'reserved', seq: 1 });
   });
 });
 
 describe('epoch checks after Kafka has the event', () => {
   it('refuses to acknowledge an append, a create or a delete once its epoch is gone, and marks nothing', async () => {
-    await createConversation('c1');
+    await createConversation(C1);
     await index.decideAppend(request({ pairField: pair(1) }));
-    const created = await index.create('c2', {});
-    const deleting = await index.decideDelete('c1');
+    const created = await index.create(C2, {});
+    const deleting = await index.decideDelete(C1);
     await trustAt(2);
-    expect(await index.acknowledgeAppend('c1', 1, pair(1), 1)).toBe('fenced');
-    expect(created.kind === 'ok' && (await index.confirmCreate('c2', created.epoch))).toBe('fenced');
+    expect(await index.acknowledgeAppend(C1, 1, pair(1), 1)).toBe('fenced');
+    expect(created.kind === 'ok' && (await index.confirmCreate(C2, created.epoch))).toBe('fenced');
     expect(deleting.kind === 'deleting' && (await index.settle(deleting.pendingMember, deleting.epoch))).toBe('fenced');
     expect(await index.decideAppend(request({ pairField: pair(1) }))).toMatchObject({ kind: 'inflight' });
   });
 
   it('acknowledges at the trusted epoch and removes the pending reservation', async () => {
-    await createConversation('c1');
+    await createConversation(C1);
     await index.decideAppend(request());
-    expect(await index.acknowledgeAppend('c1', 1, null, 1)).toBe('ok');
+    expect(await index.acknowledgeAppend(C1, 1, null, 1)).toBe('ok');
     expect((await index.claimOverdue(0, 60_000, 10)).items).toEqual([]);
   });
 });
 
 describe('the reaper claims', () => {
   it('claims nothing younger than the grace period, and nothing while the index is untrusted', async () => {
-    await createConversation('c1');
+    await createConversation(C1);
     await index.decideAppend(request());
     expect(await index.claimOverdue(60_000, 60_000, 10)).toEqual({ epoch: 1, items: [] });
     await redis.del(index.epochKey);
@@ -189,7 +227,7 @@ describe('the reaper claims', () => {
   });
 
   it('claims an overdue reservation once, with the epoch to settle it in, and again only after the lease ran out', async () => {
-    await createConversation('c1');
+    await createConversation(C1);
     await index.decideAppend(request());
     const claim = await index.claimOverdue(0, 60_000, 10);
     expect(claim).toMatchObject({ epoch: 1, items: [{ kind: 'seq', seq: 1 }] });
@@ -234,7 +272,7 @@ describe('any interleaving of reservations, acknowledgements and the reaper', ()
   it('hands out consecutive seqs from 1 and settles every one exactly once: acknowledged or reaped', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 40 }), async (steps) => {
-        const id = `p-${randomBytes(4).toString('hex')}`;
+        const id = ref(`p-${randomBytes(4).toString('hex')}`);
         await createConversation(id);
         const reserved: number[] = [];
         const pending = new Set<number>();
@@ -246,7 +284,7 @@ describe('any interleaving of reservations, acknowledgements and the reaper', ()
         };
         for (const s of [...steps, { op: 'reap' } as Step]) {
           if (s.op === 'reserve') {
-            const decision = await index.decideAppend(request({ conversationId: id }));
+            const decision = await index.decideAppend(request({ conversation: id }));
             if (decision.kind !== 'reserved') throw new Error(`expected a reservation, got ${decision.kind}`);
             reserved.push(decision.seq);
             pending.add(decision.seq);
@@ -257,7 +295,7 @@ describe('any interleaving of reservations, acknowledgements and the reaper', ()
           } else if (s.op === 'reap') {
             const claim = await index.claimOverdue(0, 60_000, 1000);
             for (const item of claim.items) {
-              if (item.kind !== 'seq' || item.conversationId !== id) continue;
+              if (item.kind !== 'seq' || item.conversation.conversationId !== id.conversationId) continue;
               await index.finishClaim(item);
               settle(item.seq, 'reaped');
             }

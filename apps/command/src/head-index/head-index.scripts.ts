@@ -42,7 +42,7 @@ end`;
 
 /**
  * KEYS conv, pairs, pending, epoch. ARGV ifVersion|'', pairField|'', contentHash,
- * conversationId, pairChecked ('1' once the projection was asked about the pair).
+ * conversationKey, pairChecked ('1' once the projection was asked about the pair).
  */
 export const appendScript = new LuaScript(`
 local epoch = redis.call('GET', KEYS[4])
@@ -147,7 +147,7 @@ redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3] .. '|a|0')
 return {'ok'}
 `);
 
-/** KEYS conv, pending, epoch. ARGV conversationId. Tombstones the conversation in the index. */
+/** KEYS conv, pending, epoch. ARGV conversationKey. Tombstones the conversation in the index. */
 export const deleteScript = new LuaScript(`
 local epoch = redis.call('GET', KEYS[3])
 if not epoch then return {'rebuilding'} end

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RedisClientType } from 'redis';
+import { ConversationRef, conversationKey, parseConversationKey } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { ConversationRecord, recordFromFields } from './conversation-record';
 import {
@@ -44,8 +45,8 @@ export type Confirmation = 'ok' | 'fenced';
 
 /** A reservation whose event must still be made durable or explained (see hole-reaper.ts). */
 export type PendingItem =
-  | { kind: 'seq'; member: string; conversationId: string; seq: number; pairField: string }
-  | { kind: 'delete'; member: string; conversationId: string; lastSeq: number };
+  | { kind: 'seq'; member: string; conversation: ConversationRef; seq: number; pairField: string }
+  | { kind: 'delete'; member: string; conversation: ConversationRef; lastSeq: number };
 
 /** Overdue reservations and the epoch their settlements are decided in. */
 export interface Claim {
@@ -54,7 +55,7 @@ export interface Claim {
 }
 
 export interface AppendRequest {
-  conversationId: string;
+  conversation: ConversationRef;
   ifVersion: number | null;
   pairField: string | null;
   contentHash: string;
@@ -63,7 +64,8 @@ export interface AppendRequest {
 }
 
 /**
- * The Redis head index: per conversation its head seq (= version), tombstone flag
+ * The Redis head index: per conversation (keyed by conversationKey, so two
+ * tenants' same id never share a key) its head seq (= version), tombstone flag
  * and metadata, the producer-pair dedupe table, and the reservations not yet durable.
  * It is a cache of durable state; index-rebuild.service.ts rebuilds it when lost.
  */
@@ -86,12 +88,12 @@ export class HeadIndexService {
     return `${this.prefix}:rebuild-lock`;
   }
 
-  private convKey(id: string): string {
-    return `${this.prefix}:c:${id}`;
+  private convKey(ref: ConversationRef): string {
+    return `${this.prefix}:c:${conversationKey(ref)}`;
   }
 
-  private pairsKey(id: string): string {
-    return `${this.prefix}:c:${id}:p`;
+  private pairsKey(ref: ConversationRef): string {
+    return `${this.prefix}:c:${conversationKey(ref)}:p`;
   }
 
   private get pendingKey(): string {
@@ -119,12 +121,12 @@ export class HeadIndexService {
   async decideAppend(req: AppendRequest): Promise<AppendDecision> {
     const reply = await appendScript.run(
       this.redis,
-      [this.convKey(req.conversationId), this.pairsKey(req.conversationId), this.pendingKey, this.epochKey],
+      [this.convKey(req.conversation), this.pairsKey(req.conversation), this.pendingKey, this.epochKey],
       [
         req.ifVersion === null ? '' : String(req.ifVersion),
         req.pairField ?? '',
         req.contentHash,
-        req.conversationId,
+        conversationKey(req.conversation),
         req.pairChecked ? '1' : '',
       ],
     );
@@ -147,58 +149,50 @@ export class HeadIndexService {
 
   /** Marks a durable append acknowledged, unless its epoch was fenced off meanwhile (then it must not be acknowledged). */
   async acknowledgeAppend(
-    conversationId: string,
+    ref: ConversationRef,
     seq: number,
     pairField: string | null,
     epoch: number,
   ): Promise<Confirmation> {
     const [kind] = await ackScript.run(
       this.redis,
-      [this.pendingKey, this.pairsKey(conversationId), this.epochKey],
-      [seqMember(conversationId, seq, pairField), pairField ?? '', String(seq), String(epoch)],
+      [this.pendingKey, this.pairsKey(ref), this.epochKey],
+      [seqMember(ref, seq, pairField), pairField ?? '', String(seq), String(epoch)],
     );
     return kind === 'ok' ? 'ok' : 'fenced';
   }
 
   /** Puts back a pair the projection holds (producer_pairs) into a conversation loaded from it. */
-  async restorePair(conversationId: string, pairField: string, seq: number, contentHash: string): Promise<void> {
-    await restorePairScript.run(this.redis, [this.pairsKey(conversationId)], [pairField, String(seq), contentHash]);
+  async restorePair(ref: ConversationRef, pairField: string, seq: number, contentHash: string): Promise<void> {
+    await restorePairScript.run(this.redis, [this.pairsKey(ref)], [pairField, String(seq), contentHash]);
   }
 
-  async resolvePair(conversationId: string, pairField: string, seq: number, messageWon: boolean): Promise<void> {
-    await resolvePairScript.run(
-      this.redis,
-      [this.pairsKey(conversationId)],
-      [pairField, String(seq), messageWon ? 'a' : 'gone'],
-    );
+  async resolvePair(ref: ConversationRef, pairField: string, seq: number, messageWon: boolean): Promise<void> {
+    await resolvePairScript.run(this.redis, [this.pairsKey(ref)], [pairField, String(seq), messageWon ? 'a' : 'gone']);
   }
 
-  async read(conversationId: string): Promise<ReadResult> {
-    const [kind, ...fields] = await readScript.run(this.redis, [this.convKey(conversationId), this.epochKey], []);
+  async read(ref: ConversationRef): Promise<ReadResult> {
+    const [kind, ...fields] = await readScript.run(this.redis, [this.convKey(ref), this.epochKey], []);
     if (kind === 'ok') {
-      return { kind, record: recordFromFields(conversationId, fields) };
+      return { kind, record: recordFromFields(ref, fields) };
     }
     return { kind: kind as 'rebuilding' | 'missing' };
   }
 
-  async create(conversationId: string, metadata: Record<string, unknown>): Promise<CreateResult> {
+  async create(ref: ConversationRef, metadata: Record<string, unknown>): Promise<CreateResult> {
     const [kind, epoch, ...fields] = await createScript.run(
       this.redis,
-      [this.convKey(conversationId), this.epochKey],
+      [this.convKey(ref), this.epochKey],
       [JSON.stringify(metadata)],
     );
     if (kind === 'ok') {
-      return { kind, record: recordFromFields(conversationId, fields), epoch: Number(epoch) };
+      return { kind, record: recordFromFields(ref, fields), epoch: Number(epoch) };
     }
     return { kind: 'rebuilding' };
   }
 
-  async confirmCreate(conversationId: string, epoch: number): Promise<Confirmation> {
-    const [kind] = await confirmCreateScript.run(
-      this.redis,
-      [this.convKey(conversationId), this.epochKey],
-      [String(epoch)],
-    );
+  async confirmCreate(ref: ConversationRef, epoch: number): Promise<Confirmation> {
+    const [kind] = await confirmCreateScript.run(this.redis, [this.convKey(ref), this.epochKey], [String(epoch)]);
     return kind === 'ok' ? 'ok' : 'fenced';
   }
 
@@ -206,7 +200,7 @@ export class HeadIndexService {
   async hydrate(record: ConversationRecord): Promise<boolean> {
     const [kind] = await hydrateScript.run(
       this.redis,
-      [this.convKey(record.id), this.epochKey],
+      [this.convKey(record.ref), this.epochKey],
       [
         String(record.version),
         record.tombstoned ? '1' : '0',
@@ -218,11 +212,11 @@ export class HeadIndexService {
     return kind !== 'rebuilding';
   }
 
-  async decideDelete(conversationId: string): Promise<DeleteDecision> {
+  async decideDelete(ref: ConversationRef): Promise<DeleteDecision> {
     const [kind, lastSeq, epoch] = await deleteScript.run(
       this.redis,
-      [this.convKey(conversationId), this.pendingKey, this.epochKey],
-      [conversationId],
+      [this.convKey(ref), this.pendingKey, this.epochKey],
+      [conversationKey(ref)],
     );
     if (kind === 'already') {
       return { kind, lastSeq: Number(lastSeq) };
@@ -231,7 +225,7 @@ export class HeadIndexService {
       return {
         kind,
         lastSeq: Number(lastSeq),
-        pendingMember: deleteMember(conversationId, Number(lastSeq)),
+        pendingMember: deleteMember(ref, Number(lastSeq)),
         epoch: Number(epoch),
       };
     }
@@ -258,7 +252,7 @@ export class HeadIndexService {
     const seq = item.kind === 'seq' ? item.seq : item.lastSeq;
     await finishClaimScript.run(
       this.redis,
-      [this.reapingKey, this.pairsKey(item.conversationId)],
+      [this.reapingKey, this.pairsKey(item.conversation)],
       [item.member, pairField, String(seq)],
     );
   }
@@ -304,18 +298,20 @@ export class HeadIndexService {
   }
 }
 
-function seqMember(conversationId: string, seq: number, pairField: string | null): string {
-  return `s\n${conversationId}\n${seq}\n${pairField ?? ''}`;
+/** Pending members name the conversation by its conversationKey (as the scripts write them). */
+function seqMember(ref: ConversationRef, seq: number, pairField: string | null): string {
+  return `s\n${conversationKey(ref)}\n${seq}\n${pairField ?? ''}`;
 }
 
-function deleteMember(conversationId: string, lastSeq: number): string {
-  return `d\n${conversationId}\n${lastSeq}\n`;
+function deleteMember(ref: ConversationRef, lastSeq: number): string {
+  return `d\n${conversationKey(ref)}\n${lastSeq}\n`;
 }
 
 function parseMember(member: string): PendingItem {
-  const [kind, conversationId, seq, ...pair] = member.split('\n');
+  const [kind, key, seq, ...pair] = member.split('\n');
+  const conversation = parseConversationKey(key);
   if (kind === 'd') {
-    return { kind: 'delete', member, conversationId, lastSeq: Number(seq) };
+    return { kind: 'delete', member, conversation, lastSeq: Number(seq) };
   }
-  return { kind: 'seq', member, conversationId, seq: Number(seq), pairField: pair.join('\n') };
+  return { kind: 'seq', member, conversation, seq: Number(seq), pairField: pair.join('\n') };
 }

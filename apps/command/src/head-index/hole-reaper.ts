@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { MetricsService, PeriodicJob, PeriodicJobSchedule } from '@threadline/observability';
+import { conversationKey } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher';
 import { conversationDeleted, messageTombstoned } from '../event-log/event-factory';
@@ -45,15 +46,15 @@ export class HoleReaper extends PeriodicJob {
   private async settle(item: PendingItem, epoch: number): Promise<void> {
     const event =
       item.kind === 'seq'
-        ? messageTombstoned(item.conversationId, item.seq, 'abandoned', epoch)
-        : conversationDeleted(item.conversationId, item.lastSeq, epoch);
+        ? messageTombstoned(item.conversation, item.seq, 'abandoned', epoch)
+        : conversationDeleted(item.conversation, item.lastSeq, epoch);
     await this.publisher.publish(event, this.config.append.ackTimeoutMs);
     await this.index.finishClaim(item);
     this.reaped.inc({ kind: item.kind });
     this.logger.log(
       item.kind === 'seq'
-        ? `tombstoned unacknowledged seq ${item.seq} of ${item.conversationId}`
-        : `completed unacknowledged delete of ${item.conversationId}`,
+        ? `tombstoned unacknowledged seq ${item.seq} of ${conversationKey(item.conversation)}`
+        : `completed unacknowledged delete of ${conversationKey(item.conversation)}`,
     );
   }
 }

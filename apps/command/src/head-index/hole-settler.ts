@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { RedisClientType } from 'redis';
 import { DataSource } from 'typeorm';
+import { ConversationRef, conversationKey } from '@threadline/contracts';
 import { MetricsService, PeriodicJob, PeriodicJobSchedule } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher';
@@ -85,7 +86,11 @@ export class HoleSettler extends PeriodicJob {
       }
       const { sql, params } = settleableSeqs(this.config.holes.graceMs, SWEEP_CONVERSATIONS, SWEEP_SEQS);
       const seqs = await this.dataSource.query<SettleableSeq[]>(sql, params);
-      const outcomes = await Promise.allSettled(seqs.map((s) => this.settle(s.conversation_id, Number(s.seq), epoch)));
+      const outcomes = await Promise.allSettled(
+        seqs.map((s) =>
+          this.settle({ tenantId: s.tenant_id, conversationId: s.conversation_id }, Number(s.seq), epoch),
+        ),
+      );
       const failed = outcomes.filter((o) => o.status === 'rejected').length;
       produced = seqs.length - failed;
       if (failed > 0) {
@@ -98,12 +103,9 @@ export class HoleSettler extends PeriodicJob {
     }
   }
 
-  private async settle(conversationId: string, seq: number, epoch: number): Promise<void> {
-    await this.publisher.publish(
-      messageTombstoned(conversationId, seq, 'abandoned', epoch),
-      this.config.append.ackTimeoutMs,
-    );
+  private async settle(ref: ConversationRef, seq: number, epoch: number): Promise<void> {
+    await this.publisher.publish(messageTombstoned(ref, seq, 'abandoned', epoch), this.config.append.ackTimeoutMs);
     this.settled.inc();
-    this.logger.log(`tombstoned seq ${seq} of ${conversationId}: missing for longer than the hole grace period`);
+    this.logger.log(`tombstoned seq ${seq} of ${conversationKey(ref)}: missing for longer than the hole grace period`);
   }
 }

@@ -1,5 +1,6 @@
 /** One seq the hole settler may tombstone. */
 export interface SettleableSeq {
+  tenant_id: string;
   conversation_id: string;
   seq: string;
 }
@@ -16,9 +17,9 @@ export interface SettleableSeq {
  */
 export function settleableSeqs(graceMs: number, conversations: number, seqs: number) {
   return {
-    sql: `SELECT c.id AS conversation_id, s.seq
+    sql: `SELECT c.tenant_id, c.id AS conversation_id, s.seq
           FROM (
-            SELECT id, contiguous_seq, LEAST(hole_last_seq, last_seq, contiguous_seq + $3) AS upto
+            SELECT tenant_id, id, contiguous_seq, LEAST(hole_last_seq, last_seq, contiguous_seq + $3) AS upto
             FROM conversations
             WHERE hole_since IS NOT NULL
               AND hole_since < now() - $1::double precision * interval '1 millisecond'
@@ -27,8 +28,9 @@ export function settleableSeqs(graceMs: number, conversations: number, seqs: num
             LIMIT $2
           ) c
           CROSS JOIN LATERAL generate_series(c.contiguous_seq + 1, c.upto) AS s(seq)
-          WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.seq = s.seq)
-          ORDER BY c.id, s.seq
+          WHERE NOT EXISTS (SELECT 1 FROM messages m
+                            WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.seq = s.seq)
+          ORDER BY c.tenant_id, c.id, s.seq
           LIMIT $3`,
     params: [graceMs, conversations, seqs],
   };

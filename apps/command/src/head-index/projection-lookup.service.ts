@@ -10,6 +10,7 @@ import {
   MessageRow,
   ProducerPairEntity,
 } from '@threadline/persistence';
+import type { ConversationRef } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 
 /** What the command service reads back from the Postgres projection. */
@@ -25,17 +26,17 @@ export class ProjectionLookupService {
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
   ) {}
 
-  findConversation(id: string): Promise<ConversationEntity | null> {
-    return this.conversations.findOneBy({ id });
+  findConversation(ref: ConversationRef): Promise<ConversationEntity | null> {
+    return this.conversations.findOneBy({ tenantId: ref.tenantId, id: ref.conversationId });
   }
 
-  async archivedSeq(id: string): Promise<number> {
-    return (await this.heads.read(id))?.archivedSeq ?? 0;
+  async archivedSeq(ref: ConversationRef): Promise<number> {
+    return (await this.heads.read(ref))?.archivedSeq ?? 0;
   }
 
   /** The entry the projection settled at `seq`, from Postgres or, once trimmed, the archive. */
-  async messageAt(conversationId: string, seq: number): Promise<MessageRow | null> {
-    const { messages } = await this.log.read(conversationId, { from: seq, to: seq, limit: 1 });
+  async messageAt(ref: ConversationRef, seq: number): Promise<MessageRow | null> {
+    const { messages } = await this.log.read(ref, { from: seq, to: seq, limit: 1 });
     return messages[0] ?? null;
   }
 
@@ -43,12 +44,12 @@ export class ProjectionLookupService {
    * Seqs up to lastSeq the projection has neither a message nor a tombstone for.
    * Seqs up to archivedSeq are in the archive (retention may have trimmed their rows).
    */
-  async missingSeqs(conversationId: string, archivedSeq: number, lastSeq: number): Promise<number[]> {
+  async missingSeqs(ref: ConversationRef, archivedSeq: number, lastSeq: number): Promise<number[]> {
     const rows: { seq: string }[] = await this.messages.query(
-      `SELECT s AS seq FROM generate_series($3::bigint + 1, $2::bigint) AS s
-       WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = $1 AND m.seq = s)
+      `SELECT s AS seq FROM generate_series($4::bigint + 1, $3::bigint) AS s
+       WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = $1 AND m.conversation_id = $2 AND m.seq = s)
        ORDER BY s`,
-      [conversationId, lastSeq, archivedSeq],
+      [ref.tenantId, ref.conversationId, lastSeq, archivedSeq],
     );
     return rows.map((r) => Number(r.seq));
   }
@@ -59,11 +60,16 @@ export class ProjectionLookupService {
    * tombstone, or not projected yet). Producer pairs are never trimmed.
    */
   async producerPair(
-    conversationId: string,
+    ref: ConversationRef,
     producerId: string,
     producerSeq: number,
   ): Promise<{ seq: number; contentHash: string } | null> {
-    const pair = await this.pairs.findOneBy({ conversationId, producerId, producerSeq });
+    const pair = await this.pairs.findOneBy({
+      tenantId: ref.tenantId,
+      conversationId: ref.conversationId,
+      producerId,
+      producerSeq,
+    });
     return pair && { seq: pair.seq, contentHash: pair.contentHash };
   }
 

@@ -1,6 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
-import { RequireScopes } from '@threadline/auth';
+import { CurrentPrincipal, Principal, RequireScopes } from '@threadline/auth';
 import { ConversationIdPipe } from '../http/conversation-id.pipe';
+import { principalConversation } from '../http/principal-conversation';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { AppendRateLimitGuard } from '../tenant-limits/append-rate-limit.guard';
 import { AppendMessageDto, appendErrorCode, appendMessageSchema, AppendResultView } from './append-message.dto';
@@ -14,10 +15,12 @@ export class AppendController {
   @RequireScopes('messages:append')
   @UseGuards(AppendRateLimitGuard)
   @HttpCode(HttpStatus.CREATED)
+  /** The actor recorded is the caller's subject; an `actor` in the body is not part of the schema and is dropped. */
   append(
+    @CurrentPrincipal() principal: Principal,
     @Param('id', ConversationIdPipe) id: string,
     @Body(new ZodValidationPipe(appendMessageSchema, 'invalid_message', appendErrorCode)) body: AppendMessageDto,
   ): Promise<AppendResultView> {
-    return this.appends.append(id, body);
+    return this.appends.append(principalConversation(principal, id), principal.subject, body);
   }
 }

@@ -1,4 +1,4 @@
-import { ConversationEvent } from '@threadline/contracts';
+import { ConversationEvent, ConversationRef } from '@threadline/contracts';
 import { loadConfig } from '@threadline/config';
 import { MetricsService } from '@threadline/observability';
 import { commandConfigSchema } from '../config/command.config';
@@ -9,7 +9,8 @@ import { ProjectionLookupService } from '../head-index/projection-lookup.service
 import { ApiError } from '@threadline/errors';
 import { AppendService } from './append.service';
 
-const CONVERSATION = 'conv-1';
+const CONVERSATION: ConversationRef = { tenantId: 'default', conversationId: 'conv-1' };
+const ACTOR = 'agent:planner';
 const DTO = { message: { role: 'user', parts: [{ type: 'text', text: 'hello' }] } };
 const PAIRED = { ...DTO, producer_id: 'worker-1', producer_seq: 4 };
 
@@ -27,12 +28,12 @@ class FakeIndex {
     return this.decisions.shift() ?? { kind: 'reserved', seq: 7, epoch: 3 };
   }
 
-  acknowledgeAppend(_id: string, seq: number, _pair: string | null, epoch: number): Promise<Confirmation> {
+  acknowledgeAppend(_ref: ConversationRef, seq: number, _pair: string | null, epoch: number): Promise<Confirmation> {
     this.acks.push({ seq, epoch });
     return this.confirmation();
   }
 
-  async restorePair(_id: string, _pair: string, seq: number, contentHash: string): Promise<void> {
+  async restorePair(_ref: ConversationRef, _pair: string, seq: number, contentHash: string): Promise<void> {
     this.restored.push({ seq, contentHash });
   }
 }
@@ -48,7 +49,7 @@ class FakePublisher {
 
 function service(index: FakeIndex, publisher: FakePublisher, pairs: Map<string, { seq: number; contentHash: string }>) {
   const projection = {
-    producerPair: async (_id: string, producerId: string, producerSeq: number) =>
+    producerPair: async (_ref: ConversationRef, producerId: string, producerSeq: number) =>
       pairs.get(`${producerId}/${producerSeq}`) ?? null,
   };
   return new AppendService(
@@ -84,9 +85,15 @@ describe('AppendService', () => {
   it('answers only once Kafka acknowledged the event, stamped with the epoch its seq was reserved in', async () => {
     const index = new FakeIndex([]);
     const publisher = new FakePublisher();
-    const answer = service(index, publisher, new Map()).append(CONVERSATION, DTO);
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO);
     expect(await settled(answer)).toBe(false);
-    expect(publisher.published[0].event).toMatchObject({ seq: 7, index_epoch: 3 });
+    expect(publisher.published[0].event).toMatchObject({
+      tenant_id: 'default',
+      conversation_id: 'conv-1',
+      seq: 7,
+      index_epoch: 3,
+      data: { actor: ACTOR },
+    });
     publisher.published[0].ack();
     await expect(answer).resolves.toMatchObject({ seq: 7, deduped: false });
     expect(index.acks).toEqual([{ seq: 7, epoch: 3 }]);
@@ -96,7 +103,7 @@ describe('AppendService', () => {
     const index = new FakeIndex([]);
     index.confirmation = async () => 'fenced';
     const publisher = new FakePublisher();
-    const answer = service(index, publisher, new Map()).append(CONVERSATION, DTO);
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO);
     await tick();
     publisher.published[0].ack();
     expect(apiCode(await answer.catch((e: unknown) => e))).toBe('outcome_unknown');
@@ -106,7 +113,7 @@ describe('AppendService', () => {
     const index = new FakeIndex([]);
     index.confirmation = () => Promise.reject(new Error('connection closed'));
     const publisher = new FakePublisher();
-    const answer = service(index, publisher, new Map()).append(CONVERSATION, DTO);
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO);
     await tick();
     publisher.published[0].ack();
     expect(apiCode(await answer.catch((e: unknown) => e))).toBe('outcome_unknown');
@@ -115,7 +122,7 @@ describe('AppendService', () => {
   it('answers 503 kafka_unavailable and records no acknowledgement when Kafka refuses the event', async () => {
     const index = new FakeIndex([]);
     const publisher = new FakePublisher();
-    const answer = service(index, publisher, new Map()).append(CONVERSATION, DTO);
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO);
     await tick();
     publisher.published[0].refuse(new Error('broker down'));
     expect(apiCode(await answer.catch((e: unknown) => e))).toBe('kafka_unavailable');
@@ -126,7 +133,7 @@ describe('AppendService', () => {
     const index = new FakeIndex([{ kind: 'pair_unknown' }, { kind: 'deduped', seq: 2 }]);
     const publisher = new FakePublisher();
     const pairs = new Map([['worker-1/4', { seq: 2, contentHash: 'abc' }]]);
-    await expect(service(index, publisher, pairs).append(CONVERSATION, PAIRED)).resolves.toMatchObject({
+    await expect(service(index, publisher, pairs).append(CONVERSATION, ACTOR, PAIRED)).resolves.toMatchObject({
       seq: 2,
       deduped: true,
     });
@@ -137,7 +144,7 @@ describe('AppendService', () => {
   it('appends a pair the projection does not hold either, telling the index it was checked', async () => {
     const index = new FakeIndex([{ kind: 'pair_unknown' }, { kind: 'reserved', seq: 9, epoch: 3 }]);
     const publisher = new FakePublisher();
-    const answer = service(index, publisher, new Map()).append(CONVERSATION, PAIRED);
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, PAIRED);
     await tick();
     await tick();
     publisher.published[0].ack();

@@ -1,5 +1,5 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import { MessageBody, messageContentHash } from '@threadline/contracts';
+import { ConversationRef, MessageBody, messageContentHash } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher';
@@ -36,7 +36,8 @@ export class AppendService {
     this.latency = metrics.histogram('threadline_command_append_seconds', 'Append latency until acknowledged');
   }
 
-  async append(conversationId: string, dto: AppendMessageDto): Promise<AppendResultView> {
+  /** Appends as `actor`, the authenticated subject of the request. */
+  async append(ref: ConversationRef, actor: string, dto: AppendMessageDto): Promise<AppendResultView> {
     const started = performance.now();
     const deadline = started + this.config.append.ackTimeoutMs;
     const message: MessageBody = {
@@ -47,7 +48,7 @@ export class AppendService {
     checkMessageLimits(message, this.config.limits);
     const producer = dto.producer_id !== undefined ? { id: dto.producer_id, seq: dto.producer_seq as number } : null;
     const request = {
-      conversationId,
+      conversation: ref,
       ifVersion: dto.if_version ?? null,
       pairField: producer ? `${producer.id}\n${producer.seq}` : null,
       contentHash: messageContentHash(message),
@@ -62,18 +63,18 @@ export class AppendService {
           this.outcomes.inc({ outcome: 'rebuilding' });
           return this.directory.throwRebuilding();
         case 'missing':
-          if (!(await this.directory.hydrate(conversationId, this.config.append.ackTimeoutMs))) {
-            throw this.rejected('not_found', ApiError.notFound(conversationId));
+          if (!(await this.directory.hydrate(ref, this.config.append.ackTimeoutMs))) {
+            throw this.rejected('not_found', ApiError.notFound(ref.conversationId));
           }
           continue;
         case 'not_found':
-          throw this.rejected('not_found', ApiError.notFound(conversationId));
+          throw this.rejected('not_found', ApiError.notFound(ref.conversationId));
         case 'tombstoned':
           throw this.rejected('tombstoned', ApiError.tombstoned());
         case 'pair_unknown': {
-          const known = await this.projection.producerPair(conversationId, producer?.id ?? '', producer?.seq ?? 0);
+          const known = await this.projection.producerPair(ref, producer?.id ?? '', producer?.seq ?? 0);
           if (known) {
-            await this.index.restorePair(conversationId, request.pairField as string, known.seq, known.contentHash);
+            await this.index.restorePair(ref, request.pairField as string, known.seq, known.contentHash);
           } else {
             request.pairChecked = true;
           }
@@ -100,7 +101,7 @@ export class AppendService {
           this.outcomes.inc({ outcome: 'deduped' });
           return { seq: decision.seq, version: decision.seq, token_count: tokenCount, deduped: true };
         case 'abandoned': {
-          const winner = await this.projection.messageAt(conversationId, decision.seq);
+          const winner = await this.projection.messageAt(ref, decision.seq);
           if (!winner) {
             throw this.rejected(
               'unavailable',
@@ -113,7 +114,7 @@ export class AppendService {
           }
           const messageWon =
             winner.kind === 'message' && winner.producerId === producer?.id && winner.producerSeq === producer?.seq;
-          await this.index.resolvePair(conversationId, request.pairField as string, decision.seq, messageWon);
+          await this.index.resolvePair(ref, request.pairField as string, decision.seq, messageWon);
           if (messageWon) {
             this.outcomes.inc({ outcome: 'deduped' });
             return { seq: decision.seq, version: decision.seq, token_count: tokenCount, deduped: true };
@@ -125,21 +126,14 @@ export class AppendService {
             deadline - performance.now(),
             this.config.append.ackTimeoutMs - decision.msSinceReservation,
           );
-          await this.produce(conversationId, decision.seq, decision.epoch, message, producer, budget);
-          await this.confirm(conversationId, decision.seq, decision.epoch, request.pairField);
+          await this.produce(ref, decision.seq, decision.epoch, message, producer, actor, budget);
+          await this.confirm(ref, decision.seq, decision.epoch, request.pairField);
           this.outcomes.inc({ outcome: 'deduped' });
           return { seq: decision.seq, version: decision.seq, token_count: tokenCount, deduped: true };
         }
         case 'reserved': {
-          await this.produce(
-            conversationId,
-            decision.seq,
-            decision.epoch,
-            message,
-            producer,
-            deadline - performance.now(),
-          );
-          await this.confirm(conversationId, decision.seq, decision.epoch, request.pairField);
+          await this.produce(ref, decision.seq, decision.epoch, message, producer, actor, deadline - performance.now());
+          await this.confirm(ref, decision.seq, decision.epoch, request.pairField);
           this.outcomes.inc({ outcome: 'appended' });
           this.latency.observe((performance.now() - started) / 1000);
           return { seq: decision.seq, version: decision.seq, token_count: tokenCount, deduped: false };
@@ -155,11 +149,12 @@ export class AppendService {
    * unacknowledged reservation.
    */
   private async produce(
-    conversationId: string,
+    ref: ConversationRef,
     seq: number,
     epoch: number,
     message: MessageBody,
     producer: { id: string; seq: number } | null,
+    actor: string,
     budgetMs: number,
   ): Promise<void> {
     if (budgetMs <= 0) {
@@ -169,7 +164,7 @@ export class AppendService {
       );
     }
     try {
-      await this.publisher.publish(messageAppended(conversationId, seq, message, producer, epoch), budgetMs);
+      await this.publisher.publish(messageAppended(ref, seq, message, producer, actor, epoch), budgetMs);
     } catch {
       throw this.rejected(
         'unavailable',
@@ -184,10 +179,8 @@ export class AppendService {
    * (a fence is only written once the epoch key is gone). Otherwise, or when Redis
    * cannot say, the outcome is unknown: 503, and a retry of the pair settles it.
    */
-  private async confirm(conversationId: string, seq: number, epoch: number, pairField: string | null): Promise<void> {
-    const confirmation = await this.index
-      .acknowledgeAppend(conversationId, seq, pairField, epoch)
-      .catch((): 'fenced' => 'fenced');
+  private async confirm(ref: ConversationRef, seq: number, epoch: number, pairField: string | null): Promise<void> {
+    const confirmation = await this.index.acknowledgeAppend(ref, seq, pairField, epoch).catch((): 'fenced' => 'fenced');
     if (confirmation === 'fenced') {
       throw this.rejected('unknown', ApiError.outcomeUnknown());
     }

@@ -36,7 +36,7 @@ async function appendThroughCommand(dto: AppendMessageDto): Promise<{ hash: stri
     loadConfig(commandConfigSchema, { AUTH_MODE: 'none' }),
     new MetricsService({ service: 'command', logLevel: 'silent' }),
   );
-  await append.append('conv-hash', dto);
+  await append.append({ tenantId: 'default', conversationId: 'conv-hash' }, 'service:anonymous', dto);
   return { hash: (request as AppendRequest | null)!.contentHash, event: produced! as MessageAppendedEvent };
 }
 

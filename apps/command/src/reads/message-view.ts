@@ -13,6 +13,8 @@ export const messageViewSchema = z.discriminatedUnion('kind', [
     token_count: z.number().int().nullable(),
     producer_id: z.string().nullable(),
     producer_seq: z.number().int().nullable(),
+    /** The authenticated subject that appended it; null for messages from before tenants. */
+    actor: z.string().nullable(),
     inserted_at: z.iso.datetime({ offset: true }),
   }),
   z.object({
@@ -58,6 +60,7 @@ export function toMessageView(row: MessageRow): MessageView {
     token_count: row.tokenCount,
     producer_id: row.producerId,
     producer_seq: row.producerSeq,
+    actor: row.actor,
     inserted_at: insertedAt,
   };
 }

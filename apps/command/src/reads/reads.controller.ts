@@ -1,6 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { RequireScopes } from '@threadline/auth';
+import { CurrentPrincipal, Principal, RequireScopes } from '@threadline/auth';
 import { ConversationIdPipe } from '../http/conversation-id.pipe';
+import { principalConversation } from '../http/principal-conversation';
 import { MessagePage } from './message-view';
 import { ReadQueryPipes } from './read-query.pipes';
 import { ReadsService } from './reads.service';
@@ -14,13 +15,21 @@ export class ReadsController {
 
   @Get('tail')
   @RequireScopes('conversations:read')
-  tail(@Param('id', ConversationIdPipe) id: string, @Query() query: Record<string, string>): Promise<MessagePage> {
-    return this.reads.tail(id, this.pipes.tail.transform(query));
+  tail(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ConversationIdPipe) id: string,
+    @Query() query: Record<string, string>,
+  ): Promise<MessagePage> {
+    return this.reads.tail(principalConversation(principal, id), this.pipes.tail.transform(query));
   }
 
   @Get('messages')
   @RequireScopes('conversations:read')
-  replay(@Param('id', ConversationIdPipe) id: string, @Query() query: Record<string, string>): Promise<MessagePage> {
-    return this.reads.replay(id, this.pipes.replay.transform(query));
+  replay(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', ConversationIdPipe) id: string,
+    @Query() query: Record<string, string>,
+  ): Promise<MessagePage> {
+    return this.reads.replay(principalConversation(principal, id), this.pipes.replay.transform(query));
   }
 }

@@ -7,6 +7,7 @@ import {
   MessageLogReader,
   SeqWindow,
 } from '@threadline/persistence';
+import type { ConversationRef } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { ConversationDirectory } from '../head-index/conversation-directory';
 import { ApiError } from '@threadline/errors';
@@ -42,11 +43,11 @@ export class ReadsService {
   ) {}
 
   /** The newest `limit` seqs below the newest `offset` settled ones, in chronological order. */
-  async tail(id: string, query: TailQuery): Promise<MessagePage> {
-    const projected = await this.awaitProjection(id, query.consistency);
+  async tail(ref: ConversationRef, query: TailQuery): Promise<MessagePage> {
+    const projected = await this.awaitProjection(ref, query.consistency);
     const newest = projected.contiguousSeq - query.offset;
     const oldest = Math.max(1, newest - query.limit + 1);
-    const window = newest < 1 ? null : await this.read(id, { from: oldest, to: newest, limit: query.limit });
+    const window = newest < 1 ? null : await this.read(ref, { from: oldest, to: newest, limit: query.limit });
     return {
       messages: (window?.messages ?? []).map(toMessageView),
       next_cursor: newest > query.limit ? query.offset + query.limit : null,
@@ -54,10 +55,10 @@ export class ReadsService {
     };
   }
 
-  async replay(id: string, query: ReplayQuery): Promise<MessagePage> {
-    const { consistency } = await this.awaitProjection(id, query.consistency);
+  async replay(ref: ConversationRef, query: ReplayQuery): Promise<MessagePage> {
+    const { consistency } = await this.awaitProjection(ref, query.consistency);
     const from = Math.max(query.from, 1);
-    const { messages } = await this.read(id, { from, limit: query.limit });
+    const { messages } = await this.read(ref, { from, limit: query.limit });
     const { entries, stoppedAt } = settledRun(messages, from);
     const last = entries.at(-1);
     return {
@@ -67,9 +68,9 @@ export class ReadsService {
     };
   }
 
-  private async read(id: string, window: SeqWindow): Promise<LogWindow> {
+  private async read(ref: ConversationRef, window: SeqWindow): Promise<LogWindow> {
     try {
-      return await this.log.read(id, window);
+      return await this.log.read(ref, window);
     } catch (error) {
       if (error instanceof ArchiveUnavailableError) {
         throw ApiError.unavailable('archive_unavailable', `Archived messages cannot be read now: ${error.message}`, 1);
@@ -78,18 +79,18 @@ export class ReadsService {
     }
   }
 
-  private async awaitProjection(id: string, wanted: 'strong' | 'eventual'): Promise<Projected> {
-    const head = await this.headVersion(id);
+  private async awaitProjection(ref: ConversationRef, wanted: 'strong' | 'eventual'): Promise<Projected> {
+    const head = await this.headVersion(ref);
     if (head === null) {
-      const projected = await this.projected(id);
+      const projected = await this.projected(ref);
       if (!projected) {
-        throw ApiError.notFound(id);
+        throw ApiError.notFound(ref.conversationId);
       }
       return { ...projected, consistency: 'stale' };
     }
     const deadline = Date.now() + this.config.reads.waitMs;
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-      const projected = (await this.projected(id)) ?? { lastSeq: 0, contiguousSeq: 0 };
+      const projected = (await this.projected(ref)) ?? { lastSeq: 0, contiguousSeq: 0 };
       if (wanted === 'eventual') {
         return { ...projected, consistency: 'eventual' };
       }
@@ -107,11 +108,11 @@ export class ReadsService {
    * The head version the index holds for the conversation; null while the index is
    * being rebuilt (the read then serves what the projection has, `stale`).
    */
-  private async headVersion(id: string): Promise<number | null> {
+  private async headVersion(ref: ConversationRef): Promise<number | null> {
     try {
-      const record = await this.directory.find(id, this.config.append.ackTimeoutMs);
+      const record = await this.directory.find(ref, this.config.append.ackTimeoutMs);
       if (!record?.created) {
-        throw ApiError.notFound(id);
+        throw ApiError.notFound(ref.conversationId);
       }
       return record.version;
     } catch (error) {
@@ -122,8 +123,8 @@ export class ReadsService {
     }
   }
 
-  private async projected(id: string): Promise<Omit<Projected, 'consistency'> | null> {
-    const head = await this.heads.read(id);
+  private async projected(ref: ConversationRef): Promise<Omit<Projected, 'consistency'> | null> {
+    const head = await this.heads.read(ref);
     return head && { lastSeq: head.lastSeq, contiguousSeq: head.contiguousSeq };
   }
 }

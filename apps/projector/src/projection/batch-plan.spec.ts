@@ -66,21 +66,44 @@ describe('planChunk', () => {
       from(0),
     );
     expect(plan.conversations).toEqual([
-      { id: 'a', metadata: { channel: 'web' }, at: at(1) },
-      { id: 'b', metadata: {}, at: at(3) },
-      { id: 'c', metadata: {}, at: at(5) },
+      { tenantId: 'default', id: 'a', metadata: { channel: 'web' }, at: at(1) },
+      { tenantId: 'default', id: 'b', metadata: {}, at: at(3) },
+      { tenantId: 'default', id: 'c', metadata: {}, at: at(5) },
     ]);
+  });
+
+  it("keeps two tenants' same conversation id apart: two conversation rows, each with its own seq 1", () => {
+    const acme = { tenantId: 'acme', conversationId: 'demo' };
+    const plan = planChunk(
+      records(
+        appendedEvent(acme, 1, 'acme one', null, null, at(1)),
+        appended('demo', 1, 'default one', 2),
+        appendedEvent(acme, 1, 'acme duplicate', null, null, at(3)),
+        deletedEvent(acme, 1, null, at(4)),
+      ),
+      from(0),
+    );
+    expect(plan.conversations.map((c) => [c.tenantId, c.id])).toEqual([
+      ['acme', 'demo'],
+      ['default', 'demo'],
+    ]);
+    expect(plan.messages.map((m) => [m.tenantId, m.conversationId, m.seq, m.parts])).toEqual([
+      ['acme', 'demo', 1, [{ type: 'text', text: 'acme one' }]],
+      ['default', 'demo', 1, [{ type: 'text', text: 'default one' }]],
+    ]);
+    expect(plan.deletes).toEqual([{ tenantId: 'acme', id: 'demo', at: at(4) }]);
   });
 
   it('marks each deleted conversation once, at its first delete', () => {
     const plan = planChunk(records(deleted('a', 1), deleted('a', 2)), from(0));
-    expect(plan.deletes).toEqual([{ id: 'a', at: at(1) }]);
+    expect(plan.deletes).toEqual([{ tenantId: 'default', id: 'a', at: at(1) }]);
   });
 
   it('maps a message event to every column of its row', () => {
     const event = appended('a', 4, 'hello');
     const [row] = planChunk([{ offset: 7, record: { kind: 'event', event } }], from(0)).messages;
     expect(row).toEqual({
+      tenantId: 'default',
       conversationId: 'a',
       seq: 4,
       kind: 'message',
@@ -91,6 +114,7 @@ describe('planChunk', () => {
       tokenCount: 1,
       producerId: null,
       producerSeq: null,
+      actor: 'service:anonymous',
       tombstoneReason: null,
       eventId: event.event_id,
       insertedAt: event.occurred_at,
@@ -119,8 +143,8 @@ describe('planChunk with the fence rule', () => {
       [2, 'two'],
     ]);
     expect(plan.fenced).toEqual([
-      { offset: 102, conversationId: 'a', seq: 2, epoch: 1, fence: 2 },
-      { offset: 104, conversationId: 'a', seq: 3, epoch: 0, fence: 2 },
+      { offset: 102, tenantId: 'default', conversationId: 'a', seq: 2, epoch: 1, fence: 2 },
+      { offset: 104, tenantId: 'default', conversationId: 'a', seq: 3, epoch: 0, fence: 2 },
     ]);
     expect(plan.fence).toBe(2);
     expect(plan.applied).toEqual(new Map([['message.appended', 2]]));
@@ -165,12 +189,15 @@ describe('planChunk with the fence rule', () => {
       key: null,
       value: Buffer.from('x'),
       reason: 'bad',
+      tenantId: null,
       conversationId: null,
       seq: null,
     });
     const plan = planChunk(records(zombie, current), from(100, 2), [poison(100), poison(101)]);
     expect(plan.messages).toEqual([]);
-    expect(plan.fenced).toEqual([{ offset: 100, conversationId: 'a', seq: 4, epoch: 1, fence: 2 }]);
+    expect(plan.fenced).toEqual([
+      { offset: 100, tenantId: 'default', conversationId: 'a', seq: 4, epoch: 1, fence: 2 },
+    ]);
     expect(plan.quarantined.map((p) => p.offset)).toEqual([101]);
   });
 });

@@ -1,6 +1,8 @@
 import {
   applyFence,
   ConversationEvent,
+  conversationKey,
+  eventConversation,
   DecodedRecord,
   EventType,
   EventTypeName,
@@ -18,6 +20,7 @@ export interface ProjectionRecord {
 /** An event the fence rule ignored (docs/events.md rule 6): decided against a head index that was lost. */
 export interface FencedEvent {
   offset: number;
+  tenantId: string;
   conversationId: string;
   /** Null for an event that names no seq (`conversation.created`, `conversation.deleted`). */
   seq: number | null;
@@ -29,12 +32,14 @@ export interface FencedEvent {
 
 /** A conversation row as the first event that mentions the conversation creates it. */
 export interface ConversationRow {
+  tenantId: string;
   id: string;
   metadata: Record<string, unknown>;
   at: string;
 }
 
 export interface MessageRow {
+  tenantId: string;
   conversationId: string;
   seq: number;
   kind: MessageKind;
@@ -45,6 +50,7 @@ export interface MessageRow {
   tokenCount: number | null;
   producerId: string | null;
   producerSeq: number | null;
+  actor: string | null;
   tombstoneReason: string | null;
   eventId: string;
   insertedAt: string;
@@ -58,11 +64,13 @@ export interface PoisonRecord {
   value: Buffer | null;
   reason: string;
   /** The conversation and seq its stand-in tombstone settles, when the envelope names them. */
+  tenantId: string | null;
   conversationId: string | null;
   seq: number | null;
 }
 
 export interface DeleteMark {
+  tenantId: string;
   id: string;
   at: string;
 }
@@ -91,6 +99,8 @@ export interface ChunkPlan {
  * - The fence rule (docs/events.md rule 6) runs from the stored fence, which holds
  *   at the stored next offset: a fence record raises it, an event (or poison
  *   stand-in) of an epoch below it is ignored entirely and reported in `fenced`.
+ * - Conversations are told apart by tenant and id (conversationKey): two tenants'
+ *   same id are two conversations.
  * - Per (conversation, seq) only the first event in offset order is kept: the rule
  *   every consumer applies. Later chunks are filtered by the database (ON CONFLICT DO NOTHING).
  * - A poison record's stand-in tombstone is applied like any event; the record
@@ -135,18 +145,19 @@ export function planChunk(
       continue;
     }
     plan.applied.set(event.type, (plan.applied.get(event.type) ?? 0) + 1);
-    if (!conversations.has(event.conversation_id)) {
+    const key = conversationKey(eventConversation(event));
+    if (!conversations.has(key)) {
       const metadata = event.type === EventType.ConversationCreated ? event.data.metadata : {};
-      conversations.set(event.conversation_id, { id: event.conversation_id, metadata, at: event.occurred_at });
+      conversations.set(key, { tenantId: event.tenant_id, id: event.conversation_id, metadata, at: event.occurred_at });
     }
     if (isSeqEvent(event)) {
-      const key = `${event.seq}:${event.conversation_id}`;
-      if (!seqs.has(key)) {
-        seqs.add(key);
+      const seqKey = `${event.seq}:${key}`;
+      if (!seqs.has(seqKey)) {
+        seqs.add(seqKey);
         plan.messages.push(toMessageRow(event, offset));
       }
-    } else if (event.type === EventType.ConversationDeleted && !deletes.has(event.conversation_id)) {
-      deletes.set(event.conversation_id, { id: event.conversation_id, at: event.occurred_at });
+    } else if (event.type === EventType.ConversationDeleted && !deletes.has(key)) {
+      deletes.set(key, { tenantId: event.tenant_id, id: event.conversation_id, at: event.occurred_at });
     }
   }
   plan.conversations = [...conversations.values()];
@@ -170,6 +181,7 @@ function eventOf(record: DecodedRecord): ConversationEvent | null {
 function fencedEvent(offset: number, event: ConversationEvent, fence: number): FencedEvent {
   return {
     offset,
+    tenantId: event.tenant_id,
     conversationId: event.conversation_id,
     seq: isSeqEvent(event) ? event.seq : null,
     epoch: event.index_epoch ?? 0,
@@ -179,6 +191,7 @@ function fencedEvent(offset: number, event: ConversationEvent, fence: number): F
 
 function toMessageRow(event: SeqEvent, offset: number): MessageRow {
   return {
+    tenantId: event.tenant_id,
     conversationId: event.conversation_id,
     seq: event.seq,
     eventId: event.event_id,

@@ -86,7 +86,7 @@ describe('ChunkProjector', () => {
     const fenced = jest.fn();
     const writer = {
       write: async (chunk: ChunkInput) =>
-        outcome(chunk, [{ offset: 12, conversationId: 'a', seq: 2, epoch: 1, fence: 2 }]),
+        outcome(chunk, [{ offset: 12, tenantId: 'default', conversationId: 'a', seq: 2, epoch: 1, fence: 2 }]),
     };
     const projector = new ChunkProjector(writer as unknown as ProjectionWriter, metrics(fenced));
     await projector.project(0, [message(12, kafkaMessage(appended(2, 1)).value)]);

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { decodeRecord, MessageTombstonedEvent, quarantinedStandIn } from '@threadline/contracts';
+import { conversationKey, decodeRecord, MessageTombstonedEvent, quarantinedStandIn } from '@threadline/contracts';
 import { KafkaMessage } from '@threadline/kafka';
 import { PoisonRecord, ProjectionRecord } from './batch-plan';
 import { isDataError } from './data-error';
@@ -108,7 +108,7 @@ export class ChunkProjector {
       this.metrics.fenced.inc();
       this.logger.warn(
         `ignored the event at partition ${partition} offset ${fenced.offset} ` +
-          `(${fenced.conversationId}${fenced.seq !== null ? ` seq ${fenced.seq}` : ''}): ` +
+          `(${conversationKey(fenced)}${fenced.seq !== null ? ` seq ${fenced.seq}` : ''}): ` +
           `its index epoch ${fenced.epoch} is below the partition's index fence ${fenced.fence}`,
       );
     }
@@ -116,7 +116,7 @@ export class ChunkProjector {
       this.metrics.poison.inc();
       this.logger.error(
         `quarantined the record at partition ${partition} offset ${poison.offset}` +
-          `${poison.seq !== null ? ` (settles ${poison.conversationId} seq ${poison.seq})` : ''}: ${poison.reason}`,
+          `${poison.seq !== null ? ` (settles ${poison.tenantId}/${poison.conversationId} seq ${poison.seq})` : ''}: ${poison.reason}`,
       );
     }
     return outcome;
@@ -148,6 +148,7 @@ export class ChunkProjector {
           key: message.key,
           value: message.value,
           reason,
+          tenantId: standIn?.tenant_id ?? null,
           conversationId: standIn?.conversation_id ?? null,
           seq: standIn?.seq ?? null,
         },

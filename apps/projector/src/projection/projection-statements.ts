@@ -9,11 +9,16 @@ import { ConversationRow, DeleteMark, MessageRow, PoisonRecord } from './batch-p
  */
 export function insertConversations(rows: readonly ConversationRow[]): Statement {
   return {
-    sql: `INSERT INTO conversations (id, metadata, created_at, updated_at)
-          SELECT c.id, c.metadata::jsonb, c.at, c.at
-          FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS c(id, metadata, at)
-          ON CONFLICT (id) DO NOTHING`,
-    params: [rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.metadata)), rows.map((r) => r.at)],
+    sql: `INSERT INTO conversations (tenant_id, id, metadata, created_at, updated_at)
+          SELECT c.tenant_id, c.id, c.metadata::jsonb, c.at, c.at
+          FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS c(tenant_id, id, metadata, at)
+          ON CONFLICT (tenant_id, id) DO NOTHING`,
+    params: [
+      rows.map((r) => r.tenantId),
+      rows.map((r) => r.id),
+      rows.map((r) => JSON.stringify(r.metadata)),
+      rows.map((r) => r.at),
+    ],
   };
 }
 
@@ -31,28 +36,29 @@ export function insertMessagesWithStats(rows: readonly MessageRow[], partition: 
     sql: `WITH input AS (
             SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[],
                                  $7::text[], $8::integer[], $9::text[], $10::bigint[], $11::text[], $12::uuid[],
-                                 $13::timestamptz[], $15::bigint[], $16::text[])
+                                 $13::timestamptz[], $15::bigint[], $16::text[], $17::text[], $18::text[])
               AS m(conversation_id, seq, kind, version, role, parts, metadata, token_count, producer_id,
-                   producer_seq, tombstone_reason, event_id, inserted_at, kafka_offset, content_hash)
+                   producer_seq, tombstone_reason, event_id, inserted_at, kafka_offset, content_hash, tenant_id,
+                   actor)
           ), inserted AS (
-            INSERT INTO messages (conversation_id, seq, kind, version, role, parts, metadata, token_count,
-                                  producer_id, producer_seq, tombstone_reason, event_id, inserted_at,
+            INSERT INTO messages (tenant_id, conversation_id, seq, kind, version, role, parts, metadata, token_count,
+                                  producer_id, producer_seq, actor, tombstone_reason, event_id, inserted_at,
                                   kafka_partition, kafka_offset)
-            SELECT m.conversation_id, m.seq, m.kind, m.version, m.role, m.parts::jsonb, m.metadata::jsonb,
-                   m.token_count, m.producer_id, m.producer_seq, m.tombstone_reason, m.event_id, m.inserted_at,
-                   $14, m.kafka_offset
+            SELECT m.tenant_id, m.conversation_id, m.seq, m.kind, m.version, m.role, m.parts::jsonb,
+                   m.metadata::jsonb, m.token_count, m.producer_id, m.producer_seq, m.actor, m.tombstone_reason,
+                   m.event_id, m.inserted_at, $14, m.kafka_offset
             FROM input AS m
-            ON CONFLICT (conversation_id, seq) DO NOTHING
-            RETURNING conversation_id, seq, kind, version, inserted_at, producer_id, producer_seq
+            ON CONFLICT (tenant_id, conversation_id, seq) DO NOTHING
+            RETURNING tenant_id, conversation_id, seq, kind, version, inserted_at, producer_id, producer_seq
           ), pairs AS (
-            INSERT INTO producer_pairs (conversation_id, producer_id, producer_seq, seq, content_hash)
-            SELECT i.conversation_id, i.producer_id, i.producer_seq, i.seq, m.content_hash
+            INSERT INTO producer_pairs (tenant_id, conversation_id, producer_id, producer_seq, seq, content_hash)
+            SELECT i.tenant_id, i.conversation_id, i.producer_id, i.producer_seq, i.seq, m.content_hash
             FROM inserted AS i
-            JOIN input AS m ON m.conversation_id = i.conversation_id AND m.seq = i.seq
+            JOIN input AS m ON m.tenant_id = i.tenant_id AND m.conversation_id = i.conversation_id AND m.seq = i.seq
             WHERE i.kind = 'message' AND i.producer_id IS NOT NULL
-            ON CONFLICT (conversation_id, producer_id, producer_seq) DO NOTHING
+            ON CONFLICT (tenant_id, conversation_id, producer_id, producer_seq) DO NOTHING
           ), stats AS (
-            SELECT conversation_id AS id,
+            SELECT tenant_id, conversation_id AS id,
                    max(seq) AS last_seq,
                    max(version) FILTER (WHERE kind = 'message') AS version,
                    count(*) FILTER (WHERE kind = 'message') AS messages,
@@ -60,7 +66,7 @@ export function insertMessagesWithStats(rows: readonly MessageRow[], partition: 
                    max(inserted_at) FILTER (WHERE kind = 'message') AS last_message_at,
                    max(inserted_at) AS updated_at
             FROM inserted
-            GROUP BY conversation_id
+            GROUP BY tenant_id, conversation_id
           )
           UPDATE conversations AS c SET
             last_seq = GREATEST(c.last_seq, s.last_seq),
@@ -70,7 +76,7 @@ export function insertMessagesWithStats(rows: readonly MessageRow[], partition: 
             last_message_at = GREATEST(c.last_message_at, s.last_message_at),
             updated_at = GREATEST(c.updated_at, s.updated_at)
           FROM stats AS s
-          WHERE c.id = s.id`,
+          WHERE c.tenant_id = s.tenant_id AND c.id = s.id`,
     params: [
       rows.map((r) => r.conversationId),
       rows.map((r) => r.seq),
@@ -88,6 +94,8 @@ export function insertMessagesWithStats(rows: readonly MessageRow[], partition: 
       partition,
       rows.map((r) => r.offset),
       rows.map((r) => (r.kind === 'message' && r.producerId !== null ? messageRowContentHash(r) : null)),
+      rows.map((r) => r.tenantId),
+      rows.map((r) => r.actor),
     ],
   };
 }
@@ -96,9 +104,9 @@ export function insertMessagesWithStats(rows: readonly MessageRow[], partition: 
 export function markDeleted(deletes: readonly DeleteMark[]): Statement {
   return {
     sql: `UPDATE conversations AS c SET tombstoned = true, updated_at = GREATEST(c.updated_at, d.at)
-          FROM unnest($1::text[], $2::timestamptz[]) AS d(id, at)
-          WHERE c.id = d.id AND NOT c.tombstoned`,
-    params: [deletes.map((d) => d.id), deletes.map((d) => d.at)],
+          FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS d(tenant_id, id, at)
+          WHERE c.tenant_id = d.tenant_id AND c.id = d.id AND NOT c.tombstoned`,
+    params: [deletes.map((d) => d.tenantId), deletes.map((d) => d.id), deletes.map((d) => d.at)],
   };
 }
 
@@ -106,10 +114,11 @@ export function markDeleted(deletes: readonly DeleteMark[]): Statement {
 export function insertQuarantined(records: readonly PoisonRecord[], key: OffsetKey): Statement {
   return {
     sql: `INSERT INTO quarantined_records (consumer, topic, partition, kafka_offset, record_key, record_value, reason,
-                                           conversation_id, seq)
-          SELECT $1, $2, $3, q.kafka_offset, q.record_key, q.record_value, q.reason, q.conversation_id, q.seq
-          FROM unnest($4::bigint[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $9::bigint[])
-            AS q(kafka_offset, record_key, record_value, reason, conversation_id, seq)
+                                           tenant_id, conversation_id, seq)
+          SELECT $1, $2, $3, q.kafka_offset, q.record_key, q.record_value, q.reason, q.tenant_id, q.conversation_id,
+                 q.seq
+          FROM unnest($4::bigint[], $5::bytea[], $6::bytea[], $7::text[], $8::text[], $9::text[], $10::bigint[])
+            AS q(kafka_offset, record_key, record_value, reason, tenant_id, conversation_id, seq)
           ON CONFLICT (consumer, topic, partition, kafka_offset) DO NOTHING`,
     params: [
       key.consumer,
@@ -119,6 +128,7 @@ export function insertQuarantined(records: readonly PoisonRecord[], key: OffsetK
       records.map((r) => r.key),
       records.map((r) => r.value),
       records.map((r) => r.reason),
+      records.map((r) => r.tenantId),
       records.map((r) => r.conversationId),
       records.map((r) => r.seq),
     ],

@@ -24,26 +24,29 @@ import { ChunkRuns } from './chunk-runs';
 export function advanceWatermarks(runs: ChunkRuns): Statement {
   return {
     sql: `WITH jumped AS (
-            SELECT c.id, c.last_seq, c.hole_since, c.hole_last_seq, c.contiguous_seq AS stored,
+            SELECT c.tenant_id, c.id, c.last_seq, c.hole_since, c.hole_last_seq, c.contiguous_seq AS stored,
                    CASE WHEN c.contiguous_seq + 1 BETWEEN r.run_from AND r.run_to THEN r.run_to
                         ELSE c.contiguous_seq
                    END AS start
-            FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(id, run_from, run_to)
-            JOIN conversations c ON c.id = r.id
+            FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS r(tenant_id, id, run_from, run_to)
+            JOIN conversations c ON c.tenant_id = r.tenant_id AND c.id = r.id
           ), moved AS MATERIALIZED (
-            SELECT j.id, j.last_seq, j.hole_since, j.hole_last_seq, j.stored,
-                   CASE WHEN EXISTS (SELECT 1 FROM messages n WHERE n.conversation_id = j.id AND n.seq = j.start + 1)
+            SELECT j.tenant_id, j.id, j.last_seq, j.hole_since, j.hole_last_seq, j.stored,
+                   CASE WHEN EXISTS (SELECT 1 FROM messages n
+                                     WHERE n.tenant_id = j.tenant_id AND n.conversation_id = j.id
+                                       AND n.seq = j.start + 1)
                         THEN (SELECT m.seq FROM messages m
-                              WHERE m.conversation_id = j.id AND m.seq > j.start
+                              WHERE m.tenant_id = j.tenant_id AND m.conversation_id = j.id AND m.seq > j.start
                                 AND NOT EXISTS (SELECT 1 FROM messages n
-                                                WHERE n.conversation_id = j.id AND n.seq = m.seq + 1)
+                                                WHERE n.tenant_id = j.tenant_id AND n.conversation_id = j.id
+                                                  AND n.seq = m.seq + 1)
                               ORDER BY m.seq
                               LIMIT 1)
                         ELSE j.start
                    END AS contiguous
             FROM jumped j
           ), next AS (
-            SELECT id, stored, hole_since, contiguous,
+            SELECT tenant_id, id, stored, hole_since, contiguous,
                    CASE WHEN contiguous >= last_seq THEN NULL
                         WHEN hole_since IS NULL OR contiguous >= hole_last_seq THEN now()
                         ELSE hole_since
@@ -59,9 +62,9 @@ export function advanceWatermarks(runs: ChunkRuns): Statement {
             hole_since = n.new_hole_since,
             hole_last_seq = n.new_hole_last_seq
           FROM next AS n
-          WHERE c.id = n.id
-            AND c.id = ANY($1::text[])
+          WHERE c.tenant_id = n.tenant_id AND c.id = n.id
+            AND c.id = ANY($2::text[])
             AND (n.contiguous <> n.stored OR n.new_hole_since IS DISTINCT FROM n.hole_since)`,
-    params: [runs.ids, runs.from, runs.to],
+    params: [runs.tenantIds, runs.ids, runs.from, runs.to],
   };
 }

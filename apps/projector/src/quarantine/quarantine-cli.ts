@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { ConversationEvent, decodeRecord, EventType } from '@threadline/contracts';
+import { ConversationEvent, decodeRecord, DEFAULT_TENANT, EventType } from '@threadline/contracts';
 import { dataSourceOptions, runStatement } from '@threadline/persistence';
 import { ProjectorConfig } from '../config/projector.config';
 import {
@@ -92,6 +92,13 @@ async function reapply(
     process.stderr.write(`record ${row.id} is an index fence: it has no effect the command could request again\n`);
     return 1;
   }
+  if (decoded.event.tenant_id !== DEFAULT_TENANT) {
+    process.stderr.write(
+      `record ${row.id} belongs to tenant ${decoded.event.tenant_id}: the command re-applies it only for the ` +
+        `default tenant (AUTH_MODE=none); re-send it with a credential of that tenant\n`,
+    );
+    return 1;
+  }
   const answer = await send(commandUrl, decoded.event, row);
   if (answer.status >= 300) {
     process.stderr.write(`the command answered ${answer.status}: ${answer.body}\n`);
@@ -139,6 +146,7 @@ function summary(row: QuarantinedRow) {
     id: row.id,
     partition: row.partition,
     offset: Number(row.kafka_offset),
+    tenant_id: row.tenant_id,
     conversation_id: row.conversation_id,
     seq: row.seq === null ? null : Number(row.seq),
     reason: row.reason,

@@ -6,6 +6,7 @@ export interface QuarantinedRow {
   partition: number;
   kafka_offset: string;
   reason: string;
+  tenant_id: string | null;
   conversation_id: string | null;
   seq: string | null;
   quarantined_at: Date;
@@ -29,7 +30,7 @@ export function countOpenQuarantined(scope: QuarantineScope): Statement {
 
 export function listQuarantined(scope: QuarantineScope, includeReapplied: boolean): Statement {
   return {
-    sql: `SELECT id, partition, kafka_offset, reason, conversation_id, seq, quarantined_at, reapplied_at,
+    sql: `SELECT id, partition, kafka_offset, reason, tenant_id, conversation_id, seq, quarantined_at, reapplied_at,
                  record_key, record_value
           FROM quarantined_records
           WHERE consumer = $1 AND topic = $2 AND ($3 OR reapplied_at IS NULL)
@@ -40,7 +41,7 @@ export function listQuarantined(scope: QuarantineScope, includeReapplied: boolea
 
 export function findQuarantined(scope: QuarantineScope, id: string): Statement {
   return {
-    sql: `SELECT id, partition, kafka_offset, reason, conversation_id, seq, quarantined_at, reapplied_at,
+    sql: `SELECT id, partition, kafka_offset, reason, tenant_id, conversation_id, seq, quarantined_at, reapplied_at,
                  record_key, record_value
           FROM quarantined_records
           WHERE consumer = $1 AND topic = $2 AND id = $3`,

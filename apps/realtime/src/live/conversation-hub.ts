@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConversationEvent } from '@threadline/contracts';
+import { ConversationEvent, conversationKey, eventConversation } from '@threadline/contracts';
 import { entryFromEvent, StreamEntry } from '../stream/stream-entry';
 
 export type HubListener = (entry: StreamEntry) => void;
@@ -19,24 +19,26 @@ export class ConversationHub {
     return this.listeners.size;
   }
 
-  /** Follows one conversation's live events; returns the function that stops it. */
-  subscribe(conversationId: string, listener: HubListener): () => void {
-    let set = this.listeners.get(conversationId);
+  /** Follows the live events of one conversation, named by its conversationKey; returns the function that stops it. */
+  subscribe(key: string, listener: HubListener): () => void {
+    let set = this.listeners.get(key);
     if (!set) {
       set = new Set();
-      this.listeners.set(conversationId, set);
+      this.listeners.set(key, set);
     }
     set.add(listener);
     return () => {
-      const current = this.listeners.get(conversationId);
+      const current = this.listeners.get(key);
       if (current?.delete(listener) && current.size === 0) {
-        this.listeners.delete(conversationId);
+        this.listeners.delete(key);
       }
     };
   }
 
+  /** Hands the event to the streams of its conversation (tenant and id: another tenant's same id is another key). */
   publish(event: ConversationEvent): void {
-    const set = this.listeners.get(event.conversation_id);
+    const key = conversationKey(eventConversation(event));
+    const set = this.listeners.get(key);
     const entry = set ? entryFromEvent(event) : null;
     if (!set || !entry) {
       return;
@@ -45,7 +47,7 @@ export class ConversationHub {
       try {
         listener(entry);
       } catch (error) {
-        this.logger.error(`listener of ${event.conversation_id} failed: ${(error as Error).stack ?? String(error)}`);
+        this.logger.error(`listener of ${key} failed: ${(error as Error).stack ?? String(error)}`);
       }
     }
   }

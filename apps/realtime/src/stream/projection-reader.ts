@@ -19,7 +19,7 @@ export interface SeqRange {
 /**
  * Reads what the projector materialized, for catch-up and missing seqs: the
  * conversation's state from Postgres, its entries from Postgres and, where
- * retention trimmed them, the archive.
+ * retention trimmed them, the archive; always of one tenant's conversation.
  */
 @Injectable()
 export class ProjectionReader {
@@ -31,13 +31,13 @@ export class ProjectionReader {
   /** Entries with `from <= seq < before`, ascending. */
   async entries(conversation: ConversationRef, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>> {
     const to = range.before === undefined ? undefined : range.before - 1;
-    const { messages } = await this.log.read(conversation.conversationId, { from: range.from, to, limit: range.limit });
+    const { messages } = await this.log.read(conversation, { from: range.from, to, limit: range.limit });
     return messages.map(entryFromRow);
   }
 
   /** The projected head and deletion state; null for a conversation the projection has not seen. */
   async state(conversation: ConversationRef): Promise<ConversationState | null> {
-    const head = await this.heads.read(conversation.conversationId);
+    const head = await this.heads.read(conversation);
     return head && { lastSeq: head.lastSeq, tombstoned: head.tombstoned };
   }
 }

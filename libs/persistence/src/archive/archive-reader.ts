@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import type { ConversationRef } from '@threadline/contracts';
 import type { MessageRow } from '../entities/message.entity';
 import { isArchivedSeqEvent, toArchivedMessage } from './archived-message';
 import { ObjectStore } from './object-store';
@@ -34,24 +35,33 @@ export class ArchiveReader {
     private readonly cache = new SegmentCache(DEFAULT_SEGMENT_CACHE_BYTES),
   ) {}
 
-  /** Seqs `fromSeq..toSeq` (inclusive) held by the archive, ascending, at most `limit`. */
-  async readRange(conversationId: string, fromSeq: number, toSeq: number, limit: number): Promise<MessageRow[]> {
+  /**
+   * Seqs `fromSeq..toSeq` (inclusive) of the conversation held by the archive,
+   * ascending, at most `limit`: only the tenant's own segments are indexed for it,
+   * and every line is checked against both tenant and id.
+   */
+  async readRange(ref: ConversationRef, fromSeq: number, toSeq: number, limit: number): Promise<MessageRow[]> {
     if (limit <= 0 || toSeq < fromSeq) {
       return [];
     }
     // All events of a conversation are in one partition: ordering by offset is partition order.
     const rows = await this.dataSource.query<IndexRow[]>(
       `SELECT segment_key, first_line, last_line FROM archive_index
-       WHERE conversation_id = $1 AND first_seq <= $3 AND last_seq >= $2
+       WHERE tenant_id = $1 AND conversation_id = $2 AND first_seq <= $4 AND last_seq >= $3
        ORDER BY partition, first_offset`,
-      [conversationId, fromSeq, toSeq],
+      [ref.tenantId, ref.conversationId, fromSeq, toSeq],
     );
     const bySeq = new Map<number, MessageRow>();
     for (const row of rows) {
       const lines = (await this.segmentLines(row.segment_key)).slice(Number(row.first_line), Number(row.last_line) + 1);
       for (const text of lines) {
         const { partition, offset, event } = parseLine(text);
-        if (event.conversation_id !== conversationId || !isArchivedSeqEvent(event) || bySeq.has(event.seq)) {
+        if (
+          event.tenant_id !== ref.tenantId ||
+          event.conversation_id !== ref.conversationId ||
+          !isArchivedSeqEvent(event) ||
+          bySeq.has(event.seq)
+        ) {
           continue;
         }
         bySeq.set(event.seq, toArchivedMessage(event, partition, offset));

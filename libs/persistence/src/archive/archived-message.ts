@@ -9,7 +9,16 @@ export function isArchivedSeqEvent(event: ConversationEvent): event is SeqEvent 
 /** The fields of a messages row that come from a seq event; the projector and the archive reader share it. */
 export type MessageFields = Pick<
   MessageEntity,
-  'kind' | 'version' | 'role' | 'parts' | 'metadata' | 'tokenCount' | 'producerId' | 'producerSeq' | 'tombstoneReason'
+  | 'kind'
+  | 'version'
+  | 'role'
+  | 'parts'
+  | 'metadata'
+  | 'tokenCount'
+  | 'producerId'
+  | 'producerSeq'
+  | 'actor'
+  | 'tombstoneReason'
 >;
 
 export function messageFieldsFromEvent(event: SeqEvent): MessageFields {
@@ -23,6 +32,7 @@ export function messageFieldsFromEvent(event: SeqEvent): MessageFields {
       tokenCount: null,
       producerId: null,
       producerSeq: null,
+      actor: null,
       tombstoneReason: event.data.reason,
     };
   }
@@ -36,6 +46,7 @@ export function messageFieldsFromEvent(event: SeqEvent): MessageFields {
     tokenCount: message.token_count ?? null,
     producerId: event.data.producer_id,
     producerSeq: event.data.producer_seq,
+    actor: event.data.actor,
     tombstoneReason: null,
   };
 }
@@ -43,6 +54,7 @@ export function messageFieldsFromEvent(event: SeqEvent): MessageFields {
 /** The row the projector would hold for a seq event (first event per seq). */
 export function toArchivedMessage(event: SeqEvent, partition: number, offset: number): MessageRow {
   return {
+    tenantId: event.tenant_id,
     conversationId: event.conversation_id,
     seq: event.seq,
     eventId: event.event_id,

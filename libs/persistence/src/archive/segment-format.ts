@@ -1,5 +1,10 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { ConversationEvent } from '@threadline/contracts';
+import {
+  type ConversationEvent,
+  LEGACY_EVENT_SCHEMA_VERSION,
+  type LegacyConversationEvent,
+  upgradeLegacyEvent,
+} from '@threadline/contracts';
 
 /** One line of a segment: a decoded event and where it was in the topic. */
 export interface SegmentLine {
@@ -9,12 +14,20 @@ export interface SegmentLine {
 }
 
 /**
- * `segments/{topic}/{partition}/{firstOffset:020d}-{lastOffset:020d}.ndjson.gz`:
- * the same offset range always has the same key.
+ * `segments/{tenant}/{topic}/{partition}/{firstOffset:020d}-{lastOffset:020d}.ndjson.gz`:
+ * the same tenant and offset range always have the same key. (Segments written
+ * before tenants have no tenant component: `segments/{topic}/...`; their index rows
+ * name the default tenant and keep their keys.)
  */
-export function segmentKey(topic: string, partition: number, firstOffset: number, lastOffset: number): string {
+export function segmentKey(
+  tenantId: string,
+  topic: string,
+  partition: number,
+  firstOffset: number,
+  lastOffset: number,
+): string {
   const pad = (n: number) => String(n).padStart(20, '0');
-  return `segments/${topic}/${partition}/${pad(firstOffset)}-${pad(lastOffset)}.ndjson.gz`;
+  return `segments/${tenantId}/${topic}/${partition}/${pad(firstOffset)}-${pad(lastOffset)}.ndjson.gz`;
 }
 
 /** One NDJSON line (with its newline). Key order is fixed, so the same event always gives the same bytes. */
@@ -40,6 +53,13 @@ export function decompressSegment(bytes: Buffer): string[] {
   return lines;
 }
 
+/** A line as written; events of segments from before tenants are read as the version-2 events they stand for. */
 export function parseLine(text: string): SegmentLine {
-  return JSON.parse(text) as SegmentLine;
+  const line = JSON.parse(text) as {
+    partition: number;
+    offset: number;
+    event: ConversationEvent | LegacyConversationEvent;
+  };
+  const event = line.event.schema_version === LEGACY_EVENT_SCHEMA_VERSION ? upgradeLegacyEvent(line.event) : line.event;
+  return { partition: line.partition, offset: line.offset, event };
 }

@@ -9,6 +9,9 @@ import { bigintColumn } from './bigint.transformer';
  */
 @Entity({ name: 'archive_index' })
 export class ArchiveIndexEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'text', default: 'default' })
+  tenantId!: string;
+
   @PrimaryColumn({ name: 'conversation_id', type: 'text' })
   conversationId!: string;
 

@@ -8,6 +8,9 @@ import { bigintColumn } from './bigint.transformer';
  */
 @Entity({ name: 'archive_segments' })
 export class ArchiveSegmentEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'text', default: 'default' })
+  tenantId!: string;
+
   @PrimaryColumn({ type: 'text' })
   topic!: string;
 

@@ -4,6 +4,9 @@ import { bigintColumn } from './bigint.transformer';
 /** One row per conversation: its metadata and what reads need about its log. */
 @Entity({ name: 'conversations' })
 export class ConversationEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'text', default: 'default' })
+  tenantId!: string;
+
   @PrimaryColumn({ type: 'text' })
   id!: string;
 

@@ -3,9 +3,12 @@ import { bigintColumn } from './bigint.transformer';
 
 export type MessageKind = 'message' | 'tombstone';
 
-/** One row per (conversation, seq): the first event for that seq in partition order. */
+/** One row per (tenant, conversation, seq): the first event for that seq in partition order. */
 @Entity({ name: 'messages' })
 export class MessageEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'text', default: 'default' })
+  tenantId!: string;
+
   @PrimaryColumn({ name: 'conversation_id', type: 'text' })
   conversationId!: string;
 
@@ -35,6 +38,10 @@ export class MessageEntity {
 
   @Column({ name: 'producer_seq', ...bigintColumn, nullable: true })
   producerSeq!: number | null;
+
+  /** The authenticated subject that appended the message; null for tombstones and messages from before tenants. */
+  @Column({ type: 'text', nullable: true })
+  actor!: string | null;
 
   @Column({ name: 'tombstone_reason', type: 'text', nullable: true })
   tombstoneReason!: string | null;

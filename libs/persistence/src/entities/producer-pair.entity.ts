@@ -8,6 +8,9 @@ import { bigintColumn } from './bigint.transformer';
  */
 @Entity({ name: 'producer_pairs' })
 export class ProducerPairEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'text', default: 'default' })
+  tenantId!: string;
+
   @PrimaryColumn({ name: 'conversation_id', type: 'text' })
   conversationId!: string;
 

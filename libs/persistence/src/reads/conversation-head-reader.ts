@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { ConversationRef } from '@threadline/contracts';
 
 /** Where a conversation's log stands in the projection. */
 export interface ConversationHead {
@@ -25,10 +26,10 @@ export class ConversationHeadReader {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Null for a conversation the projection has not seen. */
-  async read(conversationId: string): Promise<ConversationHead | null> {
+  async read(ref: ConversationRef): Promise<ConversationHead | null> {
     const rows = await this.dataSource.query<HeadSqlRow[]>(
-      'SELECT last_seq, contiguous_seq, archived_seq, tombstoned FROM conversations WHERE id = $1',
-      [conversationId],
+      'SELECT last_seq, contiguous_seq, archived_seq, tombstoned FROM conversations WHERE tenant_id = $1 AND id = $2',
+      [ref.tenantId, ref.conversationId],
     );
     if (rows.length === 0) {
       return null;

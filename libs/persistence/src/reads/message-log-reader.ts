@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { ConversationRef } from '@threadline/contracts';
 import { ArchiveReader } from '../archive/archive-reader';
 import type { MessageRow } from '../entities/message.entity';
 import { messageRowFromSql, MESSAGE_COLUMNS, MessageSqlRow } from './message-sql-row';
@@ -46,20 +47,20 @@ export class MessageLogReader {
     private readonly archive: ArchiveReader,
   ) {}
 
-  async read(conversationId: string, window: SeqWindow): Promise<LogWindow> {
+  async read(ref: ConversationRef, window: SeqWindow): Promise<LogWindow> {
     const to = window.to ?? Number.MAX_SAFE_INTEGER;
     const rows = await this.dataSource.query<WindowSqlRow[]>(
       `SELECT c.archived_seq, ${MESSAGE_COLUMNS.map((column) => `m.${column}`).join(', ')}
        FROM conversations c
        LEFT JOIN LATERAL (
          SELECT * FROM messages
-         WHERE conversation_id = c.id AND seq BETWEEN $2 AND $3
+         WHERE tenant_id = c.tenant_id AND conversation_id = c.id AND seq BETWEEN $3 AND $4
          ORDER BY seq
-         LIMIT $4
+         LIMIT $5
        ) m ON true
-       WHERE c.id = $1
+       WHERE c.tenant_id = $1 AND c.id = $2
        ORDER BY m.seq`,
-      [conversationId, window.from, to, window.limit],
+      [ref.tenantId, ref.conversationId, window.from, to, window.limit],
     );
     if (rows.length === 0) {
       return { found: false, messages: [], fromArchive: 0 };
@@ -73,7 +74,7 @@ export class MessageLogReader {
     }
     const held = new Set(hot.map((m) => m.seq));
     const archived = await this.archive
-      .readRange(conversationId, missing.first, missing.last, window.limit)
+      .readRange(ref, missing.first, missing.last, window.limit)
       .catch((error: unknown) => {
         throw new ArchiveUnavailableError(error);
       });

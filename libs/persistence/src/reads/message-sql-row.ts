@@ -2,6 +2,7 @@ import type { MessageKind, MessageRow } from '../entities/message.entity';
 
 /** The columns of `messages`, as node-postgres returns them (bigint as text). */
 export interface MessageSqlRow {
+  tenant_id: string;
   conversation_id: string;
   seq: string;
   kind: MessageKind;
@@ -12,6 +13,7 @@ export interface MessageSqlRow {
   token_count: number | null;
   producer_id: string | null;
   producer_seq: string | null;
+  actor: string | null;
   tombstone_reason: string | null;
   event_id: string;
   inserted_at: Date;
@@ -20,6 +22,7 @@ export interface MessageSqlRow {
 }
 
 export const MESSAGE_COLUMNS: ReadonlyArray<keyof MessageSqlRow> = [
+  'tenant_id',
   'conversation_id',
   'seq',
   'kind',
@@ -30,6 +33,7 @@ export const MESSAGE_COLUMNS: ReadonlyArray<keyof MessageSqlRow> = [
   'token_count',
   'producer_id',
   'producer_seq',
+  'actor',
   'tombstone_reason',
   'event_id',
   'inserted_at',
@@ -42,6 +46,7 @@ const optionalNumber = (value: string | null): number | null => (value === null 
 /** A raw `messages` row as a MessageRow, without TypeORM's entity hydration (reads are hot paths). */
 export function messageRowFromSql(row: MessageSqlRow): MessageRow {
   return {
+    tenantId: row.tenant_id,
     conversationId: row.conversation_id,
     seq: Number(row.seq),
     kind: row.kind,
@@ -52,6 +57,7 @@ export function messageRowFromSql(row: MessageSqlRow): MessageRow {
     tokenCount: row.token_count,
     producerId: row.producer_id,
     producerSeq: optionalNumber(row.producer_seq),
+    actor: row.actor,
     tombstoneReason: row.tombstone_reason,
     eventId: row.event_id,
     insertedAt: row.inserted_at,
