@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { EventLogModule } from '../event-log/event-log.module';
 import { HeadIndexModule } from '../head-index/head-index.module';
+import { TenantLimitsModule } from '../tenant-limits/tenant-limits.module';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsService } from './conversations.service';
 
 @Module({
-  imports: [HeadIndexModule, EventLogModule],
+  imports: [HeadIndexModule, EventLogModule, TenantLimitsModule],
   controllers: [ConversationsController],
   providers: [ConversationsService],
 })

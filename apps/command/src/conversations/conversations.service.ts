@@ -8,6 +8,7 @@ import { HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
 import { ApiError } from '@threadline/errors';
 import { checkMetadataLimit } from '../messages/message-limits';
+import { TenantConversationQuota } from '../tenant-limits/tenant-conversation-quota';
 import { ConversationView, toConversationView } from './conversation.dto';
 
 @Injectable()
@@ -17,6 +18,7 @@ export class ConversationsService {
     private readonly directory: ConversationDirectory,
     private readonly publisher: EventPublisher,
     private readonly projection: ProjectionLookupService,
+    private readonly quota: TenantConversationQuota,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
   ) {}
 
@@ -32,6 +34,7 @@ export class ConversationsService {
     if (existing?.created) {
       return this.view(existing);
     }
+    await this.quota.checkRoomFor(ref.tenantId);
     const pending = await this.index.create(ref, metadata);
     if (pending.kind === 'rebuilding') {
       return this.directory.throwRebuilding();
