@@ -53,16 +53,19 @@ export class ServiceFixture {
     return this.topic.slice('test.'.length);
   }
 
-  /** Starts a service (log in .data/bench-logs/<label>-<service>.log) and waits until it is ready. */
-  async start(service: ServiceName, env: Record<string, string> = {}): Promise<BenchService> {
+  /**
+   * Starts a service (log in .data/bench-logs/<label>-<name>.log; `name` tells apart several
+   * instances of one service) and waits until it is ready.
+   */
+  async start(service: ServiceName, env: Record<string, string> = {}, name: string = service): Promise<BenchService> {
     const port = await freePort();
-    const instance = new BenchService(service, `${this.label}-${service}`, port, {
+    const instance = new BenchService(service, `${this.label}-${name}`, port, {
       ...this.env,
       ...env,
       [PORT_VARIABLE[service]]: String(port),
     });
     this.services.push(instance);
-    log(`${this.label}: starting ${service} on :${port} (topic ${this.topic}, ${this.partitions} partitions)`);
+    log(`${this.label}: starting ${name} on :${port} (topic ${this.topic}, ${this.partitions} partitions)`);
     await instance.start();
     return instance;
   }

@@ -10,12 +10,17 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /**
  * A minimal keep-alive JSON client for 127.0.0.1 targets: one agent whose socket
  * pool is as large as the concurrency it serves, so no request waits for a socket.
+ * `headers` go with every request (e.g. the credential).
  */
 export class KeepAliveClient {
   private readonly agent: http.Agent;
   private readonly port: number;
 
-  constructor(baseUrl: string, maxSockets: number) {
+  constructor(
+    baseUrl: string,
+    maxSockets: number,
+    private readonly headers: Record<string, string> = {},
+  ) {
     const url = new URL(baseUrl);
     if (url.hostname !== '127.0.0.1') {
       throw new Error(`the bench only targets 127.0.0.1, not ${url.hostname}`);
@@ -35,7 +40,9 @@ export class KeepAliveClient {
           path,
           agent: this.agent,
           timeout: REQUEST_TIMEOUT_MS,
-          headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+          headers: payload
+            ? { ...this.headers, 'content-type': 'application/json', 'content-length': payload.length }
+            : this.headers,
         },
         (res) => {
           const chunks: Buffer[] = [];

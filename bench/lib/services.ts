@@ -12,7 +12,7 @@ export const BENCH_DIST = join(__dirname, '..', '..');
 export const REPO_ROOT = join(BENCH_DIST, '..', '..');
 
 /** The bench runs the apps bench/tsconfig.json compiled, quieter, with a new log per start. */
-const BENCH_LAYOUT: ProcessLayout = {
+export const BENCH_LAYOUT: ProcessLayout = {
   distDir: BENCH_DIST,
   logDir: join(REPO_ROOT, '.data', 'bench-logs'),
   logLevel: 'warn',

@@ -8,11 +8,17 @@ import { CHAT_TEXT, chatEvent, chatMessage } from '../lib/payload';
 import { BenchSettings, log, Scenario, ScenarioResult } from '../lib/scenario';
 import { BenchService, createTopic, kafkaClient } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
+import { AUTH_LEVELS, AuthCost, measureAuthCost } from './append-auth';
 
 const PARTITIONS = 12;
 /** Target: append p99 within this factor of the bare producer at the same concurrency. */
 const APPEND_P99_TARGET = 1.5;
 const ACK_TIMEOUT_MS = 5000;
+/** The tenant limits, out of the way: the bench measures the append path, not the 429s of a limit. */
+const UNLIMITED_TENANT = {
+  LIMIT_TENANT_APPENDS_PER_S: String(1_000_000),
+  LIMIT_TENANT_APPEND_BYTES_PER_S: String(1024 ** 3),
+};
 
 interface Level {
   concurrency: number;
@@ -30,14 +36,19 @@ interface Level {
  * Acknowledged appends through the command service (HTTP → Redis reservation →
  * Kafka produce with acks=all → 201), against the floor of the same broker: a bare
  * idempotent kafkajs producer with acks=all, one message per send, the same
- * number of concurrent callers, the same envelope bytes and key.
+ * number of concurrent callers, the same envelope bytes and key. Then, on the
+ * same topic, the cost of authentication (append-auth.ts): AUTH_MODE=on with an
+ * API key and with a JWT against AUTH_MODE=none.
  */
 export const appendScenario: Scenario = {
   name: 'append',
-  description: 'POST /v1/conversations/{id}/messages vs a bare kafkajs producer.send, closed loop',
+  description:
+    'POST /v1/conversations/{id}/messages vs a bare kafkajs producer.send, and with AUTH_MODE=on ' +
+    `(API key, JWT) vs none at c=${AUTH_LEVELS.join('/')}, closed loop`,
   async run(settings: BenchSettings): Promise<ScenarioResult> {
     const fixture = new ServiceFixture(settings, 'bench', PARTITIONS, {
       APPEND_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
+      ...UNLIMITED_TENANT,
     });
     const rawTopic = fixture.rawTopic;
     const kafka = kafkaClient(settings.kafkaBrokers, 'threadline-bench-raw');
@@ -55,7 +66,8 @@ export const appendScenario: Scenario = {
       for (const concurrency of settings.concurrency) {
         levels.push(await measureLevel(settings, concurrency, command, producer, rawTopic, ids));
       }
-      return report(settings, levels, envelopeBytes);
+      const auth = await measureAuthCost(settings, fixture, ids);
+      return report(settings, levels, envelopeBytes, auth);
     } finally {
       await producer?.disconnect().catch(() => undefined);
       await fixture.tearDown();
@@ -124,7 +136,7 @@ async function serverCounters(command: BenchService) {
   return { batches, batchedEvents, appends, appendSeconds, cpuSeconds: command.cpuSeconds() };
 }
 
-function report(settings: BenchSettings, levels: Level[], envelopeBytes: number): ScenarioResult {
+function report(settings: BenchSettings, levels: Level[], envelopeBytes: number, auth: AuthCost): ScenarioResult {
   const headers = [
     'c',
     'ours p50 ms',
@@ -171,13 +183,16 @@ function report(settings: BenchSettings, levels: Level[], envelopeBytes: number)
     }
   }
   return {
-    table: renderTable(headers, rows),
-    notes,
-    targets: levels.map((l) => ({
-      target: `append p99 ours/raw, c=${l.concurrency}`,
-      reached: l.ours.latency.p99Ms / l.raw.latency.p99Ms,
-      limit: APPEND_P99_TARGET,
-    })),
+    table: `${renderTable(headers, rows)}\n\nauthentication: the same append, AUTH_MODE=on vs none\n\n${auth.table}`,
+    notes: [...notes, ...auth.notes],
+    targets: [
+      ...levels.map((l) => ({
+        target: `append p99 ours/raw, c=${l.concurrency}`,
+        reached: l.ours.latency.p99Ms / l.raw.latency.p99Ms,
+        limit: APPEND_P99_TARGET,
+      })),
+      ...auth.targets,
+    ],
     data: {
       partitions: PARTITIONS,
       conversations: settings.conversations,
@@ -186,6 +201,7 @@ function report(settings: BenchSettings, levels: Level[], envelopeBytes: number)
       textBytes: CHAT_TEXT.length,
       envelopeBytes,
       levels,
+      auth: auth.data,
     },
   };
 }

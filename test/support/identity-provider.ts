@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, JWK, JWTPayload, SignJWT } from 'jose';
-import { entryPoint } from './service-process';
+import { entryPoint, ProcessLayout, TEST_LAYOUT } from './service-process';
 import { allocatePort } from './test-env';
 
 export const TEST_ISSUER = 'https://idp.test/';
@@ -72,17 +72,21 @@ export class TestIdentityProvider {
   }
 }
 
-/** Mints an API key with the command's CLI (as an operator does for the first admin key); returns the key. */
+/**
+ * Mints an API key with the command's CLI (as an operator does for the first admin key), from the build of
+ * `layout` (the tests' dist/ unless told); returns the key.
+ */
 export function createApiKey(
   env: Record<string, string>,
   tenant: string,
   subject: string,
   scopes: string[],
+  layout: ProcessLayout = TEST_LAYOUT,
 ): { id: string; key: string } {
   const created = execFileSync(
     process.execPath,
     [
-      entryPoint('command'),
+      entryPoint('command', layout),
       'api-keys',
       'create',
       '--tenant',
