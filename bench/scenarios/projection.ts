@@ -294,7 +294,7 @@ const RAW_INSERT = `INSERT INTO messages (conversation_id, seq, kind, version, r
                   $8::text[], $9::bigint[], $10::uuid[], $11::timestamptz[], $13::bigint[])
         AS m(conversation_id, seq, version, role, parts, metadata, token_count, producer_id, producer_seq,
              event_id, inserted_at, kafka_offset)
-      ON CONFLICT (conversation_id, seq) DO NOTHING`;
+      ON CONFLICT (tenant_id, conversation_id, seq) DO NOTHING`;
 
 function rawParams(chunk: readonly MessageAppendedEvent[], lane: number, firstOffset: number): unknown[] {
   return [

@@ -31,9 +31,9 @@ export class ProjectionRows {
       if (event.type === EventType.MessageAppended) {
         const m = event.data.message;
         await this.db.query(
-          `INSERT INTO messages (conversation_id, seq, kind, version, role, parts, metadata, token_count,
-             producer_id, producer_seq, event_id, inserted_at, kafka_partition, kafka_offset)
-           VALUES ($1, $2, 'message', $3, $4, $5, $6, $7, NULL, NULL, $8, $9, 0, 0)
+          `INSERT INTO messages (tenant_id, conversation_id, seq, kind, version, role, parts, metadata, token_count,
+             producer_id, producer_seq, event_id, inserted_at, kafka_partition, kafka_offset, actor)
+           VALUES ($10, $1, $2, 'message', $3, $4, $5, $6, $7, NULL, NULL, $8, $9, 0, 0, $11)
            ON CONFLICT DO NOTHING`,
           [
             event.conversation_id,
@@ -45,28 +45,31 @@ export class ProjectionRows {
             m.token_count ?? null,
             event.event_id,
             event.occurred_at,
+            event.tenant_id,
+            event.data.actor,
           ],
         );
-        await this.touch(event.conversation_id, event.seq, false);
+        await this.touch(event.tenant_id, event.conversation_id, event.seq, false);
       } else if (event.type === EventType.MessageTombstoned) {
         await this.db.query(
-          `INSERT INTO messages (conversation_id, seq, kind, tombstone_reason, event_id, inserted_at, kafka_partition, kafka_offset)
-           VALUES ($1, $2, 'tombstone', $3, $4, $5, 0, 0) ON CONFLICT DO NOTHING`,
-          [event.conversation_id, event.seq, event.data.reason, event.event_id, event.occurred_at],
+          `INSERT INTO messages (tenant_id, conversation_id, seq, kind, tombstone_reason, event_id, inserted_at, kafka_partition, kafka_offset)
+           VALUES ($6, $1, $2, 'tombstone', $3, $4, $5, 0, 0) ON CONFLICT DO NOTHING`,
+          [event.conversation_id, event.seq, event.data.reason, event.event_id, event.occurred_at, event.tenant_id],
         );
-        await this.touch(event.conversation_id, event.seq, false);
+        await this.touch(event.tenant_id, event.conversation_id, event.seq, false);
       } else if (event.type === EventType.ConversationDeleted) {
-        await this.touch(event.conversation_id, event.data.last_seq, true);
+        await this.touch(event.tenant_id, event.conversation_id, event.data.last_seq, true);
       }
     }
   }
 
-  private async touch(id: string, seq: number, tombstoned: boolean): Promise<void> {
+  private async touch(tenantId: string, id: string, seq: number, tombstoned: boolean): Promise<void> {
     await this.db.query(
-      `INSERT INTO conversations (id, tombstoned, last_seq, created_at, updated_at) VALUES ($1, $2, $3, now(), now())
-       ON CONFLICT (id) DO UPDATE SET last_seq = GREATEST(conversations.last_seq, EXCLUDED.last_seq),
+      `INSERT INTO conversations (tenant_id, id, tombstoned, last_seq, created_at, updated_at)
+       VALUES ($4, $1, $2, $3, now(), now())
+       ON CONFLICT (tenant_id, id) DO UPDATE SET last_seq = GREATEST(conversations.last_seq, EXCLUDED.last_seq),
          tombstoned = conversations.tombstoned OR EXCLUDED.tombstoned, updated_at = now()`,
-      [id, tombstoned, seq],
+      [id, tombstoned, seq, tenantId],
     );
   }
 }
