@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, JWTVerifyGetKey, jwtVerify } from 'jose';
 import { JwtConfig } from '@threadline/config';
 import { ApiError } from '@threadline/errors';
 import { Authenticator } from '../authenticator';
@@ -16,20 +16,60 @@ export const JWT_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'];
  */
 export const JWKS_REFETCH_COOLDOWN_MS = 5000;
 
+/**
+ * A token that passed every check is trusted again without a signature check for
+ * at most this long (never past its `exp`): a worker sends the same token on
+ * every request, and a signature check costs more CPU than the rest of an append's
+ * authentication. A key withdrawn from the JWKS stops its tokens within it.
+ */
+export const VERIFIED_TOKEN_CACHE_MS = 5000;
+
+/** Verified tokens remembered at most; beyond, the oldest are forgotten. */
+const CACHE_MAX_ENTRIES = 10_000;
+
+interface VerifiedToken {
+  principal: Principal;
+  until: number;
+}
+
 /** JWTs of one identity provider, checked against its JWKS (fetched, cached, refetched on an unknown kid by jose). */
 export class JwtAuthenticator extends Authenticator {
   private readonly logger = new Logger(JwtAuthenticator.name);
-  private readonly keys: ReturnType<typeof createRemoteJWKSet>;
+  private readonly verified = new Map<string, VerifiedToken>();
 
-  constructor(private readonly config: JwtConfig) {
+  constructor(
+    private readonly config: JwtConfig,
+    private readonly keys: JWTVerifyGetKey = createRemoteJWKSet(new URL(config.jwksUrl), {
+      cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
+    }),
+    private readonly now: () => number = Date.now,
+  ) {
     super();
-    this.keys = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: JWKS_REFETCH_COOLDOWN_MS });
   }
 
   async authenticate(credential: string | undefined): Promise<Principal> {
     if (credential === undefined) {
       throw unauthorized('No credential: send Authorization: Bearer <token>', false);
     }
+    const cached = this.verified.get(credential);
+    if (cached !== undefined && cached.until > this.now()) {
+      return cached.principal;
+    }
+    const principal = await this.verify(credential);
+    this.remember(credential, principal);
+    return principal;
+  }
+
+  private remember(credential: string, principal: Principal): void {
+    this.verified.delete(credential);
+    if (this.verified.size >= CACHE_MAX_ENTRIES) {
+      this.verified.delete(this.verified.keys().next().value as string);
+    }
+    const expiresAt = principal.expiresAt?.getTime() ?? 0;
+    this.verified.set(credential, { principal, until: Math.min(this.now() + VERIFIED_TOKEN_CACHE_MS, expiresAt) });
+  }
+
+  private async verify(credential: string): Promise<Principal> {
     let kid: string | undefined;
     try {
       kid = decodeProtectedHeader(credential).kid;
