@@ -13,7 +13,7 @@ import { eventually, ServiceProcess } from '../support/service-process';
 import { allocatePort } from '../support/test-env';
 import { PhoenixClient, PHOENIX_PATH } from '../realtime/support/phoenix-client';
 import { SseClient } from '../realtime/support/stream-clients';
-import { WebSocketProbe } from '../realtime/support/websocket-probe';
+import { Connection, WebSocketProbe } from '../realtime/support/websocket-probe';
 
 const TENANT = 'acme';
 const READ = 'conversations:read';
@@ -67,11 +67,19 @@ interface Refusal {
   challenge: string | undefined;
 }
 
-async function plainWs(credential: string | null, via: 'header' | 'query'): Promise<Refusal | WebSocketProbe> {
-  const query = credential !== null && via === 'query' ? `&access_token=${encodeURIComponent(credential)}` : '';
-  const headers: Record<string, string> =
-    credential !== null && via === 'header' ? { authorization: `Bearer ${credential}` } : {};
-  const connection = await WebSocketProbe.connect(wsUrl(streamPath(query)), headers);
+/** Where a stream request carries the credential: the Authorization header or `?access_token=`. */
+function placed(credential: string | null, via: 'header' | 'query') {
+  return {
+    query: credential !== null && via === 'query' ? `&access_token=${encodeURIComponent(credential)}` : '',
+    headers: (credential !== null && via === 'header' ? { authorization: `Bearer ${credential}` } : {}) as Record<
+      string,
+      string
+    >,
+  };
+}
+
+/** The upgraded socket, or the refusal the server answered the upgrade with. */
+function upgraded(connection: Connection): Refusal | WebSocketProbe {
   if (connection.kind === 'open') {
     return connection.probe;
   }
@@ -83,10 +91,13 @@ async function plainWs(credential: string | null, via: 'header' | 'query'): Prom
   };
 }
 
+async function plainWs(credential: string | null, via: 'header' | 'query'): Promise<Refusal | WebSocketProbe> {
+  const { query, headers } = placed(credential, via);
+  return upgraded(await WebSocketProbe.connect(wsUrl(streamPath(query)), headers));
+}
+
 async function sse(credential: string | null, via: 'header' | 'query'): Promise<Refusal | SseClient> {
-  const query = credential !== null && via === 'query' ? `&access_token=${encodeURIComponent(credential)}` : '';
-  const headers: Record<string, string> =
-    credential !== null && via === 'header' ? { authorization: `Bearer ${credential}` } : {};
+  const { query, headers } = placed(credential, via);
   const client = await SseClient.open(`${realtime.baseUrl}${ssePath(query)}`, headers);
   if (client.status === 200) {
     return client;
@@ -101,16 +112,7 @@ async function sse(credential: string | null, via: 'header' | 'query'): Promise<
 
 async function phoenixUpgrade(credential: string | null): Promise<Refusal | WebSocketProbe> {
   const query = credential === null ? '' : `&token=${encodeURIComponent(credential)}`;
-  const connection = await WebSocketProbe.connect(wsUrl(`${PHOENIX_PATH}${query}`));
-  if (connection.kind === 'open') {
-    return connection.probe;
-  }
-  const header = connection.headers['www-authenticate'];
-  return {
-    status: connection.status,
-    error: (JSON.parse(connection.body) as { error: string }).error,
-    challenge: Array.isArray(header) ? header[0] : header,
-  };
+  return upgraded(await WebSocketProbe.connect(wsUrl(`${PHOENIX_PATH}${query}`)));
 }
 
 const unauthorized = (challenge: string) => ({ status: 401, error: 'unauthorized', challenge });

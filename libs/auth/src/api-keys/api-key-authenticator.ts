@@ -13,8 +13,10 @@ export const LAST_USED_INTERVAL_MS = 60_000;
 /** Lookups remembered at most; beyond, the oldest are forgotten (unknown keys cannot grow the cache without bound). */
 const CACHE_MAX_ENTRIES = 10_000;
 
+/** A lookup's outcome, with the principal built once per lookup rather than per request. */
 interface CachedLookup {
   key: ApiKeyEntity | null;
+  principal: Principal | null;
   until: number;
 }
 
@@ -43,29 +45,35 @@ export class ApiKeyAuthenticator extends Authenticator {
     if (!isApiKeyShaped(credential)) {
       throw unauthorized('The API key is malformed', true);
     }
-    const key = await this.lookUp(hashApiKey(credential));
-    if (key === null) {
+    const { key, principal } = await this.lookUp(hashApiKey(credential));
+    if (key === null || principal === null) {
       throw unauthorized('The API key is unknown', true);
     }
     if (key.revokedAt !== null) {
       throw unauthorized('The API key is revoked', true);
     }
     this.touch(key.id);
-    return { tenantId: key.tenantId, subject: key.subject, scopes: new Set(key.scopes.filter(isScope)) };
+    return principal;
   }
 
-  private async lookUp(keyHash: string): Promise<ApiKeyEntity | null> {
+  private async lookUp(keyHash: string): Promise<CachedLookup> {
     const cached = this.cache.get(keyHash);
     if (cached !== undefined && cached.until > this.now()) {
-      return cached.key;
+      return cached;
     }
     const key = await this.keys.findOneBy({ keyHash });
     this.cache.delete(keyHash);
     if (this.cache.size >= CACHE_MAX_ENTRIES) {
       this.cache.delete(this.cache.keys().next().value as string);
     }
-    this.cache.set(keyHash, { key, until: this.now() + this.cacheMs });
-    return key;
+    const principal = key && {
+      tenantId: key.tenantId,
+      subject: key.subject,
+      scopes: new Set(key.scopes.filter(isScope)),
+    };
+    const lookup = { key, principal, until: this.now() + this.cacheMs };
+    this.cache.set(keyHash, lookup);
+    return lookup;
   }
 
   private touch(id: string): void {
