@@ -137,6 +137,8 @@ it('loses the Redis index in the middle of concurrent appends without handing ou
 it('answers reads from the projection while the index is being rebuilt', async () => {
   const id = await created();
   await append(stack.baseUrl, id, { message: textMessage('readable') });
+  const projected = await api(stack.baseUrl, 'GET', `/v1/conversations/${id}/messages?from=1`);
+  expect(projected.body.consistency).toBe('strong');
   await flushIndex(stack.env.REDIS_KEY_PREFIX);
   const page = await api(stack.baseUrl, 'GET', `/v1/conversations/${id}/messages?from=1`);
   expect(page.status).toBe(200);
