@@ -13,3 +13,4 @@ export * from './api-keys/api-key-format';
 export * from './api-keys/api-key-authenticator';
 export * from './jwt/jwt-claims';
 export * from './jwt/jwt-authenticator';
+export * from './webhook-secrets/secret-box';

@@ -1,5 +1,12 @@
 /** Every scope a credential can carry (docs/security.md has the table of what each allows). */
-export const SCOPES = ['conversations:read', 'conversations:write', 'messages:append', 'admin'] as const;
+export const SCOPES = [
+  'conversations:read',
+  'conversations:write',
+  'messages:append',
+  'agents:manage',
+  'deliveries:reply',
+  'admin',
+] as const;
 
 export type Scope = (typeof SCOPES)[number];
 

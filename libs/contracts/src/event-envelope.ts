@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { jsonObjectSchema, messageBodySchema } from './message.schema';
+import { participantsSchema } from './participant';
 import { DEFAULT_TENANT, tenantIdSchema } from './tenant';
 
 /**
@@ -17,6 +18,7 @@ export const EventType = {
   MessageAppended: 'message.appended',
   MessageTombstoned: 'message.tombstoned',
   ConversationDeleted: 'conversation.deleted',
+  ParticipantsSet: 'conversation.participants_set',
 } as const;
 
 /** The type of the control record a head-index rebuild writes to every partition (docs/events.md rule 6). */
@@ -56,7 +58,11 @@ const legacyEnvelopeBase = {
   ...commonEnvelope,
 };
 
-const createdData = z.object({ metadata: jsonObjectSchema });
+const legacyCreatedData = z.object({ metadata: jsonObjectSchema });
+/** `participants` is additive (absent = none named at create). */
+const createdData = legacyCreatedData.extend({ participants: participantsSchema.optional() });
+/** The whole list, replacing the one before (no seq: it orders with the conversation's other events by offset). */
+const participantsSetData = z.object({ participants: participantsSchema });
 const legacyAppendedData = z.object({
   version: z.number().int().min(1),
   message: messageBodySchema,
@@ -99,16 +105,23 @@ export const conversationDeletedEventSchema = z.object({
   data: deletedData,
 });
 
+export const participantsSetEventSchema = z.object({
+  ...envelopeBase,
+  type: z.literal(EventType.ParticipantsSet),
+  data: participantsSetData,
+});
+
 export const conversationEventSchema = z.discriminatedUnion('type', [
   conversationCreatedEventSchema,
   messageAppendedEventSchema,
   messageTombstonedEventSchema,
   conversationDeletedEventSchema,
+  participantsSetEventSchema,
 ]);
 
 /** Events of schema_version 1, written before tenants existed: every one belongs to the default tenant. */
 export const legacyConversationEventSchema = z.discriminatedUnion('type', [
-  z.object({ ...legacyEnvelopeBase, type: z.literal(EventType.ConversationCreated), data: createdData }),
+  z.object({ ...legacyEnvelopeBase, type: z.literal(EventType.ConversationCreated), data: legacyCreatedData }),
   z.object({ ...legacyEnvelopeBase, type: z.literal(EventType.MessageAppended), seq, data: legacyAppendedData }),
   z.object({ ...legacyEnvelopeBase, type: z.literal(EventType.MessageTombstoned), seq, data: tombstonedData }),
   z.object({ ...legacyEnvelopeBase, type: z.literal(EventType.ConversationDeleted), data: deletedData }),
@@ -147,6 +160,7 @@ export type ConversationCreatedEvent = z.infer<typeof conversationCreatedEventSc
 export type MessageAppendedEvent = z.infer<typeof messageAppendedEventSchema>;
 export type MessageTombstonedEvent = z.infer<typeof messageTombstonedEventSchema>;
 export type ConversationDeletedEvent = z.infer<typeof conversationDeletedEventSchema>;
+export type ParticipantsSetEvent = z.infer<typeof participantsSetEventSchema>;
 export type ConversationEvent = z.infer<typeof conversationEventSchema>;
 /** Events that occupy a seq in the conversation's log. */
 export type SeqEvent = MessageAppendedEvent | MessageTombstonedEvent;

@@ -10,3 +10,4 @@ export * from './content-hash';
 export * from './message-content-hash';
 export * from './tenant';
 export * from './conversation-ref';
+export * from './participant';

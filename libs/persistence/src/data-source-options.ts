@@ -1,10 +1,12 @@
 import { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { PostgresConfig } from '@threadline/config';
+import { AgentEntity } from './entities/agent.entity';
 import { ApiKeyEntity } from './entities/api-key.entity';
 import { ArchiveIndexEntity } from './entities/archive-index.entity';
 import { ArchiveSegmentEntity } from './entities/archive-segment.entity';
 import { ConsumerOffsetEntity } from './entities/consumer-offset.entity';
 import { ConversationEntity } from './entities/conversation.entity';
+import { ConversationParticipantEntity } from './entities/conversation-participant.entity';
 import { MessageEntity } from './entities/message.entity';
 import { ProducerPairEntity } from './entities/producer-pair.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
@@ -15,6 +17,7 @@ import { ContiguousWatermark1764600100000 } from './migrations/1764600100000-con
 import { ProducerPairs1764600200000 } from './migrations/1764600200000-producer-pairs';
 import { ApiKeys1764700000000 } from './migrations/1764700000000-api-keys';
 import { Tenants1764800000000 } from './migrations/1764800000000-tenants';
+import { Agents1764900000000 } from './migrations/1764900000000-agents';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -24,6 +27,8 @@ export const ENTITIES = [
   ArchiveIndexEntity,
   ProducerPairEntity,
   ApiKeyEntity,
+  AgentEntity,
+  ConversationParticipantEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -34,6 +39,7 @@ export const MIGRATIONS = [
   ProducerPairs1764600200000,
   ApiKeys1764700000000,
   Tenants1764800000000,
+  Agents1764900000000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

@@ -133,7 +133,9 @@ async function send(
       });
     }
     case EventType.ConversationCreated:
-      return request('PUT', conversation, { metadata: event.data.metadata });
+      return request('PUT', conversation, { metadata: event.data.metadata, participants: event.data.participants });
+    case EventType.ParticipantsSet:
+      return request('PUT', conversation, { participants: event.data.participants });
     case EventType.ConversationDeleted:
       return request('DELETE', conversation);
     case EventType.MessageTombstoned:

@@ -52,7 +52,7 @@ export function deletedEntry(lastSeq: number): DeletedEntry {
   return { kind: 'deleted', seq: lastSeq + 1, lastSeq };
 }
 
-/** The entry a topic event stands for; conversation.created has none. */
+/** The entry a topic event stands for; conversation.created and participants_set have none (no seq). */
 export function entryFromEvent(event: ConversationEvent): StreamEntry | null {
   switch (event.type) {
     case EventType.MessageAppended:
@@ -73,6 +73,7 @@ export function entryFromEvent(event: ConversationEvent): StreamEntry | null {
     case EventType.ConversationDeleted:
       return deletedEntry(event.data.last_seq);
     case EventType.ConversationCreated:
+    case EventType.ParticipantsSet:
       return null;
   }
 }
