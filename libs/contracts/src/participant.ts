@@ -24,9 +24,10 @@ export const participantsSchema = z
   .refine((list) => new Set(list.map((p) => p.id)).size === list.length, 'participant ids must be unique');
 
 /**
- * The actor a participant appends as (`<kind>:<id>`): the subject of its
- * credential. An agent's own messages carry `agent:<id>` and never trigger its webhook.
+ * The actor a participant appends as: the subject of its credential (`user:<id>`,
+ * `agent:<id>`, `service:<id>` for a system participant). An agent's own messages
+ * carry `agent:<id>` and never trigger its webhook.
  */
 export function participantSubject(participant: Participant): string {
-  return `${participant.kind}:${participant.id}`;
+  return `${participant.kind === 'system' ? 'service' : participant.kind}:${participant.id}`;
 }
