@@ -30,6 +30,8 @@ export function isolatedEnv(label: string, partitions = 4): Record<string, strin
     PROJECTOR_GROUP_ID: `projector-${run}`,
     REALTIME_GROUP_PREFIX: `realtime-${run}`,
     ARCHIVER_GROUP_ID: `archiver-${run}`,
+    DISPATCHER_GROUP_ID: `dispatcher-${run}`,
+    AGENT_SECRETS_KEY: randomBytes(32).toString('base64'),
     AUTH_MODE: 'none',
   };
 }

@@ -6,3 +6,4 @@ export * from './env-types';
 export * from './load-config';
 export * from './sections';
 export * from './load-config-or-exit';
+export * from './agent-secrets';
