@@ -7,6 +7,8 @@ import { ArchiveSegmentEntity } from './entities/archive-segment.entity';
 import { ConsumerOffsetEntity } from './entities/consumer-offset.entity';
 import { ConversationEntity } from './entities/conversation.entity';
 import { ConversationParticipantEntity } from './entities/conversation-participant.entity';
+import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
+import { DeliveryEntity } from './entities/delivery.entity';
 import { MessageEntity } from './entities/message.entity';
 import { ProducerPairEntity } from './entities/producer-pair.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
@@ -18,6 +20,7 @@ import { ProducerPairs1764600200000 } from './migrations/1764600200000-producer-
 import { ApiKeys1764700000000 } from './migrations/1764700000000-api-keys';
 import { Tenants1764800000000 } from './migrations/1764800000000-tenants';
 import { Agents1764900000000 } from './migrations/1764900000000-agents';
+import { Deliveries1764910000000 } from './migrations/1764910000000-deliveries';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -29,6 +32,8 @@ export const ENTITIES = [
   ApiKeyEntity,
   AgentEntity,
   ConversationParticipantEntity,
+  DeliveryEntity,
+  DeliveryAttemptEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -40,6 +45,7 @@ export const MIGRATIONS = [
   ApiKeys1764700000000,
   Tenants1764800000000,
   Agents1764900000000,
+  Deliveries1764910000000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

@@ -8,6 +8,8 @@ export * from './entities/archive-segment.entity';
 export * from './entities/consumer-offset.entity';
 export * from './entities/conversation.entity';
 export * from './entities/conversation-participant.entity';
+export * from './entities/delivery.entity';
+export * from './entities/delivery-attempt.entity';
 export * from './entities/message.entity';
 export * from './entities/producer-pair.entity';
 export * from './persistence.module';
