@@ -85,6 +85,16 @@ describe('ApiKeyAuthenticator', () => {
     expect(table.lookups).toBe(3);
   });
 
+  it('makes one query for concurrent requests with a key the cache lacks', async () => {
+    const key = generateApiKey();
+    table.add(key);
+    expect(await Promise.all(Array.from({ length: 50 }, () => status(key)))).toEqual(Array(50).fill(200));
+    expect(table.lookups).toBe(1);
+    clock += 5000;
+    await Promise.all([status(key), status(key)]);
+    expect(table.lookups).toBe(2);
+  });
+
   it('records last use at most once a minute per key', async () => {
     const key = generateApiKey();
     table.add(key);

@@ -28,6 +28,8 @@ interface CachedLookup {
 export class ApiKeyAuthenticator extends Authenticator {
   private readonly logger = new Logger(ApiKeyAuthenticator.name);
   private readonly cache = new Map<string, CachedLookup>();
+  /** Lookups under way: concurrent requests with a key the cache lacks share one query. */
+  private readonly inFlight = new Map<string, Promise<CachedLookup>>();
   private readonly lastTouched = new Map<string, number>();
 
   constructor(
@@ -56,11 +58,20 @@ export class ApiKeyAuthenticator extends Authenticator {
     return principal;
   }
 
-  private async lookUp(keyHash: string): Promise<CachedLookup> {
+  private lookUp(keyHash: string): Promise<CachedLookup> {
     const cached = this.cache.get(keyHash);
     if (cached !== undefined && cached.until > this.now()) {
-      return cached;
+      return Promise.resolve(cached);
     }
+    let lookup = this.inFlight.get(keyHash);
+    if (lookup === undefined) {
+      lookup = this.query(keyHash).finally(() => this.inFlight.delete(keyHash));
+      this.inFlight.set(keyHash, lookup);
+    }
+    return lookup;
+  }
+
+  private async query(keyHash: string): Promise<CachedLookup> {
     const key = await this.keys.findOneBy({ keyHash });
     this.cache.delete(keyHash);
     if (this.cache.size >= CACHE_MAX_ENTRIES) {
