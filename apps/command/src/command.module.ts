@@ -5,6 +5,7 @@ import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
+import { AgentsModule } from './agents/agents.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { COMMAND_CONFIG, CommandConfig } from './config/command.config';
 import { ConversationsModule } from './conversations/conversations.module';
@@ -33,6 +34,7 @@ export class CommandModule {
         MessagesModule,
         ReadsModule,
         ApiKeysModule,
+        AgentsModule,
         OpenApiModule,
       ],
     };

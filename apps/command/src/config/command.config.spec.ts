@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { commandConfigSchema, minimumHoleGraceMs } from './command.config';
 
-const parse = (env: Record<string, string>) => commandConfigSchema.safeParse({ AUTH_MODE: 'none', ...env });
+const AGENT_SECRETS_KEY = randomBytes(32).toString('base64');
+const parse = (env: Record<string, string>) =>
+  commandConfigSchema.safeParse({ AUTH_MODE: 'none', AGENT_SECRETS_KEY, ...env });
 const holeGraceIssues = (env: Record<string, string>) => {
   const result = parse(env);
   return result.success ? [] : result.error.issues.filter((issue) => issue.path.join('.') === 'HOLE_GRACE_MS');
