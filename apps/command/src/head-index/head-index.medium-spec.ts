@@ -49,7 +49,7 @@ async function trustAt(epoch: number): Promise<void> {
 }
 
 async function createConversation(id: ConversationRef): Promise<void> {
-  const created = await index.create(id, {});
+  const created = await index.create(id, {}, []);
   if (created.kind !== 'ok') throw new Error('index not trusted');
   expect(await index.confirmCreate(id, created.epoch)).toBe('ok');
 }
@@ -80,7 +80,7 @@ describe('appendScript decisions', () => {
 
   it('answers missing for a conversation the index does not hold, not_found for one whose create is pending', async () => {
     expect(await index.decideAppend(request())).toEqual({ kind: 'missing' });
-    await index.create(C1, {});
+    await index.create(C1, {}, []);
     expect(await index.decideAppend(request())).toEqual({ kind: 'not_found' });
   });
 
@@ -169,6 +169,7 @@ describe('producer pairs of a conversation loaded from the projection', () => {
       version: 5,
       tombstoned: false,
       metadata: {},
+      participants: [],
       createdAt: new Date(),
       updatedAt: new Date(),
     });
@@ -200,7 +201,7 @@ describe('epoch checks after Kafka has the event', () => {
   it('refuses to acknowledge an append, a create or a delete once its epoch is gone, and marks nothing', async () => {
     await createConversation(C1);
     await index.decideAppend(request({ pairField: pair(1) }));
-    const created = await index.create(C2, {});
+    const created = await index.create(C2, {}, []);
     const deleting = await index.decideDelete(C1);
     await trustAt(2);
     expect(await index.acknowledgeAppend(C1, 1, pair(1), 1)).toBe('fenced');

@@ -50,14 +50,18 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
     paths: {
       '/v1/conversations/{id}': {
         put: {
-          summary: 'Create a conversation, or return the existing one unchanged',
+          summary:
+            'Create a conversation, or return the existing one with its metadata unchanged and its participants replaced when given',
           parameters: [idParam],
           requestBody: { required: false, content: body('UpsertConversation') },
           responses: {
             '200': { description: 'The conversation', content: body('Conversation') },
-            '400': error('invalid_conversation_id, invalid_metadata, invalid_json'),
+            '400': error(
+              'invalid_conversation_id, invalid_metadata, invalid_json, bad_request (participants), unknown_agent',
+            ),
             ...denied('conversations:write'),
-            '503': error('kafka_unavailable, index_rebuilding (Retry-After)'),
+            '410': error('conversation_tombstoned (a participants change of a deleted conversation)'),
+            '503': error('kafka_unavailable, index_rebuilding, index_busy, outcome_unknown (Retry-After)'),
           },
         },
         get: {
