@@ -9,6 +9,7 @@ import { AgentsModule } from './agents/agents.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { COMMAND_CONFIG, CommandConfig } from './config/command.config';
 import { ConversationsModule } from './conversations/conversations.module';
+import { DeliveriesModule } from './deliveries/deliveries.module';
 import { MessagesModule } from './messages/messages.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { ReadsModule } from './reads/reads.module';
@@ -35,6 +36,7 @@ export class CommandModule {
         ReadsModule,
         ApiKeysModule,
         AgentsModule,
+        DeliveriesModule,
         OpenApiModule,
       ],
     };
