@@ -6,6 +6,8 @@
  * a reply exactly once when it is posted twice, and never reach another tenant's.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { api, ApiResponse, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { TestIdentityProvider } from '../support/identity-provider';
@@ -273,5 +275,36 @@ describe('POST /v1/deliveries/{id}/replies', () => {
       messages: [textMessage('x')],
     });
     expect([unknown.status, unknown.body.error]).toEqual([404, 'not_found']);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('describes the real answers of the agent and delivery routes', async () => {
+    const doc = await call('manager', 'GET', '/v1/openapi.json');
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    for (const [name, schema] of Object.entries((doc.body.components as { schemas: Record<string, object> }).schemas)) {
+      ajv.addSchema(schema, `#/components/schemas/${name}`);
+    }
+    const check = (name: string, answer: ApiResponse<Body>) => {
+      const validate = ajv.getSchema(`#/components/schemas/${name}`)!;
+      expect({ name, valid: validate(answer.body), errors: validate.errors ?? null }).toEqual({
+        name,
+        valid: true,
+        errors: null,
+      });
+    };
+    const agent = { id: 'schema-check', webhook_url: 'https://a.example/', history: { mode: 'tail' } };
+    check('AgentWithSecret', await call('manager', 'POST', '/v1/agents', agent));
+    check('Agent', await call('manager', 'GET', '/v1/agents/schema-check'));
+    check('Agent', await call('manager', 'PATCH', '/v1/agents/schema-check', { name: 'Schema' }));
+    check('AgentWithSecret', await call('manager', 'POST', '/v1/agents/schema-check/rotate-secret'));
+    check('AgentList', await call('manager', 'GET', '/v1/agents?limit=1'));
+    check('DeliveryList', await call('manager', 'GET', '/v1/agents/helper/deliveries?limit=2'));
+    check('DeliveryDetail', await call('manager', 'GET', `/v1/deliveries/${seeded[1].id}`));
+    check('Delivery', await call('manager', 'POST', `/v1/deliveries/${seeded[1].id}/redeliver`));
+    const reply = { messages: [textMessage('schema', 'assistant')] };
+    check('ReplyResult', await call('dispatcher', 'POST', `/v1/deliveries/${seeded[1].id}/replies`, reply));
+    check('Error', await call('manager', 'POST', `/v1/deliveries/${seeded[1].id}/redeliver`));
   });
 });

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { CONVERSATION_ID_MAX_LENGTH, CONVERSATION_ID_PATTERN } from '@threadline/contracts';
 import { CommandConfig } from '../config/command.config';
 import { errorBodySchema } from '@threadline/errors';
@@ -6,20 +5,8 @@ import { apiKeyListSchema, createApiKeySchema, createdApiKeyViewSchema } from '.
 import { conversationViewSchema, upsertConversationSchema } from '../conversations/conversation.dto';
 import { appendMessageSchema, appendResultViewSchema } from '../messages/append-message.dto';
 import { messagePageSchema } from '../reads/message-view';
-
-const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-/** What the API answers, from the same zod schemas the code types its answers with. */
-const answer = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const body = (name: string) => ({ 'application/json': { schema: ref(name) } });
-const error = (description: string) => ({ description, content: body('Error') });
-/** Every route but the OpenAPI document: a missing or bad credential, a missing scope or another conversation. */
-const denied = (scope: string) => ({
-  '401': error(
-    'unauthorized (WWW-Authenticate: Bearer): no credential, or one that is malformed, unknown, expired or revoked',
-  ),
-  '403': error(`forbidden_scope (needs ${scope}), forbidden_conversation (a token pinned to another conversation)`),
-});
+import { agentPaths, agentSchemas } from './agent-paths';
+import { answer, body, denied, error, json } from './openapi-helpers';
 
 /** The OpenAPI 3.1 description of the public REST API, served at /v1/openapi.json. */
 export function openApiDocument(config: CommandConfig): Record<string, unknown> {
@@ -122,6 +109,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
           },
         },
       },
+      ...agentPaths(),
       '/v1/admin/api-keys': {
         post: {
           summary: 'Create an API key; the key is in this answer only',
@@ -168,6 +156,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
         CreateApiKey: json(createApiKeySchema),
         CreatedApiKey: answer(createdApiKeyViewSchema),
         ApiKeyList: answer(apiKeyListSchema),
+        ...agentSchemas(),
         Error: answer(errorBodySchema),
       },
     },
