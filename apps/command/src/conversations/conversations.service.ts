@@ -1,17 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { ConversationRef, formatJsonPath, Participant } from '@threadline/contracts';
-import { AgentsService } from '../agents/agents.service';
+import type { ConversationRef } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher';
-import { conversationCreated, conversationDeleted, participantsSet } from '../event-log/event-factory';
+import { conversationCreated, conversationDeleted } from '../event-log/event-factory';
 import { ConversationDirectory } from '../head-index/conversation-directory';
-import { canonicalParticipants, ConversationRecord } from '../head-index/conversation-record';
+import { canonicalParticipants } from '../head-index/conversation-record';
 import { HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
 import { ApiError } from '@threadline/errors';
 import { checkMetadataLimit } from '../messages/message-limits';
 import { TenantConversationQuota } from '../tenant-limits/tenant-conversation-quota';
+import { ConversationParticipantsService } from './conversation-participants.service';
 import { ConversationView, toConversationView, UpsertConversationDto } from './conversation.dto';
 
 @Injectable()
@@ -22,7 +21,7 @@ export class ConversationsService {
     private readonly publisher: EventPublisher,
     private readonly projection: ProjectionLookupService,
     private readonly quota: TenantConversationQuota,
-    private readonly agents: AgentsService,
+    private readonly participantsService: ConversationParticipantsService,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
   ) {}
 
@@ -38,11 +37,15 @@ export class ConversationsService {
     checkMetadataLimit(metadata, this.config.limits, 'metadata');
     const participants = dto.participants && canonicalParticipants(dto.participants);
     if (dto.participants) {
-      await this.checkAgentsRegistered(ref.tenantId, dto.participants);
+      await this.participantsService.checkAgentsRegistered(ref.tenantId, dto.participants);
     }
     const existing = await this.directory.find(ref, this.config.append.ackTimeoutMs);
     if (existing?.created) {
-      return participants ? this.setParticipants(existing, participants) : this.view(existing);
+      if (participants) {
+        await this.participantsService.replace(existing.ref, participants);
+        return this.get(ref);
+      }
+      return this.view(existing);
     }
     await this.quota.checkRoomFor(ref.tenantId);
     const pending = await this.index.create(ref, metadata, participants ?? []);
@@ -55,68 +58,6 @@ export class ConversationsService {
       throw ApiError.outcomeUnknown();
     }
     return this.view({ ...pending.record, created: true });
-  }
-
-  /** 400 unknown_agent, naming the field, for an `agent` participant that is not an agent of the tenant. */
-  private async checkAgentsRegistered(tenantId: string, participants: Participant[]): Promise<void> {
-    const agentIds = participants.filter((p) => p.kind === 'agent').map((p) => p.id);
-    const registered = await this.agents.registered(tenantId, agentIds);
-    const index = participants.findIndex((p) => p.kind === 'agent' && !registered.has(p.id));
-    if (index >= 0) {
-      throw ApiError.badRequest(
-        'unknown_agent',
-        `${formatJsonPath(['participants', index, 'id'])}: no agent ${participants[index].id} is registered in this tenant`,
-      );
-    }
-  }
-
-  /**
-   * Replaces the participant list of a created conversation with a
-   * `conversation.participants_set` event: nothing when the list is the same; one
-   * change in flight per conversation (else 503 index_busy), so the events are in
-   * the order of the changes; the list counts once Kafka has the event and its
-   * index epoch is still trusted.
-   */
-  private async setParticipants(record: ConversationRecord, participants: Participant[]): Promise<ConversationView> {
-    const { ref } = record;
-    const token = randomUUID();
-    let decision = await this.index.beginParticipants(ref, participants, token, 2 * this.config.append.ackTimeoutMs);
-    if (decision.kind === 'missing' && (await this.directory.hydrate(ref, this.config.append.ackTimeoutMs))) {
-      decision = await this.index.beginParticipants(ref, participants, token, 2 * this.config.append.ackTimeoutMs);
-    }
-    switch (decision.kind) {
-      case 'rebuilding':
-        return this.directory.throwRebuilding();
-      case 'missing':
-      case 'not_found':
-        throw ApiError.notFound(ref.conversationId);
-      case 'tombstoned':
-        throw ApiError.tombstoned();
-      case 'busy':
-        throw ApiError.unavailable(
-          'index_busy',
-          'Another participants change of this conversation is in flight; retry',
-          1,
-        );
-      case 'same':
-        return this.get(ref);
-      case 'ok': {
-        const published = await this.publisher
-          .publish(participantsSet(ref, participants, decision.epoch), this.config.append.ackTimeoutMs)
-          .then(
-            () => true,
-            () => false,
-          );
-        const confirmation = await this.index.finishParticipants(ref, participants, token, decision.epoch, published);
-        if (!published) {
-          throw ApiError.unavailable('kafka_unavailable', 'The event log did not acknowledge in time; retry', 1);
-        }
-        if (confirmation === 'fenced') {
-          throw ApiError.outcomeUnknown();
-        }
-        return this.get(ref);
-      }
-    }
   }
 
   async get(ref: ConversationRef): Promise<ConversationView> {
