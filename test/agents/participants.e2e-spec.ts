@@ -27,8 +27,10 @@ let stack: CommandStack;
 const tokens = new Map<string, string>();
 
 type Body = Record<string, unknown>;
-const call = (tenant: string, method: string, path: string, body?: unknown): Promise<ApiResponse<Body>> =>
-  api(stack.baseUrl, method, path, body, undefined, { headers: { authorization: `Bearer ${tokens.get(tenant)}` } });
+const call = (tenant: string, method: string, path: string, body?: unknown, instance = 0): Promise<ApiResponse<Body>> =>
+  api(stack.commands[instance].baseUrl, method, path, body, undefined, {
+    headers: { authorization: `Bearer ${tokens.get(tenant)}` },
+  });
 
 /** The events of one conversation of the test's topic, in topic order. */
 async function eventsOf(tenant: string, conversationId: string) {
@@ -40,7 +42,7 @@ async function eventsOf(tenant: string, conversationId: string) {
 
 beforeAll(async () => {
   const jwksUrl = await idp.start();
-  stack = new CommandStack('participants', 1, idp.authEnv(jwksUrl));
+  stack = new CommandStack('participants', 2, idp.authEnv(jwksUrl));
   for (const tenant of [TENANT, OTHER]) {
     tokens.set(tenant, await idp.token({ tenant_id: tenant, sub: 'user:ops', scope: SCOPES }));
   }
@@ -175,6 +177,52 @@ describe('participants on PUT /v1/conversations/{id}', () => {
     expect((await call(TENANT, 'GET', `/v1/conversations/${fresh}`)).body.participants).toEqual([
       { id: 'critic', kind: 'agent' },
       { id: 'zed', kind: 'user' },
+    ]);
+  });
+
+  it('shows a change at once on every command instance', async () => {
+    const fresh = `conv-${randomUUID()}`;
+    const list = [{ id: 'ada', kind: 'user' }];
+    expect((await call(TENANT, 'PUT', `/v1/conversations/${fresh}`, { participants: list }, 0)).status).toBe(200);
+    expect((await call(TENANT, 'GET', `/v1/conversations/${fresh}`, undefined, 1)).body.participants).toEqual(list);
+    const next = [{ id: 'planner', kind: 'agent' }];
+    expect((await call(TENANT, 'PUT', `/v1/conversations/${fresh}`, { participants: next }, 1)).status).toBe(200);
+    expect((await call(TENANT, 'GET', `/v1/conversations/${fresh}`, undefined, 0)).body.participants).toEqual(next);
+  });
+
+  it('under concurrent changes, ends with the list of the last participants_set in the topic', async () => {
+    const fresh = `conv-${randomUUID()}`;
+    expect((await call(TENANT, 'PUT', `/v1/conversations/${fresh}`, {})).status).toBe(200);
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call(TENANT, 'PUT', `/v1/conversations/${fresh}`, { participants: [{ id: `user-${i}`, kind: 'user' }] }, i % 2),
+      ),
+    );
+    for (const answer of answers) {
+      expect([200, 503]).toContain(answer.status);
+      if (answer.status === 503) {
+        expect(answer.body.error).toBe('index_busy');
+      }
+    }
+    const changes = (await eventsOf(TENANT, fresh)).filter((e) => e.type === 'conversation.participants_set');
+    expect(changes.length).toBe(answers.filter((a) => a.status === 200).length);
+    const last = changes[changes.length - 1];
+    expect((await call(TENANT, 'GET', `/v1/conversations/${fresh}`)).body.participants).toEqual(
+      last.type === 'conversation.participants_set' ? last.data.participants : null,
+    );
+  });
+
+  it('refuses to change the participants of a deleted conversation: 410, nothing produced', async () => {
+    const fresh = `conv-${randomUUID()}`;
+    expect((await call(TENANT, 'PUT', `/v1/conversations/${fresh}`, {})).status).toBe(200);
+    expect((await call(TENANT, 'DELETE', `/v1/conversations/${fresh}`)).status).toBe(204);
+    const refused = await call(TENANT, 'PUT', `/v1/conversations/${fresh}`, {
+      participants: [{ id: 'a', kind: 'user' }],
+    });
+    expect([refused.status, refused.body.error]).toEqual([410, 'conversation_tombstoned']);
+    expect((await eventsOf(TENANT, fresh)).map((e) => e.type)).toEqual([
+      'conversation.created',
+      'conversation.deleted',
     ]);
   });
 });

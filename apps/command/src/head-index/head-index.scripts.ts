@@ -7,7 +7,8 @@ import { LuaScript } from './lua-script';
  *                     h (set when loaded from the projection: pairs of seqs up to h are
  *                     only in the projection's producer_pairs, not here),
  *                     pa (participants JSON, ordered by id; absent = none),
- *                     pl ("{token}|{ms}": a participants change whose event is being produced)
+ *                     pl ("{token}|{expires ms}": a participants change whose event is being
+ *                     produced; another may start once it expires)
  *   P:c:{id}:p  hash  "{producer_id}\n{producer_seq}" -> "{seq}|{hash}|{state}|{reserved ms}"
  *                     state: p = reserved, a = acknowledged, x = abandoned (outcome in the projection)
  *   P:pending   zset  reservations not yet acknowledged, scored by reservation time (ms)
@@ -128,8 +129,8 @@ return {'ok', epoch, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '
 /**
  * KEYS conv, epoch. ARGV participantsJson, token, lockMs. Starts a participants
  * change: 'same' if the list is already that one; else takes the conversation's
- * participants lock (one change in flight per conversation, so the order of the
- * events is the order of the changes) and returns the epoch to stamp the event with.
+ * participants lock for lockMs (one change in flight per conversation, so the order of
+ * the events is the order of the changes) and returns the epoch to stamp the event with.
  */
 export const beginParticipantsScript = new LuaScript(`
 local epoch = redis.call('GET', KEYS[2])
@@ -141,10 +142,10 @@ if rec[2] == '1' then return {'tombstoned'} end
 if (rec[3] or '[]') == ARGV[1] then return {'same'} end
 ${NOW}
 if rec[4] then
-  local at = tonumber(string.match(rec[4], '|(%d+)$'))
-  if at and at > now - tonumber(ARGV[3]) then return {'busy'} end
+  local expires = tonumber(string.match(rec[4], '|(%d+)$'))
+  if expires and expires > now then return {'busy'} end
 end
-redis.call('HSET', KEYS[1], 'pl', ARGV[2] .. '|' .. now)
+redis.call('HSET', KEYS[1], 'pl', ARGV[2] .. '|' .. (now + tonumber(ARGV[3])))
 return {'ok', epoch}
 `);
 
