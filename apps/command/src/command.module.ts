@@ -8,6 +8,7 @@ import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { COMMAND_CONFIG, CommandConfig } from './config/command.config';
 import { ConversationsModule } from './conversations/conversations.module';
+import { InboxModule } from './inbox/inbox.module';
 import { MessagesModule } from './messages/messages.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { ReadsModule } from './reads/reads.module';
@@ -33,6 +34,7 @@ export class CommandModule {
         MessagesModule,
         ReadsModule,
         ApiKeysModule,
+        InboxModule,
         OpenApiModule,
       ],
     };

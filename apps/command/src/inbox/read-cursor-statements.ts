@@ -1,0 +1,27 @@
+import type { ConversationRef, Participant } from '@threadline/contracts';
+import { Statement } from '@threadline/persistence';
+
+export interface ReadCursorSqlRow {
+  read_seq: string;
+  updated_at: Date;
+}
+
+/**
+ * Raises the participant's read cursor to `seq` (GREATEST: a lower seq leaves it
+ * as it is) and returns the cursor in force, in one statement, only if the
+ * participant is in the conversation as that kind: no row back means it is not.
+ */
+export function raiseReadCursor(ref: ConversationRef, participant: Participant, seq: number): Statement {
+  return {
+    sql: `INSERT INTO read_cursors AS rc (tenant_id, conversation_id, participant_id, read_seq, updated_at)
+          SELECT $1, $2, $3, $5, now()
+          WHERE EXISTS (SELECT 1 FROM conversation_participants AS cp
+                        WHERE cp.tenant_id = $1 AND cp.conversation_id = $2 AND cp.participant_id = $3
+                          AND cp.kind = $4)
+          ON CONFLICT (tenant_id, conversation_id, participant_id) DO UPDATE SET
+            read_seq = GREATEST(rc.read_seq, EXCLUDED.read_seq),
+            updated_at = CASE WHEN EXCLUDED.read_seq > rc.read_seq THEN EXCLUDED.updated_at ELSE rc.updated_at END
+          RETURNING read_seq, updated_at`,
+    params: [ref.tenantId, ref.conversationId, participant.id, participant.kind, seq],
+  };
+}

@@ -1,0 +1,3 @@
+export * from './inbox-cursor';
+export * from './inbox-entry';
+export * from './inbox-reader';
