@@ -12,7 +12,7 @@ import { Participant } from '@threadline/contracts';
 import { api, ApiResponse, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { indexEpoch, produceEvents } from '../support/hand-built-events';
-import { TestIdentityProvider } from '../support/identity-provider';
+import { createApiKey, TestIdentityProvider } from '../support/identity-provider';
 import { eventually } from '../support/service-process';
 import { alice, bob, bot, createdWithParticipants, InboxEntry, setParticipants } from './support';
 
@@ -214,7 +214,16 @@ describe('the inbox', () => {
     const globexInbox = await inbox('user:alice', 'alice', '?limit=200', 'globex');
     expect(globexInbox.status).toBe(200);
     expect(globexInbox.body.conversations.some((e) => e.id === id)).toBe(false);
-    const globexService = await inbox('service:backend', 'alice', '?limit=200', 'globex');
+    const globexKey = createApiKey(stack.env, 'globex', 'service:backend', ['conversations:read']).key;
+    const globexService = await api<{ conversations: InboxEntry[] }>(
+      stack.baseUrl,
+      'GET',
+      '/v1/participants/alice/inbox?limit=200',
+      undefined,
+      undefined,
+      { headers: { authorization: `Bearer ${globexKey}` } },
+    );
+    expect(globexService.status).toBe(200);
     expect(globexService.body.conversations.some((e) => e.id === id)).toBe(false);
     const globexRead = await call('globex', 'user:alice', 'PUT', `/v1/conversations/${id}/read`, { seq: 1 });
     expect(globexRead.status).toBe(404);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PARTICIPANT_ID_PATTERN } from '@threadline/contracts';
-import { InboxEntry } from '@threadline/persistence';
+import { INBOX_PREVIEW_CHARS } from '@threadline/persistence';
 
 /** Entries per inbox page: the default and the most a `limit` may ask for. */
 export const INBOX_DEFAULT_LIMIT = 50;
@@ -29,14 +29,32 @@ export const participantIdSchema = z
   .regex(PARTICIPANT_ID_PATTERN, 'must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}');
 
 /** The read cursor in force after a `PUT .../read`. */
-export interface ReadCursorView {
-  conversation_id: string;
-  participant_id: string;
-  read_seq: number;
-  updated_at: string;
-}
+export const readCursorViewSchema = z.object({
+  conversation_id: z.string(),
+  participant_id: z.string(),
+  read_seq: z.number().int().min(0),
+  updated_at: z.iso.datetime({ offset: true }),
+});
 
-export interface InboxPageView {
-  conversations: InboxEntry[];
-  next_cursor: string | null;
-}
+export type ReadCursorView = z.infer<typeof readCursorViewSchema>;
+
+/** One inbox entry (InboxEntry of libs/persistence, which realtime's deltas send too). */
+export const inboxEntrySchema = z.object({
+  id: z.string(),
+  unread_count: z.number().int().min(0),
+  last_seq: z.number().int().min(0),
+  last_activity_at: z.iso.datetime({ offset: true }),
+  last_sender: z.string().nullable(),
+  preview: z
+    .string()
+    .max(2 * INBOX_PREVIEW_CHARS)
+    .nullable(),
+  read_seq: z.number().int().min(0),
+});
+
+export const inboxPageSchema = z.object({
+  conversations: z.array(inboxEntrySchema),
+  next_cursor: z.string().nullable(),
+});
+
+export type InboxPageView = z.infer<typeof inboxPageSchema>;
