@@ -2,7 +2,7 @@
  * Live inbox deltas through the real command, projector and realtime (AUTH_MODE=on):
  * a Phoenix client joined to `inbox:alice` and an SSE client on
  * `/v1/participants/alice/inbox/events` receive `inbox_delta` with the new unread
- * count when another participant appends; joining someone else's inbox is refused,
+ * count when another participant appends, and when alice moves her read cursor; joining someone else's inbox is refused,
  * and a service credential may follow any inbox of its tenant.
  */
 import { randomUUID } from 'node:crypto';
@@ -83,7 +83,7 @@ afterAll(async () => {
   await idp.stop();
 });
 
-it("pushes inbox_delta over Phoenix to alice's inbox when bob appends, with the unread count", async () => {
+it("pushes inbox_delta over Phoenix to alice's inbox when bob appends and when she reads, with the unread count", async () => {
   const id = await conversation();
   const client = await phoenix('user:alice');
   expect(await client.join('inbox:alice', {})).toEqual({ status: 'ok', response: {} });
@@ -102,6 +102,17 @@ it("pushes inbox_delta over Phoenix to alice's inbox when bob appends, with the 
       .find((e) => e.id === id && e.last_seq === 3),
   );
   expect(own.unread_count).toBe(2);
+
+  const read = await api(stack.baseUrl, 'PUT', `/v1/conversations/${id}/read`, { seq: 3 }, undefined, {
+    headers: await auth('user:alice'),
+  });
+  expect(read.status).toBe(200);
+  const afterRead = await eventually('a delta after alice read everything', async () =>
+    phoenixDeltas(client, 'inbox:alice')
+      .flat()
+      .find((e) => e.id === id && e.read_seq === 3),
+  );
+  expect(afterRead.unread_count).toBe(0);
   await client.probe.close();
 });
 

@@ -1,11 +1,18 @@
 import { appendedEvent, createdEvent, tombstonedEvent } from '../../../../test/support/event-builder';
-import { changesInbox, ChangedConversation, conversationsPerOwner, passedByProjector } from './inbox-delta-plan';
+import {
+  changesInbox,
+  ChangedConversation,
+  conversationsPerOwner,
+  laterChange,
+  passedByProjector,
+} from './inbox-delta-plan';
 
 const change = (conversationId: string, partition: number, offset: number): ChangedConversation => ({
   tenantId: 'acme',
   conversationId,
   at: { partition, offset },
 });
+const committed = (conversationId: string): ChangedConversation => ({ tenantId: 'acme', conversationId, at: null });
 
 describe('changesInbox', () => {
   it('takes appends and participant lists, not tombstones or a create without participants', () => {
@@ -21,11 +28,21 @@ describe('changesInbox', () => {
 describe('passedByProjector', () => {
   it("holds back a change until the projector's next offset in its partition is past it", () => {
     const { ready, waiting } = passedByProjector(
-      [change('a', 0, 4), change('b', 0, 5), change('c', 1, 0)],
+      [change('a', 0, 4), change('b', 0, 5), change('c', 1, 0), committed('d')],
       new Map([[0, 5]]),
     );
-    expect(ready.map((c) => c.conversationId)).toEqual(['a']);
+    expect(ready.map((c) => c.conversationId)).toEqual(['a', 'd']);
     expect(waiting.map((c) => c.conversationId)).toEqual(['b', 'c']);
+  });
+});
+
+describe('laterChange', () => {
+  it('keeps the change that waits for the projector longest', () => {
+    expect(laterChange(undefined, committed('a'))).toEqual(committed('a'));
+    expect(laterChange(committed('a'), change('a', 0, 3))).toEqual(change('a', 0, 3));
+    expect(laterChange(change('a', 0, 3), committed('a'))).toEqual(change('a', 0, 3));
+    expect(laterChange(change('a', 0, 3), change('a', 0, 7))).toEqual(change('a', 0, 7));
+    expect(laterChange(change('a', 0, 7), change('a', 0, 3))).toEqual(change('a', 0, 7));
   });
 });
 

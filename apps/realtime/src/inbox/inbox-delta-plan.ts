@@ -2,11 +2,14 @@ import { ConversationEvent, EventType, ParticipantKind } from '@threadline/contr
 import type { InboxOwner } from '@threadline/persistence';
 import type { TopicPosition } from '../live/conversation-hub';
 
-/** A conversation whose inbox entries changed, and where its latest such event is in the topic. */
+/**
+ * A conversation whose inbox entries changed, and where its latest such event is
+ * in the topic; `at` null for a change already committed to Postgres (a read cursor).
+ */
 export interface ChangedConversation {
   tenantId: string;
   conversationId: string;
-  at: TopicPosition;
+  at: TopicPosition | null;
 }
 
 /** A row of conversation_participants: who is in a changed conversation. */
@@ -41,10 +44,22 @@ export function passedByProjector(
   const ready: ChangedConversation[] = [];
   const waiting: ChangedConversation[] = [];
   for (const change of changed) {
-    const next = nextOffsets.get(change.at.partition);
-    (next !== undefined && change.at.offset < next ? ready : waiting).push(change);
+    const next = change.at === null ? undefined : nextOffsets.get(change.at.partition);
+    (change.at === null || (next !== undefined && change.at.offset < next) ? ready : waiting).push(change);
   }
   return { ready, waiting };
+}
+
+/**
+ * The change to keep when a conversation changes again before its delta went out:
+ * the one that waits for the projector longest (a topic change over a committed
+ * one, the later offset of two), so the delta reflects both.
+ */
+export function laterChange(known: ChangedConversation | undefined, change: ChangedConversation): ChangedConversation {
+  if (!known || known.at === null) {
+    return change.at === null && known ? known : change;
+  }
+  return change.at !== null && change.at.offset > known.at.offset ? change : known;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   ChangedConversation,
   changesInbox,
   conversationsPerOwner,
+  laterChange,
   MembershipRow,
   passedByProjector,
 } from './inbox-delta-plan';
@@ -29,8 +30,8 @@ interface Subscription {
  * (an append, a participant list) in a tenant with subscribed inboxes and, once a
  * second, sends each subscribed inbox the fresh entries (InboxReader, the same as
  * REST) of the changed conversations it is in. A change waits until the projector
- * has passed its event, so the entry always reflects it. Read cursor changes do not
- * produce a delta (docs/api.md).
+ * has passed its event, so the entry always reflects it. A read cursor change
+ * (ReadCursorListener) is already committed and goes out on the next tick.
  */
 @Injectable()
 export class InboxDeltas extends PeriodicJob {
@@ -83,7 +84,7 @@ export class InboxDeltas extends PeriodicJob {
     }
     const changed = [...this.changed.values()].filter((c) => this.subscriptions.has(c.tenantId));
     this.changed.clear();
-    const partitions = [...new Set(changed.map((c) => c.at.partition))];
+    const partitions = [...new Set(changed.flatMap((c) => (c.at === null ? [] : [c.at.partition])))];
     const positions = await Promise.all(partitions.map((p) => this.projector.of(p)));
     const nextOffsets = new Map(partitions.flatMap((p, i) => (positions[i] ? [[p, positions[i].nextOffset]] : [])));
     const { ready, waiting } = passedByProjector(changed, nextOffsets);
@@ -102,19 +103,22 @@ export class InboxDeltas extends PeriodicJob {
     );
   }
 
+  /** A read cursor of the conversation moved (committed): its entries go out on the next tick. */
+  noteReadCursor(tenantId: string, conversationId: string): void {
+    if (this.subscriptions.has(tenantId)) {
+      this.keep({ tenantId, conversationId, at: null });
+    }
+  }
+
   private note(event: ConversationEvent, at: TopicPosition): void {
     if (this.subscriptions.has(event.tenant_id) && changesInbox(event)) {
       this.keep({ tenantId: event.tenant_id, conversationId: event.conversation_id, at });
     }
   }
 
-  /** Keeps the latest change per conversation (a later event waits for the projector at least as long). */
   private keep(change: ChangedConversation): void {
     const key = conversationKey({ tenantId: change.tenantId, conversationId: change.conversationId });
-    const known = this.changed.get(key);
-    if (!known || known.at.offset < change.at.offset) {
-      this.changed.set(key, change);
-    }
+    this.changed.set(key, laterChange(this.changed.get(key), change));
   }
 
   private async sendTenant(tenantId: string, conversationIds: string[]): Promise<void> {
