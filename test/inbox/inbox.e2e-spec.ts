@@ -4,8 +4,8 @@
  * messages never counted, an agent's replies counted for the user, the read cursor
  * (monotonic, bounded by the last seq, participants only), ordering by activity and
  * paging, who may read which inbox, and tenant isolation. Participants are set
- * through the topic (`conversation.created` / `conversation.participants_set`), as
- * the command's PUT produces them.
+ * through PUT /v1/conversations/{id} and, for agents without registering them,
+ * by hand-built `conversation.created` / `conversation.participants_set` events.
  */
 import { randomUUID } from 'node:crypto';
 import { Participant } from '@threadline/contracts';
@@ -193,6 +193,22 @@ describe('the inbox', () => {
       ),
     );
     await entryOnce('user:bob', 'bob', fresh, (e) => e.last_seq === 0);
+  });
+
+  it('follows the participants a PUT names, at create and when it replaces them', async () => {
+    const id = `inbox-${randomUUID()}`;
+    const put = (participants: Participant[]) =>
+      acme('service:backend', 'PUT', `/v1/conversations/${id}`, { participants });
+    expect((await put([alice, bob])).status).toBe(200);
+    await append('user:alice', id, 'named at create');
+    await entryOnce('user:bob', 'bob', id, (e) => e.unread_count === 1);
+    expect((await put([alice])).status).toBe(200);
+    await eventually('bob no longer in the conversation', async () => {
+      const res = await inbox('user:bob', 'bob', '?limit=200');
+      return !res.body.conversations.some((e) => e.id === id);
+    });
+    const read = await acme('user:bob', 'PUT', `/v1/conversations/${id}/read`, { seq: 1 });
+    expect(read.body.error).toBe('not_a_participant');
   });
 
   it("refuses someone else's inbox to a user or agent (403 forbidden_inbox) and lets a service read any", async () => {
