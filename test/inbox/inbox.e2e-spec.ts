@@ -8,6 +8,8 @@
  * by hand-built `conversation.created` / `conversation.participants_set` events.
  */
 import { randomUUID } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { Participant } from '@threadline/contracts';
 import { api, ApiResponse, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
@@ -246,5 +248,27 @@ describe('the inbox', () => {
     expect(
       (await inbox('user:alice', 'alice', '?limit=200')).body.conversations.find((e) => e.id === id),
     ).toMatchObject({ unread_count: 1, read_seq: 0 });
+  });
+
+  it('answers in the shapes of the OpenAPI document', async () => {
+    const id = await conversation([alice, bob]);
+    await append('user:bob', id, 'schema check');
+    await entryOnce('user:alice', 'alice', id, (e) => e.unread_count === 1);
+    const doc = await acme('user:alice', 'GET', '/v1/openapi.json');
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    for (const [name, schema] of Object.entries((doc.body.components as { schemas: Record<string, object> }).schemas)) {
+      ajv.addSchema(schema, `#/components/schemas/${name}`);
+    }
+    const check = (name: string, answer: unknown) => {
+      const validate = ajv.getSchema(`#/components/schemas/${name}`)!;
+      expect({ name, valid: validate(answer), errors: validate.errors ?? null }).toEqual({
+        name,
+        valid: true,
+        errors: null,
+      });
+    };
+    check('ReadCursorView', (await acme('user:alice', 'PUT', `/v1/conversations/${id}/read`, { seq: 1 })).body);
+    check('InboxPage', (await inbox('user:alice', 'alice', '?limit=1')).body);
   });
 });
