@@ -126,7 +126,9 @@ export class PhoenixSession {
     const stop = this.inboxes.subscribe(
       { tenantId: this.principal.tenantId, participantId, kind: view.kind === 'any' ? null : view.kind },
       (conversations) => {
-        this.send(inboxDeltaFrame(topic, joinRef, conversations));
+        if (this.send(inboxDeltaFrame(topic, joinRef, conversations))) {
+          this.metrics.delivered.inc({ protocol: 'phoenix', type: 'inbox_delta' });
+        }
       },
     );
     this.channels.set(topic, { joinRef, stop });

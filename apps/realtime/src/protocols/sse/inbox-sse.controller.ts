@@ -71,7 +71,9 @@ export class InboxSseController {
     const stop = this.inboxes.subscribe(
       { tenantId: principal.tenantId, participantId, kind: view.kind === 'any' ? null : view.kind },
       (conversations) => {
-        connection.send(inboxDeltaEvent(conversations));
+        if (connection.send(inboxDeltaEvent(conversations))) {
+          this.metrics.delivered.inc({ protocol: 'sse', type: 'inbox_delta' });
+        }
       },
     );
     connection.onClosed(stop);
