@@ -78,29 +78,44 @@ export class InboxDeltas extends PeriodicJob {
     return { name: 'inbox deltas', intervalMs: INBOX_DELTA_INTERVAL_MS, unref: true };
   }
 
+  /** One tick: what the projector has passed goes out, the rest (and all of it after a failure) waits for the next. */
   protected async runOnce(): Promise<void> {
-    if (this.changed.size === 0) {
-      return;
-    }
     const changed = [...this.changed.values()].filter((c) => this.subscriptions.has(c.tenantId));
     this.changed.clear();
+    if (changed.length === 0) {
+      return;
+    }
+    let unsent = changed;
+    try {
+      const { ready, waiting } = passedByProjector(changed, await this.projectorOffsets(changed));
+      unsent = waiting;
+      const tenants = [...new Set(ready.map((c) => c.tenantId))];
+      const failed = await Promise.all(
+        tenants.map((tenantId) => {
+          const ofTenant = ready.filter((c) => c.tenantId === tenantId);
+          return this.sendTenant(
+            tenantId,
+            ofTenant.map((c) => c.conversationId),
+          ).then(
+            () => [],
+            (error: Error) => {
+              this.logger.warn(`inbox deltas of tenant ${tenantId}: ${error.message}; retrying on the next tick`);
+              return ofTenant;
+            },
+          );
+        }),
+      );
+      unsent = [...waiting, ...failed.flat()];
+    } finally {
+      unsent.forEach((c) => this.keep(c));
+    }
+  }
+
+  /** The projector's stored next offset in each partition the changes are in. */
+  private async projectorOffsets(changed: readonly ChangedConversation[]): Promise<Map<number, number>> {
     const partitions = [...new Set(changed.flatMap((c) => (c.at === null ? [] : [c.at.partition])))];
     const positions = await Promise.all(partitions.map((p) => this.projector.of(p)));
-    const nextOffsets = new Map(partitions.flatMap((p, i) => (positions[i] ? [[p, positions[i].nextOffset]] : [])));
-    const { ready, waiting } = passedByProjector(changed, nextOffsets);
-    waiting.forEach((c) => this.keep(c));
-    const tenants = [...new Set(ready.map((c) => c.tenantId))];
-    await Promise.all(
-      tenants.map((tenantId) =>
-        this.sendTenant(
-          tenantId,
-          ready.filter((c) => c.tenantId === tenantId).map((c) => c.conversationId),
-        ).catch((error: Error) => {
-          ready.filter((c) => c.tenantId === tenantId).forEach((c) => this.keep(c));
-          throw error;
-        }),
-      ),
-    );
+    return new Map(partitions.flatMap((p, i) => (positions[i] ? [[p, positions[i].nextOffset] as const] : [])));
   }
 
   /** A read cursor of the conversation moved (committed): its entries go out on the next tick. */
