@@ -192,6 +192,9 @@ describe('GET /v1/deliveries/{id}', () => {
     ]);
     expect((await call('manager', 'GET', `/v1/deliveries/${randomUUID()}`)).body.error).toBe('not_found');
     expect((await call('manager', 'GET', '/v1/deliveries/not-a-uuid')).status).toBe(404);
+    expect((await call('manager', 'POST', '/v1/deliveries/not-a-uuid/redeliver')).status).toBe(404);
+    const reply = { messages: [textMessage('x')] };
+    expect((await call('dispatcher', 'POST', '/v1/deliveries/not-a-uuid/replies', reply)).status).toBe(404);
   });
 });
 

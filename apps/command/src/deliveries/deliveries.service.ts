@@ -73,6 +73,9 @@ export class DeliveriesService {
    * statement, so it cannot race the dispatcher's own update of the row.
    */
   async redeliver(tenantId: string, id: string): Promise<DeliveryView> {
+    if (!isDeliveryId(id)) {
+      throw notFound(id);
+    }
     const [updated]: [unknown[], number] = await this.deliveries.query(
       `UPDATE deliveries d SET status = 'pending', next_attempt_at = now(),
          attempts_allowed = d.attempts + a.max_attempts, completed_at = NULL, updated_at = now()
@@ -100,8 +103,13 @@ export class DeliveriesService {
       ? await this.deliveries.findOneBy(tenantId === null ? { id } : { id, tenantId })
       : null;
     if (!row) {
-      throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', `No delivery ${id}`);
+      throw notFound(id);
     }
     return row;
   }
+}
+
+/** A delivery id that is not a UUID, or names no delivery of the tenant. */
+function notFound(id: string): ApiError {
+  return new ApiError(HttpStatus.NOT_FOUND, 'not_found', `No delivery ${id}`);
 }
