@@ -197,6 +197,22 @@ describe('the inbox', () => {
     await entryOnce('user:bob', 'bob', fresh, (e) => e.last_seq === 0);
   });
 
+  it('takes a read cursor from a participant a PUT named a moment ago, before the projector has applied it', async () => {
+    const id = `inbox-${randomUUID()}`;
+    await stack.projector.pause();
+    try {
+      expect((await acme('service:backend', 'PUT', `/v1/conversations/${id}`, { participants: [alice] })).status).toBe(
+        200,
+      );
+      const read = await acme('user:alice', 'PUT', `/v1/conversations/${id}/read`, { seq: 0 });
+      expect(read.status).toBe(200);
+      expect(read.body.read_seq).toBe(0);
+      expect((await acme('user:bob', 'PUT', `/v1/conversations/${id}/read`, { seq: 0 })).status).toBe(403);
+    } finally {
+      await stack.projector.resume();
+    }
+  });
+
   it('follows the participants a PUT names, at create and when it replaces them', async () => {
     const id = `inbox-${randomUUID()}`;
     const put = (participants: Participant[]) =>

@@ -23,8 +23,8 @@ export class InboxService {
    * Raises the caller's read cursor: the caller is the participant its subject
    * names (participantSubject). 404 for a conversation the tenant does not have,
    * 400 for a seq past the conversation's last seq (the head index's, so a seq
-   * just acknowledged counts), 403 not_a_participant for a caller the projection
-   * does not list as a participant.
+   * just acknowledged counts), 403 not_a_participant for a caller neither the head
+   * index (participants a PUT just named) nor the projection lists as a participant.
    */
   async markRead(principal: Principal, ref: ConversationRef, seq: number): Promise<ReadCursorView> {
     const record = await this.directory.find(ref, this.config.append.ackTimeoutMs);
@@ -35,9 +35,10 @@ export class InboxService {
       throw ApiError.badRequest('bad_request', `seq: must be at most the conversation's last seq ${record.version}`);
     }
     const participant = principalParticipant(principal);
+    const listed = record.participants.some((p) => p.id === participant.id && p.kind === participant.kind);
     const [row] = await runStatement<ReadCursorSqlRow[]>(
       this.dataSource.manager,
-      raiseReadCursor(ref, participant, seq),
+      raiseReadCursor(ref, participant, seq, listed),
     );
     if (!row) {
       throw new ApiError(
