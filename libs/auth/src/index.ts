@@ -14,3 +14,4 @@ export * from './api-keys/api-key-authenticator';
 export * from './jwt/jwt-claims';
 export * from './jwt/jwt-authenticator';
 export * from './webhook-secrets/secret-box';
+export * from './inbox/inbox-access';

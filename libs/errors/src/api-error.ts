@@ -42,6 +42,8 @@ export const ERROR_CODES = [
   'unauthorized',
   'forbidden_scope',
   'forbidden_conversation',
+  'forbidden_inbox',
+  'not_a_participant',
   'rate_limited',
 ] as const;
 

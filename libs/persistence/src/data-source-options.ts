@@ -11,6 +11,7 @@ import { DeliveryAttemptEntity } from './entities/delivery-attempt.entity';
 import { DeliveryEntity } from './entities/delivery.entity';
 import { MessageEntity } from './entities/message.entity';
 import { ProducerPairEntity } from './entities/producer-pair.entity';
+import { ReadCursorEntity } from './entities/read-cursor.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { ArchiveIndex1763990000000 } from './migrations/1763990000000-archive-index';
 import { QuarantinedRecords1764500000000 } from './migrations/1764500000000-quarantined-records';
@@ -21,6 +22,7 @@ import { ApiKeys1764700000000 } from './migrations/1764700000000-api-keys';
 import { Tenants1764800000000 } from './migrations/1764800000000-tenants';
 import { Agents1764900000000 } from './migrations/1764900000000-agents';
 import { Deliveries1764910000000 } from './migrations/1764910000000-deliveries';
+import { ReadCursors1764920000000 } from './migrations/1764920000000-read-cursors';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -34,6 +36,7 @@ export const ENTITIES = [
   ConversationParticipantEntity,
   DeliveryEntity,
   DeliveryAttemptEntity,
+  ReadCursorEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -46,6 +49,7 @@ export const MIGRATIONS = [
   Tenants1764800000000,
   Agents1764900000000,
   Deliveries1764910000000,
+  ReadCursors1764920000000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

@@ -12,6 +12,8 @@ export * from './entities/delivery.entity';
 export * from './entities/delivery-attempt.entity';
 export * from './entities/message.entity';
 export * from './entities/producer-pair.entity';
+export * from './entities/read-cursor.entity';
+export * from './inbox';
 export * from './persistence.module';
 export * from './producer-pairs/message-row-hash';
 export * from './reads';

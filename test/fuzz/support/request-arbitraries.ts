@@ -293,7 +293,9 @@ export type Endpoint =
   | 'agent-deliveries'
   | 'delivery'
   | 'redeliver'
-  | 'replies';
+  | 'replies'
+  | 'read'
+  | 'inbox';
 
 /** One generated call; `requestOf(call, runId)` is what is sent. */
 export interface FuzzCall {
@@ -344,6 +346,8 @@ function callsOf(parts: CallParts): fc.Arbitrary<FuzzCall> {
     },
     { arbitrary: call('GET', 'agent-deliveries', none, true), weight: 1 },
     { arbitrary: call('POST', 'replies', parts.bodies.other), weight: 1 },
+    { arbitrary: call('PUT', 'read', parts.bodies.other), weight: 1 },
+    { arbitrary: call('GET', 'inbox', none, true), weight: 1 },
     {
       arbitrary: fc
         .constantFrom<[string, Endpoint]>(['PATCH', 'conversation'], ['PUT', 'messages'], ['POST', 'tail'])
@@ -379,6 +383,8 @@ export function requestOf(c: FuzzCall, runId: string): RawRequest {
     delivery: `/v1/deliveries/${id}`,
     redeliver: `/v1/deliveries/${id}/redeliver`,
     replies: `/v1/deliveries/${id}/replies`,
+    read: `/v1/conversations/${id}/read`,
+    inbox: `/v1/participants/${id}/inbox`,
   }[c.endpoint];
   return {
     method: c.method,

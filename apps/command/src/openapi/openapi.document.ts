@@ -6,6 +6,7 @@ import { conversationViewSchema, upsertConversationSchema } from '../conversatio
 import { appendMessageSchema, appendResultViewSchema } from '../messages/append-message.dto';
 import { messagePageSchema } from '../reads/message-view';
 import { agentPaths, agentSchemas } from './agent-paths';
+import { inboxPaths, inboxSchemas } from './inbox-paths';
 import { answer, body, denied, error, json } from './openapi-helpers';
 
 /** The OpenAPI 3.1 description of the public REST API, served at /v1/openapi.json. */
@@ -110,6 +111,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
         },
       },
       ...agentPaths(),
+      ...inboxPaths(),
       '/v1/admin/api-keys': {
         post: {
           summary: 'Create an API key; the key is in this answer only',
@@ -157,6 +159,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
         CreatedApiKey: answer(createdApiKeyViewSchema),
         ApiKeyList: answer(apiKeyListSchema),
         ...agentSchemas(),
+        ...inboxSchemas(),
         Error: answer(errorBodySchema),
       },
     },

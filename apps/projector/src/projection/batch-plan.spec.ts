@@ -1,4 +1,4 @@
-import { ConversationEvent, DecodedRecord } from '@threadline/contracts';
+import { ConversationEvent, DecodedRecord, Participant, ParticipantsSetEvent } from '@threadline/contracts';
 import {
   appendedEvent,
   createdEvent,
@@ -6,7 +6,14 @@ import {
   indexFenced,
   tombstonedEvent,
 } from '../../../../test/support/event-builder';
-import { planChunk, PoisonRecord, ProjectionRecord, splitIntoChunks } from './batch-plan';
+import {
+  participantListsToWrite,
+  ParticipantsChange,
+  planChunk,
+  PoisonRecord,
+  ProjectionRecord,
+  splitIntoChunks,
+} from './batch-plan';
 
 const at = (second: number) => `2026-11-23T12:00:${String(second).padStart(2, '0')}.000Z`;
 
@@ -15,6 +22,17 @@ const appended = (id: string, seq: number, text: string, second = 0, epoch?: num
 const tombstoned = (id: string, seq: number, second = 0) => tombstonedEvent(id, seq, null, at(second));
 const created = (id: string, metadata: Record<string, unknown>, second = 0) => createdEvent(id, metadata, at(second));
 const deleted = (id: string, second = 0) => deletedEvent(id, 0, null, at(second));
+const createdWith = (id: string, participants: Participant[], second = 0): ConversationEvent => {
+  const event = created(id, {}, second);
+  return { ...event, data: { ...event.data, participants } };
+};
+const participantsSet = (id: string, participants: Participant[], second = 0): ParticipantsSetEvent => ({
+  ...created(id, {}, second),
+  type: 'conversation.participants_set',
+  data: { participants },
+});
+const alice: Participant = { id: 'alice', kind: 'user' };
+const bot: Participant = { id: 'bot', kind: 'agent' };
 const fence = (epoch: number): DecodedRecord => ({ kind: 'fence', fence: indexFenced(epoch, at(0)) });
 
 const asRecord = (item: ConversationEvent | DecodedRecord): DecodedRecord =>
@@ -120,6 +138,56 @@ describe('planChunk', () => {
       insertedAt: event.occurred_at,
       offset: 7,
     });
+  });
+});
+
+describe('planChunk participants', () => {
+  it('takes the first list from the conversation.created that creates the row, as an initial list', () => {
+    const plan = planChunk(records(createdWith('a', [alice, bot], 1), createdWith('a', [alice], 2)), from(0));
+    expect(plan.participants).toEqual([
+      { tenantId: 'default', conversationId: 'a', mode: 'initial', participants: [alice, bot], at: at(1) },
+    ]);
+  });
+
+  it('lets a later participants_set in the same chunk win, whole list replacing the one before', () => {
+    const plan = planChunk(
+      records(
+        createdWith('a', [alice, bot], 1),
+        participantsSet('a', [bot], 2),
+        appended('a', 1, 'x', 3),
+        participantsSet('a', [alice], 4),
+        participantsSet('b', [], 5),
+      ),
+      from(0),
+    );
+    expect(plan.participants).toEqual([
+      { tenantId: 'default', conversationId: 'a', mode: 'replace', participants: [alice], at: at(4) },
+      { tenantId: 'default', conversationId: 'b', mode: 'replace', participants: [], at: at(5) },
+    ]);
+    expect(plan.applied.get('conversation.participants_set')).toBe(3);
+  });
+
+  it('ignores a create that comes after another event of the conversation, and participants below the stored offset', () => {
+    const plan = planChunk(
+      records(participantsSet('a', [bot], 1), appended('b', 1, 'x', 2), createdWith('b', [alice], 3)),
+      from(101),
+    );
+    expect(plan.participants).toEqual([]);
+  });
+
+  it('writes an initial list only for a conversation row created now, a replacing list always', () => {
+    const initial = (id: string): ParticipantsChange => ({
+      tenantId: 'acme',
+      conversationId: id,
+      mode: 'initial',
+      participants: [alice],
+      at: at(1),
+    });
+    const replacing: ParticipantsChange = { ...initial('c'), mode: 'replace' };
+    expect(participantListsToWrite([initial('new'), initial('old'), replacing], new Set(['acme/new']))).toEqual([
+      initial('new'),
+      replacing,
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   eventConversation,
   DecodedRecord,
   EventType,
+  Participant,
   EventTypeName,
   SeqEvent,
   isSeqEvent,
@@ -69,6 +70,20 @@ export interface PoisonRecord {
   seq: number | null;
 }
 
+/**
+ * A conversation's participant list as the chunk leaves it. `initial` comes from the
+ * `conversation.created` that creates the conversation row and applies only if the
+ * row is new (a late copy of the create changes nothing); `replace` comes from
+ * `conversation.participants_set` and replaces the whole list.
+ */
+export interface ParticipantsChange {
+  tenantId: string;
+  conversationId: string;
+  mode: 'initial' | 'replace';
+  participants: Participant[];
+  at: string;
+}
+
 export interface DeleteMark {
   tenantId: string;
   id: string;
@@ -88,6 +103,8 @@ export interface ChunkPlan {
   conversations: ConversationRow[];
   messages: MessageRow[];
   deletes: DeleteMark[];
+  /** Per conversation, the last participant list of the chunk in offset order. */
+  participants: ParticipantsChange[];
   /** Poison records at or past the stored next offset, to quarantine (a fenced one is not). */
   quarantined: PoisonRecord[];
 }
@@ -108,6 +125,9 @@ export interface ChunkPlan {
  * - A conversation row is created by the first event that mentions it: a
  *   `conversation.created` brings its metadata, any other event creates it with `{}`.
  *   A later `conversation.created` changes nothing, wherever the chunk boundaries fall.
+ * - Participants: the `conversation.created` that creates the row names the first
+ *   list; each `conversation.participants_set` replaces the whole list, so per
+ *   conversation the last one in offset order wins.
  */
 export function planChunk(
   records: readonly ProjectionRecord[],
@@ -122,8 +142,10 @@ export function planChunk(
     conversations: [],
     messages: [],
     deletes: [],
+    participants: [],
     quarantined: [],
   };
+  const participants = new Map<string, ParticipantsChange>();
   const conversations = new Map<string, ConversationRow>();
   const seqs = new Set<string>();
   const deletes = new Map<string, DeleteMark>();
@@ -149,6 +171,12 @@ export function planChunk(
     if (!conversations.has(key)) {
       const metadata = event.type === EventType.ConversationCreated ? event.data.metadata : {};
       conversations.set(key, { tenantId: event.tenant_id, id: event.conversation_id, metadata, at: event.occurred_at });
+      if (event.type === EventType.ConversationCreated && event.data.participants !== undefined) {
+        participants.set(key, participantsChange(event, 'initial', event.data.participants));
+      }
+    }
+    if (event.type === EventType.ParticipantsSet) {
+      participants.set(key, participantsChange(event, 'replace', event.data.participants));
     }
     if (isSeqEvent(event)) {
       const seqKey = `${event.seq}:${key}`;
@@ -162,6 +190,7 @@ export function planChunk(
   }
   plan.conversations = [...conversations.values()];
   plan.deletes = [...deletes.values()];
+  plan.participants = [...participants.values()];
   plan.quarantined = poison.filter((p) => p.offset >= stored.nextOffset && !fencedOffsets.has(p.offset));
   return plan;
 }
@@ -176,6 +205,20 @@ function eventOf(record: DecodedRecord): ConversationEvent | null {
     case 'fence':
       return null;
   }
+}
+
+function participantsChange(
+  event: ConversationEvent,
+  mode: ParticipantsChange['mode'],
+  list: Participant[],
+): ParticipantsChange {
+  return {
+    tenantId: event.tenant_id,
+    conversationId: event.conversation_id,
+    mode,
+    participants: list,
+    at: event.occurred_at,
+  };
 }
 
 function fencedEvent(offset: number, event: ConversationEvent, fence: number): FencedEvent {
@@ -199,6 +242,22 @@ function toMessageRow(event: SeqEvent, offset: number): MessageRow {
     offset,
     ...messageFieldsFromEvent(event),
   };
+}
+
+/**
+ * The participant lists a chunk's transaction writes, once it knows which
+ * conversation rows it created (`createdKeys`, conversationKey of each): an
+ * `initial` list applies only to a conversation created now, a `replace` always.
+ */
+export function participantListsToWrite(
+  changes: readonly ParticipantsChange[],
+  createdKeys: ReadonlySet<string>,
+): ParticipantsChange[] {
+  return changes.filter(
+    (change) =>
+      change.mode === 'replace' ||
+      createdKeys.has(conversationKey({ tenantId: change.tenantId, conversationId: change.conversationId })),
+  );
 }
 
 /** Splits a fetched batch into transaction-sized chunks, keeping offset order. */

@@ -1,5 +1,11 @@
 import { messageRowContentHash, OffsetKey, Statement } from '@threadline/persistence';
-import { ConversationRow, DeleteMark, MessageRow, PoisonRecord } from './batch-plan';
+import { ConversationRow, DeleteMark, MessageRow, ParticipantsChange, PoisonRecord } from './batch-plan';
+
+/** A conversation row `insertConversations` created (not one that existed). */
+export interface CreatedConversation {
+  tenant_id: string;
+  id: string;
+}
 
 /*
  * The SQL of one projection transaction (with lockOffset/storeOffset from
@@ -12,7 +18,8 @@ export function insertConversations(rows: readonly ConversationRow[]): Statement
     sql: `INSERT INTO conversations (tenant_id, id, metadata, created_at, updated_at)
           SELECT c.tenant_id, c.id, c.metadata::jsonb, c.at, c.at
           FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS c(tenant_id, id, metadata, at)
-          ON CONFLICT (tenant_id, id) DO NOTHING`,
+          ON CONFLICT (tenant_id, id) DO NOTHING
+          RETURNING tenant_id, id`,
     params: [
       rows.map((r) => r.tenantId),
       rows.map((r) => r.id),
@@ -96,6 +103,41 @@ export function insertMessagesWithStats(rows: readonly MessageRow[], partition: 
       rows.map((r) => (r.kind === 'message' && r.producerId !== null ? messageRowContentHash(r) : null)),
       rows.map((r) => r.tenantId),
       rows.map((r) => r.actor),
+    ],
+  };
+}
+
+/**
+ * Replaces each named conversation's participant list with the given one: rows
+ * not in the new list are deleted, the others inserted or given their new kind
+ * (a participant that stays keeps its `added_at`). The DELETE and the INSERT touch
+ * disjoint rows, so both run from the statement's one snapshot.
+ */
+export function replaceParticipants(changes: readonly ParticipantsChange[]): Statement {
+  const rows = changes.flatMap((change) => change.participants.map((participant) => ({ change, participant })));
+  return {
+    sql: `WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+              AS p(tenant_id, conversation_id, participant_id, kind, at)
+          ), removed AS (
+            DELETE FROM conversation_participants AS cp
+            USING unnest($6::text[], $7::text[]) AS t(tenant_id, conversation_id)
+            WHERE cp.tenant_id = t.tenant_id AND cp.conversation_id = t.conversation_id
+              AND NOT EXISTS (SELECT 1 FROM input AS i
+                              WHERE i.tenant_id = cp.tenant_id AND i.conversation_id = cp.conversation_id
+                                AND i.participant_id = cp.participant_id)
+          )
+          INSERT INTO conversation_participants (tenant_id, conversation_id, participant_id, kind, added_at)
+          SELECT tenant_id, conversation_id, participant_id, kind, at FROM input
+          ON CONFLICT (tenant_id, conversation_id, participant_id) DO UPDATE SET kind = EXCLUDED.kind`,
+    params: [
+      rows.map((r) => r.change.tenantId),
+      rows.map((r) => r.change.conversationId),
+      rows.map((r) => r.participant.id),
+      rows.map((r) => r.participant.kind),
+      rows.map((r) => r.change.at),
+      changes.map((c) => c.tenantId),
+      changes.map((c) => c.conversationId),
     ],
   };
 }

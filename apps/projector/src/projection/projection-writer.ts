@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EventTypeName } from '@threadline/contracts';
+import { conversationKey, EventTypeName } from '@threadline/contracts';
 import {
   StoredOffsetRow,
   lockOffset,
@@ -10,8 +10,15 @@ import {
   storeOffset,
 } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
-import { FencedEvent, planChunk, PoisonRecord, ProjectionRecord } from './batch-plan';
-import { insertConversations, insertMessagesWithStats, insertQuarantined, markDeleted } from './projection-statements';
+import { FencedEvent, participantListsToWrite, planChunk, PoisonRecord, ProjectionRecord } from './batch-plan';
+import {
+  CreatedConversation,
+  insertConversations,
+  insertMessagesWithStats,
+  insertQuarantined,
+  markDeleted,
+  replaceParticipants,
+} from './projection-statements';
 import { chunkRuns } from './chunk-runs';
 import { advanceWatermarks } from './watermark-statements';
 
@@ -94,8 +101,16 @@ export class ProjectionWriter {
           behind: true,
         };
       }
-      if (plan.conversations.length > 0) {
-        await runStatement(tx, insertConversations(plan.conversations));
+      const created =
+        plan.conversations.length > 0
+          ? await runStatement<CreatedConversation[]>(tx, insertConversations(plan.conversations))
+          : [];
+      const participantLists = participantListsToWrite(
+        plan.participants,
+        new Set(created.map((row) => conversationKey({ tenantId: row.tenant_id, conversationId: row.id }))),
+      );
+      if (participantLists.length > 0) {
+        await runStatement(tx, replaceParticipants(participantLists));
       }
       if (plan.messages.length > 0) {
         await runStatement(tx, insertMessagesWithStats(plan.messages, chunk.partition));

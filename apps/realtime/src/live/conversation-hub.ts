@@ -4,6 +4,15 @@ import { entryFromEvent, StreamEntry } from '../stream/stream-entry';
 
 export type HubListener = (entry: StreamEntry) => void;
 
+/** Where an event is in the topic. */
+export interface TopicPosition {
+  partition: number;
+  offset: number;
+}
+
+/** Sees every event the fan-out hands to the hub, whatever its conversation, with its topic position. */
+export type EventObserver = (event: ConversationEvent, at: TopicPosition) => void;
+
 /**
  * In-process fan-out of live topic events to the streams that follow each
  * conversation. Each event becomes one immutable entry shared by every stream,
@@ -14,6 +23,7 @@ export type HubListener = (entry: StreamEntry) => void;
 export class ConversationHub {
   private readonly logger = new Logger(ConversationHub.name);
   private readonly listeners = new Map<string, Set<HubListener>>();
+  private readonly observers = new Set<EventObserver>();
 
   get conversationCount(): number {
     return this.listeners.size;
@@ -35,8 +45,21 @@ export class ConversationHub {
     };
   }
 
-  /** Hands the event to the streams of its conversation (tenant and id: another tenant's same id is another key). */
-  publish(event: ConversationEvent): void {
+  /** Follows every event of every conversation (inbox deltas); returns the function that stops it. */
+  observe(observer: EventObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /**
+   * Hands the event to the streams of its conversation (tenant and id: another
+   * tenant's same id is another key) and, when its topic position is given (the
+   * fan-out always gives it), to the observers.
+   */
+  publish(event: ConversationEvent, at?: TopicPosition): void {
+    if (at) {
+      this.notifyObservers(event, at);
+    }
     const key = conversationKey(eventConversation(event));
     const set = this.listeners.get(key);
     const entry = set ? entryFromEvent(event) : null;
@@ -48,6 +71,16 @@ export class ConversationHub {
         listener(entry);
       } catch (error) {
         this.logger.error(`listener of ${key} failed: ${(error as Error).stack ?? String(error)}`);
+      }
+    }
+  }
+
+  private notifyObservers(event: ConversationEvent, at: TopicPosition): void {
+    for (const observer of this.observers) {
+      try {
+        observer(event, at);
+      } catch (error) {
+        this.logger.error(`observer failed: ${(error as Error).stack ?? String(error)}`);
       }
     }
   }

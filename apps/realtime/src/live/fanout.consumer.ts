@@ -158,7 +158,7 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
   /** Hands the event the fence rule kept to the hub; one it ignored is counted. */
   private publish(partition: number, message: KafkaMessage, decoded: DecodedRecord, applied: FencedRecord): void {
     if (applied.event !== null) {
-      this.hub.publish(applied.event);
+      this.hub.publish(applied.event, { partition, offset: Number(message.offset) });
     } else if (applied.fenced) {
       const event = decoded.kind === 'event' ? decoded.event : decoded.kind === 'poison' ? decoded.standIn : null;
       this.metrics.fenced.inc();

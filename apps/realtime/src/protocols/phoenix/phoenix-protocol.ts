@@ -1,3 +1,4 @@
+import type { InboxEntry } from '@threadline/persistence';
 import { StreamOutput } from '../../stream/stream-entry';
 import { PhoenixReplyReason } from '../error-codes';
 import { parseStreamRequest, StreamRequest } from '../stream-request';
@@ -9,6 +10,8 @@ import { parseStreamRequest, StreamRequest } from '../stream-request';
  */
 export const PHOENIX_VSN = '2.0.0';
 export const TOPIC_PREFIX = 'conversation:';
+/** `inbox:{participant_id}`: the participant's inbox deltas. */
+export const INBOX_TOPIC_PREFIX = 'inbox:';
 
 export const PhoenixEvent = {
   Join: 'phx_join',
@@ -108,4 +111,9 @@ export function pushFrame(topic: string, joinRef: string | null, output: StreamO
     case 'deleted':
       return push('tombstone', { type: 'tombstone', conversation: true, last_seq: output.lastSeq });
   }
+}
+
+/** An inbox delta: the changed entries of the inbox, the shape of `GET /v1/participants/{id}/inbox` entries. */
+export function inboxDeltaFrame(topic: string, joinRef: string | null, conversations: InboxEntry[]): PhoenixFrame {
+  return { joinRef, ref: null, topic, event: 'inbox_delta', payload: { conversations } };
 }

@@ -1,21 +1,35 @@
 import { Logger } from '@nestjs/common';
-import { checkAccess, Principal } from '@threadline/auth';
+import { checkAccess, inboxView, Principal } from '@threadline/auth';
+import { PARTICIPANT_ID_PATTERN } from '@threadline/contracts';
 import { ApiError } from '@threadline/errors';
 import { ClientConnection } from '../../connections/client-connection';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
-import { ConversationStream } from '../../stream/conversation-stream';
+import { InboxDeltas } from '../../inbox/inbox-deltas';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import { StreamOutput } from '../../stream/stream-entry';
 import { PhoenixReplyReason } from '../error-codes';
 import { PhoenixAck, PhoenixReply } from './phoenix-messages';
-import { channelEndFrame, encodeFrame, HEARTBEAT_TOPIC, parseJoin, PhoenixFrame, pushFrame } from './phoenix-protocol';
+import {
+  channelEndFrame,
+  encodeFrame,
+  HEARTBEAT_TOPIC,
+  INBOX_TOPIC_PREFIX,
+  inboxDeltaFrame,
+  parseJoin,
+  PhoenixFrame,
+  pushFrame,
+} from './phoenix-protocol';
 
 interface JoinedChannel {
   joinRef: string | null;
-  stream: ConversationStream;
+  /** Stops what feeds the channel (a conversation stream, an inbox subscription). */
+  stop: () => void;
 }
 
-/** One Phoenix socket: its joined channels (one conversation stream each), the replies to its pushes, the frames it is sent. */
+/**
+ * One Phoenix socket: its joined channels (a conversation stream or an inbox's
+ * deltas each), the replies to its pushes, the frames it is sent.
+ */
 export class PhoenixSession {
   private readonly logger = new Logger(PhoenixSession.name);
   private readonly channels = new Map<string, JoinedChannel>();
@@ -26,6 +40,7 @@ export class PhoenixSession {
     private readonly maxChannels: number,
     private readonly streams: ConversationStreamFactory,
     private readonly metrics: RealtimeMetrics,
+    private readonly inboxes: InboxDeltas,
   ) {
     connection.onClosed(() => this.closeAll());
   }
@@ -47,6 +62,10 @@ export class PhoenixSession {
   }
 
   join(frame: PhoenixFrame, ack: PhoenixAck): void {
+    if (frame.topic.startsWith(INBOX_TOPIC_PREFIX)) {
+      this.joinInbox(frame, ack);
+      return;
+    }
     const parsed = parseJoin(frame.topic, frame.payload);
     if (!parsed.ok) {
       this.reply(ack, 'error', { reason: parsed.reason });
@@ -77,9 +96,43 @@ export class PhoenixSession {
       },
       'phoenix',
     );
-    this.channels.set(topic, { joinRef, stream });
+    this.channels.set(topic, { joinRef, stop: () => stream.close() });
     this.reply(ack, 'ok');
     void stream.start();
+  }
+
+  /**
+   * `inbox:{participant_id}`: the participant's own inbox, or any inbox of the
+   * tenant for a service credential (inboxView), with the read scope; pushes
+   * `inbox_delta` at most once a second.
+   */
+  private joinInbox(frame: PhoenixFrame, ack: PhoenixAck): void {
+    const participantId = frame.topic.slice(INBOX_TOPIC_PREFIX.length);
+    if (!PARTICIPANT_ID_PATTERN.test(participantId)) {
+      this.reply(ack, 'error', { reason: 'unmatched topic' satisfies PhoenixReplyReason });
+      return;
+    }
+    const view = this.inboxView(participantId);
+    if (view === null) {
+      this.reply(ack, 'error', { reason: 'unauthorized' satisfies PhoenixReplyReason });
+      return;
+    }
+    if (!this.channels.has(frame.topic) && this.channels.size >= this.maxChannels) {
+      this.reply(ack, 'error', { reason: 'too_many_subscriptions' satisfies PhoenixReplyReason });
+      return;
+    }
+    this.end(frame.topic, 'phx_close');
+    const { topic, joinRef } = frame;
+    const stop = this.inboxes.subscribe(
+      { tenantId: this.principal.tenantId, participantId, kind: view.kind === 'any' ? null : view.kind },
+      (conversations) => {
+        if (this.send(inboxDeltaFrame(topic, joinRef, conversations))) {
+          this.metrics.delivered.inc({ protocol: 'phoenix', type: 'inbox_delta' });
+        }
+      },
+    );
+    this.channels.set(topic, { joinRef, stop });
+    this.reply(ack, 'ok');
   }
 
   leave(frame: PhoenixFrame, ack: PhoenixAck): void {
@@ -103,6 +156,19 @@ export class PhoenixSession {
     }
   }
 
+  /** What of the inbox the socket's credential may see, or null when it may not read it. */
+  private inboxView(participantId: string): ReturnType<typeof inboxView> | null {
+    try {
+      checkAccess(this.principal, ['conversations:read'], undefined);
+      return inboxView(this.principal, participantId);
+    } catch (error) {
+      if (error instanceof ApiError) {
+        return null;
+      }
+      throw error;
+    }
+  }
+
   private deliver(topic: string, joinRef: string | null, output: StreamOutput): void {
     if (this.send(pushFrame(topic, joinRef, output))) {
       this.metrics.delivered.inc({ protocol: 'phoenix', type: output.kind });
@@ -119,7 +185,7 @@ export class PhoenixSession {
       return;
     }
     this.channels.delete(topic);
-    channel.stream.close();
+    channel.stop();
     this.send(channelEndFrame(topic, channel.joinRef, event));
   }
 
@@ -139,7 +205,7 @@ export class PhoenixSession {
 
   private closeAll(): void {
     for (const channel of this.channels.values()) {
-      channel.stream.close();
+      channel.stop();
     }
     this.channels.clear();
   }

@@ -9,6 +9,7 @@ import {
 } from '@nestjs/websockets';
 import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
 import { ClientConnection } from '../../connections/client-connection';
+import { InboxDeltas } from '../../inbox/inbox-deltas';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import { CloseOnErrorFilter } from '../../websocket/close-on-error.filter';
@@ -38,6 +39,7 @@ export class PhoenixGateway implements OnGatewayConnection<ClientConnection> {
   constructor(
     private readonly streams: ConversationStreamFactory,
     private readonly metrics: RealtimeMetrics,
+    private readonly inboxes: InboxDeltas,
     @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
   ) {}
 
@@ -51,6 +53,7 @@ export class PhoenixGateway implements OnGatewayConnection<ClientConnection> {
           this.config.clients.maxSubscriptionsPerConnection,
           this.streams,
           this.metrics,
+          this.inboxes,
         ),
       ),
     );

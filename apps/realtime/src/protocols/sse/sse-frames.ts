@@ -1,3 +1,4 @@
+import type { InboxEntry } from '@threadline/persistence';
 import { StreamOutput } from '../../stream/stream-entry';
 import { FRAME_TYPES, outputText } from '../plain-ws/plain-ws-frames';
 
@@ -13,3 +14,8 @@ export function sseEvent(output: StreamOutput): string {
 
 /** Sent before the stream ends because its credential expired; reconnect with a fresh one (and Last-Event-ID). */
 export const TOKEN_EXPIRED_EVENT = `event: token_expired\ndata: ${JSON.stringify({ type: 'token_expired' })}\n\n`;
+
+/** An inbox delta (`GET /v1/participants/{id}/inbox/events`): no id, a reconnect re-reads the inbox over REST. */
+export function inboxDeltaEvent(conversations: InboxEntry[]): string {
+  return `event: inbox_delta\ndata: ${JSON.stringify({ type: 'inbox_delta', conversations })}\n\n`;
+}

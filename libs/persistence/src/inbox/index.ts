@@ -1,0 +1,4 @@
+export * from './inbox-cursor';
+export * from './inbox-entry';
+export * from './inbox-reader';
+export * from './read-cursor-channel';
