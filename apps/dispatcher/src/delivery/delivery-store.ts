@@ -1,0 +1,81 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SecretBox } from '@threadline/auth';
+import { runStatement } from '@threadline/persistence';
+import { DISPATCHER_CONFIG, DispatcherConfig } from '../config/dispatcher.config';
+import { ClaimedDelivery, claimedFromRow } from './claimed-delivery';
+import {
+  AttemptRecord,
+  changeDelivery,
+  ClaimedSqlRow,
+  DeliveryChange,
+  leaseReplies,
+  lockDue,
+  recordAttempt,
+  startAttempts,
+} from './delivery-statements';
+
+/** Beyond an attempt's own timeout, how long its claim holds before another instance may try again. */
+const LEASE_MARGIN_MS = 5000;
+
+/** Decides, per locked row, whether this instance takes it now (circuit, per-agent cap). */
+export type ClaimFilter = (delivery: ClaimedDelivery) => boolean;
+
+/** The deliveries table as the worker uses it: claims and outcomes, each in one transaction. */
+@Injectable()
+export class DeliveryStore {
+  private readonly box: SecretBox;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(DISPATCHER_CONFIG) private readonly config: DispatcherConfig,
+  ) {
+    this.box = new SecretBox(config.agentSecretsKey);
+  }
+
+  /**
+   * Claims up to `limit` due deliveries. Rows `take` refuses stay as they are
+   * (their lock ends with the transaction); taken pending ones count an attempt.
+   */
+  claim(excludedAgents: readonly string[], limit: number, take: ClaimFilter): Promise<ClaimedDelivery[]> {
+    return this.dataSource.transaction(async (tx) => {
+      const rows = await runStatement<ClaimedSqlRow[]>(tx, lockDue(excludedAgents, limit));
+      const now = new Date();
+      const taken = rows.map((row) => claimedFromRow(row, this.box, now)).filter(take);
+      const attempts = taken.filter((d) => d.status === 'pending').map((d) => d.id);
+      const replies = taken.filter((d) => d.status === 'replying').map((d) => d.id);
+      if (attempts.length > 0) {
+        for (const statement of startAttempts(attempts, LEASE_MARGIN_MS)) {
+          await runStatement(tx, statement);
+        }
+      }
+      if (replies.length > 0) {
+        await runStatement(tx, leaseReplies(replies, this.config.command.timeoutMs + LEASE_MARGIN_MS));
+      }
+      return taken;
+    });
+  }
+
+  /** Records an attempt and what it made of the delivery; false when another instance took the delivery over. */
+  finishAttempt(delivery: ClaimedDelivery, attempt: AttemptRecord, change: DeliveryChange): Promise<boolean> {
+    return this.dataSource.transaction(async (tx) => {
+      await runStatement(tx, recordAttempt(attempt));
+      return this.change(tx.query.bind(tx), delivery, change);
+    });
+  }
+
+  /** Applies the outcome of a reply call. */
+  finishReply(delivery: ClaimedDelivery, change: DeliveryChange): Promise<boolean> {
+    return this.change(this.dataSource.query.bind(this.dataSource), delivery, change);
+  }
+
+  private async change(
+    query: (sql: string, params: unknown[]) => Promise<[unknown[], number]>,
+    delivery: ClaimedDelivery,
+    change: DeliveryChange,
+  ): Promise<boolean> {
+    const statement = changeDelivery(delivery.id, delivery, change);
+    const [, count] = await query(statement.sql, statement.params);
+    return count > 0;
+  }
+}
