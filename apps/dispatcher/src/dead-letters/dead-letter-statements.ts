@@ -24,12 +24,15 @@ export function unpublishedDead(limit: number): Statement {
   };
 }
 
-/** Marks deliveries published, unless they changed since they were read (a redelivery). */
+/**
+ * Marks deliveries published, unless they died again since they were read (a
+ * redelivery): completed_at compared at the millisecond precision it was read with.
+ */
 export function markPublished(rows: readonly DeadSqlRow[]): Statement {
   return {
     sql: `UPDATE deliveries d SET dead_lettered_at = now()
           FROM unnest($1::uuid[], $2::timestamptz[]) AS p(id, completed_at)
-          WHERE d.id = p.id AND d.status = 'dead' AND d.completed_at = p.completed_at`,
+          WHERE d.id = p.id AND d.status = 'dead' AND date_trunc('milliseconds', d.completed_at) = p.completed_at`,
     params: [rows.map((r) => r.id), rows.map((r) => r.completed_at)],
   };
 }

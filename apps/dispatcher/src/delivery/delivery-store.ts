@@ -1,9 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SecretBox } from '@threadline/auth';
 import { runStatement } from '@threadline/persistence';
 import { DISPATCHER_CONFIG, DispatcherConfig } from '../config/dispatcher.config';
-import { ClaimedDelivery, claimedFromRow } from './claimed-delivery';
+import { agentKey, ClaimedDelivery, claimedFromRow } from './claimed-delivery';
 import {
   AttemptRecord,
   changeDelivery,
@@ -21,10 +21,16 @@ const LEASE_MARGIN_MS = 5000;
 /** Decides, per locked row, whether this instance takes it now (circuit, per-agent cap). */
 export type ClaimFilter = (delivery: ClaimedDelivery) => boolean;
 
+/** How long an agent whose signing secret does not open under AGENT_SECRETS_KEY is left out of claims. */
+const UNOPENABLE_RETRY_MS = 60_000;
+
 /** The deliveries table as the worker uses it: claims and outcomes, each in one transaction. */
 @Injectable()
 export class DeliveryStore {
+  private readonly logger = new Logger(DeliveryStore.name);
   private readonly box: SecretBox;
+  /** Agents whose secret did not open, and until when they are left out. */
+  private readonly unopenable = new Map<string, number>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -36,12 +42,16 @@ export class DeliveryStore {
   /**
    * Claims up to `limit` due deliveries. Rows `take` refuses stay as they are
    * (their lock ends with the transaction); taken pending ones count an attempt.
+   * A delivery whose agent's secret does not open (AGENT_SECRETS_KEY differs
+   * from the command's) is not attempted: it waits, and the agent is left out
+   * of claims for a minute so it cannot crowd out the others.
    */
   claim(excludedAgents: readonly string[], limit: number, take: ClaimFilter): Promise<ClaimedDelivery[]> {
     return this.dataSource.transaction(async (tx) => {
-      const rows = await runStatement<ClaimedSqlRow[]>(tx, lockDue(excludedAgents, limit));
       const now = new Date();
-      const taken = rows.map((row) => claimedFromRow(row, this.box, now)).filter(take);
+      const excluded = [...excludedAgents, ...this.stillUnopenable(now.getTime())];
+      const rows = await runStatement<ClaimedSqlRow[]>(tx, lockDue(excluded, limit));
+      const taken = rows.flatMap((row) => this.open(row, now)).filter(take);
       const attempts = taken.filter((d) => d.status === 'pending').map((d) => d.id);
       const replies = taken.filter((d) => d.status === 'replying').map((d) => d.id);
       if (attempts.length > 0) {
@@ -54,6 +64,29 @@ export class DeliveryStore {
       }
       return taken;
     });
+  }
+
+  private open(row: ClaimedSqlRow, now: Date): ClaimedDelivery[] {
+    try {
+      return [claimedFromRow(row, this.box, now)];
+    } catch (error) {
+      const agent = agentKey({ tenantId: row.tenant_id, agentId: row.agent_id });
+      this.unopenable.set(agent, now.getTime() + UNOPENABLE_RETRY_MS);
+      this.logger.error(
+        `agent ${agent}: its signing secret does not open with AGENT_SECRETS_KEY (${(error as Error).message}); ` +
+          `its deliveries wait, tried again in ${UNOPENABLE_RETRY_MS / 1000} s`,
+      );
+      return [];
+    }
+  }
+
+  private stillUnopenable(now: number): string[] {
+    for (const [agent, until] of this.unopenable) {
+      if (until <= now) {
+        this.unopenable.delete(agent);
+      }
+    }
+    return [...this.unopenable.keys()];
   }
 
   /** Records an attempt and what it made of the delivery; false when another instance took the delivery over. */
