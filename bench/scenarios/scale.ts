@@ -98,6 +98,7 @@ async function preload(
           version: 0,
           tombstoned: false,
           metadata: { bench: true },
+          participants: [],
           createdAt: now,
           updatedAt: now,
         }),

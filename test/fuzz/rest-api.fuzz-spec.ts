@@ -11,7 +11,7 @@ import { JsonTree, Members, members, NON_FINITE_LITERALS, nestedArrays, RawText,
 import { addressCalls, anyCalls, bodyCalls, FuzzCall, headerCalls, requestOf } from './support/request-arbitraries';
 
 /**
- * Arbitrary and hostile requests to every REST endpoint of docs/api.md: any
+ * Arbitrary and hostile requests to every REST endpoint of docs/api.md (agents and deliveries too): any
  * Unicode (NUL, lone surrogates, emoji, bidi marks), raw JSON no serializer
  * writes (duplicate keys, `__proto__`, 1e400, 5,000 levels of nesting, cut-off
  * bodies, bytes that are not UTF-8), junk ids, query strings and headers. The

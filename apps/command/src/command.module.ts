@@ -5,9 +5,11 @@ import { ErrorsModule } from '@threadline/errors';
 import { KafkaModule } from '@threadline/kafka';
 import { ObservabilityModule } from '@threadline/observability';
 import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
+import { AgentsModule } from './agents/agents.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { COMMAND_CONFIG, CommandConfig } from './config/command.config';
 import { ConversationsModule } from './conversations/conversations.module';
+import { DeliveriesModule } from './deliveries/deliveries.module';
 import { MessagesModule } from './messages/messages.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { ReadsModule } from './reads/reads.module';
@@ -33,6 +35,8 @@ export class CommandModule {
         MessagesModule,
         ReadsModule,
         ApiKeysModule,
+        AgentsModule,
+        DeliveriesModule,
         OpenApiModule,
       ],
     };

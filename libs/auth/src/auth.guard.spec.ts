@@ -72,4 +72,14 @@ describe('access checks', () => {
       code: 'forbidden_conversation',
     });
   });
+
+  it.each(['agents:manage', 'deliveries:reply'] as const)(
+    'closes %s routes to a pinned token, even when the agent id equals its conversation id',
+    (scope) => {
+      expect(refusal(() => checkAccess(principal([scope], 'c1'), [scope], 'c1'))).toMatchObject({
+        status: 403,
+        code: 'forbidden_conversation',
+      });
+    },
+  );
 });

@@ -53,6 +53,9 @@ export class AuthGuard implements CanActivate {
   }
 }
 
+/** Scopes of routes that are not about one conversation: closed to a token pinned to a conversation. */
+const NOT_CONVERSATION_SCOPES: readonly Scope[] = ['admin', 'agents:manage', 'deliveries:reply'];
+
 /** 403 unless the principal has every required scope and, when pinned, the route is about its conversation. */
 export function checkAccess(
   principal: Principal,
@@ -66,11 +69,11 @@ export function checkAccess(
   if (principal.conversationId === undefined) {
     return;
   }
-  if (required.includes('admin')) {
+  if (required.some((scope) => NOT_CONVERSATION_SCOPES.includes(scope))) {
     throw new ApiError(
       HttpStatus.FORBIDDEN,
       'forbidden_conversation',
-      'A token pinned to a conversation cannot use admin routes',
+      'A token pinned to a conversation cannot use admin, agent or delivery routes',
     );
   }
   if (conversationId !== undefined && conversationId !== principal.conversationId) {

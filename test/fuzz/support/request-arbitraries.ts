@@ -282,7 +282,18 @@ const anyId: fc.Arbitrary<IdChoice> = fc.oneof(
   },
 );
 
-export type Endpoint = 'conversation' | 'messages' | 'tail' | 'openapi';
+export type Endpoint =
+  | 'conversation'
+  | 'messages'
+  | 'tail'
+  | 'openapi'
+  | 'agents'
+  | 'agent'
+  | 'rotate-secret'
+  | 'agent-deliveries'
+  | 'delivery'
+  | 'redeliver'
+  | 'replies';
 
 /** One generated call; `requestOf(call, runId)` is what is sent. */
 export interface FuzzCall {
@@ -316,6 +327,23 @@ function callsOf(parts: CallParts): fc.Arbitrary<FuzzCall> {
     { arbitrary: call('GET', 'tail', none, true), weight: 3 },
     { arbitrary: call('GET', 'openapi', none, true), weight: 1 },
     { arbitrary: call('DELETE', 'conversation', parts.bodies.other), weight: 1 },
+    { arbitrary: call('POST', 'agents', parts.bodies.other), weight: 2 },
+    { arbitrary: call('GET', 'agents', none, true), weight: 1 },
+    { arbitrary: call('PATCH', 'agent', parts.bodies.other), weight: 1 },
+    {
+      arbitrary: fc
+        .constantFrom<[string, Endpoint]>(
+          ['GET', 'agent'],
+          ['DELETE', 'agent'],
+          ['POST', 'rotate-secret'],
+          ['GET', 'delivery'],
+          ['POST', 'redeliver'],
+        )
+        .chain(([method, endpoint]) => call(method, endpoint, none)),
+      weight: 1,
+    },
+    { arbitrary: call('GET', 'agent-deliveries', none, true), weight: 1 },
+    { arbitrary: call('POST', 'replies', parts.bodies.other), weight: 1 },
     {
       arbitrary: fc
         .constantFrom<[string, Endpoint]>(['PATCH', 'conversation'], ['PUT', 'messages'], ['POST', 'tail'])
@@ -344,6 +372,13 @@ export function requestOf(c: FuzzCall, runId: string): RawRequest {
     messages: `/v1/conversations/${id}/messages`,
     tail: `/v1/conversations/${id}/tail`,
     openapi: '/v1/openapi.json',
+    agents: '/v1/agents',
+    agent: `/v1/agents/${id}`,
+    'rotate-secret': `/v1/agents/${id}/rotate-secret`,
+    'agent-deliveries': `/v1/agents/${id}/deliveries`,
+    delivery: `/v1/deliveries/${id}`,
+    redeliver: `/v1/deliveries/${id}/redeliver`,
+    replies: `/v1/deliveries/${id}/replies`,
   }[c.endpoint];
   return {
     method: c.method,

@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { commandConfigSchema, minimumHoleGraceMs } from './command.config';
 
-const parse = (env: Record<string, string>) => commandConfigSchema.safeParse({ AUTH_MODE: 'none', ...env });
+const AGENT_SECRETS_KEY = randomBytes(32).toString('base64');
+const parse = (env: Record<string, string>) =>
+  commandConfigSchema.safeParse({ AUTH_MODE: 'none', AGENT_SECRETS_KEY, ...env });
 const holeGraceIssues = (env: Record<string, string>) => {
   const result = parse(env);
   return result.success ? [] : result.error.issues.filter((issue) => issue.path.join('.') === 'HOLE_GRACE_MS');
@@ -59,5 +62,22 @@ describe('command config: per-tenant limits', () => {
     expect(issuesAt({ LIMIT_TENANT_APPEND_BYTES_PER_S: small }, 'LIMIT_TENANT_APPEND_BYTES_PER_S')).toHaveLength(1);
     const override = JSON.stringify({ acme: { append_bytes_per_s: 256 * 1024 } });
     expect(issuesAt({ LIMIT_TENANT_OVERRIDES: override }, 'LIMIT_TENANT_APPEND_BYTES_PER_S')).toHaveLength(1);
+  });
+});
+
+describe('command config: agents', () => {
+  it('refuses to start without AGENT_SECRETS_KEY, or with one that is not 32 bytes of base64', () => {
+    for (const key of [undefined, '', 'c2hvcnQ=', `${AGENT_SECRETS_KEY}x`]) {
+      const result = commandConfigSchema.safeParse({ AUTH_MODE: 'none', AGENT_SECRETS_KEY: key });
+      expect(result.success ? [] : result.error.issues.map((issue) => issue.path.join('.'))).toEqual([
+        'AGENT_SECRETS_KEY',
+      ]);
+    }
+  });
+
+  it('keeps a rotated-out signing secret for a day unless AGENT_SECRET_GRACE_S says otherwise', () => {
+    expect(parse({}).data?.agents).toEqual({ secretsKey: AGENT_SECRETS_KEY, secretGraceS: 86_400 });
+    expect(parse({ AGENT_SECRET_GRACE_S: '0' }).data?.agents.secretGraceS).toBe(0);
+    expect(parse({ AGENT_SECRET_GRACE_S: '-1' }).success).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  agentSecretsEnv,
   authConfig,
   authEnv,
   checkAuthEnv,
@@ -39,6 +40,9 @@ export const commandConfigSchema = z
     ...postgresEnv,
     ...archiveStoreEnv,
     ...projectorGroupEnv,
+    ...agentSecretsEnv,
+    /** How long a rotated-out signing secret keeps signing next to the new one (docs/security.md). */
+    AGENT_SECRET_GRACE_S: envInt(86_400, 0, 30 * 86_400),
     COMMAND_HOST: z.string().min(1).default('127.0.0.1'),
     COMMAND_PORT: envPort(4000),
     REDIS_URL: envUrl('redis://127.0.0.1:6379', ['redis:', 'rediss:']),
@@ -101,6 +105,7 @@ export const commandConfigSchema = z
       parts: env.LIMIT_PARTS,
       metadataBytes: env.LIMIT_METADATA_BYTES,
     },
+    agents: { secretsKey: env.AGENT_SECRETS_KEY, secretGraceS: env.AGENT_SECRET_GRACE_S },
     reads: { waitMs: env.READ_WAIT_MS, maxLimit: env.READ_MAX_LIMIT },
     tenantLimits: new TenantLimitTable(
       {

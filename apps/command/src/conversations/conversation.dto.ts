@@ -1,14 +1,21 @@
 import { z } from 'zod';
-import { jsonObjectSchema } from '@threadline/contracts';
+import { jsonObjectSchema, PARTICIPANT_KINDS, participantsSchema } from '@threadline/contracts';
+import type { ErrorCode } from '@threadline/errors';
 import { ConversationRecord } from '../head-index/conversation-record';
 
 export const upsertConversationSchema = z.object({
   metadata: jsonObjectSchema.optional(),
+  participants: participantsSchema.optional(),
 });
 
 export type UpsertConversationDto = z.infer<typeof upsertConversationSchema>;
 
-/** The conversation record of the public API (FleetLM's shape). */
+/** Which error code a validation issue maps to: participants are `bad_request`, the rest `invalid_metadata`. */
+export function upsertErrorCode(path: PropertyKey[]): ErrorCode | undefined {
+  return path[0] === 'participants' ? 'bad_request' : undefined;
+}
+
+/** The conversation record of the public API (FleetLM's shape, plus participants). */
 export const conversationViewSchema = z.object({
   id: z.string(),
   version: z.number().int().min(0),
@@ -16,6 +23,9 @@ export const conversationViewSchema = z.object({
   last_seq: z.number().int().min(0),
   archived_seq: z.number().int().min(0),
   metadata: z.record(z.string(), z.unknown()),
+  participants: z
+    .array(z.object({ id: z.string(), kind: z.enum(PARTICIPANT_KINDS) }))
+    .describe('ordered by id; [] when none'),
   created_at: z.iso.datetime({ offset: true }),
   updated_at: z.iso.datetime({ offset: true }),
 });
@@ -30,6 +40,7 @@ export function toConversationView(record: ConversationRecord, archivedSeq: numb
     last_seq: record.version,
     archived_seq: archivedSeq,
     metadata: record.metadata,
+    participants: record.participants,
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
   };

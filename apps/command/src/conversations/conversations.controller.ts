@@ -3,7 +3,7 @@ import { CurrentPrincipal, Principal, RequireScopes } from '@threadline/auth';
 import { ConversationIdPipe } from '../http/conversation-id.pipe';
 import { principalConversation } from '../http/principal-conversation';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
-import { ConversationView, UpsertConversationDto, upsertConversationSchema } from './conversation.dto';
+import { ConversationView, UpsertConversationDto, upsertConversationSchema, upsertErrorCode } from './conversation.dto';
 import { ConversationsService } from './conversations.service';
 
 @Controller('v1/conversations')
@@ -15,9 +15,10 @@ export class ConversationsController {
   upsert(
     @CurrentPrincipal() principal: Principal,
     @Param('id', ConversationIdPipe) id: string,
-    @Body(new ZodValidationPipe(upsertConversationSchema, 'invalid_metadata')) body: UpsertConversationDto,
+    @Body(new ZodValidationPipe(upsertConversationSchema, 'invalid_metadata', upsertErrorCode))
+    body: UpsertConversationDto,
   ): Promise<ConversationView> {
-    return this.conversations.upsert(principalConversation(principal, id), body.metadata ?? {});
+    return this.conversations.upsert(principalConversation(principal, id), body);
   }
 
   @Get(':id')

@@ -4,12 +4,14 @@ import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher';
 import { conversationCreated, conversationDeleted } from '../event-log/event-factory';
 import { ConversationDirectory } from '../head-index/conversation-directory';
+import { canonicalParticipants } from '../head-index/conversation-record';
 import { HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
 import { ApiError } from '@threadline/errors';
 import { checkMetadataLimit } from '../messages/message-limits';
 import { TenantConversationQuota } from '../tenant-limits/tenant-conversation-quota';
-import { ConversationView, toConversationView } from './conversation.dto';
+import { ConversationParticipantsService } from './conversation-participants.service';
+import { ConversationView, toConversationView, UpsertConversationDto } from './conversation.dto';
 
 @Injectable()
 export class ConversationsService {
@@ -19,27 +21,39 @@ export class ConversationsService {
     private readonly publisher: EventPublisher,
     private readonly projection: ProjectionLookupService,
     private readonly quota: TenantConversationQuota,
+    private readonly participantsService: ConversationParticipantsService,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
   ) {}
 
   /**
-   * Creates the conversation, or returns the existing one unchanged. The create
-   * is acknowledged once its event is durable; until then the conversation does
-   * not exist for reads or appends, and a retried PUT produces the event again
+   * Creates the conversation, or returns the existing one with its metadata
+   * unchanged and, when `participants` is given and differs, the new list. The
+   * create is acknowledged once its event is durable; until then the conversation
+   * does not exist for reads or appends, and a retried PUT produces the event again
    * (consumers keep the first `conversation.created`).
    */
-  async upsert(ref: ConversationRef, metadata: Record<string, unknown>): Promise<ConversationView> {
+  async upsert(ref: ConversationRef, dto: UpsertConversationDto): Promise<ConversationView> {
+    const metadata = dto.metadata ?? {};
     checkMetadataLimit(metadata, this.config.limits, 'metadata');
+    const participants = dto.participants && canonicalParticipants(dto.participants);
+    if (dto.participants) {
+      await this.participantsService.checkAgentsRegistered(ref.tenantId, dto.participants);
+    }
     const existing = await this.directory.find(ref, this.config.append.ackTimeoutMs);
     if (existing?.created) {
+      if (participants) {
+        await this.participantsService.replace(existing.ref, participants);
+        return this.get(ref);
+      }
       return this.view(existing);
     }
     await this.quota.checkRoomFor(ref.tenantId);
-    const pending = await this.index.create(ref, metadata);
+    const pending = await this.index.create(ref, metadata, participants ?? []);
     if (pending.kind === 'rebuilding') {
       return this.directory.throwRebuilding();
     }
-    await this.publishOr503(conversationCreated(ref, pending.record.metadata, pending.epoch));
+    const { record } = pending;
+    await this.publishOr503(conversationCreated(ref, record.metadata, record.participants, pending.epoch));
     if ((await this.index.confirmCreate(ref, pending.epoch)) === 'fenced') {
       throw ApiError.outcomeUnknown();
     }

@@ -10,6 +10,8 @@ import {
   MessageAppendedEvent,
   MessageBody,
   MessageTombstonedEvent,
+  Participant,
+  ParticipantsSetEvent,
 } from '@threadline/contracts';
 
 /** Every event names its tenant and carries the index epoch it was decided in (docs/events.md rule 6). */
@@ -24,12 +26,27 @@ function envelope(ref: ConversationRef, epoch: number) {
   } as const;
 }
 
+/** `participants` only when the create names some (absent = none). */
 export function conversationCreated(
   ref: ConversationRef,
   metadata: Record<string, unknown>,
+  participants: Participant[],
   epoch: number,
 ): ConversationCreatedEvent {
-  return { ...envelope(ref, epoch), type: EventType.ConversationCreated, data: { metadata } };
+  return {
+    ...envelope(ref, epoch),
+    type: EventType.ConversationCreated,
+    data: participants.length > 0 ? { metadata, participants } : { metadata },
+  };
+}
+
+/** The conversation's whole participant list, replacing the one before. */
+export function participantsSet(
+  ref: ConversationRef,
+  participants: Participant[],
+  epoch: number,
+): ParticipantsSetEvent {
+  return { ...envelope(ref, epoch), type: EventType.ParticipantsSet, data: { participants } };
 }
 
 /** `actor`: the authenticated subject that appends (never anything the request body says). */

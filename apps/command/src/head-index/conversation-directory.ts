@@ -3,7 +3,7 @@ import type { ConversationRef } from '@threadline/contracts';
 import { EventPublisher } from '../event-log/event-publisher';
 import { messageTombstoned } from '../event-log/event-factory';
 import { ApiError } from '@threadline/errors';
-import { ConversationRecord } from './conversation-record';
+import { canonicalParticipants, ConversationRecord } from './conversation-record';
 import { HeadIndexService, ReadResult } from './head-index.service';
 import { IndexRebuildService } from './index-rebuild.service';
 import { ProjectionLookupService } from './projection-lookup.service';
@@ -58,6 +58,7 @@ export class ConversationDirectory {
       version: row.lastSeq,
       tombstoned: row.tombstoned,
       metadata: row.metadata,
+      participants: canonicalParticipants(await this.projection.participants(ref)),
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     });

@@ -1,4 +1,4 @@
-import type { ConversationRef } from '@threadline/contracts';
+import type { ConversationRef, Participant } from '@threadline/contracts';
 
 /** A conversation as the head index holds it. */
 export interface ConversationRecord {
@@ -8,19 +8,32 @@ export interface ConversationRecord {
   version: number;
   tombstoned: boolean;
   metadata: Record<string, unknown>;
+  /** Ordered by id (canonicalParticipants). */
+  participants: Participant[];
   createdAt: Date;
   updatedAt: Date;
 }
 
 export function recordFromFields(ref: ConversationRef, fields: string[]): ConversationRecord {
-  const [state, version, tombstoned, metadata, createdAt, updatedAt] = fields;
+  const [state, version, tombstoned, metadata, createdAt, updatedAt, participants] = fields;
   return {
     ref,
     created: state === 'c',
     version: Number(version),
     tombstoned: tombstoned === '1',
     metadata: JSON.parse(metadata) as Record<string, unknown>,
+    participants: JSON.parse(participants) as Participant[],
     createdAt: new Date(Number(createdAt)),
     updatedAt: new Date(Number(updatedAt)),
   };
+}
+
+/**
+ * The one form a participant list is kept and compared in: ordered by id, each as
+ * `{id, kind}`. Two lists naming the same participants are then the same string.
+ */
+export function canonicalParticipants(participants: readonly Participant[]): Participant[] {
+  return [...participants]
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map(({ id, kind }) => ({ id, kind }));
 }

@@ -49,7 +49,7 @@ async function trustAt(epoch: number): Promise<void> {
 }
 
 async function createConversation(id: ConversationRef): Promise<void> {
-  const created = await index.create(id, {});
+  const created = await index.create(id, {}, []);
   if (created.kind !== 'ok') throw new Error('index not trusted');
   expect(await index.confirmCreate(id, created.epoch)).toBe('ok');
 }
@@ -80,7 +80,7 @@ describe('appendScript decisions', () => {
 
   it('answers missing for a conversation the index does not hold, not_found for one whose create is pending', async () => {
     expect(await index.decideAppend(request())).toEqual({ kind: 'missing' });
-    await index.create(C1, {});
+    await index.create(C1, {}, []);
     expect(await index.decideAppend(request())).toEqual({ kind: 'not_found' });
   });
 
@@ -169,6 +169,7 @@ describe('producer pairs of a conversation loaded from the projection', () => {
       version: 5,
       tombstoned: false,
       metadata: {},
+      participants: [],
       createdAt: new Date(),
       updatedAt: new Date(),
     });
@@ -200,7 +201,7 @@ describe('epoch checks after Kafka has the event', () => {
   it('refuses to acknowledge an append, a create or a delete once its epoch is gone, and marks nothing', async () => {
     await createConversation(C1);
     await index.decideAppend(request({ pairField: pair(1) }));
-    const created = await index.create(C2, {});
+    const created = await index.create(C2, {}, []);
     const deleting = await index.decideDelete(C1);
     await trustAt(2);
     expect(await index.acknowledgeAppend(C1, 1, pair(1), 1)).toBe('fenced');
@@ -306,5 +307,61 @@ describe('any interleaving of reservations, acknowledgements and the reaper', ()
       }),
       { numRuns: 40, seed: 20261130 },
     );
+  });
+});
+
+describe('participants changes', () => {
+  const ADA = [{ id: 'ada', kind: 'user' as const }];
+  const BOB = [{ id: 'bob', kind: 'user' as const }];
+  const participantsOf = async (id: ConversationRef) => {
+    const read = await index.read(id);
+    return read.kind === 'ok' ? read.record.participants : null;
+  };
+
+  it('creates a record with its participants, and reads [] for a record written before participants', async () => {
+    const created = await index.create(C1, {}, ADA);
+    expect(created.kind === 'ok' && created.record.participants).toEqual(ADA);
+    await createConversation(C2);
+    await redis.hDel(`${prefix}:c:c2`, 'pa');
+    expect(await participantsOf(C2)).toEqual([]);
+  });
+
+  it('lets one change of a conversation be in flight at a time, and records the list only once published', async () => {
+    await createConversation(C1);
+    expect(await index.beginParticipants(C1, ADA, 't1', 10_000)).toEqual({ kind: 'ok', epoch: 1 });
+    expect(await index.beginParticipants(C1, BOB, 't2', 10_000)).toEqual({ kind: 'busy' });
+    expect(await index.beginParticipants(C2, BOB, 't3', 10_000)).toEqual({ kind: 'missing' });
+    expect(await participantsOf(C1)).toEqual([]);
+    expect(await index.finishParticipants(C1, ADA, 't1', 1, true)).toBe('ok');
+    expect(await participantsOf(C1)).toEqual(ADA);
+    expect(await index.beginParticipants(C1, ADA, 't4', 10_000)).toEqual({ kind: 'same' });
+    expect(await index.beginParticipants(C1, BOB, 't5', 10_000)).toEqual({ kind: 'ok', epoch: 1 });
+    expect(await index.finishParticipants(C1, BOB, 't5', 1, false)).toBe('ok');
+    expect(await participantsOf(C1)).toEqual(ADA);
+    expect(await index.beginParticipants(C1, BOB, 't6', 10_000)).toEqual({ kind: 'ok', epoch: 1 });
+  });
+
+  it('takes over a lock older than its lease, and a late finish of the old holder does not release the new one', async () => {
+    await createConversation(C1);
+    expect(await index.beginParticipants(C1, ADA, 'old', 50)).toEqual({ kind: 'ok', epoch: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(await index.beginParticipants(C1, BOB, 'new', 10_000)).toEqual({ kind: 'ok', epoch: 1 });
+    expect(await index.finishParticipants(C1, ADA, 'old', 1, false)).toBe('ok');
+    expect(await index.beginParticipants(C1, ADA, 'third', 10_000)).toEqual({ kind: 'busy' });
+  });
+
+  it('does not record a list whose epoch a rebuild fenced off', async () => {
+    await createConversation(C1);
+    expect(await index.beginParticipants(C1, ADA, 't1', 10_000)).toEqual({ kind: 'ok', epoch: 1 });
+    await trustAt(2);
+    expect(await index.finishParticipants(C1, ADA, 't1', 1, true)).toBe('fenced');
+    expect(await participantsOf(C1)).toEqual([]);
+  });
+
+  it('refuses a change of a tombstoned conversation', async () => {
+    await createConversation(C1);
+    const decision = await index.decideDelete(C1);
+    expect(decision.kind).toBe('deleting');
+    expect(await index.beginParticipants(C1, ADA, 't1', 10_000)).toEqual({ kind: 'tombstoned' });
   });
 });

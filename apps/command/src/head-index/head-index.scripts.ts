@@ -5,7 +5,10 @@ import { LuaScript } from './lua-script';
  *   P:c:{id}    hash  s (p = create pending, c = created), v (version = head seq),
  *                     t (1 = tombstoned), m (metadata JSON), ca/ua (created/updated ms),
  *                     h (set when loaded from the projection: pairs of seqs up to h are
- *                     only in the projection's producer_pairs, not here)
+ *                     only in the projection's producer_pairs, not here),
+ *                     pa (participants JSON, ordered by id; absent = none),
+ *                     pl ("{token}|{expires ms}": a participants change whose event is being
+ *                     produced; another may start once it expires)
  *   P:c:{id}:p  hash  "{producer_id}\n{producer_seq}" -> "{seq}|{hash}|{state}|{reserved ms}"
  *                     state: p = reserved, a = acknowledged, x = abandoned (outcome in the projection)
  *   P:pending   zset  reservations not yet acknowledged, scored by reservation time (ms)
@@ -103,24 +106,63 @@ return {'ok'}
 /** KEYS conv, epoch. Returns the record fields, or a status. */
 export const readScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
-local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua')
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa')
 if not rec[1] then return {'missing'} end
-return {'ok', rec[1], rec[2], rec[3], rec[4], rec[5], rec[6]}
+return {'ok', rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]'}
 `);
 
 /**
- * KEYS conv, epoch. ARGV metadataJson. Creates a pending record unless one exists;
- * returns the epoch and the record.
+ * KEYS conv, epoch. ARGV metadataJson, participantsJson. Creates a pending record
+ * unless one exists; returns the epoch and the record.
  */
 export const createScript = new LuaScript(`
 local epoch = redis.call('GET', KEYS[2])
 if not epoch then return {'rebuilding'} end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   ${NOW}
-  redis.call('HSET', KEYS[1], 's', 'p', 'v', 0, 't', 0, 'm', ARGV[1], 'ca', now, 'ua', now)
+  redis.call('HSET', KEYS[1], 's', 'p', 'v', 0, 't', 0, 'm', ARGV[1], 'ca', now, 'ua', now, 'pa', ARGV[2])
 end
-local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua')
-return {'ok', epoch, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6]}
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa')
+return {'ok', epoch, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]'}
+`);
+
+/**
+ * KEYS conv, epoch. ARGV participantsJson, token, lockMs. Starts a participants
+ * change: 'same' if the list is already that one; else takes the conversation's
+ * participants lock for lockMs (one change in flight per conversation, so the order of
+ * the events is the order of the changes) and returns the epoch to stamp the event with.
+ */
+export const beginParticipantsScript = new LuaScript(`
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then return {'rebuilding'} end
+local rec = redis.call('HMGET', KEYS[1], 's', 't', 'pa', 'pl')
+if not rec[1] then return {'missing'} end
+if rec[1] ~= 'c' then return {'not_found'} end
+if rec[2] == '1' then return {'tombstoned'} end
+if (rec[3] or '[]') == ARGV[1] then return {'same'} end
+${NOW}
+if rec[4] then
+  local expires = tonumber(string.match(rec[4], '|(%d+)$'))
+  if expires and expires > now then return {'busy'} end
+end
+redis.call('HSET', KEYS[1], 'pl', ARGV[2] .. '|' .. (now + tonumber(ARGV[3])))
+return {'ok', epoch}
+`);
+
+/**
+ * KEYS conv, epoch. ARGV participantsJson, token, epoch, publishedOk ('1' once Kafka
+ * has the event). Ends a participants change: releases the lock and, if the event is
+ * durable and its epoch still trusted, records the list. 'fenced' when a rebuild may
+ * have fenced the event off.
+ */
+export const finishParticipantsScript = new LuaScript(`
+local lock = redis.call('HGET', KEYS[1], 'pl')
+if lock and string.match(lock, '^(.*)|%d+$') == ARGV[2] then redis.call('HDEL', KEYS[1], 'pl') end
+if ARGV[4] ~= '1' then return {'ok'} end
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then return {'fenced'} end
+${NOW}
+redis.call('HSET', KEYS[1], 'pa', ARGV[1], 'ua', now)
+return {'ok'}
 `);
 
 /** KEYS conv, epoch. ARGV epoch. Marks a pending create durable, unless its epoch was fenced off. */
@@ -131,13 +173,14 @@ return {'ok'}
 `);
 
 /**
- * KEYS conv, epoch. ARGV v, t, metadataJson, ca, ua. Loads a record from the projection
- * unless present; its producer pairs up to v stay in the projection (field h).
+ * KEYS conv, epoch. ARGV v, t, metadataJson, ca, ua, participantsJson. Loads a record from the
+ * projection unless present; its producer pairs up to v stay in the projection (field h).
  */
 export const hydrateScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
-redis.call('HSET', KEYS[1], 's', 'c', 'v', ARGV[1], 't', ARGV[2], 'm', ARGV[3], 'ca', ARGV[4], 'ua', ARGV[5], 'h', ARGV[1])
+redis.call('HSET', KEYS[1], 's', 'c', 'v', ARGV[1], 't', ARGV[2], 'm', ARGV[3], 'ca', ARGV[4], 'ua', ARGV[5], 'h', ARGV[1],
+  'pa', ARGV[6])
 return {'ok'}
 `);
 

@@ -1,17 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RedisClientType } from 'redis';
-import { ConversationRef, conversationKey, parseConversationKey } from '@threadline/contracts';
+import { ConversationRef, conversationKey, parseConversationKey, Participant } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { ConversationRecord, recordFromFields } from './conversation-record';
 import {
   ackScript,
   appendScript,
+  beginParticipantsScript,
   claimScript,
   confirmCreateScript,
   createScript,
   deleteScript,
   extendLockScript,
   finishClaimScript,
+  finishParticipantsScript,
   hydrateScript,
   readScript,
   resolvePairScript,
@@ -39,6 +41,9 @@ export type DeleteDecision =
   | { kind: 'rebuilding' | 'missing' | 'not_found' }
   | { kind: 'already'; lastSeq: number }
   | { kind: 'deleting'; lastSeq: number; pendingMember: string; epoch: number };
+
+export type ParticipantsDecision =
+  { kind: 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' | 'same' | 'busy' } | { kind: 'ok'; epoch: number };
 
 /** Whether a step whose event Kafka has could be recorded: 'fenced' when the epoch it was decided in is gone. */
 export type Confirmation = 'ok' | 'fenced';
@@ -179,11 +184,16 @@ export class HeadIndexService {
     return { kind: kind as 'rebuilding' | 'missing' };
   }
 
-  async create(ref: ConversationRef, metadata: Record<string, unknown>): Promise<CreateResult> {
+  /** `participants` in canonical form (canonicalParticipants). */
+  async create(
+    ref: ConversationRef,
+    metadata: Record<string, unknown>,
+    participants: Participant[],
+  ): Promise<CreateResult> {
     const [kind, epoch, ...fields] = await createScript.run(
       this.redis,
       [this.convKey(ref), this.epochKey],
-      [JSON.stringify(metadata)],
+      [JSON.stringify(metadata), JSON.stringify(participants)],
     );
     if (kind === 'ok') {
       return { kind, record: recordFromFields(ref, fields), epoch: Number(epoch) };
@@ -193,6 +203,46 @@ export class HeadIndexService {
 
   async confirmCreate(ref: ConversationRef, epoch: number): Promise<Confirmation> {
     const [kind] = await confirmCreateScript.run(this.redis, [this.convKey(ref), this.epochKey], [String(epoch)]);
+    return kind === 'ok' ? 'ok' : 'fenced';
+  }
+
+  /**
+   * Starts replacing the participants (canonical form) of a created conversation:
+   * 'ok' takes the conversation's participants lock for `lockMs` under `token`.
+   */
+  async beginParticipants(
+    ref: ConversationRef,
+    participants: Participant[],
+    token: string,
+    lockMs: number,
+  ): Promise<ParticipantsDecision> {
+    const [kind, epoch] = await beginParticipantsScript.run(
+      this.redis,
+      [this.convKey(ref), this.epochKey],
+      [JSON.stringify(participants), token, String(lockMs)],
+    );
+    if (kind === 'ok') {
+      return { kind, epoch: Number(epoch) };
+    }
+    return { kind: kind as 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' | 'same' | 'busy' };
+  }
+
+  /**
+   * Releases the participants lock of `token`; when `published` (Kafka has the
+   * event), records the list too, unless the epoch was fenced off meanwhile.
+   */
+  async finishParticipants(
+    ref: ConversationRef,
+    participants: Participant[],
+    token: string,
+    epoch: number,
+    published: boolean,
+  ): Promise<Confirmation> {
+    const [kind] = await finishParticipantsScript.run(
+      this.redis,
+      [this.convKey(ref), this.epochKey],
+      [JSON.stringify(participants), token, String(epoch), published ? '1' : ''],
+    );
     return kind === 'ok' ? 'ok' : 'fenced';
   }
 
@@ -207,6 +257,7 @@ export class HeadIndexService {
         JSON.stringify(record.metadata),
         String(record.createdAt.getTime()),
         String(record.updatedAt.getTime()),
+        JSON.stringify(record.participants),
       ],
     );
     return kind !== 'rebuilding';

@@ -5,12 +5,13 @@ import {
   ConsumerOffsetEntity,
   ConversationHeadReader,
   ConversationEntity,
+  ConversationParticipantEntity,
   MessageEntity,
   MessageLogReader,
   MessageRow,
   ProducerPairEntity,
 } from '@threadline/persistence';
-import type { ConversationRef } from '@threadline/contracts';
+import type { ConversationRef, Participant } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 
 /** What the command service reads back from the Postgres projection. */
@@ -21,6 +22,8 @@ export class ProjectionLookupService {
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
     @InjectRepository(ConsumerOffsetEntity) private readonly offsets: Repository<ConsumerOffsetEntity>,
     @InjectRepository(ProducerPairEntity) private readonly pairs: Repository<ProducerPairEntity>,
+    @InjectRepository(ConversationParticipantEntity)
+    private readonly participantRows: Repository<ConversationParticipantEntity>,
     private readonly log: MessageLogReader,
     private readonly heads: ConversationHeadReader,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
@@ -28,6 +31,15 @@ export class ProjectionLookupService {
 
   findConversation(ref: ConversationRef): Promise<ConversationEntity | null> {
     return this.conversations.findOneBy({ tenantId: ref.tenantId, id: ref.conversationId });
+  }
+
+  /** The participants the projector last recorded for the conversation, ordered by id. */
+  async participants(ref: ConversationRef): Promise<Participant[]> {
+    const rows = await this.participantRows.find({
+      where: { tenantId: ref.tenantId, conversationId: ref.conversationId },
+      order: { participantId: 'ASC' },
+    });
+    return rows.map((row) => ({ id: row.participantId, kind: row.kind }));
   }
 
   async archivedSeq(ref: ConversationRef): Promise<number> {

@@ -9,5 +9,6 @@ import { AppendService } from './append.service';
   imports: [HeadIndexModule, EventLogModule, TenantLimitsModule],
   controllers: [AppendController],
   providers: [AppendService],
+  exports: [AppendService],
 })
 export class MessagesModule {}

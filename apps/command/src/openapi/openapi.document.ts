@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { CONVERSATION_ID_MAX_LENGTH, CONVERSATION_ID_PATTERN } from '@threadline/contracts';
 import { CommandConfig } from '../config/command.config';
 import { errorBodySchema } from '@threadline/errors';
@@ -6,20 +5,8 @@ import { apiKeyListSchema, createApiKeySchema, createdApiKeyViewSchema } from '.
 import { conversationViewSchema, upsertConversationSchema } from '../conversations/conversation.dto';
 import { appendMessageSchema, appendResultViewSchema } from '../messages/append-message.dto';
 import { messagePageSchema } from '../reads/message-view';
-
-const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
-/** What the API answers, from the same zod schemas the code types its answers with. */
-const answer = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const body = (name: string) => ({ 'application/json': { schema: ref(name) } });
-const error = (description: string) => ({ description, content: body('Error') });
-/** Every route but the OpenAPI document: a missing or bad credential, a missing scope or another conversation. */
-const denied = (scope: string) => ({
-  '401': error(
-    'unauthorized (WWW-Authenticate: Bearer): no credential, or one that is malformed, unknown, expired or revoked',
-  ),
-  '403': error(`forbidden_scope (needs ${scope}), forbidden_conversation (a token pinned to another conversation)`),
-});
+import { agentPaths, agentSchemas } from './agent-paths';
+import { answer, body, denied, error, json } from './openapi-helpers';
 
 /** The OpenAPI 3.1 description of the public REST API, served at /v1/openapi.json. */
 export function openApiDocument(config: CommandConfig): Record<string, unknown> {
@@ -50,14 +37,18 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
     paths: {
       '/v1/conversations/{id}': {
         put: {
-          summary: 'Create a conversation, or return the existing one unchanged',
+          summary:
+            'Create a conversation, or return the existing one with its metadata unchanged and its participants replaced when given',
           parameters: [idParam],
           requestBody: { required: false, content: body('UpsertConversation') },
           responses: {
             '200': { description: 'The conversation', content: body('Conversation') },
-            '400': error('invalid_conversation_id, invalid_metadata, invalid_json'),
+            '400': error(
+              'invalid_conversation_id, invalid_metadata, invalid_json, bad_request (participants), unknown_agent',
+            ),
             ...denied('conversations:write'),
-            '503': error('kafka_unavailable, index_rebuilding (Retry-After)'),
+            '410': error('conversation_tombstoned (a participants change of a deleted conversation)'),
+            '503': error('kafka_unavailable, index_rebuilding, index_busy, outcome_unknown (Retry-After)'),
           },
         },
         get: {
@@ -118,6 +109,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
           },
         },
       },
+      ...agentPaths(),
       '/v1/admin/api-keys': {
         post: {
           summary: 'Create an API key; the key is in this answer only',
@@ -164,6 +156,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
         CreateApiKey: json(createApiKeySchema),
         CreatedApiKey: answer(createdApiKeyViewSchema),
         ApiKeyList: answer(apiKeyListSchema),
+        ...agentSchemas(),
         Error: answer(errorBodySchema),
       },
     },
