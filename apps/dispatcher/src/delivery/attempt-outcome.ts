@@ -1,16 +1,12 @@
 import { z } from 'zod';
+import { messageBodySchema } from '@threadline/contracts';
 
-/** The messages a webhook may answer with, appended as the agent (docs/agents.md). */
+/** The most messages one reply may hold: what the command's replies route takes at once. */
+export const MAX_REPLY_MESSAGES = 20;
+
+/** The messages a webhook may answer with, appended as the agent: the append body schema (docs/agents.md). */
 export const webhookReplySchema = z.object({
-  messages: z
-    .array(
-      z.strictObject({
-        role: z.string().min(1).max(64),
-        parts: z.array(z.record(z.string(), z.unknown())).min(1),
-        metadata: z.record(z.string(), z.unknown()).optional(),
-      }),
-    )
-    .max(100),
+  messages: z.array(messageBodySchema).max(MAX_REPLY_MESSAGES, `at most ${MAX_REPLY_MESSAGES} messages`),
 });
 
 export type ReplyMessage = z.infer<typeof webhookReplySchema>['messages'][number];
