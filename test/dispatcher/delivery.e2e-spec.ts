@@ -260,3 +260,38 @@ it("opens a dead agent's circuit without slowing a healthy agent's deliveries", 
 async function attemptsOfAgent(agentId: string): Promise<number> {
   return (await deliveriesOf(db, tenantId, agentId)).reduce((sum, d) => sum + d.attempts, 0);
 }
+
+it('loses no delivery when the dispatcher is SIGKILLed mid-delivery; repeats carry the same webhook-id', async () => {
+  await agent('survivor', { timeoutMs: 1000 });
+  receiver.behave('survivor', () => ({ status: 200, delayMs: 300 }));
+  const ids = Array.from({ length: 5 }, () => newConversationId('survivor'));
+  await produce(...ids.flatMap((id) => [created(id, ['survivor']), message(id, 1), message(id, 2)]));
+  await eventually('a delivery in flight', async () => receiver.of('survivor').length >= 1, 30_000, 5);
+
+  await dispatcher.kill();
+  await produce(...ids.map((id) => message(id, 3)));
+  await dispatcher.start();
+  await eventually(
+    'every message delivered',
+    async () => {
+      const rows = await deliveriesOf(db, tenantId, 'survivor');
+      return rows.length === 15 && rows.every((d) => d.status === 'succeeded');
+    },
+    60_000,
+  );
+
+  for (const id of ids) {
+    const requests = receiver.of('survivor').filter((r) => r.body.conversation.id === id);
+    const firstPerWebhookId = new Map(requests.map((r) => [r.headers['webhook-id'], r] as const).reverse());
+    expect([...firstPerWebhookId.values()].flatMap((r) => r.body.messages.map((m) => m.seq)).sort()).toEqual([1, 2, 3]);
+    for (const request of requests) {
+      expect(request.headers['webhook-id']).toBe(request.body.delivery_id);
+    }
+  }
+  const interrupted = await db.query(
+    `SELECT count(*)::int AS n FROM delivery_attempts a JOIN deliveries d ON d.id = a.delivery_id
+     WHERE d.tenant_id = $1 AND d.agent_id = 'survivor' AND a.error LIKE 'interrupted%'`,
+    [tenantId],
+  );
+  expect(interrupted.rows[0].n).toBeGreaterThanOrEqual(1);
+}, 90_000);
