@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { SecretBox } from '@threadline/auth';
 import { runStatement } from '@threadline/persistence';
 import { DISPATCHER_CONFIG, DispatcherConfig } from '../config/dispatcher.config';
@@ -93,22 +93,18 @@ export class DeliveryStore {
   finishAttempt(delivery: ClaimedDelivery, attempt: AttemptRecord, change: DeliveryChange): Promise<boolean> {
     return this.dataSource.transaction(async (tx) => {
       await runStatement(tx, recordAttempt(attempt));
-      return this.change(tx.query.bind(tx), delivery, change);
+      return this.change(tx, delivery, change);
     });
   }
 
   /** Applies the outcome of a reply call. */
   finishReply(delivery: ClaimedDelivery, change: DeliveryChange): Promise<boolean> {
-    return this.change(this.dataSource.query.bind(this.dataSource), delivery, change);
+    return this.change(this.dataSource.manager, delivery, change);
   }
 
-  private async change(
-    query: (sql: string, params: unknown[]) => Promise<[unknown[], number]>,
-    delivery: ClaimedDelivery,
-    change: DeliveryChange,
-  ): Promise<boolean> {
-    const statement = changeDelivery(delivery.id, delivery, change);
-    const [, count] = await query(statement.sql, statement.params);
+  /** UPDATE ... RETURNING answers [rows, count] through TypeORM's query. */
+  private async change(tx: EntityManager, delivery: ClaimedDelivery, change: DeliveryChange): Promise<boolean> {
+    const [, count] = await runStatement<[unknown[], number]>(tx, changeDelivery(delivery.id, delivery, change));
     return count > 0;
   }
 }
