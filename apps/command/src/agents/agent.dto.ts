@@ -113,7 +113,7 @@ export const updateAgentSchema = z.strictObject({
 
 export type UpdateAgentDto = z.output<typeof updateAgentSchema>;
 
-export const listAgentsQuerySchema = z.strictObject({
+export const listAgentsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(AGENT_LIMITS.pageSize.max).default(AGENT_LIMITS.pageSize.default),
   cursor: agentIdSchema.optional(),
 });

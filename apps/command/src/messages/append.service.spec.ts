@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ConversationEvent, ConversationRef } from '@threadline/contracts';
 import { loadConfig } from '@threadline/config';
 import { MetricsService } from '@threadline/observability';
@@ -57,7 +58,7 @@ function service(index: FakeIndex, publisher: FakePublisher, pairs: Map<string, 
     {} as ConversationDirectory,
     publisher as unknown as EventPublisher,
     projection as unknown as ProjectionLookupService,
-    loadConfig(commandConfigSchema, { AUTH_MODE: 'none' }),
+    loadConfig(commandConfigSchema, { AUTH_MODE: 'none', AGENT_SECRETS_KEY: randomBytes(32).toString('base64') }),
     new MetricsService({ service: 'command', logLevel: 'silent' }),
   );
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '@threadline/config';
 import { ConversationEvent, decodeRecord, encodeEvent, MessageAppendedEvent } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
@@ -33,7 +34,7 @@ async function appendThroughCommand(dto: AppendMessageDto): Promise<{ hash: stri
     {} as ConversationDirectory,
     publisher as unknown as EventPublisher,
     {} as ProjectionLookupService,
-    loadConfig(commandConfigSchema, { AUTH_MODE: 'none' }),
+    loadConfig(commandConfigSchema, { AUTH_MODE: 'none', AGENT_SECRETS_KEY: randomBytes(32).toString('base64') }),
     new MetricsService({ service: 'command', logLevel: 'silent' }),
   );
   await append.append({ tenantId: 'default', conversationId: 'conv-hash' }, 'service:anonymous', dto);
