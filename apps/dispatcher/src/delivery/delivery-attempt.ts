@@ -15,6 +15,8 @@ import { backoffCeilingMs, retryDelayMs } from './retry-policy';
 
 /** The longest wait between two calls to the command for a reply it could not take. */
 const REPLY_RETRY_MAX_MS = 30_000;
+/** Beyond the command's timeout, how long a reply just recorded stays with this instance for its append. */
+const REPLY_LEASE_MARGIN_MS = 5000;
 
 /**
  * Runs one claimed delivery: an attempt (POST, classify, record, and on a reply
@@ -102,7 +104,11 @@ export class DeliveryAttempts {
       case 'succeeded':
         return { status: 'succeeded', replyAppended: false };
       case 'reply':
-        return { status: 'replying', reply: outcome.messages };
+        return {
+          status: 'replying',
+          reply: outcome.messages,
+          leaseMs: this.config.command.timeoutMs + REPLY_LEASE_MARGIN_MS,
+        };
       case 'failed':
         return { status: 'failed', error: outcome.error };
       case 'retry':

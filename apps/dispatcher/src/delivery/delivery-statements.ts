@@ -117,7 +117,8 @@ export function recordAttempt(record: AttemptRecord): Statement {
 export type DeliveryChange =
   | { status: 'succeeded'; replyAppended: boolean }
   | { status: 'failed' | 'dead'; error: string }
-  | { status: 'replying'; reply: unknown[] }
+  /** The reply kept; leased for the append this instance makes right away (after the lease, any instance may). */
+  | { status: 'replying'; reply: unknown[]; leaseMs: number }
   | { status: 'pending' | 'replying'; retryInMs: number; error: string };
 
 /**
@@ -148,8 +149,9 @@ export function changeDelivery(
       };
     case 'replying':
       return {
-        sql: `UPDATE deliveries SET status = 'replying', reply = $4::jsonb, updated_at = now(), next_attempt_at = now() ${where}`,
-        params: [...params, JSON.stringify(change.reply)],
+        sql: `UPDATE deliveries SET status = 'replying', reply = $4::jsonb, updated_at = now(),
+                next_attempt_at = now() + $5 * interval '1 millisecond' ${where}`,
+        params: [...params, JSON.stringify(change.reply), change.leaseMs],
       };
     default:
       return {
