@@ -53,6 +53,17 @@ describe('CircuitBreakers', () => {
     expect(circuits.state('a')).toBe('closed');
   });
 
+  it('opens again, for a later probe, when a probe could not be made', () => {
+    const circuits = breakers();
+    [1, 2, 3].forEach(() => circuits.failed('a'));
+    now = 1000;
+    circuits.tryAcquire('a');
+    circuits.abandonProbe('a');
+    expect(circuits.state('a')).toBe('open');
+    now = 2000;
+    expect(circuits.tryAcquire('a')).toBe(true);
+  });
+
   it('keeps agents apart: one open circuit blocks only its agent', () => {
     const circuits = breakers();
     [1, 2, 3].forEach(() => circuits.failed('dead'));

@@ -49,6 +49,15 @@ export class CircuitBreakers {
       .map(([agent]) => agent);
   }
 
+  /** A probe that ended without an answer to judge (the attempt could not be made): open again, probe later. */
+  abandonProbe(agent: string): void {
+    const circuit = this.circuits.get(agent);
+    if (circuit?.state === 'half_open') {
+      circuit.state = 'open';
+      circuit.openedAt = this.now();
+    }
+  }
+
   succeeded(agent: string): void {
     this.circuits.delete(agent);
   }

@@ -69,7 +69,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
     return this.store.claim([...this.circuits.blocked(), ...full], limit, (delivery) => {
       const agent = agentKey(delivery);
       const count = (this.perAgent.get(agent) ?? 0) + (taking.get(agent) ?? 0);
-      if (count >= cap || !this.circuits.tryAcquire(agent)) {
+      // Appending a reply calls the command, not the agent: no circuit to pass.
+      if (count >= cap || (delivery.status === 'pending' && !this.circuits.tryAcquire(agent))) {
         return false;
       }
       taking.set(agent, (taking.get(agent) ?? 0) + 1);
@@ -83,9 +84,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
       this.perAgent.set(agent, (this.perAgent.get(agent) ?? 0) + 1);
       const task: Promise<void> = this.attempts
         .run(delivery)
-        .catch((error: Error) =>
-          this.logger.error(`delivery ${delivery.id}: ${error.message}; retried once its claim runs out`),
-        )
+        .catch((error: Error) => {
+          this.circuits.abandonProbe(agent);
+          this.logger.error(`delivery ${delivery.id}: ${error.message}; retried once its claim runs out`);
+        })
         .finally(() => {
           this.inFlight.delete(task);
           const left = (this.perAgent.get(agent) ?? 1) - 1;
