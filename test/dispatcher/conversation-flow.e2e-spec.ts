@@ -172,3 +172,62 @@ it('delivers each of 50 conversations strictly in seq order, with no gaps, under
     expect(seqs).toEqual(Array.from({ length: perConversation }, (_, i) => i + 1));
   }
 }, 90_000);
+
+it('signs with both secrets during a rotation: a receiver holding either verifies', async () => {
+  const { id: agentId, secret: previous } = await register('rotating');
+  const rotated = await call('POST', `/v1/agents/${agentId}/rotate-secret`);
+  expect(rotated.status).toBe(200);
+  const current = rotated.body.signing_secret as string;
+  const conversationId = await conversationWith(agentId);
+  await append(conversationId, 'after the rotation');
+  const [request] = await eventually(
+    'the delivery',
+    async () => receiver.of(agentId).length === 1 && receiver.of(agentId),
+  );
+
+  expect(request.headers['webhook-signature'].split(' ')).toHaveLength(2);
+  expect(new Webhook(current).verify(request.raw, request.headers)).toEqual(request.body);
+  expect(new Webhook(previous).verify(request.raw, request.headers)).toEqual(request.body);
+});
+
+it('keeps a reply while the command is down and appends it once it is back, without calling the webhook again', async () => {
+  const { id: agentId } = await register('patient', { timeout_ms: 30_000 });
+  let commandStopped = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    commandStopped = resolve;
+  });
+  receiver.behave(agentId, () => ({
+    status: 200,
+    after: stopped,
+    body: JSON.stringify({ messages: [textMessage('worth the wait', 'assistant')] }),
+  }));
+  const conversationId = await conversationWith(agentId);
+  await append(conversationId, 'anyone?');
+  await eventually('the webhook called', async () => receiver.of(agentId).length === 1);
+  const command = stack.commands[0];
+  await command.stop();
+  try {
+    // The webhook answers only now, with the command down.
+    commandStopped();
+    await eventually('the reply kept while the command is down', async () => {
+      const [row] = await deliveriesOf(db, TENANT, agentId);
+      return row?.status === 'replying' && (row.last_error ?? '').startsWith('reply not appended');
+    });
+  } finally {
+    await command.start();
+  }
+  await eventually(
+    'the reply appended',
+    async () => (await deliveriesOf(db, TENANT, agentId))[0].status === 'succeeded',
+  );
+
+  expect(receiver.of(agentId)).toHaveLength(1);
+  const messages = await eventually('the reply projected', async () => {
+    const page = await messagesOf(conversationId);
+    return page.length === 2 && page;
+  });
+  expect(messages.map((m) => [m.seq, m.actor, m.parts[0].text])).toEqual([
+    [1, 'service:anonymous', 'anyone?'],
+    [2, `agent:${agentId}`, 'worth the wait'],
+  ]);
+});

@@ -29,6 +29,8 @@ export interface Answer {
   body?: string;
   headers?: Record<string, string>;
   delayMs?: number;
+  /** Answers only once this settles (after delayMs, if both). */
+  after?: Promise<unknown>;
 }
 
 /** Given the agent's requests so far (this one included), the answer to this one. */
@@ -86,6 +88,7 @@ export class Receiver {
     if (answer.delayMs) {
       await sleep(answer.delayMs);
     }
+    await answer.after;
     if (res.destroyed) {
       return;
     }
