@@ -31,7 +31,7 @@ export class DeadLetterPublisher implements OnApplicationBootstrap, OnApplicatio
     private readonly metrics: DispatcherMetrics,
     @Inject(DISPATCHER_CONFIG) private readonly config: DispatcherConfig,
   ) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    this.producer = kafka.producer({ allowAutoTopicCreation: false });
     this.task = new PeriodicTask(() => this.publishOnce(), {
       name: 'publishing dead letters',
       intervalMs: INTERVAL_MS,
