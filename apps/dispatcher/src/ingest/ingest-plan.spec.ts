@@ -16,6 +16,14 @@ const withAgents = (id: string, agents: string[]) => ({
 });
 
 describe('planIngest', () => {
+  it('takes a create as the initial list, which a later create (a retried PUT) must not replace', () => {
+    const plan = planIngest([event(0, withAgents('c1', ['bot'])), event(1, createdEvent('c1'))], start);
+    expect(plan.ops.map((op) => op.kind === 'participants' && [op.agentIds, op.initial])).toEqual([
+      [['bot'], true],
+      [[], true],
+    ]);
+  });
+
   it('keeps only the agent participants of a created conversation, in order with its messages', () => {
     const plan = planIngest([event(0, withAgents('c1', ['bot'])), event(1, appendedEvent('c1', 1, 'hi', null))], start);
     expect(plan.ops.map((op) => (op.kind === 'participants' ? op.agentIds : op.event.seq))).toEqual([['bot'], 1]);
@@ -71,6 +79,8 @@ describe('planIngest', () => {
 
   it('clears the participants of a deleted conversation', () => {
     const plan = planIngest([{ offset: 0, record: { kind: 'event', event: deletedEvent('c1') } }], start);
-    expect(plan.ops).toEqual([{ kind: 'participants', tenantId: 'default', conversationId: 'c1', agentIds: [] }]);
+    expect(plan.ops).toEqual([
+      { kind: 'participants', tenantId: 'default', conversationId: 'c1', agentIds: [], initial: false },
+    ]);
   });
 });

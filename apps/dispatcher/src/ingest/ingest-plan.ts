@@ -9,8 +9,12 @@ export interface IngestRecord {
 
 /** What the dispatcher does with one event, in offset order. */
 export type IngestOp =
-  /** The conversation's agent participants are now exactly these (none after a delete). */
-  | { kind: 'participants'; tenantId: string; conversationId: string; agentIds: string[] }
+  /**
+   * The conversation's agent participants are now exactly these (none after a delete). `initial`: the list of
+   * a `conversation.created`, which applies only to a conversation whose list was never set (the command may
+   * produce a create again on a retried PUT, after a later change).
+   */
+  | { kind: 'participants'; tenantId: string; conversationId: string; agentIds: string[]; initial: boolean }
   /** A committed message, to deliver to the conversation's agents that did not send it. */
   | { kind: 'message'; event: MessageAppendedEvent };
 
@@ -45,15 +49,18 @@ export function planIngest(records: readonly IngestRecord[], stored: StoredPosit
     const ref = { tenantId: event.tenant_id, conversationId: event.conversation_id };
     switch (event.type) {
       case EventType.ConversationCreated:
-        if (event.data.participants !== undefined) {
-          plan.ops.push({ kind: 'participants', ...ref, agentIds: agentIdsOf(event.data.participants) });
-        }
+        plan.ops.push({
+          kind: 'participants',
+          ...ref,
+          agentIds: agentIdsOf(event.data.participants ?? []),
+          initial: true,
+        });
         break;
       case EventType.ParticipantsSet:
-        plan.ops.push({ kind: 'participants', ...ref, agentIds: agentIdsOf(event.data.participants) });
+        plan.ops.push({ kind: 'participants', ...ref, agentIds: agentIdsOf(event.data.participants), initial: false });
         break;
       case EventType.ConversationDeleted:
-        plan.ops.push({ kind: 'participants', ...ref, agentIds: [] });
+        plan.ops.push({ kind: 'participants', ...ref, agentIds: [], initial: false });
         break;
       case EventType.MessageAppended: {
         const key = JSON.stringify([event.tenant_id, event.conversation_id, event.seq]);

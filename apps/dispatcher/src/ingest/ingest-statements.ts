@@ -14,6 +14,13 @@ export interface ParticipantAgentRow {
   max_attempts: number;
 }
 
+/**
+ * A row with this agent id marks a conversation whose participant list has been set (by a create or a change),
+ * with or without agents: a create that comes again later (a retried PUT) must not undo a change. Participant ids
+ * are never empty, so it names no agent.
+ */
+export const LIST_SET_MARKER = '';
+
 /** The conversation's agent participants become exactly `agentIds` (the DELETE runs first). */
 export function replaceParticipants(conversation: PairConversation, agentIds: readonly string[]): Statement[] {
   const params = [conversation.tenantId, conversation.conversationId];
@@ -22,7 +29,21 @@ export function replaceParticipants(conversation: PairConversation, agentIds: re
     {
       sql: `INSERT INTO dispatch_participants (tenant_id, conversation_id, agent_id)
             SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
-      params: [...params, agentIds],
+      params: [...params, [LIST_SET_MARKER, ...agentIds]],
+    },
+  ];
+}
+
+/** The list of a `conversation.created`: applied only if the conversation's list was never set. */
+export function initialParticipants(conversation: PairConversation, agentIds: readonly string[]): Statement[] {
+  const params = [conversation.tenantId, conversation.conversationId];
+  return [
+    {
+      sql: `INSERT INTO dispatch_participants (tenant_id, conversation_id, agent_id)
+            SELECT $1, $2, unnest($3::text[])
+            WHERE NOT EXISTS (SELECT 1 FROM dispatch_participants WHERE tenant_id = $1 AND conversation_id = $2)
+            ON CONFLICT DO NOTHING`,
+      params: [...params, [LIST_SET_MARKER, ...agentIds]],
     },
   ];
 }

@@ -116,6 +116,13 @@ it('writes nothing for a chunk above the stored offset (Postgres lost commits): 
   expect(await deliveries('c5', 'bot')).toEqual([]);
 });
 
+it('keeps a change when a create comes again after it (a retried PUT)', async () => {
+  const set = { ...created('c7', []), type: 'conversation.participants_set' as const, data: { participants: [] } };
+  await write(created('c7', ['bot']), set);
+  await write(created('c7', ['bot']), message('c7', 1, t0));
+  expect(await deliveries('c7', 'bot')).toEqual([]);
+});
+
 it('follows participants_set: an agent taken out gets nothing more', async () => {
   const set = { ...created('c6', []), type: 'conversation.participants_set' as const, data: { participants: [] } };
   await write(created('c6', ['bot']), message('c6', 1, t0), set, message('c6', 2, t0));

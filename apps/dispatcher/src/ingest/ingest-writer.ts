@@ -15,6 +15,7 @@ import { viewOfEvent } from '../delivery/message-view';
 import { IngestRecord, planIngest } from './ingest-plan';
 import {
   extendNewestDelivery,
+  initialParticipants,
   insertDelivery,
   PairConversation,
   participantAgents,
@@ -78,7 +79,7 @@ export class IngestWriter {
       let delivered = 0;
       for (const op of plan.ops) {
         if (op.kind === 'participants') {
-          for (const statement of replaceParticipants(op, op.agentIds)) {
+          for (const statement of (op.initial ? initialParticipants : replaceParticipants)(op, op.agentIds)) {
             await runStatement(tx, statement);
           }
           agents.delete(conversationKeyOf(op));
