@@ -232,6 +232,16 @@ it('holds the deliveries of an agent disabled mid-backlog, losing none, and resu
   expect(receiver.of('paused').flatMap((r) => r.body.messages.map((m) => m.seq))).toEqual([1, 2, 3, 4]);
 });
 
+it('delivers different conversations in parallel, at most DISPATCHER_AGENT_CONCURRENCY (4) at once per agent', async () => {
+  await agent('busy');
+  receiver.behave('busy', () => ({ status: 200, delayMs: 150 }));
+  const ids = Array.from({ length: 12 }, () => newConversationId('busy'));
+  await produce(...ids.flatMap((id) => [created(id, ['busy']), message(id, 1)]));
+  await finished('busy', 12);
+
+  expect(receiver.mostInFlight.get('busy')).toBe(4);
+});
+
 it("opens a dead agent's circuit without slowing a healthy agent's deliveries", async () => {
   await insertAgent(db, stack.env.AGENT_SECRETS_KEY, {
     id: 'unreachable',

@@ -42,6 +42,9 @@ export type Behaviour = (received: Received[]) => Answer;
  */
 export class Receiver {
   readonly received: Received[] = [];
+  /** Per agent, the most requests it had open at once. */
+  readonly mostInFlight = new Map<string, number>();
+  private readonly inFlight = new Map<string, number>();
   private readonly behaviours = new Map<string, Behaviour>();
   private server: Server | null = null;
 
@@ -83,6 +86,10 @@ export class Receiver {
       at: Date.now(),
     };
     this.received.push(received);
+    const open = (this.inFlight.get(agent) ?? 0) + 1;
+    this.inFlight.set(agent, open);
+    this.mostInFlight.set(agent, Math.max(open, this.mostInFlight.get(agent) ?? 0));
+    res.once('close', () => this.inFlight.set(agent, (this.inFlight.get(agent) ?? 1) - 1));
     const behaviour: Behaviour = this.behaviours.get(agent) ?? (() => ({ status: 200 }));
     const answer = behaviour(this.of(agent));
     if (answer.delayMs) {
@@ -177,6 +184,7 @@ export const FAST_DISPATCH_ENV = {
   DISPATCHER_CIRCUIT_FAILURES: '3',
   DISPATCHER_CIRCUIT_OPEN_MS: '1500',
   DISPATCHER_POLL_INTERVAL_MS: '50',
+  DISPATCHER_AGENT_CONCURRENCY: '4',
 };
 
 /** A dispatcher process on the stack's topic and groups. */
