@@ -11,6 +11,7 @@ const PORT_VARIABLE: Record<ServiceName, string> = {
   projector: 'PROJECTOR_PORT',
   realtime: 'REALTIME_PORT',
   archiver: 'ARCHIVER_PORT',
+  dispatcher: 'DISPATCHER_PORT',
 };
 const SETUP_CONCURRENCY = 32;
 

@@ -12,6 +12,7 @@ const HOST_VARIABLE: Record<ServiceName, string> = {
   projector: 'PROJECTOR_HOST',
   realtime: 'REALTIME_HOST',
   archiver: 'ARCHIVER_HOST',
+  dispatcher: 'DISPATCHER_HOST',
 };
 
 function start(service: ServiceName, env: Record<string, string | undefined>) {

@@ -9,6 +9,7 @@ import { load, loadAll } from 'js-yaml';
 import { ArchiveStoreConfig, AuthConfig, KafkaConfig, loadConfig } from '@threadline/config';
 import { archiverConfigSchema } from '../../apps/archiver/src/config/archiver.config';
 import { commandConfigSchema } from '../../apps/command/src/config/command.config';
+import { dispatcherConfigSchema } from '../../apps/dispatcher/src/config/dispatcher.config';
 import { projectorConfigSchema } from '../../apps/projector/src/config/projector.config';
 import { realtimeConfigSchema } from '../../apps/realtime/src/config/realtime.config';
 
@@ -16,7 +17,7 @@ const ROOT = join(__dirname, '..', '..');
 const K8S_DIR = join(ROOT, 'docker', 'k8s');
 
 type Env = Record<string, string>;
-type ServiceName = 'command' | 'realtime' | 'projector' | 'archiver';
+type ServiceName = 'command' | 'realtime' | 'projector' | 'archiver' | 'dispatcher';
 
 /** What a test needs from a service's parsed configuration, whichever service it is. */
 interface ServiceConfig {
@@ -38,6 +39,8 @@ function loadServiceConfig(service: ServiceName, env: Env): ServiceConfig {
       return loadConfig(projectorConfigSchema, env);
     case 'archiver':
       return loadConfig(archiverConfigSchema, env);
+    case 'dispatcher':
+      return loadConfig(dispatcherConfigSchema, env);
   }
 }
 
@@ -57,6 +60,7 @@ const KNOWN_VARIABLES = new Set([
   ...Object.keys(realtimeConfigSchema.in.shape),
   ...Object.keys(projectorConfigSchema.in.shape),
   ...Object.keys(archiverConfigSchema.in.shape),
+  ...Object.keys(dispatcherConfigSchema.in.shape),
 ]);
 
 function mainOf(service: ServiceName): string[] {
@@ -286,6 +290,7 @@ const DEPLOYMENTS: ExpectedDeployment[] = [
   { name: 'threadline-realtime', service: 'realtime', replicas: 2, exposed: true },
   { name: 'threadline-projector', service: 'projector', replicas: 1, exposed: false },
   { name: 'threadline-archiver', service: 'archiver', replicas: 1, exposed: false },
+  { name: 'threadline-dispatcher', service: 'dispatcher', replicas: 2, exposed: false },
 ];
 
 const WORKLOADS: ExpectedWorkload[] = [
@@ -507,10 +512,11 @@ const COMPOSE_SERVICES: { name: string; service: ServiceName; argv: string[]; li
   { name: 'command', service: 'command', argv: mainOf('command'), listens: true },
   { name: 'realtime', service: 'realtime', argv: mainOf('realtime'), listens: true },
   { name: 'archiver', service: 'archiver', argv: mainOf('archiver'), listens: true },
+  { name: 'dispatcher', service: 'dispatcher', argv: mainOf('dispatcher'), listens: true },
 ];
 
 describe('docker-compose.yml', () => {
-  it('builds the Threadline image for exactly migrate, projector, command, realtime and archiver', () => {
+  it('builds the Threadline image for exactly migrate, projector, command, realtime, archiver and dispatcher', () => {
     const built = Object.entries(compose.services)
       .filter(([, s]) => s.build?.dockerfile === 'docker/Dockerfile')
       .map(([name]) => name);

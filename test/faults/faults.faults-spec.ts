@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { ArchiveReader, dataSourceOptions, FilesystemObjectStore } from '@threadline/persistence';
+import { Receiver } from '../dispatcher/support';
 import { api } from '../support/api-client';
 import { eventually, ServiceProcess } from '../support/service-process';
 import { check, LogRecord, summaryLine } from './support/checker';
@@ -41,6 +42,8 @@ let archive: DataSource;
 let store: FilesystemObjectStore;
 let reader: ArchiveReader;
 const summary: string[] = [];
+/** The webhook endpoint of the agent that takes part in the conversations of an `agent` scenario. */
+const receiver = new Receiver();
 
 /** What a fault injection works with while the load runs. */
 interface Injection {
@@ -71,6 +74,7 @@ function unavailabilityFacts(load: LoadGenerator): string {
 }
 
 beforeAll(async () => {
+  await receiver.start();
   stack = await FaultStack.create();
   await stack.start();
   db = new Pool({ connectionString: stack.postgres.url, max: 2 });
@@ -85,6 +89,7 @@ afterAll(async () => {
   process.stdout.write(`\n${summary.join('\n')}\n`);
   await Promise.allSettled([db?.end(), archive?.destroy()]);
   await stack?.stop();
+  await receiver.stop();
 }, 180_000);
 
 /**
@@ -120,17 +125,72 @@ async function moreAcks(load: LoadGenerator, count = 20): Promise<void> {
   await eventually(`${count} more acknowledged appends`, async () => load.acked >= target, 180_000, 200);
 }
 
+/**
+ * Every message of each conversation in Postgres (itself checked against the acknowledged writes) reached the
+ * agent's webhook, and the first request of each webhook-id, in the order received, carries the seqs ascending.
+ */
+async function deliveryViolations(agentId: string, ids: string[]): Promise<string[]> {
+  const expected = new Map<string, number[]>();
+  for (const id of ids) {
+    const { rows } = await db.query<{ seq: string }>(
+      "SELECT seq FROM messages WHERE tenant_id = 'default' AND conversation_id = $1 AND kind = 'message' ORDER BY seq",
+      [id],
+    );
+    expected.set(
+      id,
+      rows.map((r) => Number(r.seq)),
+    );
+  }
+  const delivered = (id: string): number[] => {
+    const firsts = new Map<string, number[]>();
+    for (const request of receiver.of(agentId).filter((r) => r.body.conversation.id === id)) {
+      if (!firsts.has(request.headers['webhook-id'])) {
+        firsts.set(
+          request.headers['webhook-id'],
+          request.body.messages.map((m) => m.seq),
+        );
+      }
+    }
+    return [...firsts.values()].flat();
+  };
+  const complete = () => ids.every((id) => delivered(id).length >= (expected.get(id) ?? []).length);
+  await eventually('every message delivered to the agent', async () => complete(), 180_000, 250).catch(() => undefined);
+  return ids.flatMap((id) => {
+    const got = delivered(id);
+    const want = expected.get(id) ?? [];
+    const at = want.findIndex((seq, i) => got[i] !== seq);
+    if (at === -1 && got.length === want.length) {
+      return [];
+    }
+    const missing = want.filter((seq) => !got.includes(seq));
+    const position = at === -1 ? want.length : at;
+    return [
+      `${id}: the agent got ${got.length} of ${want.length} messages (missing seqs [${missing.slice(0, 10).join(',')}]); ` +
+        `first difference at position ${position}: got seq ${got[position] ?? 'nothing'}, Postgres holds ${want[position] ?? 'nothing'}`,
+    ];
+  });
+}
+
 async function runScenario(
   name: string,
   inject: Inject,
-  options: { timeouts?: CommandTimeouts; writers?: number } = {},
+  options: { timeouts?: CommandTimeouts; writers?: number; agent?: boolean } = {},
 ): Promise<void> {
   await stack.useCommandTimeouts(options.timeouts ?? 'fast');
   const run = randomBytes(3).toString('hex');
   const ids = Array.from({ length: CONVERSATIONS }, (_, i) => `${name}-${run}-${i}`);
+  const agentId = `${name}-${run}-agent`;
+  if (options.agent) {
+    const res = await api(stack.commandUrls[0], 'POST', '/v1/agents', {
+      id: agentId,
+      webhook_url: receiver.url(agentId),
+    });
+    expect(res.status).toBe(201);
+  }
+  const participants = options.agent ? { participants: [{ id: agentId, kind: 'agent' }] } : {};
   for (const id of ids) {
     await eventually(`conversation ${id} created`, async () => {
-      const res = await api(stack.commandUrls[0], 'PUT', `/v1/conversations/${id}`, {});
+      const res = await api(stack.commandUrls[0], 'PUT', `/v1/conversations/${id}`, participants);
       return res.status === 200;
     });
   }
@@ -154,6 +214,9 @@ async function runScenario(
     heads = await readHeads(stack.commandUrls, ids);
     notes = await settle(stack.commandUrls, db, heads, subscribers);
     await afterSettling?.();
+    if (options.agent) {
+      injection.violations.push(...(await deliveryViolations(agentId, ids)));
+    }
   } finally {
     await load.stop();
     await Promise.all(subscribers.map((s) => s.stop()));
@@ -373,6 +436,24 @@ describe('under continuous appends and live subscribers, no acknowledged message
         await sleep(OUTAGE_MS);
         await stack.archiver.start();
       }),
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'when the dispatcher is SIGKILLed mid-delivery and restarted: the agent still gets every message, in order',
+    () =>
+      runScenario(
+        'dispatcher-kill',
+        async ({ facts }) => {
+          const before = receiver.received.length;
+          await eventually('a delivery in flight', async () => receiver.received.length > before, 60_000, 5);
+          await stack.dispatcher.kill();
+          facts.push(`dispatcher SIGKILLed after ${receiver.received.length} webhook requests`);
+          await sleep(OUTAGE_MS);
+          await stack.dispatcher.start();
+        },
+        { agent: true },
+      ),
     SCENARIO_TIMEOUT_MS,
   );
 

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type ServiceName = 'command' | 'projector' | 'realtime' | 'archiver';
+export type ServiceName = 'command' | 'projector' | 'realtime' | 'archiver' | 'dispatcher';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { FAST_DISPATCH_ENV } from '../../dispatcher/support';
 import { FAST_FAILURE_ENV } from '../../support/command-stack';
 import { entryPoint, ServiceName, ServiceProcess } from '../../support/service-process';
 import { isolatedEnv } from '../../support/test-env';
@@ -18,7 +19,8 @@ export type CommandTimeouts = 'fast' | 'service-defaults';
 /**
  * Everything the fault suite runs and may kill: its own Kafka broker, Redis and
  * PostgreSQL cluster, and the services on them — two command instances, the
- * projector, two realtime instances and the archiver. Nothing here is shared.
+ * projector, two realtime instances, the archiver and the dispatcher (which
+ * appends agents' replies through the first command instance). Nothing here is shared.
  */
 export class FaultStack {
   readonly archiveDir = ARCHIVE_DIR;
@@ -33,11 +35,12 @@ export class FaultStack {
     readonly commands: ServiceProcess[],
     readonly realtimes: ServiceProcess[],
     readonly archiver: ServiceProcess,
+    readonly dispatcher: ServiceProcess,
   ) {}
 
   /** Picks free ports for every server and service; starts nothing. */
   static async create(): Promise<FaultStack> {
-    for (const service of ['command', 'projector', 'realtime', 'archiver'] as const) {
+    for (const service of ['command', 'projector', 'realtime', 'archiver', 'dispatcher'] as const) {
       if (!existsSync(entryPoint(service))) {
         throw new Error(`${entryPoint(service)} is missing: run \`npm run build\` first`);
       }
@@ -56,22 +59,30 @@ export class FaultStack {
       ARCHIVE_SEGMENT_MAX_AGE_MS: '500',
       SHUTDOWN_GRACE_MS: '3000',
     };
-    const service = async (name: ServiceName, index: number | '', portVariable: string) => {
+    const service = async (
+      name: ServiceName,
+      index: number | '',
+      portVariable: string,
+      extra: Record<string, string> = {},
+    ) => {
       const port = await freePort();
       return new ServiceProcess(name, `${LOG_SUBDIR}/${name}${index === '' ? '' : `-${index}`}`, port, {
         ...env,
+        ...extra,
         [portVariable]: String(port),
       });
     };
+    const commands = [await service('command', 0, 'COMMAND_PORT'), await service('command', 1, 'COMMAND_PORT')];
     return new FaultStack(
       kafka,
       redis,
       postgres,
       env,
       await service('projector', '', 'PROJECTOR_PORT'),
-      [await service('command', 0, 'COMMAND_PORT'), await service('command', 1, 'COMMAND_PORT')],
+      commands,
       [await service('realtime', 0, 'REALTIME_PORT'), await service('realtime', 1, 'REALTIME_PORT')],
       await service('archiver', '', 'ARCHIVER_PORT'),
+      await service('dispatcher', '', 'DISPATCHER_PORT', { ...FAST_DISPATCH_ENV, COMMAND_URL: commands[0].baseUrl }),
     );
   }
 
@@ -143,13 +154,16 @@ export class FaultStack {
       AUTH_MODE: 'none',
     });
     await this.projector.start();
-    await Promise.all([...this.commands, ...this.realtimes, this.archiver].map((s) => s.start()));
+    await Promise.all([...this.commands, ...this.realtimes, this.archiver, this.dispatcher].map((s) => s.start()));
   }
 
   /** Kills every service and removes the owned servers; each step runs even if an earlier one failed. */
   async stop(): Promise<void> {
     const steps: Array<() => Promise<unknown>> = [
-      () => Promise.all([...this.commands, ...this.realtimes, this.projector, this.archiver].map((s) => s.kill())),
+      () =>
+        Promise.all(
+          [...this.commands, ...this.realtimes, this.projector, this.archiver, this.dispatcher].map((s) => s.kill()),
+        ),
       () => this.kafka.remove(),
       () => this.redis.kill(),
       () => this.postgres.remove(),

@@ -1,0 +1,86 @@
+import { DecodedRecord } from '@threadline/contracts';
+import { appendedEvent, createdEvent, deletedEvent, indexFenced } from '../../../../test/support/event-builder';
+import { IngestRecord, planIngest } from './ingest-plan';
+
+const event = (offset: number, e: Parameters<typeof asEvent>[0]): IngestRecord => ({ offset, record: asEvent(e) });
+function asEvent(e: ReturnType<typeof appendedEvent> | ReturnType<typeof createdEvent>): DecodedRecord {
+  return { kind: 'event', event: e };
+}
+const start = { nextOffset: 0, indexFence: 0 };
+const withAgents = (id: string, agents: string[]) => ({
+  ...createdEvent(id),
+  data: {
+    metadata: {},
+    participants: [{ id: 'u1', kind: 'user' as const }, ...agents.map((a) => ({ id: a, kind: 'agent' as const }))],
+  },
+});
+
+describe('planIngest', () => {
+  it('takes a create as the initial list, which a later create (a retried PUT) must not replace', () => {
+    const plan = planIngest([event(0, withAgents('c1', ['bot'])), event(1, createdEvent('c1'))], start);
+    expect(plan.ops.map((op) => op.kind === 'participants' && [op.agentIds, op.initial])).toEqual([
+      [['bot'], true],
+      [[], true],
+    ]);
+  });
+
+  it('keeps only the agent participants of a created conversation, in order with its messages', () => {
+    const plan = planIngest([event(0, withAgents('c1', ['bot'])), event(1, appendedEvent('c1', 1, 'hi', null))], start);
+    expect(plan.ops.map((op) => (op.kind === 'participants' ? op.agentIds : op.event.seq))).toEqual([['bot'], 1]);
+  });
+
+  it('skips records below the stored offset: a replay after a crash delivers nothing twice', () => {
+    const plan = planIngest(
+      [event(4, appendedEvent('c1', 1, 'a', null)), event(5, appendedEvent('c1', 2, 'b', null))],
+      {
+        nextOffset: 5,
+        indexFence: 0,
+      },
+    );
+    expect(plan.ops).toEqual([
+      expect.objectContaining({ kind: 'message', event: expect.objectContaining({ seq: 2 }) }),
+    ]);
+  });
+
+  it('keeps the first message per seq (rule 1)', () => {
+    const first = appendedEvent('c1', 1, 'first', null);
+    const plan = planIngest([event(0, first), event(1, appendedEvent('c1', 1, 'again', null))], start);
+    expect(plan.ops).toEqual([{ kind: 'message', event: first }]);
+  });
+
+  it('delivers nothing for a poison record and lets its stand-in settle the seq', () => {
+    const standIn = {
+      ...appendedEvent('c1', 1, 'x', null),
+      type: 'message.tombstoned' as const,
+      data: { reason: 'quarantined' as const },
+    };
+    const plan = planIngest(
+      [
+        { offset: 0, record: { kind: 'poison', reason: 'bad', standIn } },
+        event(1, appendedEvent('c1', 1, 'late', null)),
+      ],
+      start,
+    );
+    expect(plan.ops).toEqual([]);
+  });
+
+  it('ignores events of an epoch below the fence (rule 6) and stores the fence reached', () => {
+    const plan = planIngest(
+      [
+        { offset: 0, record: { kind: 'fence', fence: indexFenced(2) } },
+        event(1, appendedEvent('c1', 1, 'stale', 1)),
+        event(2, appendedEvent('c1', 2, 'fresh', 2)),
+      ],
+      start,
+    );
+    expect(plan.fence).toBe(2);
+    expect(plan.ops.map((op) => op.kind === 'message' && op.event.seq)).toEqual([2]);
+  });
+
+  it('clears the participants of a deleted conversation', () => {
+    const plan = planIngest([{ offset: 0, record: { kind: 'event', event: deletedEvent('c1') } }], start);
+    expect(plan.ops).toEqual([
+      { kind: 'participants', tenantId: 'default', conversationId: 'c1', agentIds: [], initial: false },
+    ]);
+  });
+});

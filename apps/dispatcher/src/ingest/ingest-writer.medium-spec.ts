@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { SecretBox, newSigningSecret } from '@threadline/auth';
+import { ConversationEvent } from '@threadline/contracts';
+import { dataSourceOptions } from '@threadline/persistence';
+import { appendedEvent, createdEvent } from '../../../../test/support/event-builder';
+import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
+import { dispatcherConfigSchema } from '../config/dispatcher.config';
+import { IngestRecord } from './ingest-plan';
+import { IngestWriter } from './ingest-writer';
+
+/** IngestWriter against the local stack's Postgres (threadline_test, migrated by the e2e setup or scripts/run). */
+const run = randomBytes(4).toString('hex');
+const tenantId = `ingest-${run}`;
+const key = randomBytes(32).toString('base64');
+const config = dispatcherConfigSchema.parse({
+  AUTH_MODE: 'none',
+  AGENT_SECRETS_KEY: key,
+  DATABASE_URL: TEST_DATABASE_URL,
+  DISPATCHER_GROUP_ID: `ingest-medium-${run}`,
+  KAFKA_TOPIC: `ingest-medium-${run}`,
+});
+const dataSource = new DataSource(dataSourceOptions({ url: TEST_DATABASE_URL, poolSize: 2 }));
+let writer: IngestWriter;
+let partition = 0;
+let offset = 0;
+
+beforeAll(async () => {
+  await dataSource.initialize();
+  writer = new IngestWriter(dataSource, config);
+  for (const [id, debounceMs] of [
+    ['bot', 0],
+    ['slow', 1000],
+  ] as const) {
+    await dataSource.query(
+      `INSERT INTO agents (tenant_id, id, webhook_url, timeout_ms, max_attempts, history_mode, debounce_ms, status, signing_secret)
+       VALUES ($1, $2, 'http://127.0.0.1:1/', 1000, 3, 'none', $3, 'enabled', $4)`,
+      [tenantId, id, debounceMs, new SecretBox(key).seal(newSigningSecret())],
+    );
+  }
+});
+afterAll(async () => {
+  for (const table of ['deliveries', 'dispatch_participants', 'agents']) {
+    await dataSource.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
+  }
+  await dataSource.query('DELETE FROM consumer_offsets WHERE consumer = $1', [config.ingest.groupId]);
+  await dataSource.destroy();
+});
+beforeEach(() => {
+  partition += 1;
+  offset = 0;
+});
+
+const ref = (conversationId: string) => ({ tenantId, conversationId });
+
+function created(conversationId: string, agents: string[]): ConversationEvent {
+  const event = createdEvent(ref(conversationId));
+  return { ...event, data: { metadata: {}, participants: agents.map((id) => ({ id, kind: 'agent' as const })) } };
+}
+
+const message = (conversationId: string, seq: number, at: Date, actor = 'user:ada') =>
+  appendedEvent(ref(conversationId), seq, `m${seq}`, null, null, at.toISOString(), actor);
+
+/** Writes the events as the partition's next records. */
+function write(...events: ConversationEvent[]) {
+  const records: IngestRecord[] = events.map((event) => ({ offset: offset++, record: { kind: 'event', event } }));
+  return writer.write({ partition, records, startOffset: records[0].offset, endOffset: offset });
+}
+
+async function deliveries(conversationId: string, agentId: string) {
+  const rows = await dataSource.query<Array<{ first_seq: string; last_seq: string; messages: Array<{ seq: number }> }>>(
+    'SELECT first_seq, last_seq, messages FROM deliveries WHERE tenant_id = $1 AND conversation_id = $2 AND agent_id = $3 ORDER BY first_seq',
+    [tenantId, conversationId, agentId],
+  );
+  return rows.map((r) => r.messages.map((m) => m.seq));
+}
+
+const t0 = new Date('2026-01-01T00:00:00Z');
+const later = (ms: number) => new Date(t0.getTime() + ms);
+
+it('makes one delivery per message for each registered agent participant that did not send it', async () => {
+  await write(created('c1', ['bot', 'unregistered']), message('c1', 1, t0), message('c1', 2, t0, 'agent:bot'));
+  expect(await deliveries('c1', 'bot')).toEqual([[1]]);
+  expect(await deliveries('c1', 'unregistered')).toEqual([]);
+});
+
+it('extends the newest delivery within the debounce window, and starts a new one after it', async () => {
+  await write(created('c2', ['slow']), message('c2', 1, t0), message('c2', 2, later(500)));
+  await write(message('c2', 3, later(999)), message('c2', 4, later(1000)));
+  expect(await deliveries('c2', 'slow')).toEqual([[1, 2, 3], [4]]);
+});
+
+it('never extends a delivery once an attempt was made of it', async () => {
+  await write(created('c3', ['slow']), message('c3', 1, t0));
+  await dataSource.query('UPDATE deliveries SET attempts = 1 WHERE tenant_id = $1 AND conversation_id = $2', [
+    tenantId,
+    'c3',
+  ]);
+  await write(message('c3', 2, later(10)));
+  expect(await deliveries('c3', 'slow')).toEqual([[1], [2]]);
+});
+
+it('delivers nothing twice: a replayed chunk, or a second event for a seq', async () => {
+  const events = [created('c4', ['bot']), message('c4', 1, t0)];
+  await write(...events);
+  offset = 0;
+  expect((await write(...events)).delivered).toBe(0);
+  expect((await write(message('c4', 1, later(5)))).delivered).toBe(0);
+  expect(await deliveries('c4', 'bot')).toEqual([[1]]);
+});
+
+it('writes nothing for a chunk above the stored offset (Postgres lost commits): the consumer goes back', async () => {
+  await write(created('c5', ['bot']));
+  offset += 10;
+  expect(await write(message('c5', 1, t0))).toEqual({ nextOffset: 1, behind: true, delivered: 0 });
+  expect(await deliveries('c5', 'bot')).toEqual([]);
+});
+
+it('keeps a change when a create comes again after it (a retried PUT)', async () => {
+  const set = { ...created('c7', []), type: 'conversation.participants_set' as const, data: { participants: [] } };
+  await write(created('c7', ['bot']), set);
+  await write(created('c7', ['bot']), message('c7', 1, t0));
+  expect(await deliveries('c7', 'bot')).toEqual([]);
+});
+
+it('follows participants_set: an agent taken out gets nothing more', async () => {
+  const set = { ...created('c6', []), type: 'conversation.participants_set' as const, data: { participants: [] } };
+  await write(created('c6', ['bot']), message('c6', 1, t0), set, message('c6', 2, t0));
+  expect(await deliveries('c6', 'bot')).toEqual([[1]]);
+});
