@@ -42,6 +42,11 @@ export class ProbeLedger {
     }
   }
 
+  /** When the probe was sent and first received (performance.now() times; received 0 when not yet). */
+  timesOf(probe: number): { sent: number; received: number } {
+    return { sent: this.sentAt[probe], received: this.receivedAt[probe] };
+  }
+
   /** Probes of the range whose write was acknowledged. */
   ackedIn(range: ProbeRange): number {
     return this.count(range, (p) => this.acked[p] === 1);

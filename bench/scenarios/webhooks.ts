@@ -6,7 +6,7 @@ import { decodeRecord, EventType, encodeEvent, MessageAppendedEvent } from '@thr
 import { runMigrations } from '@threadline/persistence';
 import { forEachLimited } from '../lib/closed-loop';
 import { ServiceFixture } from '../lib/fixture';
-import { LatencySummary } from '../lib/histogram';
+import { LatencyHistogram, LatencySummary } from '../lib/histogram';
 import { KeepAliveClient } from '../lib/http';
 import { OpenLoopResult, runOpenLoop } from '../lib/open-loop';
 import { chatEvent, chatMessage } from '../lib/payload';
@@ -24,6 +24,7 @@ const WRITER_SOCKETS = 128;
 const ACK_TIMEOUT_MS = 5000;
 const DRAIN_TIMEOUT_MS = 60_000;
 const POLL_MS = 20;
+const LAG_SAMPLE_MS = 250;
 /** The most attempts an agent may ask for (AGENT_LIMITS): no delivery of the outage may go dead. */
 const MAX_ATTEMPTS = 20;
 /**
@@ -93,6 +94,16 @@ interface Outage {
   backlogAtSaturationS: number;
 }
 
+/** Where an append's time to the webhook goes, per measured steady append (wall clocks of one machine). */
+interface Stages {
+  /** Just before the POST → the event's occurred_at (the command's clock, ms). */
+  toEvent: LatencySummary;
+  /** occurred_at → the first attempt's started_at: produce, Kafka, the dispatcher's ingest and claim. */
+  toAttempt: LatencySummary;
+  /** started_at → the request read by the receiver: body, signature, POST. */
+  toReceipt: LatencySummary;
+}
+
 interface Deliveries {
   byStatus: Record<string, number>;
   attempts: number;
@@ -139,6 +150,7 @@ export const webhooksScenario: Scenario = {
         COMMAND_URL: command.baseUrl,
       });
       await setUp(command, receiver, agentIds, ids, agentOf);
+      await database.waitForSetUp(ids.length);
       const client = new KeepAliveClient(command.baseUrl, WRITER_SOCKETS);
       try {
         const append = async (probe: number) => {
@@ -148,10 +160,13 @@ export const webhooksScenario: Scenario = {
           });
           ours.markAcked(probe);
         };
+        const sampler = new LagSampler(() => database.ingestLagMs());
         const steady = await measureSteady(shape, plan, ours, append);
+        const ingestLag = await sampler.stop();
         const saturation = await measureBurst(plan.burst, ours, append);
         const outage = await measureOutage(shape, plan.outage, ours, receiver, append, saturation);
         const deliveries = await database.deliveries();
+        const stages = stagesOf(ours, plan.measured, await database.firstAttempts(plan.measured));
         log('webhooks: raw kafkajs produce → consume → POST');
         const rawSide = await measureRaw(shape, plan, raw, ids, agentOf, {
           kafka: kafkaClient(settings.kafkaBrokers, 'threadline-bench-webhooks'),
@@ -159,7 +174,11 @@ export const webhooksScenario: Scenario = {
           groupId: `${fixture.runId}-raw`,
           url: receiver.url('/raw'),
         });
-        return report(shape, { steady, saturation, outage, deliveries, duplicates: ours.duplicates }, rawSide);
+        return report(
+          shape,
+          { steady, stages, ingestLag, saturation, outage, deliveries, duplicates: ours.duplicates },
+          rawSide,
+        );
       } finally {
         client.close();
       }
@@ -228,8 +247,36 @@ class BenchDatabase {
     return new BenchDatabase(adminUrl, name, url.toString());
   }
 
-  /** Deliveries by status and their attempts (503s apart), all of this run's. */
+  /** Waits until the projector and the dispatcher have taken in every conversation and its participant. */
+  async waitForSetUp(conversations: number): Promise<void> {
+    await this.waitFor(
+      `SELECT (SELECT count(*) FROM conversations) >= $1 AND (SELECT count(*) FROM dispatch_participants) >= $1 AS done`,
+      [conversations],
+      'the projector and the dispatcher took in every conversation',
+    );
+  }
+
+  /** Now − the newest delivery's event time: how far the dispatcher's ingest trails appends arriving steadily. */
+  async ingestLagMs(): Promise<number> {
+    const db = new Client({ connectionString: this.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ lag: string | null }>(
+        'SELECT extract(epoch FROM clock_timestamp() - max(created_at)) * 1000 AS lag FROM deliveries',
+      );
+      return Number(rows[0].lag ?? NaN);
+    } finally {
+      await db.end();
+    }
+  }
+
+  /** Deliveries by status and their attempts (503s apart), once none is pending or replying (or after a while). */
   async deliveries(): Promise<Deliveries> {
+    await this.waitFor(
+      "SELECT NOT EXISTS (SELECT 1 FROM deliveries WHERE status IN ('pending', 'replying')) AS done",
+      [],
+      'no delivery is pending',
+    ).catch((error: Error) => log(`webhooks: ${error.message}`));
     const db = new Client({ connectionString: this.url });
     await db.connect();
     try {
@@ -246,6 +293,43 @@ class BenchDatabase {
         attempts: Number(attempts.all),
         refusedAttempts: Number(attempts.refused),
       };
+    } finally {
+      await db.end();
+    }
+  }
+
+  /** Per probe of the range: its delivery's created_at (the event's time) and when its first attempt started. */
+  async firstAttempts(range: ProbeRange): Promise<Map<number, { eventAt: number; attemptAt: number }>> {
+    const db = new Client({ connectionString: this.url });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ probe: number; event_at: number; attempt_at: number }>(
+        `SELECT (m.message->'metadata'->>'probe')::int AS probe,
+                extract(epoch FROM d.created_at) * 1000 AS event_at,
+                extract(epoch FROM a.started_at) * 1000 AS attempt_at
+         FROM deliveries d
+         JOIN delivery_attempts a ON a.delivery_id = d.id AND a.attempt = 1
+         CROSS JOIN LATERAL jsonb_array_elements(d.messages) AS m(message)
+         WHERE (m.message->'metadata'->>'probe')::int >= $1 AND (m.message->'metadata'->>'probe')::int < $2`,
+        [range.from, range.to],
+      );
+      return new Map(rows.map((r) => [r.probe, { eventAt: Number(r.event_at), attemptAt: Number(r.attempt_at) }]));
+    } finally {
+      await db.end();
+    }
+  }
+
+  private async waitFor(sql: string, params: unknown[], what: string): Promise<void> {
+    const db = new Client({ connectionString: this.url });
+    await db.connect();
+    try {
+      const deadline = performance.now() + DRAIN_TIMEOUT_MS;
+      while (!(await db.query<{ done: boolean }>(sql, params)).rows[0].done) {
+        if (performance.now() > deadline) {
+          throw new Error(`timed out after ${DRAIN_TIMEOUT_MS / 1000} s waiting until ${what}`);
+        }
+        await sleep(100);
+      }
     } finally {
       await db.end();
     }
@@ -385,6 +469,50 @@ async function measureOutage(
   };
 }
 
+/** Samples a lag every LAG_SAMPLE_MS until stopped, warm-up included. */
+class LagSampler {
+  private readonly histogram = new LatencyHistogram();
+  private running = true;
+  private readonly loop: Promise<void>;
+
+  constructor(sample: () => Promise<number>) {
+    this.loop = (async () => {
+      while (this.running) {
+        const lag = await sample().catch(() => NaN);
+        if (Number.isFinite(lag)) {
+          this.histogram.recordMs(lag);
+        }
+        await sleep(LAG_SAMPLE_MS);
+      }
+    })();
+  }
+
+  async stop(): Promise<LatencySummary> {
+    this.running = false;
+    await this.loop;
+    return this.histogram.summary();
+  }
+}
+
+function stagesOf(
+  ledger: ProbeLedger,
+  range: ProbeRange,
+  attempts: Map<number, { eventAt: number; attemptAt: number }>,
+): Stages {
+  const [toEvent, toAttempt, toReceipt] = [new LatencyHistogram(), new LatencyHistogram(), new LatencyHistogram()];
+  for (let probe = range.from; probe < range.to; probe += 1) {
+    const attempt = attempts.get(probe);
+    const { sent, received } = ledger.timesOf(probe);
+    if (attempt === undefined || received === 0) {
+      continue;
+    }
+    toEvent.recordMs(attempt.eventAt - (performance.timeOrigin + sent));
+    toAttempt.recordMs(attempt.attemptAt - attempt.eventAt);
+    toReceipt.recordMs(performance.timeOrigin + received - attempt.attemptAt);
+  }
+  return { toEvent: toEvent.summary(), toAttempt: toAttempt.summary(), toReceipt: toReceipt.summary() };
+}
+
 interface RawSide {
   steady: Steady;
   saturation: Saturation;
@@ -514,6 +642,8 @@ async function waitUntilReceived(ledger: ProbeLedger, range: ProbeRange, what: s
 
 interface OursSide {
   steady: Steady;
+  stages: Stages;
+  ingestLag: LatencySummary;
   saturation: Saturation;
   outage: Outage;
   deliveries: Deliveries;
@@ -544,6 +674,16 @@ function report(shape: Shape, ours: OursSide, raw: RawSide): ScenarioResult {
         '',
         '',
       ],
+    ],
+  );
+  const stage = (name: string, l: LatencySummary) => [name, l.count, fmt(l.p50Ms), fmt(l.p99Ms), fmt(l.maxMs)];
+  const stagesTable = renderTable(
+    ['ours, by stage (steady)', 'samples', 'p50 ms', 'p99 ms', 'max ms'],
+    [
+      stage('POST → event occurred_at', ours.stages.toEvent),
+      stage('occurred_at → attempt 1 started', ours.stages.toAttempt),
+      stage('  of which ingest lag (sampled)', ours.ingestLag),
+      stage('attempt started → received', ours.stages.toReceipt),
     ],
   );
   const saturationRow = (side: string, s: Saturation, ratios: string) => [
@@ -590,6 +730,12 @@ function report(shape: Shape, ours: OursSide, raw: RawSide): ScenarioResult {
       `round-robin at ${shape.ratePerSec}/s (open loop), ${shape.warmupMs / 1000} s warm-up + ` +
       `${shape.durationMs / 1000} s measured; latency = just before the POST of the append → the webhook request ` +
       'fully read by the receiver (node:http in the bench process, 200 with an empty body), first receipt per message',
+    "by stage: from the run's database, per measured append (deliveries.created_at is the event's occurred_at, " +
+      'stamped by the command; delivery_attempts.started_at of attempt 1, stamped by Postgres when the dispatcher ' +
+      'claims it); one machine, so one wall clock; the occurred_at → attempt stage holds the produce, the broker, ' +
+      "the ingest transaction and the wait for a claim; ingest lag = now − the newest delivery's event time, " +
+      `sampled every ${LAG_SAMPLE_MS} ms while appending (at ${shape.ratePerSec}/s the newest event is at most ` +
+      `${fmt(1000 / shape.ratePerSec)} ms old): how far the ingest trails; the rest of the stage is the wait for a claim`,
     `raw = bare kafkajs producer (idempotent, acks=-1) → kafkajs consumer (eachBatch, maxWaitTimeInMs 250) on a ` +
       `${PARTITIONS}-partition topic → fetch POST of a delivery-shaped body (unsigned, no Postgres, no per-pair ` +
       'order: a batch is posted concurrently) to the same receiver, same rate; measured after our phases',
@@ -630,7 +776,7 @@ function report(shape: Shape, ours: OursSide, raw: RawSide): ScenarioResult {
     notes.push(`outage: NOT DRAINED within ${DRAIN_TIMEOUT_MS / 1000} s of recovery`);
   }
   return {
-    table: [latencyTable, saturationTable, outageTable].join('\n\n'),
+    table: [latencyTable, stagesTable, saturationTable, outageTable].join('\n\n'),
     notes,
     data: { partitions: PARTITIONS, dispatcherEnv: DISPATCH_ENV, ...shape, ours, raw },
   };
