@@ -51,7 +51,13 @@ export class WebhookReceiver {
         res.writeHead(503).end();
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as DeliveredBody;
+      let body: DeliveredBody;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as DeliveredBody;
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
       for (const message of body.messages ?? []) {
         const probe = message.metadata?.probe;
         if (typeof probe === 'number') {

@@ -716,7 +716,7 @@ function report(shape: Shape, ours: OursSide, raw: RawSide): ScenarioResult {
         o.refused,
         fmt(o.drainS),
         fmt(o.backlogAtSaturationS),
-        ratio(o.drainS, o.backlogAtSaturationS),
+        Number.isFinite(o.drainS) ? ratio(o.drainS, o.backlogAtSaturationS) : '-',
         `${o.delivered}/${o.appended}`,
       ],
     ],
