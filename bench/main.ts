@@ -16,6 +16,7 @@ import { peersScenario } from './scenarios/peers';
 import { projectionScenario } from './scenarios/projection';
 import { readsScenario } from './scenarios/reads';
 import { scaleScenario } from './scenarios/scale';
+import { webhooksScenario } from './scenarios/webhooks';
 
 /** Every scenario, in the order `npm run bench` runs them. */
 const SCENARIOS: Scenario[] = [
@@ -24,6 +25,7 @@ const SCENARIOS: Scenario[] = [
   readsScenario,
   archiveScenario,
   deliveryScenario,
+  webhooksScenario,
   idleConnectionsScenario,
   peersScenario,
   scaleScenario,
