@@ -13,7 +13,8 @@ const CLAIM_RETRY_MAX_MS = 5000;
  * FOR UPDATE SKIP LOCKED, so instances share the work) up to
  * DISPATCHER_CONCURRENCY in flight and DISPATCHER_AGENT_CONCURRENCY per agent,
  * skipping agents whose circuit is open, and runs each (DeliveryAttempts).
- * It claims again as soon as a delivery ends (the next one of its pair may be due), else every poll interval.
+ * It claims again as soon as a delivery ends (the next one of its pair may be due) or ingest commits new
+ * deliveries (nudge), else every poll interval.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -33,6 +34,11 @@ export class DeliveryWorker implements OnApplicationBootstrap, BeforeApplication
 
   onApplicationBootstrap(): void {
     this.loop = this.run();
+  }
+
+  /** Claims now rather than at the next poll: ingest has just committed deliveries that may be due. */
+  nudge(): void {
+    this.wake?.();
   }
 
   /** Stops claiming, then lets the deliveries in flight end (each is bounded by its timeout) within the grace. */

@@ -13,5 +13,6 @@ import { ReplyPoster } from './reply-poster';
 @Module({
   imports: [MetricsModule, CircuitModule, WebhookModule, DeadLettersModule],
   providers: [DeliveryStore, DeliveryBodies, ReplyPoster, DeliveryAttempts, DeliveryWorker],
+  exports: [DeliveryWorker],
 })
 export class DeliveryModule {}

@@ -5,6 +5,7 @@ import { EachBatchPayload, Kafka, KafkaMessage, StoredPositionConsumer, TopicRea
 import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { DISPATCHER_CONFIG, DispatcherConfig } from '../config/dispatcher.config';
+import { DeliveryWorker } from '../delivery/delivery-worker';
 import { DispatcherMetrics } from '../metrics/dispatcher-metrics';
 import { IngestOffsets } from './ingest-offsets';
 import { IngestWriter } from './ingest-writer';
@@ -32,6 +33,7 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
     topic: TopicReadiness,
     offsets: IngestOffsets,
     private readonly writer: IngestWriter,
+    private readonly worker: DeliveryWorker,
     private readonly metrics: DispatcherMetrics,
     readiness: ReadinessService,
     @Inject(DISPATCHER_CONFIG) private readonly config: DispatcherConfig,
@@ -97,6 +99,9 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
         return false;
       }
       this.metrics.ingested.inc(outcome.delivered);
+      if (outcome.delivered > 0) {
+        this.worker.nudge();
+      }
       await this.consumer.current
         ?.commitOffsets([{ topic: this.config.kafka.topic, partition, offset: String(outcome.nextOffset) }])
         .catch((error: Error) => this.logger.debug(`kafka commit mirror: ${error.message}`));

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveryModule } from '../delivery/delivery.module';
 import { MetricsModule } from '../metrics/metrics.module';
 import { IngestOffsets } from './ingest-offsets';
 import { IngestWriter } from './ingest-writer';
@@ -6,7 +7,7 @@ import { IngestConsumer } from './ingest.consumer';
 
 /** Conversation topic → dispatch participants and deliveries in Postgres, exactly once in effect. */
 @Module({
-  imports: [MetricsModule],
+  imports: [MetricsModule, DeliveryModule],
   providers: [IngestOffsets, IngestWriter, IngestConsumer],
 })
 export class IngestModule {}
