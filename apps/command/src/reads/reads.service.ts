@@ -6,12 +6,13 @@ import {
   LogWindow,
   MessageLogReader,
   SeqWindow,
+  toMessageView,
 } from '@threadline/persistence';
 import type { ConversationRef } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { ConversationDirectory } from '../head-index/conversation-directory';
 import { ApiError } from '@threadline/errors';
-import { Consistency, MessagePage, toMessageView } from './message-view';
+import { Consistency, MessagePage } from './message-view';
 import { ReplayQuery, TailQuery } from './read-query.dto';
 import { settledRun } from './settled-run';
 

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { MESSAGE_COLUMNS, messageRowFromSql, MessageSqlRow } from '@threadline/persistence';
 import { DISPATCHER_CONFIG, DispatcherConfig } from '../config/dispatcher.config';
 import { ClaimedDelivery } from './claimed-delivery';
-import { MessageView, viewOfRow } from './message-view';
+import { MessageView, toMessageView } from '@threadline/persistence';
 
 /** The JSON body of every attempt of a delivery (docs/agents.md). */
 export interface DeliveryBody {
@@ -72,6 +72,6 @@ export class DeliveryBodies {
        ORDER BY seq DESC LIMIT $4`,
       [delivery.tenantId, delivery.conversationId, delivery.firstSeq, limit],
     );
-    return rows.reverse().map((row) => viewOfRow(messageRowFromSql(row)));
+    return rows.reverse().map((row) => toMessageView(messageRowFromSql(row)));
   }
 }

@@ -1,5 +1,5 @@
 import { Statement } from '@threadline/persistence';
-import { MessageView } from '../delivery/message-view';
+import { MessageView } from '@threadline/persistence';
 
 /** A conversation as the dispatcher names it. */
 export interface PairConversation {
