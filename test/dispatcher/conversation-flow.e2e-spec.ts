@@ -1,9 +1,13 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { api, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { eventually } from '../support/service-process';
+import { allocatePort } from '../support/test-env';
 import { attemptsOf, deliveriesOf, dispatcherProcess, Receiver } from './support';
 
 /**
@@ -230,4 +234,46 @@ it('keeps a reply while the command is down and appends it once it is back, with
     [1, 'service:anonymous', 'anyone?'],
     [2, `agent:${agentId}`, 'worth the wait'],
   ]);
+});
+
+/** The Node receiver of docs/agents.md ("A receiver"), exactly as the page shows it. */
+function documentedReceiver(): string {
+  const page = readFileSync(join(__dirname, '../../docs/agents.md'), 'utf8');
+  const section = page.slice(page.indexOf('## A receiver'));
+  const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+  if (code === undefined) {
+    throw new Error('docs/agents.md has no js block under "A receiver"');
+  }
+  return code;
+}
+
+it('runs the receiver of docs/agents.md as written: it verifies the signature and its answer is appended once', async () => {
+  const port = allocatePort();
+  const { id: agentId, secret } = await register('documented');
+  expect((await call('PATCH', `/v1/agents/${agentId}`, { webhook_url: `http://127.0.0.1:${port}/` })).status).toBe(200);
+  const child = spawn(process.execPath, ['-e', documentedReceiver()], {
+    cwd: join(__dirname, '../..'),
+    env: { ...process.env, SIGNING_SECRET: secret, PORT: String(port) },
+    stdio: 'inherit',
+  });
+  try {
+    await eventually('the documented receiver listening', async () =>
+      fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: '{}' }).then(
+        (res) => res.status === 401,
+        () => false,
+      ),
+    );
+    const conversationId = await conversationWith(agentId);
+    await append(conversationId, 'hello');
+    const messages = await eventually('the documented reply appended', async () => {
+      const page = await messagesOf(conversationId);
+      return page.length === 2 && page;
+    });
+    expect(messages.map((m) => [m.seq, m.actor, m.parts[0].text])).toEqual([
+      [1, 'service:anonymous', 'hello'],
+      [2, `agent:${agentId}`, 'you said: hello'],
+    ]);
+  } finally {
+    child.kill();
+  }
 });
