@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { CompressionTypes, Kafka } from 'kafkajs';
-import { decodeRecord, encodeEvent, EventType } from '@threadline/contracts';
+import { Kafka } from 'kafkajs';
+import { decodeRecord, EventType } from '@threadline/contracts';
 import { createConversations, ServiceFixture } from '../lib/fixture';
 import { LatencyHistogram, LatencySummary } from '../lib/histogram';
 import { KeepAliveClient } from '../lib/http';
 import { OpenLoopResult, runOpenLoop } from '../lib/open-loop';
-import { chatEvent, chatMessage } from '../lib/payload';
+import { chatMessage } from '../lib/payload';
 import { BenchSettings, envNumber, log, Scenario, ScenarioResult } from '../lib/scenario';
 import { BenchService, createTopic, kafkaClient } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
+import { deleteGroup, rawProbeSender, rawProducer } from '../lib/raw-pipeline';
 import { openStreams, StreamClient, terminateAll } from '../lib/ws-streams';
 
 const PARTITIONS = 12;
@@ -289,7 +290,7 @@ async function measureRaw(
     heartbeatInterval: 1000,
     maxWaitTimeInMs: 250,
   });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = rawProducer(kafka);
   let received = 0;
   try {
     await Promise.all([producer.connect(), consumer.connect()]);
@@ -310,22 +311,11 @@ async function measureRaw(
       },
     });
     await joined;
-    const seqs = new Map<string, number>();
-    const { loop, benchLoopDelay } = await timedOpenLoop(shape, async (probe) => {
-      const id = ids[probe % ids.length];
-      const seq = (seqs.get(id) ?? 0) + 1;
-      seqs.set(id, seq);
-      const messages = [encodeEvent(chatEvent(id, seq, { probe }))];
-      clock.markSent(probe);
-      await producer.send({
-        topic: names.topic,
-        acks: -1,
-        timeout: ACK_TIMEOUT_MS,
-        compression: CompressionTypes.None,
-        messages,
-      });
-      clock.acked(probe);
+    const send = rawProbeSender(producer, names.topic, ids, ACK_TIMEOUT_MS, {
+      sent: (probe) => clock.markSent(probe),
+      acked: (probe) => clock.acked(probe),
     });
+    const { loop, benchLoopDelay } = await timedOpenLoop(shape, send);
     await waitFor(async () => received >= loop.started - loop.errors, 'the raw consumer received every record').catch(
       (error: Error) => log(`delivery: ${error.message}`),
     );
@@ -341,12 +331,7 @@ async function measureRaw(
     };
   } finally {
     await Promise.all([producer.disconnect(), consumer.disconnect()]).catch(() => undefined);
-    const admin = kafka.admin();
-    await admin
-      .connect()
-      .then(() => admin.deleteGroups([names.groupId]))
-      .catch(() => undefined)
-      .finally(() => admin.disconnect());
+    await deleteGroup(kafka, names.groupId);
   }
 }
 

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CompressionTypes, Kafka } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { Client } from 'pg';
-import { decodeRecord, EventType, encodeEvent, MessageAppendedEvent } from '@threadline/contracts';
+import { decodeRecord, EventType, MessageAppendedEvent } from '@threadline/contracts';
 import { runMigrations } from '@threadline/persistence';
 import { forEachLimited } from '../lib/closed-loop';
 import { ServiceFixture } from '../lib/fixture';
 import { LatencyHistogram, LatencySummary } from '../lib/histogram';
 import { KeepAliveClient } from '../lib/http';
 import { OpenLoopResult, runOpenLoop } from '../lib/open-loop';
-import { chatEvent, chatMessage } from '../lib/payload';
+import { chatMessage } from '../lib/payload';
+import { viewOfEvent } from '../../apps/dispatcher/src/delivery/message-view';
 import { ProbeLedger, ProbeRange } from '../lib/probe-ledger';
+import { deleteGroup, rawProbeSender, rawProducer } from '../lib/raw-pipeline';
 import { BenchSettings, envNumber, log, Scenario, ScenarioResult } from '../lib/scenario';
 import { BenchService, createTopic, deleteTopics, kafkaClient } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
@@ -540,7 +542,7 @@ async function measureRaw(
     heartbeatInterval: 1000,
     maxWaitTimeInMs: 250,
   });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = rawProducer(kafka);
   const agentByConversation = new Map(ids.map((id, i) => [id, agentOf(i)]));
   const post = async (event: MessageAppendedEvent) => {
     const res = await fetch(names.url, {
@@ -567,59 +569,27 @@ async function measureRaw(
       },
     });
     await joined;
-    const seqs = new Map<string, number>();
-    const produce = async (probe: number) => {
-      const id = ids[probe % ids.length];
-      const seq = (seqs.get(id) ?? 0) + 1;
-      seqs.set(id, seq);
-      const messages = [encodeEvent(chatEvent(id, seq, { probe }))];
-      ledger.markSent(probe);
-      await producer.send({
-        topic: names.topic,
-        acks: -1,
-        timeout: ACK_TIMEOUT_MS,
-        compression: CompressionTypes.None,
-        messages,
-      });
-      ledger.markAcked(probe);
-    };
+    const produce = rawProbeSender(producer, names.topic, ids, ACK_TIMEOUT_MS, {
+      sent: (probe) => ledger.markSent(probe),
+      acked: (probe) => ledger.markAcked(probe),
+    });
     const steady = await measureSteady(shape, plan, ledger, produce);
     const saturation = await measureBurst(plan.burst, ledger, produce);
     return { steady, saturation };
   } finally {
     await Promise.all([producer.disconnect(), consumer.disconnect()]).catch(() => undefined);
-    const admin = kafka.admin();
-    await admin
-      .connect()
-      .then(() => admin.deleteGroups([names.groupId]))
-      .catch(() => undefined)
-      .finally(() => admin.disconnect());
+    await deleteGroup(kafka, names.groupId);
   }
 }
 
 /** A body shaped like the dispatcher's (docs/agents.md): the message in the public read shape, no history. */
 function rawBody(event: MessageAppendedEvent, agentId: string) {
-  const { message } = event.data;
   return {
     type: 'conversation.messages',
     delivery_id: event.event_id,
     agent_id: agentId,
     conversation: { id: event.conversation_id, metadata: { bench: true }, version: event.seq, last_seq: event.seq },
-    messages: [
-      {
-        seq: event.seq,
-        kind: 'message',
-        version: event.data.version,
-        role: message.role,
-        parts: message.parts,
-        metadata: message.metadata ?? {},
-        token_count: message.token_count ?? null,
-        producer_id: event.data.producer_id,
-        producer_seq: event.data.producer_seq,
-        actor: event.data.actor,
-        inserted_at: event.occurred_at,
-      },
-    ],
+    messages: [viewOfEvent(event)],
     history: [],
   };
 }

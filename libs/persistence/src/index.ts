@@ -18,3 +18,4 @@ export * from './persistence.module';
 export * from './producer-pairs/message-row-hash';
 export * from './reads';
 export * from './run-migrations';
+export * from './consumer-offsets/chunk-position';

@@ -2,14 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { MessageAppendedEvent } from '@threadline/contracts';
-import {
-  lockOffset,
-  OffsetKey,
-  runStatement,
-  StoredOffsetRow,
-  storedPosition,
-  storeOffset,
-} from '@threadline/persistence';
+import { ChunkOffsets, lockChunkPosition, OffsetKey, runStatement, storeOffset } from '@threadline/persistence';
 import { DISPATCHER_CONFIG, DispatcherConfig } from '../config/dispatcher.config';
 import { viewOfEvent } from '../delivery/message-view';
 import { IngestRecord, planIngest } from './ingest-plan';
@@ -24,15 +17,9 @@ import {
   seqDelivered,
 } from './ingest-statements';
 
-export interface IngestChunk {
+export interface IngestChunk extends ChunkOffsets {
   partition: number;
   records: readonly IngestRecord[];
-  /** First offset of the chunk. */
-  startOffset: number;
-  /** Last offset of the chunk + 1. */
-  endOffset: number;
-  /** As ProjectionWriter's: write although the chunk starts above this stored offset (topic retention). */
-  acceptGapAfter?: number;
 }
 
 export interface IngestOutcome {
@@ -66,13 +53,9 @@ export class IngestWriter {
       partition: chunk.partition,
     };
     return this.dataSource.transaction(async (tx) => {
-      const [locked] = await runStatement<StoredOffsetRow[]>(tx, lockOffset(key));
-      const stored = storedPosition(locked);
-      if (chunk.endOffset <= stored.nextOffset) {
-        return { nextOffset: stored.nextOffset, delivered: 0 };
-      }
-      if (chunk.startOffset > stored.nextOffset && chunk.acceptGapAfter !== stored.nextOffset) {
-        return { nextOffset: stored.nextOffset, behind: true, delivered: 0 };
+      const { kind, stored } = await lockChunkPosition(tx, key, chunk);
+      if (kind !== 'write') {
+        return { nextOffset: stored.nextOffset, behind: kind === 'behind', delivered: 0 };
       }
       const plan = planIngest(chunk.records, stored);
       const agents = new Map<string, ParticipantAgentRow[]>();

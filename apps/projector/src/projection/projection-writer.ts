@@ -1,14 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { conversationKey, EventTypeName } from '@threadline/contracts';
-import {
-  StoredOffsetRow,
-  lockOffset,
-  OffsetKey,
-  runStatement,
-  storedPosition,
-  storeOffset,
-} from '@threadline/persistence';
+import { ChunkOffsets, lockChunkPosition, OffsetKey, runStatement, storeOffset } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { FencedEvent, participantListsToWrite, planChunk, PoisonRecord, ProjectionRecord } from './batch-plan';
 import {
@@ -22,22 +15,13 @@ import {
 import { chunkRuns } from './chunk-runs';
 import { advanceWatermarks } from './watermark-statements';
 
-export interface ChunkInput {
+/** Offsets count poison records too. */
+export interface ChunkInput extends ChunkOffsets {
   partition: number;
   /** Every record of the chunk after the poison rule (events, fences, poison records), in offset order. */
   records: readonly ProjectionRecord[];
   /** Records of the chunk that are quarantined instead of applied (the poison rule). */
   poison: readonly PoisonRecord[];
-  /** First offset of the chunk, poison records included. */
-  startOffset: number;
-  /** Last offset of the chunk + 1, poison records included. */
-  endOffset: number;
-  /**
-   * Write even though the chunk starts above the stored offset, when that stored
-   * offset is this one: the consumer already went back there once and Kafka no
-   * longer has the offsets in between (topic retention).
-   */
-  acceptGapAfter?: number;
 }
 
 export interface ChunkOutcome {
@@ -78,11 +62,10 @@ export class ProjectionWriter {
       partition: chunk.partition,
     };
     return this.dataSource.transaction(async (tx) => {
-      const [locked] = await runStatement<StoredOffsetRow[]>(tx, lockOffset(key));
-      const stored = storedPosition(locked);
-      const storedNextOffset = stored.nextOffset;
-      const plan = planChunk(chunk.records, stored, chunk.poison);
-      if (chunk.endOffset <= storedNextOffset) {
+      const position = await lockChunkPosition(tx, key, chunk);
+      const storedNextOffset = position.stored.nextOffset;
+      const plan = planChunk(chunk.records, position.stored, chunk.poison);
+      if (position.kind === 'written') {
         return {
           nextOffset: storedNextOffset,
           applied: plan.applied,
@@ -91,7 +74,7 @@ export class ProjectionWriter {
           quarantined: [],
         };
       }
-      if (chunk.startOffset > storedNextOffset && chunk.acceptGapAfter !== storedNextOffset) {
+      if (position.kind === 'behind') {
         return {
           nextOffset: storedNextOffset,
           applied: new Map(),

@@ -1,16 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { Controller, Get, Inject, Logger, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AcceptsQueryCredential, CurrentPrincipal, inboxView, Principal, RequireScopes } from '@threadline/auth';
 import { PARTICIPANT_ID_PATTERN } from '@threadline/contracts';
 import type { ErrorBody } from '@threadline/errors';
-import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
-import { closeWhenExpired } from '../../connections/credential-expiry';
-import { ConnectionRegistry } from '../../connections/connection-registry';
-import { SseClientConnection } from '../../connections/sse-client-connection';
 import { InboxDeltas } from '../../inbox/inbox-deltas';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
-import { inboxDeltaEvent, TOKEN_EXPIRED_EVENT } from './sse-frames';
+import { inboxDeltaEvent } from './sse-frames';
+import { SseResponses } from './sse-responses';
 
 /**
  * `GET /v1/participants/{id}/inbox/events`: the inbox's deltas as Server-Sent
@@ -20,13 +16,10 @@ import { inboxDeltaEvent, TOKEN_EXPIRED_EVENT } from './sse-frames';
  */
 @Controller('v1/participants')
 export class InboxSseController {
-  private readonly logger = new Logger(InboxSseController.name);
-
   constructor(
-    private readonly registry: ConnectionRegistry,
+    private readonly responses: SseResponses,
     private readonly inboxes: InboxDeltas,
     private readonly metrics: RealtimeMetrics,
-    @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
   ) {}
 
   @Get(':participantId/inbox/events')
@@ -38,9 +31,7 @@ export class InboxSseController {
     @Req() req: Request,
     @Res() res: Response,
   ): void {
-    const connectionId = typeof req.id === 'string' ? req.id : randomUUID();
-    req.on('error', (error) => this.logger.debug(`connection ${connectionId} (sse): request: ${error.message}`));
-    res.on('error', (error) => this.logger.debug(`connection ${connectionId} (sse): response: ${error.message}`));
+    const connectionId = this.responses.identify(req, res);
     if (!PARTICIPANT_ID_PATTERN.test(participantId)) {
       res.status(400).json({
         error: 'bad_request',
@@ -49,25 +40,10 @@ export class InboxSseController {
       return;
     }
     const view = inboxView(principal, participantId);
-    if (!this.registry.accepting) {
-      res.setHeader('Retry-After', '1');
-      res.status(503).json({ error: 'shutting_down', message: 'This instance is shutting down; reconnect' });
+    if (!this.responses.admit(principal, res)) {
       return;
     }
-    this.registry.admit(principal.tenantId);
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('Connection', 'keep-alive');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.flushHeaders();
-    res.socket?.setNoDelay(true);
-
-    const connection = new SseClientConnection(connectionId, res, this.config.clients.bufferBytes, () =>
-      this.metrics.slowConsumerCloses.inc({ protocol: 'sse' }),
-    );
-    this.registry.track(connection, principal.tenantId);
-    closeWhenExpired(connection, principal, () => connection.send(TOKEN_EXPIRED_EVENT));
+    const connection = this.responses.open(connectionId, principal, res);
     const stop = this.inboxes.subscribe(
       { tenantId: principal.tenantId, participantId, kind: view.kind === 'any' ? null : view.kind },
       (conversations) => {

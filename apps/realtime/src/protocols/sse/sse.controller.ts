@@ -1,17 +1,13 @@
-import { randomUUID } from 'node:crypto';
-import { Controller, Get, Headers, Inject, Logger, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Logger, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AcceptsQueryCredential, CurrentPrincipal, Principal, RequireScopes } from '@threadline/auth';
-import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
 import { CloseCode } from '../../connections/close-codes';
-import { closeWhenExpired } from '../../connections/credential-expiry';
-import { ConnectionRegistry } from '../../connections/connection-registry';
-import { SseClientConnection } from '../../connections/sse-client-connection';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import type { ErrorBody } from '@threadline/errors';
 import { parseStreamRequest } from '../stream-request';
-import { sseEvent, TOKEN_EXPIRED_EVENT } from './sse-frames';
+import { sseEvent } from './sse-frames';
+import { SseResponses } from './sse-responses';
 
 /** How long an EventSource waits before reconnecting. */
 const RETRY_MS = 1000;
@@ -28,10 +24,9 @@ export class SseController {
   private readonly logger = new Logger(SseController.name);
 
   constructor(
-    private readonly registry: ConnectionRegistry,
+    private readonly responses: SseResponses,
     private readonly streams: ConversationStreamFactory,
     private readonly metrics: RealtimeMetrics,
-    @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
   ) {}
 
   @Get(':id/events')
@@ -45,38 +40,17 @@ export class SseController {
     @Req() req: Request,
     @Res() res: Response,
   ): void {
-    // Errors on either stream (the client went away, a write after the end) are this connection's alone.
-    const connectionId = typeof req.id === 'string' ? req.id : randomUUID();
-    req.on('error', (error) => this.logger.debug(`connection ${connectionId} (sse): request: ${error.message}`));
-    res.on('error', (error) => this.logger.debug(`connection ${connectionId} (sse): response: ${error.message}`));
-    if (!this.registry.accepting) {
-      res.setHeader('Retry-After', '1');
-      res.status(503).json({
-        error: 'shutting_down',
-        message: 'This instance is shutting down; reconnect',
-      } satisfies ErrorBody);
+    const connectionId = this.responses.identify(req, res);
+    if (!this.responses.admit(principal, res)) {
       return;
     }
-    this.registry.admit(principal.tenantId);
     const parsed = parseStreamRequest(id, lastEventId !== undefined && lastEventId !== '' ? lastEventId : cursorParam);
     if (!parsed.ok) {
       res.status(400).json({ error: parsed.error, message: parsed.message } satisfies ErrorBody);
       return;
     }
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
-    res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('Connection', 'keep-alive');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.flushHeaders();
-    res.socket?.setNoDelay(true);
+    const connection = this.responses.open(connectionId, principal, res);
     res.write(`retry: ${RETRY_MS}\n\n`);
-
-    const connection = new SseClientConnection(connectionId, res, this.config.clients.bufferBytes, () =>
-      this.metrics.slowConsumerCloses.inc({ protocol: 'sse' }),
-    );
-    this.registry.track(connection, principal.tenantId);
-    closeWhenExpired(connection, principal, () => connection.send(TOKEN_EXPIRED_EVENT));
     const { conversationId, cursor } = parsed.request;
     const stream = this.streams.create(
       { tenantId: principal.tenantId, conversationId },
