@@ -67,7 +67,18 @@ function classifySuccess(status: number, body: string): AttemptOutcome {
   return reply.data.messages.length === 0 ? { kind: 'succeeded' } : { kind: 'reply', messages: reply.data.messages };
 }
 
-/** The first 512 bytes of a response body, as the attempt log keeps it. */
+const EXCERPT_BYTES = 512;
+
+/**
+ * The first 512 bytes of a response body, as the attempt log keeps it: cut before
+ * a character the limit would split (a split one would decode as U+FFFD, 3 bytes, past the limit).
+ */
 export function responseExcerpt(body: string): string {
-  return Buffer.from(body, 'utf8').subarray(0, 512).toString('utf8');
+  const bytes = Buffer.from(body, 'utf8');
+  let end = Math.min(bytes.length, EXCERPT_BYTES);
+  // UTF-8 continuation bytes are 10xxxxxx: back up to the first byte of the character the cut would split.
+  while (end > 0 && end < bytes.length && (bytes[end] & 0xc0) === 0x80) {
+    end -= 1;
+  }
+  return bytes.subarray(0, end).toString('utf8');
 }
