@@ -24,6 +24,7 @@ export function isolatedEnv(label: string, partitions = 4): Record<string, strin
     KAFKA_BROKERS: TEST_KAFKA_BROKERS,
     KAFKA_TOPIC: `test.${run}`,
     KAFKA_TOPIC_PARTITIONS: String(partitions),
+    KAFKA_RUNS_TOPIC: `test.runs.${run}`,
     DATABASE_URL: TEST_DATABASE_URL,
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: `test:${run}`,

@@ -3,6 +3,7 @@ export const SCOPES = [
   'conversations:read',
   'conversations:write',
   'messages:append',
+  'runs:write',
   'agents:manage',
   'deliveries:reply',
   'admin',

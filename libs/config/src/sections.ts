@@ -19,12 +19,32 @@ export const kafkaEnv = {
     .refine((s) => topicName.test(s), { message: 'expected a Kafka topic name ([A-Za-z0-9._-]{1,249})' }),
   KAFKA_TOPIC_PARTITIONS: envInt(12, 1, 10_000),
   KAFKA_TOPIC_REPLICATION_FACTOR: envInt(1, 1, 10),
+  /** The runs topic (docs/events.md): the same partitions and replication as the conversation topic. */
+  KAFKA_RUNS_TOPIC: z
+    .string()
+    .default('threadline.runs.v1')
+    .refine((s) => topicName.test(s), { message: 'expected a Kafka topic name ([A-Za-z0-9._-]{1,249})' }),
+  /** How long Kafka keeps run records (default 7 days); Postgres keeps a finished run's events on its own clock. */
+  KAFKA_RUNS_RETENTION_MS: envInt(604_800_000, 60_000, 31_536_000_000),
 };
+
+/** The two topics must differ: a consumer of one would read the other's records as poison. */
+export function checkKafkaTopicsEnv(
+  env: { KAFKA_TOPIC: string; KAFKA_RUNS_TOPIC: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (env.KAFKA_RUNS_TOPIC === env.KAFKA_TOPIC) {
+    ctx.addIssue({ code: 'custom', path: ['KAFKA_RUNS_TOPIC'], message: 'must differ from KAFKA_TOPIC' });
+  }
+}
 
 export interface KafkaConfig {
   brokers: string[];
   clientId: string;
   topic: string;
+  /** The runs topic: run records keyed like the conversation topic, kept for `runsRetentionMs`. */
+  runsTopic: string;
+  runsRetentionMs: number;
   partitions: number;
   replicationFactor: number;
   /** Client-side timeout of one Kafka request. */
@@ -37,6 +57,8 @@ export function kafkaConfig(
     KAFKA_TOPIC: string;
     KAFKA_TOPIC_PARTITIONS: number;
     KAFKA_TOPIC_REPLICATION_FACTOR: number;
+    KAFKA_RUNS_TOPIC: string;
+    KAFKA_RUNS_RETENTION_MS: number;
   },
   clientId: string,
 ): KafkaConfig {
@@ -44,6 +66,8 @@ export function kafkaConfig(
     brokers: env.KAFKA_BROKERS,
     clientId,
     topic: env.KAFKA_TOPIC,
+    runsTopic: env.KAFKA_RUNS_TOPIC,
+    runsRetentionMs: env.KAFKA_RUNS_RETENTION_MS,
     partitions: env.KAFKA_TOPIC_PARTITIONS,
     replicationFactor: env.KAFKA_TOPIC_REPLICATION_FACTOR,
     requestTimeoutMs: 10_000,

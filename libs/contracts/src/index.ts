@@ -11,3 +11,4 @@ export * from './message-content-hash';
 export * from './tenant';
 export * from './conversation-ref';
 export * from './participant';
+export * from './runs';

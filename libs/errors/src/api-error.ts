@@ -45,6 +45,13 @@ export const ERROR_CODES = [
   'forbidden_inbox',
   'not_a_participant',
   'rate_limited',
+  'invalid_run_event',
+  'run_not_found',
+  'run_finished',
+  'run_cancelled',
+  'run_busy',
+  'run_committing',
+  'run_too_large',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

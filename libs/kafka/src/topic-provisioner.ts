@@ -4,8 +4,10 @@ import { KafkaConfig } from '@threadline/config';
 import { KAFKA_CONFIG } from './kafka.constants';
 
 /**
- * Creates the conversation topic at start-up (brokers have auto-create off).
- * Idempotent: an existing topic is left as it is, whatever its partition count.
+ * Creates the conversation topic and the runs topic at start-up (brokers have
+ * auto-create off). Idempotent: an existing topic is left as it is, whatever its
+ * partition count. The conversation topic keeps everything (retention -1); the
+ * runs topic keeps records for KAFKA_RUNS_RETENTION_MS.
  */
 @Injectable()
 export class TopicProvisioner {
@@ -20,27 +22,30 @@ export class TopicProvisioner {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      if ((await admin.listTopics()).includes(this.config.topic)) {
+      const existing = new Set(await admin.listTopics());
+      const wanted = [
+        { topic: this.config.topic, retentionMs: -1 },
+        { topic: this.config.runsTopic, retentionMs: this.config.runsRetentionMs },
+      ].filter((t) => !existing.has(t.topic));
+      if (wanted.length === 0) {
         return;
       }
-      const created = await admin.createTopics({
+      await admin.createTopics({
         waitForLeaders: true,
-        topics: [
-          {
-            topic: this.config.topic,
-            numPartitions: this.config.partitions,
-            replicationFactor: this.config.replicationFactor,
-            configEntries: [
-              { name: 'cleanup.policy', value: 'delete' },
-              { name: 'retention.ms', value: '-1' },
-              { name: 'min.insync.replicas', value: String(Math.min(2, this.config.replicationFactor)) },
-            ],
-          },
-        ],
+        topics: wanted.map((t) => ({
+          topic: t.topic,
+          numPartitions: this.config.partitions,
+          replicationFactor: this.config.replicationFactor,
+          configEntries: [
+            { name: 'cleanup.policy', value: 'delete' },
+            { name: 'retention.ms', value: String(t.retentionMs) },
+            { name: 'min.insync.replicas', value: String(Math.min(2, this.config.replicationFactor)) },
+          ],
+        })),
       });
-      if (created) {
+      for (const t of wanted) {
         this.logger.log(
-          `created topic ${this.config.topic} (${this.config.partitions} partitions, replication ${this.config.replicationFactor})`,
+          `topic ${t.topic} ready (${this.config.partitions} partitions, replication ${this.config.replicationFactor})`,
         );
       }
     } finally {

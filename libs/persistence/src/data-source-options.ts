@@ -12,6 +12,8 @@ import { DeliveryEntity } from './entities/delivery.entity';
 import { MessageEntity } from './entities/message.entity';
 import { ProducerPairEntity } from './entities/producer-pair.entity';
 import { ReadCursorEntity } from './entities/read-cursor.entity';
+import { RunEventEntity } from './entities/run-event.entity';
+import { RunEntity } from './entities/run.entity';
 import { InitialSchema1763900000000 } from './migrations/1763900000000-initial-schema';
 import { ArchiveIndex1763990000000 } from './migrations/1763990000000-archive-index';
 import { QuarantinedRecords1764500000000 } from './migrations/1764500000000-quarantined-records';
@@ -23,6 +25,7 @@ import { Tenants1764800000000 } from './migrations/1764800000000-tenants';
 import { Agents1764900000000 } from './migrations/1764900000000-agents';
 import { Deliveries1764910000000 } from './migrations/1764910000000-deliveries';
 import { ReadCursors1764920000000 } from './migrations/1764920000000-read-cursors';
+import { Runs1765000000000 } from './migrations/1765000000000-runs';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -37,6 +40,8 @@ export const ENTITIES = [
   DeliveryEntity,
   DeliveryAttemptEntity,
   ReadCursorEntity,
+  RunEntity,
+  RunEventEntity,
 ];
 export const MIGRATIONS = [
   InitialSchema1763900000000,
@@ -50,6 +55,7 @@ export const MIGRATIONS = [
   Agents1764900000000,
   Deliveries1764910000000,
   ReadCursors1764920000000,
+  Runs1765000000000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

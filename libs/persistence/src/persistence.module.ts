@@ -4,6 +4,7 @@ import { PostgresConfig } from '@threadline/config';
 import { dataSourceOptions, ENTITIES } from './data-source-options';
 import { PostgresReadiness } from './postgres-readiness';
 import { ConversationHeadReader } from './reads/conversation-head-reader';
+import { RunsReader } from './runs/runs-reader';
 
 @Module({})
 export class PersistenceModule {
@@ -19,8 +20,8 @@ export class PersistenceModule {
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
-      providers: [PostgresReadiness, ConversationHeadReader],
-      exports: [TypeOrmModule, ConversationHeadReader],
+      providers: [PostgresReadiness, ConversationHeadReader, RunsReader],
+      exports: [TypeOrmModule, ConversationHeadReader, RunsReader],
     };
   }
 }

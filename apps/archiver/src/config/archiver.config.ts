@@ -12,6 +12,7 @@ import {
   envPort,
   kafkaConfig,
   kafkaEnv,
+  checkKafkaTopicsEnv,
   postgresConfig,
   postgresEnv,
 } from '@threadline/config';
@@ -58,6 +59,7 @@ export const archiverConfigSchema = z
   })
   .superRefine(checkArchiveStoreEnv)
   .superRefine(checkAuthEnv('ARCHIVER_HOST'))
+  .superRefine(checkKafkaTopicsEnv)
   .transform((env) => ({
     service: 'archiver' as const,
     logLevel: env.LOG_LEVEL,

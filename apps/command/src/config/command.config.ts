@@ -14,6 +14,7 @@ import {
   envUrl,
   kafkaConfig,
   kafkaEnv,
+  checkKafkaTopicsEnv,
   postgresConfig,
   postgresEnv,
   projectorGroupEnv,
@@ -84,6 +85,7 @@ export const commandConfigSchema = z
   )
   .superRefine(checkArchiveStoreEnv)
   .superRefine(checkAuthEnv('COMMAND_HOST'))
+  .superRefine(checkKafkaTopicsEnv)
   .transform((env) => ({
     service: 'command' as const,
     logLevel: env.LOG_LEVEL,

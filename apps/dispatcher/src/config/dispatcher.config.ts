@@ -10,6 +10,7 @@ import {
   envUrl,
   kafkaConfig,
   kafkaEnv,
+  checkKafkaTopicsEnv,
   postgresConfig,
   postgresEnv,
 } from '@threadline/config';
@@ -59,6 +60,7 @@ export const dispatcherConfigSchema = z
     DISPATCHER_REPLY_TIMEOUT_MS: envInt(10_000, 100, 600_000),
   })
   .superRefine(checkAuthEnv('DISPATCHER_HOST'))
+  .superRefine(checkKafkaTopicsEnv)
   .superRefine((env, ctx) => {
     if (env.AUTH_MODE === 'on' && env.DISPATCHER_API_KEY === undefined) {
       ctx.addIssue({ code: 'custom', path: ['DISPATCHER_API_KEY'], message: 'required when AUTH_MODE=on' });

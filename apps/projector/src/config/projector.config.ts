@@ -8,6 +8,7 @@ import {
   envPort,
   kafkaConfig,
   kafkaEnv,
+  checkKafkaTopicsEnv,
   postgresConfig,
   postgresEnv,
   projectorGroupEnv,
@@ -34,6 +35,7 @@ export const projectorConfigSchema = z
     message: 'must be below DATABASE_POOL_SIZE (readiness and lag checks need a connection too)',
   })
   .superRefine(checkAuthEnv('PROJECTOR_HOST'))
+  .superRefine(checkKafkaTopicsEnv)
   .transform((env) => ({
     service: 'projector' as const,
     logLevel: env.LOG_LEVEL,

@@ -11,6 +11,7 @@ import {
   envPort,
   kafkaConfig,
   kafkaEnv,
+  checkKafkaTopicsEnv,
   postgresConfig,
   postgresEnv,
   projectorGroupEnv,
@@ -51,6 +52,7 @@ export const realtimeConfigSchema = z
   })
   .superRefine(checkArchiveStoreEnv)
   .superRefine(checkAuthEnv('REALTIME_HOST'))
+  .superRefine(checkKafkaTopicsEnv)
   .transform((env) => ({
     service: 'realtime' as const,
     logLevel: env.LOG_LEVEL,

@@ -1,0 +1,2 @@
+export * from './run-view';
+export * from './runs-reader';
