@@ -15,6 +15,7 @@ import { memoryScenario } from './scenarios/memory';
 import { peersScenario } from './scenarios/peers';
 import { projectionScenario } from './scenarios/projection';
 import { readsScenario } from './scenarios/reads';
+import { runsScenario } from './scenarios/runs';
 import { scaleScenario } from './scenarios/scale';
 import { webhooksScenario } from './scenarios/webhooks';
 
@@ -25,6 +26,7 @@ const SCENARIOS: Scenario[] = [
   readsScenario,
   archiveScenario,
   deliveryScenario,
+  runsScenario,
   webhooksScenario,
   idleConnectionsScenario,
   peersScenario,

@@ -80,6 +80,7 @@ export class ServiceFixture {
     await deleteTopics(kafkaClient(this.settings.kafkaBrokers, `threadline-${this.label}`), [
       this.topic,
       this.rawTopic,
+      this.env.KAFKA_RUNS_TOPIC,
     ]);
     await deleteRedisPrefix(this.settings.redisUrl, this.env.REDIS_KEY_PREFIX);
     if (conversationIds.length > 0) {
@@ -91,6 +92,11 @@ export class ServiceFixture {
     const db = new Client({ connectionString: this.settings.databaseUrl });
     try {
       await db.connect();
+      await db.query(
+        'DELETE FROM run_events WHERE run_id IN (SELECT run_id FROM runs WHERE conversation_id = ANY($1))',
+        [ids],
+      );
+      await db.query('DELETE FROM runs WHERE conversation_id = ANY($1)', [ids]);
       await db.query('DELETE FROM messages WHERE conversation_id = ANY($1)', [ids]);
       await db.query('DELETE FROM conversations WHERE id = ANY($1)', [ids]);
       await db.query('DELETE FROM consumer_offsets WHERE consumer = $1', [this.env.PROJECTOR_GROUP_ID]);
