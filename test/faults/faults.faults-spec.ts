@@ -9,6 +9,8 @@ import { eventually, ServiceProcess } from '../support/service-process';
 import { check, LogRecord, summaryLine } from './support/checker';
 import { CommandTimeouts, FaultStack } from './support/fault-stack';
 import { LoadGenerator } from './support/load-generator';
+import { RunFollower } from './support/run-follower';
+import { RunWriter } from './support/run-writer';
 import { readHeads, settle } from './support/settle';
 import { Subscriber } from './support/subscribers';
 import { archiveLog, archiveView, postgresView, replayView, seenFrame, topicLog } from './support/views';
@@ -454,6 +456,68 @@ describe('under continuous appends and live subscribers, no acknowledged message
         },
         { agent: true },
       ),
+    SCENARIO_TIMEOUT_MS,
+  );
+
+  it(
+    'when a realtime and a command instance are SIGKILLed while a run streams: followers get each run event once, in order, then the committed message',
+    () =>
+      runScenario('run-in-progress', async ({ facts, violations }) => {
+        const conversationId = `run-in-progress-${randomBytes(3).toString('hex')}`;
+        await eventually(`conversation ${conversationId} created`, async () => {
+          const res = await api(stack.commandUrls[0], 'PUT', `/v1/conversations/${conversationId}`, {});
+          return res.status === 200 || res.status === 201;
+        });
+        const writer = new RunWriter(stack.commandUrls, conversationId);
+        await writer.start();
+        const followers = [0, 1].map(
+          (first) =>
+            new RunFollower(
+              stack.realtimeUrls.map((_, i) => stack.realtimeUrls[(first + i) % stack.realtimeUrls.length]),
+              conversationId,
+              writer.runId,
+            ),
+        );
+        await eventually('the run streamed 50 events', async () => writer.deltas.length >= 50, 60_000, 20);
+        facts.push(`SIGKILL realtime-0 and command-0 at run_seq ${writer.deltas.length}`);
+        await Promise.all([stack.realtimes[0].kill(), stack.commands[0].kill()]);
+        await sleep(OUTAGE_MS);
+        await Promise.all([stack.realtimes[0].start(), stack.commands[0].start()]);
+        const resumedFrom = writer.deltas.length;
+        await eventually(
+          'the run streamed 50 more events',
+          async () => writer.deltas.length >= resumedFrom + 50,
+          60_000,
+        );
+        await writer.stop();
+        const [messageSeq] = await writer.commit();
+        await eventually(
+          'every follower got the committed message',
+          async () =>
+            followers.every((f) => f.frames.some((frame) => frame.type === 'message' && frame.runId === writer.runId)),
+          60_000,
+        ).catch(() => undefined);
+        await Promise.all(followers.map((f) => f.stop()));
+        const { rows } = await db.query<{ run_seq: string; body: { delta?: string } }>(
+          "SELECT run_seq, body FROM run_events WHERE tenant_id = 'default' AND run_id = $1 ORDER BY run_seq",
+          [writer.runId],
+        );
+        const projected = rows.map((r) => `${r.run_seq}:${r.body.delta}`).join('|');
+        const written = writer.deltas.map((delta, i) => `${i + 1}:${delta}`).join('|');
+        if (projected !== written) {
+          violations.push(
+            `run_events holds ${rows.length} events, not the ${writer.deltas.length} acknowledged in order`,
+          );
+        }
+        violations.push(
+          ...writer.violations,
+          ...followers.flatMap((f, i) => f.violations(writer.deltas, messageSeq).map((v) => `run follower ${i}: ${v}`)),
+        );
+        facts.push(
+          `run: ${writer.deltas.length} events in ${writer.acked.length} batches, ${writer.retries} retried requests, ` +
+            `committed at seq ${messageSeq}; follower connections ${followers.map((f) => f.connections).join('/')}`,
+        );
+      }),
     SCENARIO_TIMEOUT_MS,
   );
 
