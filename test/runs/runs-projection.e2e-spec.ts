@@ -143,11 +143,13 @@ describe('runs projection', () => {
     const conv = conversation();
     const duplicatesBefore = await metric(/^threadline_projector_run_records_skipped_total\{[^}]*why="duplicate"/);
     const batch = textDeltas(conv, 'run_dup', 1, 3);
+    // Each step in its own send, once the one before is projected: the projector decides it from Postgres.
+    await produce([runStarted(conv, 'run_dup'), batch]);
+    await eventually('the batch', async () => (await runRow('run_dup'))?.last_run_seq === '3');
+    await produce([batch]);
+    await produce([runFinished(conv, 'run_dup', { status: 'cancelled', lastRunSeq: 3, reason: 'requested' })]);
+    await finished('run_dup');
     await produce([
-      runStarted(conv, 'run_dup'),
-      batch,
-      batch,
-      runFinished(conv, 'run_dup', { status: 'cancelled', lastRunSeq: 3, reason: 'requested' }),
       textDeltas(conv, 'run_dup', 4, 5),
       runFinished(conv, 'run_dup', { status: 'committed', lastRunSeq: 5, messageSeqs: [1] }),
       runStarted(conv, 'run_dup_marker'),

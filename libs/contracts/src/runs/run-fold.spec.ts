@@ -169,4 +169,36 @@ describe('foldRun', () => {
     expect(foldRun([]).parts).toEqual([{ type: 'text', text: '' }]);
     expect(foldRun(run({ kind: 'step-finished' })).parts).toEqual([{ type: 'text', text: '' }]);
   });
+
+  it('folds the example of docs/runs.md as it shows', () => {
+    const folded = foldRun(
+      run(
+        { kind: 'step-started' },
+        reasoning('The user wants '),
+        reasoning('the weather.'),
+        { kind: 'tool-input-delta', tool_call_id: 'c1', delta: '{"city":' },
+        text('Let me check. '),
+        { kind: 'tool-input-delta', tool_call_id: 'c1', delta: '"Oslo"}' },
+        { kind: 'tool-call', tool_call_id: 'c1', tool_name: 'weather', input: { city: 'Oslo' } },
+        { kind: 'tool-result', tool_call_id: 'c1', output: { c: 3 } },
+        { kind: 'step-finished' },
+        { kind: 'step-started' },
+        text('It is '),
+        text('3 °C.'),
+      ),
+    );
+
+    expect(folded).toEqual({
+      role: 'assistant',
+      parts: [
+        { type: 'step_start' },
+        { type: 'reasoning', text: 'The user wants the weather.' },
+        { type: 'tool_call', tool_call_id: 'c1', tool_name: 'weather', input: { city: 'Oslo' } },
+        { type: 'tool_result', tool_call_id: 'c1', tool_name: 'weather', output: { c: 3 } },
+        { type: 'text', text: 'Let me check. ' },
+        { type: 'step_start' },
+        { type: 'text', text: 'It is 3 °C.' },
+      ],
+    });
+  });
 });
