@@ -175,14 +175,16 @@ describe('runs projection', () => {
     );
   });
 
-  it('skips a poison record, quarantining its bytes, and projects the records after it', async () => {
+  it('quarantines a record that does not decode or that Postgres refuses, and projects the records after them', async () => {
     const conv = conversation();
     const start = encodeRunRecord(runStarted(conv, 'run_poison'));
+    const refused = encodeRunRecord(runStarted(conv, 'run_refused', { at: '0000-01-01T00:00:00Z' }));
     await producer.send({
       topic: env.KAFKA_RUNS_TOPIC,
       messages: [
         start,
         { key: start.key, value: '{"not json' },
+        refused,
         encodeRunRecord(textDeltas(conv, 'run_poison', 1, 2)),
         encodeRunRecord(runFinished(conv, 'run_poison', { status: 'failed', lastRunSeq: 2, message: 'boom' })),
       ],
@@ -191,11 +193,13 @@ describe('runs projection', () => {
 
     expect(await runRow('run_poison')).toMatchObject({ status: 'failed', error_message: 'boom', last_run_seq: '2' });
     expect((await eventRows('run_poison')).map((e) => e.run_seq)).toEqual([1, 2]);
-    const { rows } = await db.query<{ record_value: Buffer }>(
-      'SELECT record_value FROM quarantined_records WHERE consumer = $1 AND topic = $2',
+    expect(await runRow('run_refused')).toBeUndefined();
+    const { rows } = await db.query<{ record_value: Buffer; reason: string }>(
+      'SELECT record_value, reason FROM quarantined_records WHERE consumer = $1 AND topic = $2 ORDER BY kafka_offset',
       [env.PROJECTOR_GROUP_ID, env.KAFKA_RUNS_TOPIC],
     );
-    expect(rows.map((r) => r.record_value.toString())).toEqual(['{"not json']);
+    expect(rows.map((r) => r.record_value.toString())).toEqual(['{"not json', refused.value.toString()]);
+    expect(rows[1].reason).toContain('postgres refused');
   });
 
   it('deletes the events of a run finished longer ago than the retention, and keeps its row and newer runs’ events', async () => {

@@ -1,14 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { decodeRunRecord } from '@threadline/contracts';
 import { EachBatchPayload, Kafka, KafkaMessage, StoredPositionConsumer, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
-import { RunChunkPlan, RunChunkRecord } from './run-chunk-plan';
-import { RunsMetrics } from './runs-metrics';
+import { RunsChunkProjector } from './runs-chunk-projector';
 import { RunsOffsets } from './runs-offsets';
-import { RunsWriter } from './runs-writer';
 
 const RETRY_MIN_MS = 200;
 const RETRY_MAX_MS = 5000;
@@ -20,7 +17,7 @@ export function runsGroupId(projectorGroupId: string): string {
 
 /**
  * Consumes the runs topic from the position stored in Postgres
- * (StoredPositionConsumer) and writes each batch chunk by chunk with RunsWriter,
+ * (StoredPositionConsumer) and writes each batch chunk by chunk (RunsChunkProjector),
  * at most PROJECTOR_MAX_BATCH records per transaction. A chunk that fails is
  * retried after a back-off from its first offset; Postgres behind the consumer
  * (lost commits) sends it back to the stored offset. The group's Kafka offsets
@@ -37,8 +34,7 @@ export class RunsConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     kafka: Kafka,
     topic: TopicReadiness,
     offsets: RunsOffsets,
-    private readonly writer: RunsWriter,
-    private readonly metrics: RunsMetrics,
+    private readonly chunks: RunsChunkProjector,
     readiness: ReadinessService,
     @Inject(PROJECTOR_CONFIG) private readonly config: ProjectorConfig,
   ) {
@@ -89,22 +85,12 @@ export class RunsConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   /** True when the chunk is stored and the batch may go on. */
   private async write(partition: number, chunk: KafkaMessage[]): Promise<boolean> {
     const startOffset = Number(chunk[0].offset);
-    const endOffset = Number(chunk[chunk.length - 1].offset) + 1;
     try {
-      const outcome = await this.writer.write({
-        partition,
-        records: chunk.map(decode),
-        startOffset,
-        endOffset,
-        acceptGapAfter: this.consumer.wentBackToIn(partition),
-      });
+      const outcome = await this.chunks.project(partition, chunk, this.consumer.wentBackToIn(partition));
       this.retryDelayMs = RETRY_MIN_MS;
       if (outcome.behind) {
         this.consumer.goBackTo(partition, outcome.nextOffset, startOffset);
         return false;
-      }
-      if (outcome.plan) {
-        this.report(partition, outcome.plan);
       }
       await this.consumer.current
         ?.commitOffsets([{ topic: this.config.kafka.runsTopic, partition, offset: String(outcome.nextOffset) }])
@@ -120,34 +106,5 @@ export class RunsConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       this.consumer.current?.seek({ topic: this.config.kafka.runsTopic, partition, offset: String(startOffset) });
       return false;
     }
-  }
-
-  /** Counts what a written chunk applied and skipped; a gap (a violation of the runs topic's rule) is an error. */
-  private report(partition: number, plan: RunChunkPlan): void {
-    this.metrics.events.inc(plan.events.length);
-    for (const skipped of plan.skipped) {
-      this.metrics.skipped.inc({ why: skipped.why });
-      const at = `partition ${partition} offset ${skipped.offset} (${skipped.tenantId}/${skipped.runId})`;
-      if (skipped.why === 'gap') {
-        this.logger.error(`skipped the run record at ${at}: its batch does not continue the run (a gap)`);
-      } else if (skipped.why !== 'duplicate') {
-        this.logger.warn(`skipped the run record at ${at}: ${skipped.why}`);
-      }
-    }
-    for (const poison of plan.poison) {
-      this.metrics.poison.inc();
-      this.logger.error(
-        `quarantined the run record at partition ${partition} offset ${poison.offset}: ${poison.reason}`,
-      );
-    }
-  }
-}
-
-function decode(message: KafkaMessage): RunChunkRecord {
-  const offset = Number(message.offset);
-  try {
-    return { offset, kind: 'record', record: decodeRunRecord(message.value) };
-  } catch (error) {
-    return { offset, kind: 'poison', reason: (error as Error).message, key: message.key, value: message.value };
   }
 }

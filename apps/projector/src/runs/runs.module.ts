@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { RunEventsRetention } from './run-events-retention';
+import { RunsChunkProjector } from './runs-chunk-projector';
 import { RunsMetrics } from './runs-metrics';
 import { RunsOffsets } from './runs-offsets';
 import { RunsWriter } from './runs-writer';
@@ -7,6 +8,6 @@ import { RunsConsumer } from './runs.consumer';
 
 /** Kafka → Postgres: the runs topic materialized into runs and run_events, exactly once in effect; their retention. */
 @Module({
-  providers: [RunsMetrics, RunsOffsets, RunsWriter, RunsConsumer, RunEventsRetention],
+  providers: [RunsMetrics, RunsOffsets, RunsWriter, RunsChunkProjector, RunsConsumer, RunEventsRetention],
 })
 export class RunsModule {}
