@@ -6,7 +6,10 @@ import { runEvents, runFinished, runStarted, textDeltas } from '../../../../test
 import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
 import { projectorConfigSchema } from '../config/projector.config';
 import { RunChunkRecord } from './run-chunk-plan';
-import { deleteExpiredRunEvents } from './run-events-retention-statements';
+import { MetricsService } from '@threadline/observability';
+import { RunEventsRetention } from './run-events-retention';
+import { deleteExpiredRunEvents, RUN_EVENTS_RETENTION_BATCH } from './run-events-retention-statements';
+import { RunsMetrics } from './runs-metrics';
 import { RunsWriter } from './runs-writer';
 
 /** RunsWriter and the retention statement against the local stack's Postgres (threadline_test, migrated). */
@@ -173,4 +176,26 @@ it('retention deletes the events of runs finished longer ago than the retention,
     [tenantId, 'run_old'],
   );
   expect(marked.events_deleted_at).not.toBeNull();
+});
+
+it('the retention job deletes every due run’s events, more runs than one statement takes', async () => {
+  const longAgo = new Date(Date.now() - 8 * 24 * 3_600_000).toISOString();
+  const runIds = Array.from({ length: RUN_EVENTS_RETENTION_BATCH + 5 }, (_, i) => `run_due_${i}`);
+  await write(
+    ...runIds.flatMap((runId) => [
+      runStarted(conv, runId, { at: longAgo }),
+      textDeltas(conv, runId, 1, 1),
+      runFinished(conv, runId, { status: 'committed', lastRunSeq: 1, messageSeqs: [1], at: longAgo }),
+    ]),
+  );
+  const metrics = new RunsMetrics(new MetricsService({ service: 'projector', logLevel: 'silent' }));
+
+  const deleted = await new RunEventsRetention(dataSource, metrics, config).runOnce();
+
+  expect(deleted.runs).toBeGreaterThanOrEqual(runIds.length);
+  const [left] = await dataSource.query<Array<{ n: number }>>(
+    'SELECT count(*)::int AS n FROM run_events WHERE tenant_id = $1 AND run_id = ANY($2)',
+    [tenantId, runIds],
+  );
+  expect(left.n).toBe(0);
 });
