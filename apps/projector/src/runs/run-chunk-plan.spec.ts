@@ -114,4 +114,19 @@ describe('planRunChunk', () => {
     expect(plan.starts.map((s) => s.tenantId)).toEqual(['t1', 't2']);
     expect(plan.events.map((e) => e.tenantId)).toEqual(['t2']);
   });
+
+  it('reports an end whose last_run_seq is not the last event applied, and keeps the applied one', () => {
+    const plan = planRunChunk(
+      chunk(
+        runStarted(T, 'run_a'),
+        textDeltas(T, 'run_a', 1, 2),
+        textDeltas(T, 'run_a', 4, 4),
+        runFinished(T, 'run_a', { status: 'committed', lastRunSeq: 4 }),
+      ),
+      new Map(),
+    );
+
+    expect(plan.unevenEnds).toEqual([{ tenantId: 't1', runId: 'run_a', offset: 3, recorded: 4, applied: 2 }]);
+    expect(plan.changes[0].lastRunSeq).toBe(2);
+  });
 });

@@ -62,11 +62,19 @@ export interface SkippedRunRecord {
   tenantId: string;
 }
 
+/** A run that ended at another run_seq than the last event this consumer applied (events were skipped as a gap). */
+export interface UnevenRunEnd extends RunKey {
+  offset: number;
+  recorded: number;
+  applied: number;
+}
+
 export interface RunChunkPlan {
   starts: NewRunRow[];
   events: RunEventRow[];
   changes: RunChange[];
   skipped: SkippedRunRecord[];
+  unevenEnds: UnevenRunEnd[];
   /** Undecodable records, quarantined with their raw bytes like the conversation topic's. */
   poison: PoisonRecord[];
 }
@@ -93,7 +101,7 @@ export function planRunChunk(
   records: readonly RunChunkRecord[],
   stored: ReadonlyMap<string, RunProgress>,
 ): RunChunkPlan {
-  const plan: RunChunkPlan = { starts: [], events: [], changes: [], skipped: [], poison: [] };
+  const plan: RunChunkPlan = { starts: [], events: [], changes: [], skipped: [], unevenEnds: [], poison: [] };
   const progress = new Map(stored);
   const changes = new Map<string, RunChange>();
   for (const entry of records) {
@@ -138,6 +146,14 @@ export function planRunChunk(
     const change: RunChange = changes.get(id) ?? { ...key, lastRunSeq: 0, end: null };
     change.lastRunSeq = (after as RunProgress).lastRunSeq;
     if (record.type === RunRecordType.Finished && decision.kind === 'finish') {
+      if (record.data.last_run_seq !== change.lastRunSeq) {
+        plan.unevenEnds.push({
+          ...key,
+          offset: entry.offset,
+          recorded: record.data.last_run_seq,
+          applied: change.lastRunSeq,
+        });
+      }
       change.end = {
         status: record.data.status,
         reason: record.data.reason,

@@ -22,7 +22,7 @@ class RefusingWriter {
     this.written.push(chunk);
     return {
       nextOffset: chunk.endOffset,
-      plan: { starts: [], events: [], changes: [], skipped: [], poison: [] },
+      plan: { starts: [], events: [], changes: [], skipped: [], unevenEnds: [], poison: [] },
     };
   }
 }

@@ -98,6 +98,12 @@ export class RunsChunkProjector {
         this.logger.warn(`skipped the run record at ${at}: ${skipped.why}`);
       }
     }
+    for (const end of plan.unevenEnds) {
+      this.logger.error(
+        `the run ${end.tenantId}/${end.runId} ended at run_seq ${end.recorded} (partition ${partition} offset ${end.offset}) ` +
+          `but its events were applied through ${end.applied}; runs.last_run_seq keeps ${end.applied}`,
+      );
+    }
     for (const poison of plan.poison) {
       this.metrics.poison.inc();
       this.logger.error(
