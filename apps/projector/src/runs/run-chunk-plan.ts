@@ -119,50 +119,43 @@ export function planRunChunk(
     if (after) {
       progress.set(id, after);
     }
-    switch (decision.kind) {
-      case 'skip':
-        plan.skipped.push({ offset: entry.offset, why: decision.why, ...key });
-        continue;
-      case 'start':
-        if (record.type === RunRecordType.Started) {
-          plan.starts.push({
-            ...key,
-            conversationId: record.conversation_id,
-            actor: record.data.actor,
-            parentSeq: record.data.parent_seq,
-            metadata: record.data.metadata,
-            createdAt: record.occurred_at,
-          });
-        }
-        break;
-      case 'events':
-        for (const event of decision.events) {
-          plan.events.push({ ...key, event, createdAt: record.occurred_at });
-        }
-        break;
-      case 'finish':
-        break;
+    if (decision.kind === 'skip') {
+      plan.skipped.push({ offset: entry.offset, why: decision.why, ...key });
+      continue;
     }
     const change: RunChange = changes.get(id) ?? { ...key, lastRunSeq: 0, end: null };
     change.lastRunSeq = (after as RunProgress).lastRunSeq;
-    if (record.type === RunRecordType.Finished && decision.kind === 'finish') {
-      if (record.data.last_run_seq !== change.lastRunSeq) {
-        plan.unevenEnds.push({
-          ...key,
-          offset: entry.offset,
-          recorded: record.data.last_run_seq,
-          applied: change.lastRunSeq,
-        });
-      }
-      change.end = {
-        status: record.data.status,
-        reason: record.data.reason,
-        errorMessage: record.data.message,
-        messageSeqs: record.data.message_seqs,
-        finishedAt: record.occurred_at,
-      };
-    }
     changes.set(id, change);
+    switch (record.type) {
+      case RunRecordType.Started:
+        plan.starts.push({
+          ...key,
+          conversationId: record.conversation_id,
+          actor: record.data.actor,
+          parentSeq: record.data.parent_seq,
+          metadata: record.data.metadata,
+          createdAt: record.occurred_at,
+        });
+        break;
+      case RunRecordType.Events:
+        for (const event of decision.kind === 'events' ? decision.events : []) {
+          plan.events.push({ ...key, event, createdAt: record.occurred_at });
+        }
+        break;
+      case RunRecordType.Finished:
+        if (record.data.last_run_seq !== change.lastRunSeq) {
+          const { last_run_seq: recorded } = record.data;
+          plan.unevenEnds.push({ ...key, offset: entry.offset, recorded, applied: change.lastRunSeq });
+        }
+        change.end = {
+          status: record.data.status,
+          reason: record.data.reason,
+          errorMessage: record.data.message,
+          messageSeqs: record.data.message_seqs,
+          finishedAt: record.occurred_at,
+        };
+        break;
+    }
   }
   plan.changes = [...changes.values()];
   return plan;
