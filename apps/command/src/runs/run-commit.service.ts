@@ -49,7 +49,12 @@ export class RunCommitService {
 
   /** Commits the run, or completes its interrupted commit; `pinned` is the conversation a pinned token allows. */
   async commitRun(run: RunKey, pinned: string | undefined): Promise<CommittedRunView> {
-    const op: RunOperation = { run, token: randomUUID(), leaseMs: this.writer.commitLeaseMs, pinnedConversation: pinned };
+    const op: RunOperation = {
+      run,
+      token: randomUUID(),
+      leaseMs: this.writer.commitLeaseMs,
+      pinnedConversation: pinned,
+    };
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const decision = await this.index.beginCommit(op);
       switch (decision.kind) {
@@ -116,7 +121,7 @@ export class RunCommitService {
       });
       return { seq: appended.seq };
     } catch (error) {
-      if (error instanceof ApiError && error.status < 500 && error.code !== 'producer_replay_conflict') {
+      if (error instanceof ApiError && Number(error.status) < 500 && error.code !== 'producer_replay_conflict') {
         return { refused: error };
       }
       throw error;

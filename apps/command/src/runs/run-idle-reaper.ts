@@ -29,9 +29,7 @@ export class RunIdleReaper extends PeriodicJob {
     metrics: MetricsService,
   ) {
     super();
-    this.reaped = metrics.counter('threadline_command_runs_reaped_total', 'Idle runs ended by the reaper', [
-      'outcome',
-    ]);
+    this.reaped = metrics.counter('threadline_command_runs_reaped_total', 'Idle runs ended by the reaper', ['outcome']);
   }
 
   protected schedule(): PeriodicJobSchedule {

@@ -158,7 +158,11 @@ export class RunsService {
   /** Ends the run as cancelled: no event after this answer's last_run_seq counts, nothing of it is appended. */
   cancel(principal: Principal, runId: string): Promise<EndedRunView> {
     if (!principal.scopes.has('runs:write') && !principal.scopes.has('conversations:write')) {
-      throw new ApiError(HttpStatus.FORBIDDEN, 'forbidden_scope', 'This needs the scope runs:write or conversations:write');
+      throw new ApiError(
+        HttpStatus.FORBIDDEN,
+        'forbidden_scope',
+        'This needs the scope runs:write or conversations:write',
+      );
     }
     return this.end(principal, runId, { status: 'cancelled', reason: 'requested', message: null });
   }
