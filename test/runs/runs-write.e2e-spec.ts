@@ -21,6 +21,7 @@ import { eventually } from '../support/service-process';
 import { readRawTopic } from '../support/topic-reader';
 
 const IDLE_MS = 3000;
+const MESSAGE_BYTES = 1024;
 const WRITER = 'conversations:read conversations:write messages:append runs:write';
 
 const idp = new TestIdentityProvider();
@@ -86,7 +87,11 @@ beforeAll(async () => {
     'acme-moderator',
     await idp.token({ tenant_id: 'acme', sub: 'user:mod', scope: 'conversations:read conversations:write' }),
   );
-  stack = new CommandStack('runs-write', 1, { ...idp.authEnv(jwksUrl), RUN_IDLE_TIMEOUT_MS: String(IDLE_MS) });
+  stack = new CommandStack('runs-write', 1, {
+    ...idp.authEnv(jwksUrl),
+    RUN_IDLE_TIMEOUT_MS: String(IDLE_MS),
+    LIMIT_MESSAGE_BYTES: String(MESSAGE_BYTES),
+  });
   await stack.start();
 }, 120_000);
 
@@ -176,6 +181,28 @@ describe('a run from start to commit', () => {
     const late = await call('acme', 'POST', `/v1/runs/${runId}/events`, { events: deltas('late') });
     expect(late).toMatchObject({ status: 409, body: { error: 'run_finished' } });
     expect((await call('acme', 'POST', `/v1/runs/${runId}/cancel`)).body.error).toBe('run_finished');
+  });
+});
+
+describe('a run too large to commit', () => {
+  it('answers 413 run_too_large, ends the run failed (commit_refused) and appends nothing', async () => {
+    const id = await conversation();
+    const runId = await startRun(id);
+    const chunk = 'x'.repeat(MESSAGE_BYTES / 2);
+    for (const seq of [1, 2, 3]) {
+      const answer = await call('acme', 'POST', `/v1/runs/${runId}/events`, {
+        events: deltas(chunk),
+        producer_seq: seq,
+      });
+      expect(answer.status).toBe(201);
+    }
+    const refused = await call('acme', 'POST', `/v1/runs/${runId}/commit`);
+    expect(refused).toMatchObject({ status: 413, body: { error: 'run_too_large' } });
+    expect((await effectiveRun(runId)).end).toMatchObject({ status: 'failed', reason: 'commit_refused' });
+    const again = await call('acme', 'POST', `/v1/runs/${runId}/commit`);
+    expect(again).toMatchObject({ status: 409, body: { error: 'run_finished', status: 'failed' } });
+    const read = await call('acme', 'GET', `/v1/conversations/${id}/messages?from=2`);
+    expect(read.body.messages).toEqual([]);
   });
 });
 
