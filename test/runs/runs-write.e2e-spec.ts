@@ -1,10 +1,12 @@
 /**
  * The runs write path against a real command and projector (AUTH_MODE=on):
  * create, events with producer_seq retries, the commit and its repeat, cancel
- * while writers race it, an abandoned run, and tenants apart. What a run "is"
+ * while writers race it, an abandoned run, a run too large to commit, tenants
+ * apart, and a streaming run Redis lost. What a run "is"
  * is read from the runs topic as every consumer reads it (planRunRecord).
  */
 import { randomUUID } from 'node:crypto';
+import { createClient } from 'redis';
 import {
   advanceRunProgress,
   decodeRunRecord,
@@ -19,6 +21,7 @@ import { CommandStack } from '../support/command-stack';
 import { TestIdentityProvider } from '../support/identity-provider';
 import { eventually } from '../support/service-process';
 import { readRawTopic } from '../support/topic-reader';
+import { TEST_REDIS_URL } from '../support/test-env';
 
 const IDLE_MS = 3000;
 const MESSAGE_BYTES = 1024;
@@ -302,5 +305,29 @@ describe('tenants and scopes', () => {
     );
     const answer = await call('acme-pinned', 'POST', `/v1/runs/${runId}/events`, { events: deltas('x') });
     expect(answer).toMatchObject({ status: 403, body: { error: 'forbidden_conversation' } });
+  });
+});
+
+describe('Redis losing a streaming run', () => {
+  it('ends the run failed (index_lost) on its next operation, answering 409 run_finished', async () => {
+    const id = await conversation();
+    const runId = await startRun(id);
+    expect((await call('acme', 'POST', `/v1/runs/${runId}/events`, { events: deltas('a') })).status).toBe(201);
+    const redis = createClient({ url: TEST_REDIS_URL });
+    await redis.connect();
+    for await (const keys of redis.scanIterator({ MATCH: `${stack.env.REDIS_KEY_PREFIX}:*`, COUNT: 1000 })) {
+      if (keys.length > 0) await redis.del(keys);
+    }
+    await redis.quit();
+
+    const refused = await eventually('the lost run found in the projection', async () => {
+      const answer = await call('acme', 'POST', `/v1/runs/${runId}/events`, { events: deltas('b') });
+      return answer.status === 409 ? answer : undefined;
+    });
+    expect(refused.body).toMatchObject({ error: 'run_finished', status: 'failed' });
+    const run = await effectiveRun(runId);
+    expect(run.end).toMatchObject({ status: 'failed', reason: 'index_lost', last_run_seq: 1 });
+    expect(run.events.map((e) => e.run_seq)).toEqual([1]);
+    expect((await call('acme', 'POST', `/v1/runs/${runId}/commit`)).body.error).toBe('run_finished');
   });
 });
