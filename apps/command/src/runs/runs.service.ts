@@ -135,6 +135,8 @@ export class RunsService {
           await this.writer.write(op.run, op.token, decision.record);
           this.outcomes.inc({ operation: 'events', outcome: 'appended' });
           return { run_id: runId, last_run_seq: decision.lastRunSeq, deduped: false };
+        case 'not_found':
+          return this.lost.refuseEvents(principal, runId);
         default:
           throw this.refused('events', runId, decision);
       }
@@ -197,6 +199,8 @@ export class RunsService {
           return { run_id: runId, status: end.status, reason: decision.reason, last_run_seq: decision.lastRunSeq };
         case 'active':
           throw new Error('an idle bound was not asked for');
+        case 'not_found':
+          return this.lost.refuseEnd(principal, runId, end.status);
         default:
           throw this.refused(end.status, runId, decision);
       }
