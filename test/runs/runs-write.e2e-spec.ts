@@ -25,6 +25,7 @@ import { TEST_REDIS_URL } from '../support/test-env';
 
 const IDLE_MS = 3000;
 const MESSAGE_BYTES = 1024;
+const COMMIT_WAIT_MS = 1500;
 const WRITER = 'conversations:read conversations:write messages:append runs:write';
 
 const idp = new TestIdentityProvider();
@@ -94,6 +95,7 @@ beforeAll(async () => {
     ...idp.authEnv(jwksUrl),
     RUN_IDLE_TIMEOUT_MS: String(IDLE_MS),
     LIMIT_MESSAGE_BYTES: String(MESSAGE_BYTES),
+    RUN_COMMIT_WAIT_MS: String(COMMIT_WAIT_MS),
   });
   await stack.start();
 }, 120_000);
@@ -262,6 +264,45 @@ describe('an abandoned run', () => {
     expect((await call('acme', 'POST', `/v1/runs/${runId}/events`, { events: deltas('b') })).body.error).toBe(
       'run_finished',
     );
+  });
+});
+
+describe('a commit the projector is too slow for', () => {
+  it('answers 503 outcome_pending, keeps the run committing, and the idle reaper completes the commit once', async () => {
+    const id = await conversation();
+    const runId = await startRun(id);
+    await stack.projector.pause();
+    try {
+      expect(
+        (await call('acme', 'POST', `/v1/runs/${runId}/events`, { events: deltas('late ', 'answer') })).status,
+      ).toBe(201);
+      const pending = await call('acme', 'POST', `/v1/runs/${runId}/commit`);
+      expect(pending).toMatchObject({ status: 503, body: { error: 'outcome_pending' } });
+      expect(pending.headers.get('retry-after')).toBe('1');
+      expect((await call('acme', 'POST', `/v1/runs/${runId}/cancel`)).body.error).toBe('run_committing');
+      const events = await call('acme', 'POST', `/v1/runs/${runId}/events`, { events: deltas('more') });
+      expect(events.body.error).toBe('run_committing');
+    } finally {
+      await stack.projector.resume();
+    }
+    const run = await eventually(
+      'the reaper committing the run',
+      async () => {
+        const derived = await effectiveRun(runId);
+        return derived.end ? derived : undefined;
+      },
+      IDLE_MS * 5,
+      IDLE_MS / 6,
+    );
+    expect(run.end).toMatchObject({ status: 'committed', last_run_seq: 2, message_seqs: [2] });
+    const read = await call('acme', 'GET', `/v1/conversations/${id}/messages?from=2`);
+    expect(read.body.messages).toEqual([
+      expect.objectContaining({ seq: 2, parts: [{ type: 'text', text: 'late answer' }] }),
+    ]);
+    expect(await call('acme', 'POST', `/v1/runs/${runId}/commit`)).toMatchObject({
+      status: 200,
+      body: { messages: [{ seq: 2 }] },
+    });
   });
 });
 
