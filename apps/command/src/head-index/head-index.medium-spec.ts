@@ -170,6 +170,10 @@ describe('producer pairs of a conversation loaded from the projection', () => {
       tombstoned: false,
       metadata: {},
       participants: [],
+      title: null,
+      archived: false,
+      headerVersion: 0,
+      creator: null,
       createdAt: new Date(),
       updatedAt: new Date(),
     });
