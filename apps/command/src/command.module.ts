@@ -14,6 +14,7 @@ import { InboxModule } from './inbox/inbox.module';
 import { MessagesModule } from './messages/messages.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { ReadsModule } from './reads/reads.module';
+import { SessionsModule } from './sessions/sessions.module';
 
 @Module({})
 export class CommandModule {
@@ -35,6 +36,7 @@ export class CommandModule {
         ConversationsModule,
         MessagesModule,
         ReadsModule,
+        SessionsModule,
         ApiKeysModule,
         AgentsModule,
         DeliveriesModule,
