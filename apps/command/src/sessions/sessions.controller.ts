@@ -6,6 +6,8 @@ import { ZodValidationPipe } from '../http/zod-validation.pipe';
 import { ConversationListingService, SessionListView } from '../listing/conversation-listing.service';
 import { ListRequest } from '../listing/list-query';
 import { ListQueryPipe } from '../listing/list-query.pipe';
+import { ReadQueryPipes } from '../reads/read-query.pipes';
+import { ReadsService } from '../reads/reads.service';
 import { AppendRateLimitGuard } from '../tenant-limits/append-rate-limit.guard';
 import {
   AppendEventDto,
@@ -19,6 +21,8 @@ import {
   sessionHeaderErrorCode,
   SessionView,
 } from './session.dto';
+import { inSessionTerms } from './session-errors';
+import { SessionEventPage, sessionEventPage } from './session-events';
 import { SessionIdPipe } from './session-id.pipe';
 import { SessionsService } from './sessions.service';
 
@@ -28,6 +32,8 @@ export class SessionsController {
   constructor(
     private readonly sessions: SessionsService,
     private readonly listing: ConversationListingService,
+    private readonly reads: ReadsService,
+    private readonly pipes: ReadQueryPipes,
   ) {}
 
   /** A token pinned to one conversation creates only that one (its id when the body names none). */
@@ -59,6 +65,22 @@ export class SessionsController {
   @RequireScopes('conversations:read')
   get(@CurrentPrincipal() principal: Principal, @Param('id', SessionIdPipe) id: string): Promise<SessionView> {
     return this.sessions.get(principalConversation(principal, id));
+  }
+
+  /** Threadline's REST read of a session (Starcite tails over WebSocket only): events after `cursor`. */
+  @Get(':id/events')
+  @RequireScopes('conversations:read')
+  async events(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', SessionIdPipe) id: string,
+    @Query() query: Record<string, string>,
+  ): Promise<SessionEventPage> {
+    const { cursor, ...rest } = query;
+    const replay = this.pipes.replay.transform({ ...rest, ...(cursor === undefined ? {} : { from: cursor }) });
+    const page = await inSessionTerms(() =>
+      this.reads.replay(principalConversation(principal, id), { ...replay, from: replay.from + 1 }),
+    );
+    return sessionEventPage(page);
   }
 
   @Patch(':id')
