@@ -85,7 +85,8 @@ export class ConversationHeaderService {
           if (confirmation === 'fenced') {
             throw ApiError.outcomeUnknown();
           }
-          return { ...record, ...header, headerVersion: header.version, updatedAt: new Date() };
+          const { version, ...fields } = header;
+          return { ...record, ...fields, headerVersion: version, updatedAt: new Date() };
         }
       }
     }
