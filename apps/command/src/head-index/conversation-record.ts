@@ -21,8 +21,19 @@ export interface ConversationRecord {
 }
 
 export function recordFromFields(ref: ConversationRef, fields: string[]): ConversationRecord {
-  const [state, version, tombstoned, metadata, createdAt, updatedAt, participants, title, archived, headerVersion, creator] =
-    fields;
+  const [
+    state,
+    version,
+    tombstoned,
+    metadata,
+    createdAt,
+    updatedAt,
+    participants,
+    title,
+    archived,
+    headerVersion,
+    creator,
+  ] = fields;
   return {
     ref,
     created: state === 'c',

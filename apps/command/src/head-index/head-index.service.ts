@@ -221,7 +221,12 @@ export class HeadIndexService {
     const [kind, epoch, ...fields] = await createScript.run(
       this.redis,
       [this.convKey(ref), this.epochKey],
-      [JSON.stringify(metadata), JSON.stringify(participants), JSON.stringify(header.title), JSON.stringify(header.creator)],
+      [
+        JSON.stringify(metadata),
+        JSON.stringify(participants),
+        JSON.stringify(header.title),
+        JSON.stringify(header.creator),
+      ],
     );
     if (kind === 'ok') {
       return { kind, record: recordFromFields(ref, fields), epoch: Number(epoch) };
