@@ -1,19 +1,14 @@
 import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
 import type { Principal } from '@threadline/auth';
 import { ConversationListReader, ListedConversation } from '@threadline/persistence';
 import type { ConversationView } from '../conversations/conversation.dto';
 import type { SessionView } from '../sessions/session.dto';
 import { encodeListCursor, ListRequest } from './list-query';
+import { conversationListSchema, sessionListSchema } from './list-views';
 
-export interface SessionListView {
-  sessions: SessionView[];
-  next_cursor: string | null;
-}
-
-export interface ConversationListView {
-  conversations: ConversationView[];
-  next_cursor: string | null;
-}
+export type SessionListView = z.infer<typeof sessionListSchema>;
+export type ConversationListView = z.infer<typeof conversationListSchema>;
 
 /**
  * The listing of a tenant's conversations, as sessions or as conversations: read
