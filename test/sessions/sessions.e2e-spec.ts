@@ -8,6 +8,8 @@
  * else in them.
  */
 import { randomBytes } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { api, ApiResponse, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { TestIdentityProvider } from '../support/identity-provider';
@@ -412,5 +414,37 @@ describe('tenant isolation and credentials', () => {
     const res = await drafter<Session>('POST', '/v1/sessions', {});
     expect(res.status).toBe(201);
     expect(res.body.id).toMatch(/^ses_[0-9a-f]{24}$/);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('describes the real answers of the session routes and the conversation listing', async () => {
+    const doc = await drafter<{ components: { schemas: Record<string, object> } }>('GET', '/v1/openapi.json');
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    for (const [name, schema] of Object.entries(doc.body.components.schemas)) {
+      ajv.addSchema(schema, `#/components/schemas/${name}`);
+    }
+    const check = (name: string, answer: unknown) => {
+      const validate = ajv.getSchema(`#/components/schemas/${name}`)!;
+      expect({ name, valid: validate(answer), errors: validate.errors ?? null }).toEqual({
+        name,
+        valid: true,
+        errors: null,
+      });
+    };
+    const id = `openapi-${run}`;
+    check('Session', (await drafter('POST', '/v1/sessions', { id, title: 'Described' })).body);
+    const appended = await drafter('POST', `/v1/sessions/${id}/append`, {
+      type: 'content',
+      payload: { text: 'hi' },
+      producer_id: 'p',
+      producer_seq: 1,
+    });
+    check('AppendEventResult', appended.body);
+    check('Session', (await drafter('PATCH', `/v1/sessions/${id}`, { metadata: { a: 1 } })).body);
+    check('SessionList', (await drafter('GET', '/v1/sessions?limit=2')).body);
+    check('ConversationList', (await drafter('GET', '/v1/conversations?limit=2&archived=all')).body);
+    check('Error', (await drafter('GET', '/v1/sessions?cursor=x')).body);
   });
 });
