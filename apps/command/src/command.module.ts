@@ -15,6 +15,7 @@ import { MessagesModule } from './messages/messages.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { ReadsModule } from './reads/reads.module';
 import { RunsModule } from './runs/runs.module';
+import { SessionsModule } from './sessions/sessions.module';
 
 @Module({})
 export class CommandModule {
@@ -36,6 +37,7 @@ export class CommandModule {
         ConversationsModule,
         MessagesModule,
         ReadsModule,
+        SessionsModule,
         ApiKeysModule,
         AgentsModule,
         DeliveriesModule,

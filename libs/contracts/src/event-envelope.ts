@@ -19,6 +19,7 @@ export const EventType = {
   MessageTombstoned: 'message.tombstoned',
   ConversationDeleted: 'conversation.deleted',
   ParticipantsSet: 'conversation.participants_set',
+  ConversationUpdated: 'conversation.updated',
 } as const;
 
 /** The type of the control record a head-index rebuild writes to every partition (docs/events.md rule 6). */
@@ -59,8 +60,35 @@ const legacyEnvelopeBase = {
 };
 
 const legacyCreatedData = z.object({ metadata: jsonObjectSchema });
-/** `participants` is additive (absent = none named at create). */
-const createdData = legacyCreatedData.extend({ participants: participantsSchema.optional() });
+/** Who created a conversation: the tenant and subject of the credential (`type` user, agent or service). */
+export const creatorPrincipalSchema = z.object({
+  tenant_id: tenantIdSchema,
+  id: z.string().min(1),
+  type: z.enum(['user', 'agent', 'service']),
+});
+
+export type CreatorPrincipal = z.infer<typeof creatorPrincipalSchema>;
+
+/** A conversation title: absent or null = none. */
+export const conversationTitleSchema = z.string().max(512, 'title must be at most 512 characters').nullable();
+
+/** `participants`, `title` and `creator` are additive (absent = none named at create). */
+const createdData = legacyCreatedData.extend({
+  participants: participantsSchema.optional(),
+  title: conversationTitleSchema.optional(),
+  creator: creatorPrincipalSchema.optional(),
+});
+/**
+ * The conversation's whole header after an update (a session PATCH, archive or
+ * unarchive): `version` counts header changes from 0 at create, so a consumer keeps
+ * the update of the highest version and ignores a replayed or older one.
+ */
+const updatedData = z.object({
+  title: conversationTitleSchema,
+  metadata: jsonObjectSchema,
+  archived: z.boolean(),
+  version: z.number().int().min(1),
+});
 /** The whole list, replacing the one before (no seq: it orders with the conversation's other events by offset). */
 const participantsSetData = z.object({ participants: participantsSchema });
 const legacyAppendedData = z.object({
@@ -111,12 +139,19 @@ export const participantsSetEventSchema = z.object({
   data: participantsSetData,
 });
 
+export const conversationUpdatedEventSchema = z.object({
+  ...envelopeBase,
+  type: z.literal(EventType.ConversationUpdated),
+  data: updatedData,
+});
+
 export const conversationEventSchema = z.discriminatedUnion('type', [
   conversationCreatedEventSchema,
   messageAppendedEventSchema,
   messageTombstonedEventSchema,
   conversationDeletedEventSchema,
   participantsSetEventSchema,
+  conversationUpdatedEventSchema,
 ]);
 
 /** Events of schema_version 1, written before tenants existed: every one belongs to the default tenant. */
@@ -161,6 +196,7 @@ export type MessageAppendedEvent = z.infer<typeof messageAppendedEventSchema>;
 export type MessageTombstonedEvent = z.infer<typeof messageTombstonedEventSchema>;
 export type ConversationDeletedEvent = z.infer<typeof conversationDeletedEventSchema>;
 export type ParticipantsSetEvent = z.infer<typeof participantsSetEventSchema>;
+export type ConversationUpdatedEvent = z.infer<typeof conversationUpdatedEventSchema>;
 export type ConversationEvent = z.infer<typeof conversationEventSchema>;
 /** Events that occupy a seq in the conversation's log. */
 export type SeqEvent = MessageAppendedEvent | MessageTombstonedEvent;

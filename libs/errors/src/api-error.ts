@@ -52,6 +52,13 @@ export const ERROR_CODES = [
   'run_busy',
   'run_committing',
   'run_too_large',
+  'invalid_session_id',
+  'invalid_event',
+  'session_exists',
+  'session_not_found',
+  'expected_seq_conflict',
+  'expected_version_conflict',
+  'forbidden_actor',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -4,6 +4,7 @@ import { PostgresConfig } from '@threadline/config';
 import { dataSourceOptions, ENTITIES } from './data-source-options';
 import { PostgresReadiness } from './postgres-readiness';
 import { ConversationHeadReader } from './reads/conversation-head-reader';
+import { ConversationListReader } from './reads/conversation-list-reader';
 import { RunsReader } from './runs/runs-reader';
 
 @Module({})
@@ -20,8 +21,8 @@ export class PersistenceModule {
         }),
         TypeOrmModule.forFeature(ENTITIES),
       ],
-      providers: [PostgresReadiness, ConversationHeadReader, RunsReader],
-      exports: [TypeOrmModule, ConversationHeadReader, RunsReader],
+      providers: [PostgresReadiness, ConversationHeadReader, ConversationListReader, RunsReader],
+      exports: [TypeOrmModule, ConversationHeadReader, ConversationListReader, RunsReader],
     };
   }
 }

@@ -1,14 +1,30 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Put, Query } from '@nestjs/common';
 import { CurrentPrincipal, Principal, RequireScopes } from '@threadline/auth';
 import { ConversationIdPipe } from '../http/conversation-id.pipe';
-import { principalConversation } from '../http/principal-conversation';
+import { creatorPrincipal, principalConversation } from '../http/principal-conversation';
 import { ZodValidationPipe } from '../http/zod-validation.pipe';
+import { ConversationListingService, ConversationListView } from '../listing/conversation-listing.service';
+import { ListRequest } from '../listing/list-query';
+import { ListQueryPipe } from '../listing/list-query.pipe';
 import { ConversationView, UpsertConversationDto, upsertConversationSchema, upsertErrorCode } from './conversation.dto';
 import { ConversationsService } from './conversations.service';
 
 @Controller('v1/conversations')
 export class ConversationsController {
-  constructor(private readonly conversations: ConversationsService) {}
+  constructor(
+    private readonly conversations: ConversationsService,
+    private readonly listing: ConversationListingService,
+  ) {}
+
+  /** The tenant's conversations, a page at a time (docs/api.md, "Listing conversations"). */
+  @Get()
+  @RequireScopes('conversations:read')
+  list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(ListQueryPipe) query: ListRequest,
+  ): Promise<ConversationListView> {
+    return this.listing.conversations(principal, query);
+  }
 
   @Put(':id')
   @RequireScopes('conversations:write')
@@ -18,7 +34,7 @@ export class ConversationsController {
     @Body(new ZodValidationPipe(upsertConversationSchema, 'invalid_metadata', upsertErrorCode))
     body: UpsertConversationDto,
   ): Promise<ConversationView> {
-    return this.conversations.upsert(principalConversation(principal, id), body);
+    return this.conversations.upsert(principalConversation(principal, id), body, creatorPrincipal(principal));
   }
 
   @Get(':id')

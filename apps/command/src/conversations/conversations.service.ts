@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConversationRef } from '@threadline/contracts';
+import type { ConversationRef, CreatorPrincipal, Participant } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { EventPublisher } from '../event-log/event-publisher';
 import { conversationCreated, conversationDeleted } from '../event-log/event-factory';
 import { ConversationDirectory } from '../head-index/conversation-directory';
-import { canonicalParticipants } from '../head-index/conversation-record';
-import { HeadIndexService } from '../head-index/head-index.service';
+import { canonicalParticipants, ConversationRecord } from '../head-index/conversation-record';
+import { CreateHeader, HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
 import { ApiError } from '@threadline/errors';
 import { checkMetadataLimit } from '../messages/message-limits';
@@ -28,11 +28,15 @@ export class ConversationsService {
   /**
    * Creates the conversation, or returns the existing one with its metadata
    * unchanged and, when `participants` is given and differs, the new list. The
-   * create is acknowledged once its event is durable; until then the conversation
+   * create (recording `creator`, the caller) is acknowledged once its event is durable; until then the conversation
    * does not exist for reads or appends, and a retried PUT produces the event again
    * (consumers keep the first `conversation.created`).
    */
-  async upsert(ref: ConversationRef, dto: UpsertConversationDto): Promise<ConversationView> {
+  async upsert(
+    ref: ConversationRef,
+    dto: UpsertConversationDto,
+    creator: CreatorPrincipal | null,
+  ): Promise<ConversationView> {
     const metadata = dto.metadata ?? {};
     checkMetadataLimit(metadata, this.config.limits, 'metadata');
     const participants = dto.participants && canonicalParticipants(dto.participants);
@@ -47,17 +51,36 @@ export class ConversationsService {
       }
       return this.view(existing);
     }
+    return this.view(await this.create(ref, metadata, participants ?? [], { title: null, creator }));
+  }
+
+  /**
+   * Creates a conversation that is not created yet (or completes a create whose
+   * event was not acknowledged: the pending record is produced again, as it was
+   * first decided). Acknowledged once the event is durable.
+   */
+  async create(
+    ref: ConversationRef,
+    metadata: Record<string, unknown>,
+    participants: Participant[],
+    header: CreateHeader,
+  ): Promise<ConversationRecord> {
     await this.quota.checkRoomFor(ref.tenantId);
-    const pending = await this.index.create(ref, metadata, participants ?? []);
+    const pending = await this.index.create(ref, metadata, participants, header);
     if (pending.kind === 'rebuilding') {
       return this.directory.throwRebuilding();
     }
     const { record } = pending;
-    await this.publishOr503(conversationCreated(ref, record.metadata, record.participants, pending.epoch));
+    await this.publishOr503(
+      conversationCreated(ref, record.metadata, record.participants, pending.epoch, {
+        title: record.title,
+        creator: record.creator,
+      }),
+    );
     if ((await this.index.confirmCreate(ref, pending.epoch)) === 'fenced') {
       throw ApiError.outcomeUnknown();
     }
-    return this.view({ ...pending.record, created: true });
+    return { ...record, created: true };
   }
 
   async get(ref: ConversationRef): Promise<ConversationView> {

@@ -3,6 +3,8 @@ import {
   ConversationCreatedEvent,
   ConversationDeletedEvent,
   ConversationRef,
+  ConversationUpdatedEvent,
+  CreatorPrincipal,
   EVENT_SCHEMA_VERSION,
   EventType,
   INDEX_FENCED_TYPE,
@@ -26,18 +28,33 @@ function envelope(ref: ConversationRef, epoch: number) {
   } as const;
 }
 
-/** `participants` only when the create names some (absent = none). */
+/** `participants` only when the create names some, `title` and `creator` only when set (absent = none). */
 export function conversationCreated(
   ref: ConversationRef,
   metadata: Record<string, unknown>,
   participants: Participant[],
   epoch: number,
+  header: { title: string | null; creator: CreatorPrincipal | null } = { title: null, creator: null },
 ): ConversationCreatedEvent {
   return {
     ...envelope(ref, epoch),
     type: EventType.ConversationCreated,
-    data: participants.length > 0 ? { metadata, participants } : { metadata },
+    data: {
+      metadata,
+      ...(participants.length > 0 ? { participants } : {}),
+      ...(header.title !== null ? { title: header.title } : {}),
+      ...(header.creator !== null ? { creator: header.creator } : {}),
+    },
   };
+}
+
+/** The conversation's whole header after an update, at its new header version. */
+export function conversationUpdated(
+  ref: ConversationRef,
+  header: ConversationUpdatedEvent['data'],
+  epoch: number,
+): ConversationUpdatedEvent {
+  return { ...envelope(ref, epoch), type: EventType.ConversationUpdated, data: header };
 }
 
 /** The conversation's whole participant list, replacing the one before. */

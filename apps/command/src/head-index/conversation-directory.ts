@@ -59,6 +59,10 @@ export class ConversationDirectory {
       tombstoned: row.tombstoned,
       metadata: row.metadata,
       participants: canonicalParticipants(await this.projection.participants(ref)),
+      title: row.title,
+      archived: row.archived,
+      headerVersion: row.headerVersion,
+      creator: row.creator,
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     });

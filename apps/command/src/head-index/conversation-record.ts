@@ -1,4 +1,4 @@
-import type { ConversationRef, Participant } from '@threadline/contracts';
+import type { ConversationRef, CreatorPrincipal, Participant } from '@threadline/contracts';
 
 /** A conversation as the head index holds it. */
 export interface ConversationRecord {
@@ -10,12 +10,30 @@ export interface ConversationRecord {
   metadata: Record<string, unknown>;
   /** Ordered by id (canonicalParticipants). */
   participants: Participant[];
+  title: string | null;
+  archived: boolean;
+  /** Counts header updates (PATCH, archive, unarchive); 0 at create. */
+  headerVersion: number;
+  /** Null for a conversation created before sessions. */
+  creator: CreatorPrincipal | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 export function recordFromFields(ref: ConversationRef, fields: string[]): ConversationRecord {
-  const [state, version, tombstoned, metadata, createdAt, updatedAt, participants] = fields;
+  const [
+    state,
+    version,
+    tombstoned,
+    metadata,
+    createdAt,
+    updatedAt,
+    participants,
+    title,
+    archived,
+    headerVersion,
+    creator,
+  ] = fields;
   return {
     ref,
     created: state === 'c',
@@ -23,6 +41,10 @@ export function recordFromFields(ref: ConversationRef, fields: string[]): Conver
     tombstoned: tombstoned === '1',
     metadata: JSON.parse(metadata) as Record<string, unknown>,
     participants: JSON.parse(participants) as Participant[],
+    title: JSON.parse(title) as string | null,
+    archived: archived === '1',
+    headerVersion: Number(headerVersion),
+    creator: JSON.parse(creator) as CreatorPrincipal | null,
     createdAt: new Date(Number(createdAt)),
     updatedAt: new Date(Number(updatedAt)),
   };

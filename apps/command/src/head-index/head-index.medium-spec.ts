@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { createClient, RedisClientType } from 'redis';
-import { ConversationRef } from '@threadline/contracts';
+import { ConversationRef, conversationKey } from '@threadline/contracts';
 import { CommandConfig } from '../config/command.config';
 import { AppendRequest, HeadIndexService } from './head-index.service';
 
@@ -170,6 +170,10 @@ describe('producer pairs of a conversation loaded from the projection', () => {
       tombstoned: false,
       metadata: {},
       participants: [],
+      title: null,
+      archived: false,
+      headerVersion: 0,
+      creator: null,
       createdAt: new Date(),
       updatedAt: new Date(),
     });
@@ -363,5 +367,107 @@ describe('participants changes', () => {
     const decision = await index.decideDelete(C1);
     expect(decision.kind).toBe('deleting');
     expect(await index.beginParticipants(C1, ADA, 't1', 10_000)).toEqual({ kind: 'tombstoned' });
+  });
+});
+
+describe('header updates', () => {
+  const headerOf = async (id: ConversationRef) => {
+    const read = await index.read(id);
+    if (read.kind !== 'ok') throw new Error('no record');
+    const { title, metadata, archived, headerVersion, creator, version } = read.record;
+    return { title, metadata, archived, headerVersion, creator, version };
+  };
+  const header = (version: number, title: string | null = 't') => ({
+    title,
+    metadata: { k: version },
+    archived: false,
+    version,
+  });
+
+  it('creates a record with its title and creator at header version 0, and reads defaults for an older record', async () => {
+    const creator = { tenant_id: 'default', id: 'ada', type: 'user' as const };
+    await index.create(C1, { a: 1 }, [], { title: 'Draft', creator });
+    expect(await headerOf(C1)).toEqual({
+      title: 'Draft',
+      metadata: { a: 1 },
+      archived: false,
+      headerVersion: 0,
+      creator,
+      version: 0,
+    });
+    await redis.hSet(`${prefix}:c:${conversationKey(C2)}`, {
+      s: 'c',
+      v: '3',
+      t: '0',
+      m: '{}',
+      ca: '0',
+      ua: '0',
+    });
+    expect(await headerOf(C2)).toEqual({
+      title: null,
+      metadata: {},
+      archived: false,
+      headerVersion: 0,
+      creator: null,
+      version: 3,
+    });
+  });
+
+  it('decides against the version read: stale once another update took it, busy while one is in flight', async () => {
+    await createConversation(C1);
+    expect(await index.beginUpdate(C1, 0, 'a', 10_000)).toEqual({ kind: 'ok', epoch: 1 });
+    expect(await index.beginUpdate(C1, 0, 'b', 10_000)).toEqual({ kind: 'busy' });
+    expect(await index.finishUpdate(C1, header(1), 'a', 1, true)).toBe('ok');
+    expect(await headerOf(C1)).toMatchObject({ title: 't', metadata: { k: 1 }, headerVersion: 1, version: 0 });
+    expect(await index.beginUpdate(C1, 0, 'b', 10_000)).toEqual({ kind: 'stale', currentVersion: 1 });
+    expect(await index.beginUpdate(C1, 1, 'b', 10_000)).toEqual({ kind: 'ok', epoch: 1 });
+  });
+
+  it('takes the version but keeps the old header when Kafka did not acknowledge, and lets the next update start', async () => {
+    await createConversation(C1);
+    await index.beginUpdate(C1, 0, 'a', 10_000);
+    expect(await index.finishUpdate(C1, header(1, 'lost'), 'a', 1, false)).toBe('ok');
+    expect(await headerOf(C1)).toMatchObject({ title: null, metadata: {}, headerVersion: 1 });
+    expect(await index.beginUpdate(C1, 1, 'b', 10_000)).toEqual({ kind: 'ok', epoch: 1 });
+  });
+
+  it('is fenced when the epoch changed before Kafka acknowledged, and refuses a tombstoned or missing record', async () => {
+    await createConversation(C1);
+    await index.beginUpdate(C1, 0, 'a', 10_000);
+    await trustAt(2);
+    expect(await index.finishUpdate(C1, header(1), 'a', 1, true)).toBe('fenced');
+    expect(await headerOf(C1)).toMatchObject({ title: null, headerVersion: 1 });
+    expect(await index.beginUpdate(C2, 0, 'x', 10_000)).toEqual({ kind: 'missing' });
+    const deleting = await index.decideDelete(C1);
+    expect(deleting.kind).toBe('deleting');
+    expect(await index.beginUpdate(C1, 1, 'b', 10_000)).toEqual({ kind: 'tombstoned' });
+  });
+
+  it('loads the header of a record from the projection', async () => {
+    const creator = { tenant_id: 'default', id: 'bot', type: 'agent' as const };
+    expect(
+      await index.hydrate({
+        ref: C1,
+        created: true,
+        version: 4,
+        tombstoned: false,
+        metadata: { m: 1 },
+        participants: [],
+        title: 'Loaded',
+        archived: true,
+        headerVersion: 7,
+        creator,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+      }),
+    ).toBe(true);
+    expect(await headerOf(C1)).toEqual({
+      title: 'Loaded',
+      metadata: { m: 1 },
+      archived: true,
+      headerVersion: 7,
+      creator,
+      version: 4,
+    });
   });
 });

@@ -8,7 +8,11 @@ import { LuaScript } from './lua-script';
  *                     only in the projection's producer_pairs, not here),
  *                     pa (participants JSON, ordered by id; absent = none),
  *                     pl ("{token}|{expires ms}": a participants change whose event is being
- *                     produced; another may start once it expires)
+ *                     produced; another may start once it expires),
+ *                     ti (title JSON: a string or null; absent = null), ar (1 = archived),
+ *                     hv (header version: counts header updates, 0 at create; absent = 0),
+ *                     cr (creator principal JSON; absent = null),
+ *                     ul ("{token}|{expires ms}": a header update whose event is being produced)
  *   P:c:{id}:p  hash  "{producer_id}\n{producer_seq}" -> "{seq}|{hash}|{state}|{reserved ms}"
  *                     state: p = reserved, a = acknowledged, x = abandoned (outcome in the projection)
  *   P:pending   zset  reservations not yet acknowledged, scored by reservation time (ms)
@@ -106,24 +110,27 @@ return {'ok'}
 /** KEYS conv, epoch. Returns the record fields, or a status. */
 export const readScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
-local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa')
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa', 'ti', 'ar', 'hv', 'cr')
 if not rec[1] then return {'missing'} end
-return {'ok', rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]'}
+return {'ok', rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]', rec[8] or 'null', rec[9] or '0', rec[10] or '0',
+  rec[11] or 'null'}
 `);
 
 /**
- * KEYS conv, epoch. ARGV metadataJson, participantsJson. Creates a pending record
- * unless one exists; returns the epoch and the record.
+ * KEYS conv, epoch. ARGV metadataJson, participantsJson, titleJson, creatorJson.
+ * Creates a pending record unless one exists; returns the epoch and the record.
  */
 export const createScript = new LuaScript(`
 local epoch = redis.call('GET', KEYS[2])
 if not epoch then return {'rebuilding'} end
 if redis.call('EXISTS', KEYS[1]) == 0 then
   ${NOW}
-  redis.call('HSET', KEYS[1], 's', 'p', 'v', 0, 't', 0, 'm', ARGV[1], 'ca', now, 'ua', now, 'pa', ARGV[2])
+  redis.call('HSET', KEYS[1], 's', 'p', 'v', 0, 't', 0, 'm', ARGV[1], 'ca', now, 'ua', now, 'pa', ARGV[2],
+    'ti', ARGV[3], 'ar', 0, 'hv', 0, 'cr', ARGV[4])
 end
-local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa')
-return {'ok', epoch, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]'}
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa', 'ti', 'ar', 'hv', 'cr')
+return {'ok', epoch, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]', rec[8] or 'null', rec[9] or '0', rec[10] or '0',
+  rec[11] or 'null'}
 `);
 
 /**
@@ -165,6 +172,50 @@ redis.call('HSET', KEYS[1], 'pa', ARGV[1], 'ua', now)
 return {'ok'}
 `);
 
+/**
+ * KEYS conv, epoch. ARGV baseVersion, token, lockMs. Starts a header update decided
+ * against header version `baseVersion`: 'stale' with the current version if the
+ * header changed since; 'busy' while another update's event is being produced; else
+ * takes the conversation's update lock for lockMs (one update in flight per
+ * conversation, so the events are in version order) and returns the epoch.
+ */
+export const beginUpdateScript = new LuaScript(`
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then return {'rebuilding'} end
+local rec = redis.call('HMGET', KEYS[1], 's', 't', 'hv', 'ul')
+if not rec[1] then return {'missing'} end
+if rec[1] ~= 'c' then return {'not_found'} end
+if rec[2] == '1' then return {'tombstoned'} end
+${NOW}
+if rec[4] then
+  local expires = tonumber(string.match(rec[4], '|(%d+)$'))
+  if expires and expires > now then return {'busy'} end
+end
+local current = rec[3] or '0'
+if current ~= ARGV[1] then return {'stale', current} end
+redis.call('HSET', KEYS[1], 'ul', ARGV[2] .. '|' .. (now + tonumber(ARGV[3])))
+return {'ok', epoch}
+`);
+
+/**
+ * KEYS conv, epoch. ARGV token, epoch, publishedOk, version, titleJson, metadataJson,
+ * archived ('1'/'0'). Ends a header update: releases the lock of `token` and takes
+ * the version, whether or not Kafka acknowledged (an event that landed anyway is
+ * superseded by the next update, which carries the whole header at a higher version).
+ * If the event is durable and its epoch still trusted, records the new header;
+ * 'fenced' when a rebuild may have fenced the event off.
+ */
+export const finishUpdateScript = new LuaScript(`
+local lock = redis.call('HGET', KEYS[1], 'ul')
+if lock and string.match(lock, '^(.*)|%d+$') == ARGV[1] then redis.call('HDEL', KEYS[1], 'ul') end
+redis.call('HSET', KEYS[1], 'hv', ARGV[4])
+if ARGV[3] ~= '1' then return {'ok'} end
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then return {'fenced'} end
+${NOW}
+redis.call('HSET', KEYS[1], 'ti', ARGV[5], 'm', ARGV[6], 'ar', ARGV[7], 'ua', now)
+return {'ok'}
+`);
+
 /** KEYS conv, epoch. ARGV epoch. Marks a pending create durable, unless its epoch was fenced off. */
 export const confirmCreateScript = new LuaScript(`
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {'fenced'} end
@@ -173,14 +224,15 @@ return {'ok'}
 `);
 
 /**
- * KEYS conv, epoch. ARGV v, t, metadataJson, ca, ua, participantsJson. Loads a record from the
- * projection unless present; its producer pairs up to v stay in the projection (field h).
+ * KEYS conv, epoch. ARGV v, t, metadataJson, ca, ua, participantsJson, titleJson, archived,
+ * headerVersion, creatorJson. Loads a record from the projection unless present; its
+ * producer pairs up to v stay in the projection (field h).
  */
 export const hydrateScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
 redis.call('HSET', KEYS[1], 's', 'c', 'v', ARGV[1], 't', ARGV[2], 'm', ARGV[3], 'ca', ARGV[4], 'ua', ARGV[5], 'h', ARGV[1],
-  'pa', ARGV[6])
+  'pa', ARGV[6], 'ti', ARGV[7], 'ar', ARGV[8], 'hv', ARGV[9], 'cr', ARGV[10])
 return {'ok'}
 `);
 

@@ -1,12 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RedisClientType } from 'redis';
-import { ConversationRef, conversationKey, parseConversationKey, Participant } from '@threadline/contracts';
+import {
+  ConversationRef,
+  conversationKey,
+  CreatorPrincipal,
+  parseConversationKey,
+  Participant,
+} from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { ConversationRecord, recordFromFields } from './conversation-record';
 import {
   ackScript,
   appendScript,
   beginParticipantsScript,
+  beginUpdateScript,
   claimScript,
   confirmCreateScript,
   createScript,
@@ -14,6 +21,7 @@ import {
   extendLockScript,
   finishClaimScript,
   finishParticipantsScript,
+  finishUpdateScript,
   hydrateScript,
   readScript,
   resolvePairScript,
@@ -44,6 +52,25 @@ export type DeleteDecision =
 
 export type ParticipantsDecision =
   { kind: 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' | 'same' | 'busy' } | { kind: 'ok'; epoch: number };
+
+export type UpdateDecision =
+  | { kind: 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' | 'busy' }
+  | { kind: 'stale'; currentVersion: number }
+  | { kind: 'ok'; epoch: number };
+
+/** A conversation's header as an update leaves it. */
+export interface ConversationHeader {
+  title: string | null;
+  metadata: Record<string, unknown>;
+  archived: boolean;
+  version: number;
+}
+
+/** The header fields a create names besides metadata and participants. */
+export interface CreateHeader {
+  title: string | null;
+  creator: CreatorPrincipal | null;
+}
 
 /** Whether a step whose event Kafka has could be recorded: 'fenced' when the epoch it was decided in is gone. */
 export type Confirmation = 'ok' | 'fenced';
@@ -189,11 +216,17 @@ export class HeadIndexService {
     ref: ConversationRef,
     metadata: Record<string, unknown>,
     participants: Participant[],
+    header: CreateHeader = { title: null, creator: null },
   ): Promise<CreateResult> {
     const [kind, epoch, ...fields] = await createScript.run(
       this.redis,
       [this.convKey(ref), this.epochKey],
-      [JSON.stringify(metadata), JSON.stringify(participants)],
+      [
+        JSON.stringify(metadata),
+        JSON.stringify(participants),
+        JSON.stringify(header.title),
+        JSON.stringify(header.creator),
+      ],
     );
     if (kind === 'ok') {
       return { kind, record: recordFromFields(ref, fields), epoch: Number(epoch) };
@@ -246,6 +279,52 @@ export class HeadIndexService {
     return kind === 'ok' ? 'ok' : 'fenced';
   }
 
+  /**
+   * Starts a header update decided against header version `baseVersion`: 'ok' takes
+   * the conversation's update lock for `lockMs` under `token`.
+   */
+  async beginUpdate(ref: ConversationRef, baseVersion: number, token: string, lockMs: number): Promise<UpdateDecision> {
+    const [kind, value] = await beginUpdateScript.run(
+      this.redis,
+      [this.convKey(ref), this.epochKey],
+      [String(baseVersion), token, String(lockMs)],
+    );
+    if (kind === 'ok') {
+      return { kind, epoch: Number(value) };
+    }
+    if (kind === 'stale') {
+      return { kind, currentVersion: Number(value) };
+    }
+    return { kind: kind as 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' | 'busy' };
+  }
+
+  /**
+   * Releases the update lock of `token` and takes `header.version`; when `published`
+   * (Kafka has the event), records the header too, unless the epoch was fenced off.
+   */
+  async finishUpdate(
+    ref: ConversationRef,
+    header: ConversationHeader,
+    token: string,
+    epoch: number,
+    published: boolean,
+  ): Promise<Confirmation> {
+    const [kind] = await finishUpdateScript.run(
+      this.redis,
+      [this.convKey(ref), this.epochKey],
+      [
+        token,
+        String(epoch),
+        published ? '1' : '',
+        String(header.version),
+        JSON.stringify(header.title),
+        JSON.stringify(header.metadata),
+        header.archived ? '1' : '0',
+      ],
+    );
+    return kind === 'ok' ? 'ok' : 'fenced';
+  }
+
   /** Loads a record from the projection; false while the index is being rebuilt. */
   async hydrate(record: ConversationRecord): Promise<boolean> {
     const [kind] = await hydrateScript.run(
@@ -258,6 +337,10 @@ export class HeadIndexService {
         String(record.createdAt.getTime()),
         String(record.updatedAt.getTime()),
         JSON.stringify(record.participants),
+        JSON.stringify(record.title),
+        record.archived ? '1' : '0',
+        String(record.headerVersion),
+        JSON.stringify(record.creator),
       ],
     );
     return kind !== 'rebuilding';

@@ -1,5 +1,5 @@
 import type { Principal } from '@threadline/auth';
-import type { ConversationRef } from '@threadline/contracts';
+import type { ConversationRef, CreatorPrincipal } from '@threadline/contracts';
 
 /**
  * The conversation a request names: the id in its path, in the tenant of its
@@ -8,4 +8,14 @@ import type { ConversationRef } from '@threadline/contracts';
  */
 export function principalConversation(principal: Principal, conversationId: string): ConversationRef {
   return { tenantId: principal.tenantId, conversationId };
+}
+
+/** The principal recorded as a conversation's creator: its tenant, and its subject split into type and id. */
+export function creatorPrincipal(principal: Principal): CreatorPrincipal {
+  const colon = principal.subject.indexOf(':');
+  return {
+    tenant_id: principal.tenantId,
+    id: principal.subject.slice(colon + 1),
+    type: principal.subject.slice(0, colon) as CreatorPrincipal['type'],
+  };
 }

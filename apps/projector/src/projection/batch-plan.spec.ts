@@ -1,4 +1,10 @@
-import { ConversationEvent, DecodedRecord, Participant, ParticipantsSetEvent } from '@threadline/contracts';
+import {
+  ConversationEvent,
+  ConversationUpdatedEvent,
+  DecodedRecord,
+  Participant,
+  ParticipantsSetEvent,
+} from '@threadline/contracts';
 import {
   appendedEvent,
   createdEvent,
@@ -30,6 +36,11 @@ const participantsSet = (id: string, participants: Participant[], second = 0): P
   ...created(id, {}, second),
   type: 'conversation.participants_set',
   data: { participants },
+});
+const updated = (id: string, version: number, second = 0): ConversationUpdatedEvent => ({
+  ...created(id, {}, second),
+  type: 'conversation.updated',
+  data: { title: `v${version}`, metadata: { version }, archived: version % 2 === 0, version },
 });
 const alice: Participant = { id: 'alice', kind: 'user' };
 const bot: Participant = { id: 'bot', kind: 'agent' };
@@ -84,9 +95,9 @@ describe('planChunk', () => {
       from(0),
     );
     expect(plan.conversations).toEqual([
-      { tenantId: 'default', id: 'a', metadata: { channel: 'web' }, at: at(1) },
-      { tenantId: 'default', id: 'b', metadata: {}, at: at(3) },
-      { tenantId: 'default', id: 'c', metadata: {}, at: at(5) },
+      { tenantId: 'default', id: 'a', metadata: { channel: 'web' }, title: null, creator: null, at: at(1) },
+      { tenantId: 'default', id: 'b', metadata: {}, title: null, creator: null, at: at(3) },
+      { tenantId: 'default', id: 'c', metadata: {}, title: null, creator: null, at: at(5) },
     ]);
   });
 
@@ -165,6 +176,31 @@ describe('planChunk participants', () => {
       { tenantId: 'default', conversationId: 'b', mode: 'replace', participants: [], at: at(5) },
     ]);
     expect(plan.applied.get('conversation.participants_set')).toBe(3);
+  });
+
+  it('creates a row with the title and creator of its conversation.created, and none for another first event', () => {
+    const creator = { tenant_id: 'default', id: 'ada', type: 'user' as const };
+    const first = created('a', { k: 1 }, 1);
+    const plan = planChunk(
+      records({ ...first, data: { ...first.data, title: 'Draft', creator } }, updated('b', 1, 2)),
+      from(0),
+    );
+    expect(plan.conversations).toEqual([
+      { tenantId: 'default', id: 'a', metadata: { k: 1 }, title: 'Draft', creator, at: at(1) },
+      { tenantId: 'default', id: 'b', metadata: {}, title: null, creator: null, at: at(2) },
+    ]);
+  });
+
+  it('keeps per conversation the header update of the highest version, whatever the offset order', () => {
+    const plan = planChunk(
+      records(updated('a', 1, 1), updated('a', 3, 2), updated('a', 2, 3), updated('b', 1, 4)),
+      from(0),
+    );
+    expect(plan.updates).toEqual([
+      { tenantId: 'default', id: 'a', title: 'v3', metadata: { version: 3 }, archived: false, version: 3, at: at(2) },
+      { tenantId: 'default', id: 'b', title: 'v1', metadata: { version: 1 }, archived: false, version: 1, at: at(4) },
+    ]);
+    expect(plan.applied.get('conversation.updated')).toBe(4);
   });
 
   it('ignores a create that comes after another event of the conversation, and participants below the stored offset', () => {

@@ -2,6 +2,7 @@ import {
   applyFence,
   ConversationEvent,
   conversationKey,
+  CreatorPrincipal,
   eventConversation,
   DecodedRecord,
   EventType,
@@ -36,6 +37,19 @@ export interface ConversationRow {
   tenantId: string;
   id: string;
   metadata: Record<string, unknown>;
+  title: string | null;
+  creator: CreatorPrincipal | null;
+  at: string;
+}
+
+/** A conversation's header after a `conversation.updated` (the chunk's highest version per conversation). */
+export interface HeaderUpdate {
+  tenantId: string;
+  id: string;
+  title: string | null;
+  metadata: Record<string, unknown>;
+  archived: boolean;
+  version: number;
   at: string;
 }
 
@@ -105,6 +119,8 @@ export interface ChunkPlan {
   deletes: DeleteMark[];
   /** Per conversation, the last participant list of the chunk in offset order. */
   participants: ParticipantsChange[];
+  /** Per conversation, the header update of the highest version in the chunk. */
+  updates: HeaderUpdate[];
   /** Poison records at or past the stored next offset, to quarantine (a fenced one is not). */
   quarantined: PoisonRecord[];
 }
@@ -125,6 +141,9 @@ export interface ChunkPlan {
  * - A conversation row is created by the first event that mentions it: a
  *   `conversation.created` brings its metadata, any other event creates it with `{}`.
  *   A later `conversation.created` changes nothing, wherever the chunk boundaries fall.
+ * - Header updates: per conversation the `conversation.updated` of the highest
+ *   version wins; the database keeps it only above the stored header_version, so
+ *   a replayed or older update changes nothing.
  * - Participants: the `conversation.created` that creates the row names the first
  *   list; each `conversation.participants_set` replaces the whole list, so per
  *   conversation the last one in offset order wins.
@@ -143,8 +162,10 @@ export function planChunk(
     messages: [],
     deletes: [],
     participants: [],
+    updates: [],
     quarantined: [],
   };
+  const updates = new Map<string, HeaderUpdate>();
   const participants = new Map<string, ParticipantsChange>();
   const conversations = new Map<string, ConversationRow>();
   const seqs = new Set<string>();
@@ -169,14 +190,16 @@ export function planChunk(
     plan.applied.set(event.type, (plan.applied.get(event.type) ?? 0) + 1);
     const key = conversationKey(eventConversation(event));
     if (!conversations.has(key)) {
-      const metadata = event.type === EventType.ConversationCreated ? event.data.metadata : {};
-      conversations.set(key, { tenantId: event.tenant_id, id: event.conversation_id, metadata, at: event.occurred_at });
+      conversations.set(key, conversationRow(event));
       if (event.type === EventType.ConversationCreated && event.data.participants !== undefined) {
         participants.set(key, participantsChange(event, 'initial', event.data.participants));
       }
     }
     if (event.type === EventType.ParticipantsSet) {
       participants.set(key, participantsChange(event, 'replace', event.data.participants));
+    }
+    if (event.type === EventType.ConversationUpdated && (updates.get(key)?.version ?? 0) < event.data.version) {
+      updates.set(key, { tenantId: event.tenant_id, id: event.conversation_id, ...event.data, at: event.occurred_at });
     }
     if (isSeqEvent(event)) {
       const seqKey = `${event.seq}:${key}`;
@@ -191,8 +214,22 @@ export function planChunk(
   plan.conversations = [...conversations.values()];
   plan.deletes = [...deletes.values()];
   plan.participants = [...participants.values()];
+  plan.updates = [...updates.values()];
   plan.quarantined = poison.filter((p) => p.offset >= stored.nextOffset && !fencedOffsets.has(p.offset));
   return plan;
+}
+
+/** The row the first event of a conversation creates: a `conversation.created` brings its header, any other none. */
+function conversationRow(event: ConversationEvent): ConversationRow {
+  const created = event.type === EventType.ConversationCreated ? event.data : null;
+  return {
+    tenantId: event.tenant_id,
+    id: event.conversation_id,
+    metadata: created?.metadata ?? {},
+    title: created?.title ?? null,
+    creator: created?.creator ?? null,
+    at: event.occurred_at,
+  };
 }
 
 /** The event a record stands for before the fence rule: the event, a poison record's stand-in, or none. */

@@ -1,5 +1,5 @@
 import { messageRowContentHash, OffsetKey, Statement } from '@threadline/persistence';
-import { ConversationRow, DeleteMark, MessageRow, ParticipantsChange, PoisonRecord } from './batch-plan';
+import { ConversationRow, DeleteMark, HeaderUpdate, MessageRow, ParticipantsChange, PoisonRecord } from './batch-plan';
 
 /** A conversation row `insertConversations` created (not one that existed). */
 export interface CreatedConversation {
@@ -15,9 +15,10 @@ export interface CreatedConversation {
  */
 export function insertConversations(rows: readonly ConversationRow[]): Statement {
   return {
-    sql: `INSERT INTO conversations (tenant_id, id, metadata, created_at, updated_at)
-          SELECT c.tenant_id, c.id, c.metadata::jsonb, c.at, c.at
-          FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS c(tenant_id, id, metadata, at)
+    sql: `INSERT INTO conversations (tenant_id, id, metadata, title, creator, created_at, updated_at)
+          SELECT c.tenant_id, c.id, c.metadata::jsonb, c.title, c.creator::jsonb, c.at, c.at
+          FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
+            AS c(tenant_id, id, metadata, at, title, creator)
           ON CONFLICT (tenant_id, id) DO NOTHING
           RETURNING tenant_id, id`,
     params: [
@@ -25,6 +26,8 @@ export function insertConversations(rows: readonly ConversationRow[]): Statement
       rows.map((r) => r.id),
       rows.map((r) => JSON.stringify(r.metadata)),
       rows.map((r) => r.at),
+      rows.map((r) => r.title),
+      rows.map((r) => (r.creator === null ? null : JSON.stringify(r.creator))),
     ],
   };
 }
@@ -138,6 +141,26 @@ export function replaceParticipants(changes: readonly ParticipantsChange[]): Sta
       rows.map((r) => r.change.at),
       changes.map((c) => c.tenantId),
       changes.map((c) => c.conversationId),
+    ],
+  };
+}
+
+/** A header update applies only above the stored header_version: a replayed or older one changes nothing. */
+export function applyHeaderUpdates(updates: readonly HeaderUpdate[]): Statement {
+  return {
+    sql: `UPDATE conversations AS c SET title = u.title, metadata = u.metadata::jsonb, archived = u.archived,
+            header_version = u.version, updated_at = GREATEST(c.updated_at, u.at)
+          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::timestamptz[])
+            AS u(tenant_id, id, title, metadata, archived, version, at)
+          WHERE c.tenant_id = u.tenant_id AND c.id = u.id AND c.header_version < u.version`,
+    params: [
+      updates.map((u) => u.tenantId),
+      updates.map((u) => u.id),
+      updates.map((u) => u.title),
+      updates.map((u) => JSON.stringify(u.metadata)),
+      updates.map((u) => u.archived),
+      updates.map((u) => u.version),
+      updates.map((u) => u.at),
     ],
   };
 }

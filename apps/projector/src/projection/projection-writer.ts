@@ -5,6 +5,7 @@ import { ChunkOffsets, lockChunkPosition, OffsetKey, runStatement, storeOffset }
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { FencedEvent, participantListsToWrite, planChunk, PoisonRecord, ProjectionRecord } from './batch-plan';
 import {
+  applyHeaderUpdates,
   CreatedConversation,
   insertConversations,
   insertMessagesWithStats,
@@ -94,6 +95,9 @@ export class ProjectionWriter {
       );
       if (participantLists.length > 0) {
         await runStatement(tx, replaceParticipants(participantLists));
+      }
+      if (plan.updates.length > 0) {
+        await runStatement(tx, applyHeaderUpdates(plan.updates));
       }
       if (plan.messages.length > 0) {
         await runStatement(tx, insertMessagesWithStats(plan.messages, chunk.partition));

@@ -138,6 +138,14 @@ async function send(
       return request('PUT', conversation, { participants: event.data.participants });
     case EventType.ConversationDeleted:
       return request('DELETE', conversation);
+    case EventType.ConversationUpdated: {
+      const session = `${commandUrl}/v1/sessions/${encodeURIComponent(event.conversation_id)}`;
+      const patched = await request('PATCH', session, { title: event.data.title, metadata: event.data.metadata });
+      if (patched.status >= 300) {
+        return patched;
+      }
+      return request('POST', `${session}/${event.data.archived ? 'archive' : 'unarchive'}`);
+    }
     case EventType.MessageTombstoned:
       return { status: 200, body: '' };
   }

@@ -52,7 +52,7 @@ export function deletedEntry(lastSeq: number): DeletedEntry {
   return { kind: 'deleted', seq: lastSeq + 1, lastSeq };
 }
 
-/** The entry a topic event stands for; conversation.created and participants_set have none (no seq). */
+/** The entry a topic event stands for; conversation.created, participants_set and updated have none (no seq). */
 export function entryFromEvent(event: ConversationEvent): StreamEntry | null {
   switch (event.type) {
     case EventType.MessageAppended:
@@ -74,6 +74,7 @@ export function entryFromEvent(event: ConversationEvent): StreamEntry | null {
       return deletedEntry(event.data.last_seq);
     case EventType.ConversationCreated:
     case EventType.ParticipantsSet:
+    case EventType.ConversationUpdated:
       return null;
   }
 }

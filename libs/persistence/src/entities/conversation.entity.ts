@@ -56,6 +56,21 @@ export class ConversationEntity {
   @Column({ name: 'last_message_at', type: 'timestamptz', nullable: true })
   lastMessageAt!: Date | null;
 
+  @Column({ type: 'text', nullable: true })
+  title!: string | null;
+
+  /** Hidden from the default listing; still readable and writable. */
+  @Column({ type: 'boolean', default: false })
+  archived!: boolean;
+
+  /** Counts header changes (PATCH, archive, unarchive); 0 at create. */
+  @Column({ name: 'header_version', ...bigintColumn, default: 0 })
+  headerVersion!: number;
+
+  /** The principal that created the conversation; null for one created before sessions. */
+  @Column({ type: 'jsonb', nullable: true })
+  creator!: { tenant_id: string; id: string; type: 'user' | 'agent' | 'service' } | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
