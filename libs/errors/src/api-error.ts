@@ -52,6 +52,7 @@ export const ERROR_CODES = [
   'run_busy',
   'run_committing',
   'run_too_large',
+  'invalid_ui_message_stream',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

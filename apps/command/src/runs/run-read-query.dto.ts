@@ -16,13 +16,7 @@ const intParam = (name: string, min: number, max: number, fallback: number) =>
     .optional()
     .refine((s) => s === undefined || /^\d{1,16}$/.test(s), { message: `${name} must be a non-negative integer` })
     .transform((s) => (s === undefined ? fallback : Number.parseInt(s, 10)))
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(min, `${name} must be >= ${min}`)
-        .max(max, `${name} must be <= ${max}`),
-    );
+    .pipe(z.number().int().min(min, `${name} must be >= ${min}`).max(max, `${name} must be <= ${max}`));
 
 export const runEventsQuerySchema = z.object({
   after: intParam('after', 0, Number.MAX_SAFE_INTEGER, 0),

@@ -84,9 +84,9 @@ describe('UiChunkMapper', () => {
   });
 
   it('turns an error chunk into a failure with its text, abort into a cancel, finish and [DONE] into the end', () => {
-    expect(steps({ type: 'error', errorText: 'rate limited' }, { type: 'abort' }, { type: 'finish' }, '[DONE]')).toEqual(
-      [{ kind: 'fail', message: 'rate limited' }, { kind: 'cancel' }, { kind: 'finish' }, { kind: 'done' }],
-    );
+    expect(
+      steps({ type: 'error', errorText: 'rate limited' }, { type: 'abort' }, { type: 'finish' }, '[DONE]'),
+    ).toEqual([{ kind: 'fail', message: 'rate limited' }, { kind: 'cancel' }, { kind: 'finish' }, { kind: 'done' }]);
   });
 
   it('ignores start, message metadata, sources, approvals and any type it does not know, prototype names included', () => {
