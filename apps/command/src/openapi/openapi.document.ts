@@ -7,6 +7,7 @@ import { appendMessageSchema, appendResultViewSchema } from '../messages/append-
 import { messagePageSchema } from '../reads/message-view';
 import { agentPaths, agentSchemas } from './agent-paths';
 import { inboxPaths, inboxSchemas } from './inbox-paths';
+import { runPaths, runSchemas } from './run-paths';
 import { answer, body, denied, error, json } from './openapi-helpers';
 
 /** The OpenAPI 3.1 description of the public REST API, served at /v1/openapi.json. */
@@ -112,6 +113,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
       },
       ...agentPaths(),
       ...inboxPaths(),
+      ...runPaths(),
       '/v1/admin/api-keys': {
         post: {
           summary: 'Create an API key; the key is in this answer only',
@@ -160,6 +162,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
         ApiKeyList: answer(apiKeyListSchema),
         ...agentSchemas(),
         ...inboxSchemas(),
+        ...runSchemas(),
         Error: answer(errorBodySchema),
       },
     },
