@@ -1,14 +1,13 @@
-import { HttpStatus, PipeTransform } from '@nestjs/common';
-import { runIdSchema } from '@threadline/contracts';
-import { ApiError } from '@threadline/errors';
+import { PipeTransform } from '@nestjs/common';
+import { RUN_ID_PATTERN } from '@threadline/contracts';
+import { runNotFound } from './run-refusals';
 
-/** The `{run_id}` path segment: an id outside the grammar names no run (404 run_not_found, naming the field). */
+/** A `{run_id}` outside the run id grammar names no run: 404 run_not_found, like an absent one. */
 export class RunIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    const parsed = runIdSchema.safeParse(value);
-    if (!parsed.success) {
-      throw new ApiError(HttpStatus.NOT_FOUND, 'run_not_found', `run_id: ${parsed.error.issues[0].message}`);
+    if (!RUN_ID_PATTERN.test(value)) {
+      throw runNotFound(value);
     }
-    return parsed.data;
+    return value;
   }
 }
