@@ -194,7 +194,7 @@ export function runPaths(): Record<string, unknown> {
         parameters: [runIdParam],
         responses: {
           '200': ended,
-          ...denied('runs:write'),
+          ...denied('runs:write or conversations:write'),
           '404': noRun,
           '409': busy,
           '503': unavailable,
