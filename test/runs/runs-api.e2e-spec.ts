@@ -137,10 +137,8 @@ describe('POST /v1/runs/{run_id}/stream', () => {
 
   it('refuses a body that is not text/event-stream before reading it, and the run streams on', async () => {
     const runId = await startRun(await conversation());
-    const res = await pipe(
-      runId,
-      new Response('{"type":"start"}', { headers: { 'content-type': 'application/json' } }),
-    );
+    const stream = 'data: {"type":"start"}\n\ndata: [DONE]\n\n';
+    const res = await pipe(runId, new Response(stream, { headers: { 'content-type': 'text/plain' } }));
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_ui_message_stream');
     expect((await projectedRun(runId, () => true)).status).toBe('streaming');
