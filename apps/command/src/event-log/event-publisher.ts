@@ -3,6 +3,7 @@ import { ConversationEvent, EncodedEvent, encodeEvent, encodeRunRecord, RunRecor
 import { MetricsService } from '@threadline/observability';
 import { CompressionTypes, Kafka, Producer } from '@threadline/kafka';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
+import { MAX_PRODUCE_REQUEST_BYTES, produceBatchLength } from './produce-batch';
 
 interface Waiting {
   topic: string;
@@ -25,8 +26,8 @@ export class PublishTimeoutError extends Error {
  * Produces events to the conversation topic and run records to the runs topic
  * with an idempotent producer and acks=all. Concurrent publishes share produce
  * requests: while one request is in flight, new records of either topic queue and
- * go out together in the next one (group commit), so throughput does not collapse
- * to one round trip per message.
+ * go out together in the next one (group commit, bounded in count and in bytes:
+ * produce-batch.ts), so throughput does not collapse to one round trip per message.
  */
 @Injectable()
 export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
@@ -122,7 +123,12 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     if (this.queue.length === 0) {
       return;
     }
-    const batch = this.queue.splice(0, this.config.append.maxBatch);
+    const length = produceBatchLength(
+      this.queue.map((w) => w.message.value.length),
+      this.config.append.maxBatch,
+      MAX_PRODUCE_REQUEST_BYTES,
+    );
+    const batch = this.queue.splice(0, length);
     this.inFlight = this.send(batch).finally(() => {
       this.inFlight = null;
       this.pump();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@threadline/auth';
 import { ConversationRef, foldRun, MessageBody, RunEvent } from '@threadline/contracts';
 import { ApiError } from '@threadline/errors';
@@ -96,7 +96,7 @@ export class RunCommitService {
     }
     await this.writer.write(op.run, op.token, record);
     if ('refused' in outcome) {
-      throw outcome.refused;
+      throw commitRefusal(op.run.runId, outcome.refused);
     }
     return committedView(op.run.runId, commit.lastRunSeq, seqs);
   }
@@ -155,6 +155,18 @@ export class RunCommitService {
     }
     return events;
   }
+}
+
+/** A message over the message limits is the run's size: 413 run_too_large; any other refusal as it came. */
+function commitRefusal(runId: string, refused: ApiError): ApiError {
+  if (refused.code !== 'message_too_large' && refused.code !== 'invalid_message') {
+    return refused;
+  }
+  return new ApiError(
+    HttpStatus.PAYLOAD_TOO_LARGE,
+    'run_too_large',
+    `Run ${runId} folds into a message over the message limits (${refused.message}); it ended failed (commit_refused)`,
+  );
 }
 
 function committedView(runId: string, lastRunSeq: number, seqs: number[]): CommittedRunView {

@@ -53,6 +53,12 @@ function parse(record: string): RunRecord {
   return decodeRunRecord(Buffer.from(record));
 }
 
+/** The record a decision asks to produce (or flush). */
+function recordOf(decision: { kind: string; record?: string }): string {
+  if (decision.record === undefined) throw new Error(`no record in a ${decision.kind} decision`);
+  return decision.record;
+}
+
 /** Kafka acknowledged the record: what the writer tells the index. */
 async function ack(operation: RunOperation, record: string): Promise<void> {
   await index.acknowledge(operation.run, operation.token, parse(record).event_id);
@@ -130,7 +136,7 @@ describe('events decisions', () => {
     expect(first).toMatchObject({ kind: 'produce', lastRunSeq: 2 });
     const second = await batch([text('c')]);
     expect(second).toMatchObject({ kind: 'produce', lastRunSeq: 3 });
-    expect(second.kind === 'produce' && parse(second.record)).toMatchObject({ data: { from_run_seq: 3 } });
+    expect(parse(recordOf(second))).toMatchObject({ data: { from_run_seq: 3 } });
   });
 
   it('answers a repeated producer_seq with the same events as deduped, with the same last_run_seq', async () => {
@@ -165,8 +171,8 @@ describe('events decisions', () => {
     await index.release(RUN, failed.token);
     const next = op();
     const decision = await decideBatch(next, [text('b')], 2);
-    expect(pending.kind === 'produce' && decision).toEqual({ kind: 'flush', record: pending.record });
-    await ack(next, pending.kind === 'produce' ? pending.record : '');
+    expect(decision).toEqual({ kind: 'flush', record: recordOf(pending) });
+    await ack(next, recordOf(pending));
     expect(await decideBatch(next, [text('b')], 2)).toMatchObject({ kind: 'produce', lastRunSeq: 2 });
   });
 
@@ -189,7 +195,7 @@ describe('events decisions', () => {
     const filling = op();
     const full = await decideBatch(filling, [text('a'), text('b')], undefined, 2);
     expect(full).toMatchObject({ kind: 'produce', lastRunSeq: 2 });
-    await ack(filling, full.kind === 'produce' ? full.record : '');
+    await ack(filling, recordOf(full));
     expect(await decideBatch(op(), [text('c')], undefined, 2)).toEqual({ kind: 'too_large', lastRunSeq: 2 });
   });
 
@@ -212,10 +218,10 @@ describe('end decisions (fail, cancel, abandon)', () => {
     const cancelling = op();
     const first = await index.decideEnd(cancelling, cancelEnd, cancelRecord());
     expect(first.kind).toBe('flush');
-    await ack(cancelling, first.kind === 'flush' ? first.record : '');
+    await ack(cancelling, recordOf(first));
     const decided = await cancel(cancelling);
     expect(decided).toMatchObject({ kind: 'produce', lastRunSeq: 2, reason: 'requested' });
-    expect(decided.kind === 'produce' && parse(decided.record)).toMatchObject({
+    expect(parse(recordOf(decided))).toMatchObject({
       data: { status: 'cancelled', last_run_seq: 2 },
     });
     expect(await batch([text('c')], 2)).toEqual({ kind: 'cancelled' });
@@ -252,7 +258,7 @@ describe('end decisions (fail, cancel, abandon)', () => {
     const reaper = op();
     const decided = await index.decideEnd(reaper, { ...end, idleMs: 10 }, record());
     expect(decided).toMatchObject({ kind: 'produce', lastRunSeq: 1, reason: 'abandoned' });
-    await ack(reaper, decided.kind === 'produce' ? decided.record : '');
+    await ack(reaper, recordOf(decided));
     expect(await index.idleRuns(0, 10)).toEqual([]);
     expect(await redis.pTTL(`${prefix}:run:acme/run_1`)).toBeGreaterThan(0);
   });

@@ -1,11 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@threadline/auth';
-import { checkRunEvent, ConversationRef, RunEventBody } from '@threadline/contracts';
+import { ConversationRef, RunEventBody } from '@threadline/contracts';
 import { ApiError } from '@threadline/errors';
 import { MetricsService } from '@threadline/observability';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { ConversationDirectory } from '../head-index/conversation-directory';
+import { checkRunBatch, runBatchHash } from './run-batch';
 import { RunCommitService } from './run-commit.service';
 import { EndDecision, RunIndexService, RunKey, RunOperation } from './run-index.service';
 import { runEventsRecord, runFinishedRecord, runStartedRecord } from './run-records';
@@ -88,7 +89,7 @@ export class RunsService {
 
   /**
    * Appends a batch; `producerSeq` makes a retry safe (docs/runs.md, "Consistency
-   * and failures"). `events` are checked here, each by its index.
+   * and failures"). `events` are checked here (checkRunBatch), each by its index.
    */
   async appendEvents(
     principal: Principal,
@@ -96,14 +97,14 @@ export class RunsService {
     events: RunEventBody[],
     producerSeq?: number,
   ): Promise<AppendedRunEventsView> {
-    const checked = this.checkBatch(events);
+    const checked = checkRunBatch(events, this.config.runs);
     const op = this.operation(principal, runId, this.writer.operationLeaseMs);
     const conversationId = await this.index.conversationOf(op.run);
     if (conversationId === null) {
       return this.lost.refuseEvents(principal, runId);
     }
     const ref = { tenantId: principal.tenantId, conversationId };
-    const contentHash = createHash('sha256').update(JSON.stringify(checked)).digest('base64url');
+    const contentHash = runBatchHash(checked);
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const decision = await this.index.decideEvents(
         op,
@@ -134,6 +135,8 @@ export class RunsService {
           await this.writer.write(op.run, op.token, decision.record);
           this.outcomes.inc({ operation: 'events', outcome: 'appended' });
           return { run_id: runId, last_run_seq: decision.lastRunSeq, deduped: false };
+        case 'not_found':
+          return this.lost.refuseEvents(principal, runId);
         default:
           throw this.refused('events', runId, decision);
       }
@@ -196,37 +199,13 @@ export class RunsService {
           return { run_id: runId, status: end.status, reason: decision.reason, last_run_seq: decision.lastRunSeq };
         case 'active':
           throw new Error('an idle bound was not asked for');
+        case 'not_found':
+          return this.lost.refuseEnd(principal, runId, end.status);
         default:
           throw this.refused(end.status, runId, decision);
       }
     }
     throw ApiError.unavailable('index_busy', 'The run kept changing; retry', 1);
-  }
-
-  private checkBatch(events: unknown[]): RunEventBody[] {
-    if (events.length > this.config.runs.maxBatchEvents) {
-      throw new ApiError(
-        HttpStatus.PAYLOAD_TOO_LARGE,
-        'run_too_large',
-        `events: at most ${this.config.runs.maxBatchEvents} events per batch (got ${events.length})`,
-      );
-    }
-    const bytes = Buffer.byteLength(JSON.stringify(events));
-    if (bytes > this.config.runs.maxBatchBytes) {
-      throw new ApiError(
-        HttpStatus.PAYLOAD_TOO_LARGE,
-        'run_too_large',
-        `events: at most ${this.config.runs.maxBatchBytes} bytes of JSON per batch (got ${bytes})`,
-      );
-    }
-    return events.map((event, i) => {
-      const checked = checkRunEvent(event);
-      if (!checked.ok) {
-        const field = checked.path === '' ? `events[${i}]` : `events[${i}].${checked.path}`;
-        throw ApiError.badRequest('invalid_run_event', `${field}: ${checked.message}`);
-      }
-      return checked.event;
-    });
   }
 
   private operation(principal: Principal, runId: string, leaseMs: number): RunOperation {
