@@ -37,7 +37,9 @@ const runIdParam = {
   schema: { type: 'string', pattern: RUN_ID_PATTERN.source },
 };
 const noRun = error('run_not_found (no such run in the caller’s tenant, or a run_id outside its grammar)');
-const unavailable = error('kafka_unavailable, kafka_timeout, index_rebuilding, store_unavailable (Retry-After)');
+const unavailable = error(
+  'kafka_unavailable, kafka_timeout, index_rebuilding, index_busy, outcome_pending (a commit the projector has not caught up with), store_unavailable (Retry-After)',
+);
 const busy = error('run_finished, run_cancelled, run_busy (Retry-After), run_committing');
 const ended = { description: 'The run as it ended', content: body('EndedRun') };
 const committed = { description: 'The run, committed: the message it appended', content: body('CommittedRun') };

@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpStatus, Injectable, Logger } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
 import type { Principal } from '@threadline/auth';
 import { ApiError } from '@threadline/errors';
+import { COMMAND_CONFIG, CommandConfig } from '../../config/command.config';
 import type { CommittedRunView, EndedRunView } from '../run.dto';
 import { RunsService } from '../runs.service';
 import { BatchBounds, RunEventBatcher } from './run-event-batcher';
@@ -11,8 +12,17 @@ import { ChunkStep, UiChunkError, UiChunkMapper } from './ui-chunk-mapper';
 /** The most bytes one piped stream may send (docs/api.md, "Limits"). */
 export const RUN_STREAM_MAX_BYTES = 64 * 1024 * 1024;
 
-/** Batches of a piped stream: at most 64 events or 128 KiB, sent at the latest 50 ms after their first event. */
-export const RUN_STREAM_BATCHES: BatchBounds = { maxEvents: 64, maxBytes: 128 * 1024, maxDelayMs: 50 };
+/**
+ * Batches of a piped stream: at most 64 events or 128 KiB (within the write path's batch limits, with room for
+ * the record around the events), sent at the latest 50 ms after their first event.
+ */
+export function streamBatchBounds(runs: CommandConfig['runs']): BatchBounds {
+  return {
+    maxEvents: Math.min(64, runs.maxBatchEvents),
+    maxBytes: Math.min(128 * 1024, Math.floor(runs.maxBatchBytes / 2)),
+    maxDelayMs: 50,
+  };
+}
 
 /** A request body as the route reads it: its headers and its bytes as they arrive. */
 export interface StreamBody extends AsyncIterable<Buffer> {
@@ -43,11 +53,18 @@ class StreamRefusal extends Error {
 export class RunStreamService {
   private readonly logger = new Logger(RunStreamService.name);
 
-  constructor(private readonly runs: RunsService) {}
+  private readonly batches: BatchBounds;
+
+  constructor(
+    private readonly runs: RunsService,
+    @Inject(COMMAND_CONFIG) config: CommandConfig,
+  ) {
+    this.batches = streamBatchBounds(config.runs);
+  }
 
   async pipe(principal: Principal, runId: string, body: StreamBody): Promise<CommittedRunView | EndedRunView> {
     checkHeaders(body.headers);
-    const batcher = new RunEventBatcher(RUN_STREAM_BATCHES, (events, producerSeq) =>
+    const batcher = new RunEventBatcher(this.batches, (events, producerSeq) =>
       this.runs.appendEvents(principal, runId, events, producerSeq),
     );
     let ending: Ending;
