@@ -8,10 +8,19 @@ import { messageArbitraries } from './support/message-arbitraries';
 import { changeAt, fieldName, JsonPath, sitesOf, treeOf } from './support/poison-sites';
 import { answerProblem, documentedCodes, RawRequest, RawResponse, send } from './support/raw-http';
 import { JsonTree, Members, members, NON_FINITE_LITERALS, nestedArrays, RawText, renderJson } from './support/raw-json';
-import { addressCalls, anyCalls, bodyCalls, FuzzCall, headerCalls, requestOf } from './support/request-arbitraries';
+import {
+  addressCalls,
+  anyCalls,
+  bodyCalls,
+  CallTarget,
+  FuzzCall,
+  headerCalls,
+  requestOf,
+  RUN_ENDPOINTS,
+} from './support/request-arbitraries';
 
 /**
- * Arbitrary and hostile requests to every REST endpoint of docs/api.md (agents, deliveries, inboxes too): any
+ * Arbitrary and hostile requests to every REST endpoint of docs/api.md (agents, deliveries, inboxes, runs too): any
  * Unicode (NUL, lone surrogates, emoji, bidi marks), raw JSON no serializer
  * writes (duplicate keys, `__proto__`, 1e400, 5,000 levels of nesting, cut-off
  * bodies, bytes that are not UTF-8), junk ids, query strings and headers. The
@@ -60,23 +69,43 @@ async function createConversation(): Promise<string> {
   return id;
 }
 
+/** A new conversation with a run started in it, for the calls of one sequence. */
+async function createTarget(): Promise<CallTarget> {
+  const conversationId = await createConversation();
+  const res = await sendChecked({
+    method: 'POST',
+    path: `/v1/conversations/${conversationId}/runs`,
+    headers: JSON_HEADERS,
+    body: '{}',
+  });
+  expect(res.status).toBe(201);
+  return { conversationId, runId: (JSON.parse(res.text) as { run_id: string }).run_id };
+}
+
+/** A run's write that succeeded may have committed it: one message appended, so the record moved on. */
+const mayCommit = (call: FuzzCall, res: RawResponse) => RUN_ENDPOINTS.includes(call.endpoint) && res.status < 400;
+
 /**
- * Sends the calls in turn against a new conversation: every answer is a 2xx or a
+ * Sends the calls in turn against a new conversation (and a run in it): every answer is a 2xx or a
  * documented 4xx, and after each call that could change the conversation, its
  * record changed only as a success says (a 4xx leaves it exactly as it was).
  */
 async function expectAnswered(calls: FuzzCall[]): Promise<void> {
-  const id = await createConversation();
+  const target = await createTarget();
+  const id = target.conversationId;
   let before = await conversation(id);
   for (const call of calls) {
-    const req = requestOf(call, id);
+    const req = requestOf(call, target);
     const res = await sendChecked(req);
     if (call.id.kind !== 'run' || call.method === 'GET') {
       continue;
     }
     const after = await conversation(id);
     const request = describeRequest(req);
-    if (res.status >= 400) {
+    if (mayCommit(call, res)) {
+      const grew = (after.version as number) - (before.version as number);
+      expect({ request, grew: grew === 0 || grew === 1 }).toEqual({ request, grew: true });
+    } else if (res.status >= 400) {
       expect({ request, after }).toEqual({ request, after: before });
     } else if (call.endpoint === 'messages') {
       const appended = JSON.parse(res.text) as { version: number; deduped: boolean };
@@ -121,9 +150,9 @@ describe('REST API under arbitrary and hostile input', () => {
     async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(anyCalls, { minLength: 1, maxLength: 8 }), async (calls) => {
-          const id = await createConversation();
+          const target = await createTarget();
           for (const call of calls) {
-            const req = requestOf(call, id);
+            const req = requestOf(call, target);
             const res = await send(stack.baseUrl, req);
             const request = describeRequest(req);
             expect({ request, status: res.status, requestId: res.headers.get('x-request-id') !== null }).toEqual({

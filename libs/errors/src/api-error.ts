@@ -59,6 +59,7 @@ export const ERROR_CODES = [
   'expected_seq_conflict',
   'expected_version_conflict',
   'forbidden_actor',
+  'invalid_ui_message_stream',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

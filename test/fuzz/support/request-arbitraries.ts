@@ -215,6 +215,8 @@ const contentType = fc.oneof(
       'application/vnd.api+json',
       'application/merge-patch+json',
       'text/plain',
+      'text/event-stream',
+      'text/event-stream; charset=utf-8',
       'text/json',
       'application/x-www-form-urlencoded',
       'multipart/form-data; boundary=x',
@@ -295,9 +297,26 @@ export type Endpoint =
   | 'redeliver'
   | 'replies'
   | 'read'
-  | 'inbox';
+  | 'inbox'
+  | 'runs'
+  | 'run'
+  | 'run-events'
+  | 'run-stream'
+  | 'run-commit'
+  | 'run-fail'
+  | 'run-cancel';
 
-/** One generated call; `requestOf(call, runId)` is what is sent. */
+/** The endpoints whose `{run_id}` is the sequence's run (or, for a text id, that text). */
+export const RUN_ENDPOINTS: readonly Endpoint[] = [
+  'run',
+  'run-events',
+  'run-stream',
+  'run-commit',
+  'run-fail',
+  'run-cancel',
+];
+
+/** One generated call; `requestOf(call, target)` is what is sent. */
 export interface FuzzCall {
   method: string;
   endpoint: Endpoint;
@@ -348,6 +367,18 @@ function callsOf(parts: CallParts): fc.Arbitrary<FuzzCall> {
     { arbitrary: call('POST', 'replies', parts.bodies.other), weight: 1 },
     { arbitrary: call('PUT', 'read', parts.bodies.other), weight: 1 },
     { arbitrary: call('GET', 'inbox', none, true), weight: 1 },
+    { arbitrary: call('POST', 'runs', parts.bodies.other), weight: 1 },
+    { arbitrary: call('GET', 'runs', none, true), weight: 1 },
+    { arbitrary: call('GET', 'run', none, true), weight: 1 },
+    { arbitrary: call('GET', 'run-events', none, true), weight: 1 },
+    { arbitrary: call('POST', 'run-events', parts.bodies.other), weight: 2 },
+    { arbitrary: call('POST', 'run-stream', parts.bodies.other), weight: 2 },
+    {
+      arbitrary: fc
+        .constantFrom<[string, Endpoint]>(['POST', 'run-commit'], ['POST', 'run-fail'], ['POST', 'run-cancel'])
+        .chain(([method, endpoint]) => call(method, endpoint, parts.bodies.other)),
+      weight: 1,
+    },
     {
       arbitrary: fc
         .constantFrom<[string, Endpoint]>(['PATCH', 'conversation'], ['PUT', 'messages'], ['POST', 'tail'])
@@ -369,8 +400,15 @@ export const headerCalls = callsOf({ id: runId, query: fc.constant(''), headers:
 /** All of it at once. */
 export const anyCalls = callsOf({ id: anyId, query: queryString, headers: anyHeaders, bodies: hostileBodies });
 
-export function requestOf(c: FuzzCall, runId: string): RawRequest {
-  const id = c.id.kind === 'run' ? runId : c.id.text;
+/** What a sequence of calls targets: its conversation and a run started in it. */
+export interface CallTarget {
+  conversationId: string;
+  runId: string;
+}
+
+export function requestOf(c: FuzzCall, target: CallTarget): RawRequest {
+  const ownId = RUN_ENDPOINTS.includes(c.endpoint) ? target.runId : target.conversationId;
+  const id = c.id.kind === 'run' ? ownId : c.id.text;
   const path = {
     conversation: `/v1/conversations/${id}`,
     messages: `/v1/conversations/${id}/messages`,
@@ -385,6 +423,13 @@ export function requestOf(c: FuzzCall, runId: string): RawRequest {
     replies: `/v1/deliveries/${id}/replies`,
     read: `/v1/conversations/${id}/read`,
     inbox: `/v1/participants/${id}/inbox`,
+    runs: `/v1/conversations/${id}/runs`,
+    run: `/v1/runs/${id}`,
+    'run-events': `/v1/runs/${id}/events`,
+    'run-stream': `/v1/runs/${id}/stream`,
+    'run-commit': `/v1/runs/${id}/commit`,
+    'run-fail': `/v1/runs/${id}/fail`,
+    'run-cancel': `/v1/runs/${id}/cancel`,
   }[c.endpoint];
   return {
     method: c.method,

@@ -8,6 +8,7 @@ import { messagePageSchema } from '../reads/message-view';
 import { agentPaths, agentSchemas } from './agent-paths';
 import { inboxPaths, inboxSchemas } from './inbox-paths';
 import { sessionPaths, sessionSchemas } from './session-paths';
+import { runPaths, runSchemas } from './run-paths';
 import { answer, body, denied, error, json } from './openapi-helpers';
 
 /** The OpenAPI 3.1 description of the public REST API, served at /v1/openapi.json. */
@@ -114,6 +115,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
       ...agentPaths(),
       ...inboxPaths(),
       ...sessionPaths(),
+      ...runPaths(),
       '/v1/admin/api-keys': {
         post: {
           summary: 'Create an API key; the key is in this answer only',
@@ -163,6 +165,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
         ...agentSchemas(),
         ...inboxSchemas(),
         ...sessionSchemas(),
+        ...runSchemas(),
         Error: answer(errorBodySchema),
       },
     },

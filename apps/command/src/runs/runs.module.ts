@@ -6,14 +6,27 @@ import { LostRunResolver } from './lost-run.resolver';
 import { RunCommitService } from './run-commit.service';
 import { RunIdleReaper } from './run-idle-reaper';
 import { RunIndexService } from './run-index.service';
+import { RunReadsController } from './run-reads.controller';
+import { RunReadsService } from './run-reads.service';
 import { RunRecordWriter } from './run-record-writer';
+import { RunStreamController } from './run-stream.controller';
 import { RunsController } from './runs.controller';
 import { RunsService } from './runs.service';
+import { RunStreamService } from './ui-message-stream/run-stream.service';
 
 @Module({
   imports: [HeadIndexModule, EventLogModule, MessagesModule],
-  controllers: [RunsController],
-  providers: [RunIndexService, RunRecordWriter, LostRunResolver, RunCommitService, RunIdleReaper, RunsService],
+  controllers: [RunsController, RunReadsController, RunStreamController],
+  providers: [
+    RunIndexService,
+    RunRecordWriter,
+    LostRunResolver,
+    RunCommitService,
+    RunIdleReaper,
+    RunsService,
+    RunReadsService,
+    RunStreamService,
+  ],
   exports: [RunsService],
 })
 export class RunsModule {}
