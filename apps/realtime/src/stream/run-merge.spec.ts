@@ -61,4 +61,10 @@ describe('RunMerge', () => {
     merge.end('run_b', committed(1));
     expect(merge.positions).toEqual(new Map([['run_a', 2]]));
   });
+
+  it('sends only the status of a run it did not follow before its end', () => {
+    const merge = new RunMerge(new Map(), 100);
+    expect(seqs(merge.end('run_a', committed(4)))).toEqual(['committed']);
+    expect(merge.missing()).toBeNull();
+  });
 });

@@ -74,8 +74,16 @@ export class RunMerge {
     return [...released, ...this.releaseEnd(runId, track)];
   }
 
-  /** The run's end: its status once every event through `end.lastRunSeq` was released. The first end counts. */
+  /**
+   * The run's end: its status once every event through `end.lastRunSeq` was
+   * released. The first end counts. A run not followed (it ended before the
+   * subscriber saw any of it) gets its status alone.
+   */
   end(runId: string, end: RunEnd): RunOutput[] {
+    if (!this.runs.has(runId)) {
+      this.track(runId).ended = true;
+      return [{ kind: 'run_status', runId, ...end }];
+    }
     const track = this.track(runId);
     if (track.ended || track.end !== null) {
       return [];

@@ -1,4 +1,5 @@
 import type { FinalRunStatus, RunEndReason, RunEvent } from '@threadline/contracts';
+import type { StreamOutput } from './stream-entry';
 
 /** One event of a run, in the run's order (`seq` is its run_seq). */
 export interface RunEventOutput {
@@ -30,3 +31,6 @@ export type RunLiveItem =
 
 /** Run cursors a client resumes from: per run id, the last run_seq it has. */
 export type RunCursors = ReadonlyMap<string, number>;
+
+/** Everything a subscriber of a conversation gets, in order: its messages' stream and its runs. */
+export type SubscriberOutput = StreamOutput | RunOutput;
