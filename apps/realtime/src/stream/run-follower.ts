@@ -1,5 +1,5 @@
 import type { ConversationRef, RunEvent } from '@threadline/contracts';
-import { RunMerge } from './run-merge';
+import { RunMerge, UNBOUNDED } from './run-merge';
 import { RunCursors, RunEnd, RunLiveItem, RunOutput } from './run-output';
 import { StreamOutput } from './stream-entry';
 import { StreamSink } from './stream-sink';
@@ -65,7 +65,7 @@ export class RunFollower {
     this.unsubscribe = this.deps.subscribe(this.conversation, (item) => this.onLive(item));
     try {
       const streaming = await this.deps.streamingRuns(this.conversation);
-      streaming.forEach((runId) => this.merge.follow(runId));
+      streaming.forEach((runId) => this.merge.catchUp(runId));
       for (const runId of this.cursors.keys()) {
         if (!streaming.includes(runId)) {
           await this.resumeEnded(runId);
@@ -168,7 +168,10 @@ export class RunFollower {
         if (this.closed) {
           return;
         }
-        if (events.length === 0) {
+        const unbounded = missing.before === UNBOUNDED;
+        if (unbounded && events.length < limit) {
+          this.merge.caughtUp(missing.runId);
+        } else if (events.length === 0) {
           this.retryLater();
           return;
         }

@@ -1,5 +1,5 @@
 import type { RunEvent } from '@threadline/contracts';
-import { RunMerge } from './run-merge';
+import { RunMerge, UNBOUNDED } from './run-merge';
 import { RunEnd, RunOutput } from './run-output';
 
 const delta = (runSeq: number): RunEvent => ({ kind: 'text-delta', delta: `d${runSeq}`, run_seq: runSeq });
@@ -65,6 +65,15 @@ describe('RunMerge', () => {
   it('sends only the status of a run it did not follow before its end', () => {
     const merge = new RunMerge(new Map(), 100);
     expect(seqs(merge.end('run_a', committed(4)))).toEqual(['committed']);
+    expect(merge.missing()).toBeNull();
+  });
+
+  it('asks for everything Postgres has of a run it joined while streaming, until told it caught up', () => {
+    const merge = new RunMerge(new Map([['run_a', 3]]), 100);
+    merge.catchUp('run_a');
+    expect(merge.missing()).toEqual({ runId: 'run_a', after: 3, before: UNBOUNDED });
+    merge.offer('run_a', deltas(4, 5));
+    merge.caughtUp('run_a');
     expect(merge.missing()).toBeNull();
   });
 });

@@ -2,7 +2,10 @@ import type { RunEvent } from '@threadline/contracts';
 import { OrderedStream } from './ordered-stream';
 import { RunCursors, RunEnd, RunEventOutput, RunOutput } from './run-output';
 
-/** The run_seqs a run still needs from Postgres: `after < run_seq < before` (no `before`: no upper bound). */
+/** What `before` is while a run catches up: everything Postgres has after `after`. */
+export const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
+/** The run_seqs a run still needs from Postgres: `after < run_seq < before` (UNBOUNDED: all it has). */
 export interface MissingRunEvents {
   runId: string;
   after: number;
@@ -17,6 +20,8 @@ interface RunTrack {
   ended: boolean;
   /** Events a committed message waits for: every run_seq through this one. */
   requiredThrough: number;
+  /** Joined while it streamed: everything Postgres has of it is read before live alone carries it. */
+  catchingUp: boolean;
 }
 
 /**
@@ -59,6 +64,20 @@ export class RunMerge {
   /** Starts following a run after the client's cursor for it (0 without one); a followed run is left as it is. */
   follow(runId: string): void {
     this.track(runId);
+  }
+
+  /** Follows a run that was streaming when the subscriber joined: `missing` asks for all Postgres has of it. */
+  catchUp(runId: string): void {
+    const track = this.track(runId);
+    track.catchingUp = !track.ended;
+  }
+
+  /** Postgres had nothing more of the run: from here live events carry it (a hole is read when one shows). */
+  caughtUp(runId: string): void {
+    const track = this.runs.get(runId);
+    if (track) {
+      track.catchingUp = false;
+    }
   }
 
   /** Events of a run, live or read (each with its run_seq): what can be released now, in order. */
@@ -112,7 +131,8 @@ export class RunMerge {
       }
       const after = track.ordered.nextSeq - 1;
       const wanted = Math.max(track.requiredThrough, track.end?.lastRunSeq ?? 0);
-      const before = track.ordered.lowestBuffered ?? (wanted > after ? wanted + 1 : undefined);
+      const bound = track.catchingUp ? UNBOUNDED : wanted > after ? wanted + 1 : undefined;
+      const before = track.ordered.lowestBuffered ?? bound;
       if (before !== undefined) {
         return { runId, after, before };
       }
@@ -129,6 +149,7 @@ export class RunMerge {
         end: null,
         ended: false,
         requiredThrough: 0,
+        catchingUp: false,
       };
       this.runs.set(runId, track);
     }
