@@ -33,6 +33,7 @@ describe('phoenix protocol (JSON serializer v2)', () => {
       request: { conversationId: 'c1', cursor: 10, runCursors: new Map([['run_a', 4]]) },
     });
     expect(parseJoin('conversation:c1', { cursor: -1 })).toEqual({ ok: false, reason: 'invalid_cursor' });
+    expect(parseJoin('conversation:c1', { run_cursors: 'run_a:1' })).toEqual({ ok: false, reason: 'invalid_cursor' });
     expect(parseJoin('conversation:c1', { run_cursors: { run_a: -1 } })).toEqual({
       ok: false,
       reason: 'invalid_cursor',

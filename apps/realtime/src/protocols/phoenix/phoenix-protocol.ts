@@ -94,7 +94,13 @@ export function parseJoin(topic: string, payload: unknown): JoinResult {
   const cursor = 'cursor' in params ? params.cursor : undefined;
   const runCursors = 'run_cursors' in params ? params.run_cursors : undefined;
   const parsed = parseStreamRequest(topic.slice(TOPIC_PREFIX.length), cursor, runCursors);
-  return parsed.ok ? { ok: true, request: parsed.request } : { ok: false, reason: parsed.error };
+  if (!parsed.ok) {
+    return { ok: false, reason: parsed.error };
+  }
+  // A join's JSON carries the run cursors as an object; the text forms are for query strings.
+  return typeof runCursors === 'string' && runCursors !== ''
+    ? { ok: false, reason: 'invalid_cursor' }
+    : { ok: true, request: parsed.request };
 }
 
 /** A stream output as a server push on the channel (event name = payload type, FleetLM's convention). */
