@@ -6,6 +6,7 @@ import { ObservabilityModule } from '@threadline/observability';
 import { PersistenceModule } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from './config/projector.config';
 import { ProjectionModule } from './projection/projection.module';
+import { RunsModule } from './runs/runs.module';
 
 @Module({})
 export class ProjectorModule {
@@ -19,6 +20,7 @@ export class ProjectorModule {
         PersistenceModule.forRoot(config.postgres),
         AppConfigModule.forRoot(PROJECTOR_CONFIG, config),
         ProjectionModule,
+        RunsModule,
       ],
     };
   }

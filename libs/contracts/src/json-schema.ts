@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { conversationEventSchema, indexFencedRecordSchema, legacyConversationEventSchema } from './event-envelope';
+import { RUN_RECORD_SCHEMA_VERSION, runRecordSchema } from './runs/run-record.schema';
 
 /**
  * The JSON Schema of the topic's record values, as published in docs/events.schema.json:
@@ -14,5 +15,14 @@ export function conversationEventJsonSchema(): Record<string, unknown> {
       target: 'draft-2020-12',
       io: 'output',
     }),
+  };
+}
+
+/** The JSON Schema of the runs topic's record values, as published in docs/runs.schema.json. */
+export function runRecordJsonSchema(): Record<string, unknown> {
+  return {
+    $id: `https://threadline.dev/schemas/run-record/v${RUN_RECORD_SCHEMA_VERSION}.json`,
+    title: `Threadline runs topic record (schema_version ${RUN_RECORD_SCHEMA_VERSION})`,
+    ...z.toJSONSchema(runRecordSchema, { target: 'draft-2020-12', io: 'output' }),
   };
 }

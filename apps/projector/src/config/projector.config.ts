@@ -29,6 +29,10 @@ export const projectorConfigSchema = z
     PROJECTOR_PARTITIONS_CONCURRENTLY: envInt(4, 1, 256),
     /** A partition with lag and no progress for this long is reported stalled: the projector turns unready. */
     PROJECTOR_STALL_AFTER_MS: envInt(60_000, 1000, 3_600_000),
+    /** A finished run's events are deleted this long after it finished (the run row stays). */
+    RUN_EVENTS_RETENTION_MS: envInt(7 * 24 * 3_600_000, 0, 10 * 365 * 24 * 3_600_000),
+    /** How often the projector looks for finished runs whose events are due for deletion. */
+    RUN_EVENTS_RETENTION_INTERVAL_MS: envInt(60_000, 100, 24 * 3_600_000),
   })
   .refine((env) => env.PROJECTOR_PARTITIONS_CONCURRENTLY < env.DATABASE_POOL_SIZE, {
     path: ['PROJECTOR_PARTITIONS_CONCURRENTLY'],
@@ -49,6 +53,10 @@ export const projectorConfigSchema = z
       maxBatch: env.PROJECTOR_MAX_BATCH,
       partitionsConcurrently: env.PROJECTOR_PARTITIONS_CONCURRENTLY,
       stallAfterMs: env.PROJECTOR_STALL_AFTER_MS,
+    },
+    runEventsRetention: {
+      retentionMs: env.RUN_EVENTS_RETENTION_MS,
+      intervalMs: env.RUN_EVENTS_RETENTION_INTERVAL_MS,
     },
   }));
 
