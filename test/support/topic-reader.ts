@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
 import { applyFence, ConversationEvent, decodeRecord } from '@threadline/contracts';
 import { TEST_KAFKA_BROKERS } from './test-env';
 
@@ -9,12 +9,15 @@ export interface TopicRecord {
   event: ConversationEvent;
 }
 
-/**
- * Reads a whole topic from the beginning up to its current end, in partition order,
- * as every consumer reads it: after the poison and fence rules (docs/events.md), so
- * fence records and events of a fenced-off index epoch are not in the result.
- */
-export async function readTopic(topic: string, brokers = TEST_KAFKA_BROKERS): Promise<TopicRecord[]> {
+/** One record of a topic as Kafka holds it. */
+export interface RawTopicRecord {
+  partition: number;
+  offset: number;
+  message: KafkaMessage;
+}
+
+/** Reads a whole topic from the beginning up to its current end, in partition order, undecoded. */
+export async function readRawTopic(topic: string, brokers = TEST_KAFKA_BROKERS): Promise<RawTopicRecord[]> {
   const kafka = new Kafka({
     clientId: 'test-reader',
     brokers: brokers.split(','),
@@ -25,8 +28,7 @@ export async function readTopic(topic: string, brokers = TEST_KAFKA_BROKERS): Pr
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
   await admin.disconnect();
   const pending = new Set([...ends].filter(([, end]) => end > 0).map(([p]) => p));
-  const records: TopicRecord[] = [];
-  const fences = new Map<number, number>();
+  const records: RawTopicRecord[] = [];
   if (pending.size === 0) {
     return records;
   }
@@ -38,11 +40,7 @@ export async function readTopic(topic: string, brokers = TEST_KAFKA_BROKERS): Pr
     void consumer.run({
       eachMessage: async ({ partition, message }) => {
         const offset = Number(message.offset);
-        const applied = applyFence(fences.get(partition) ?? 0, decodeRecord(message));
-        fences.set(partition, applied.fence);
-        if (applied.event) {
-          records.push({ partition, offset, event: applied.event });
-        }
+        records.push({ partition, offset, message });
         if (offset + 1 >= (ends.get(partition) ?? 0)) {
           pending.delete(partition);
           if (pending.size === 0) {
@@ -55,6 +53,24 @@ export async function readTopic(topic: string, brokers = TEST_KAFKA_BROKERS): Pr
   });
   await consumer.disconnect();
   return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+/**
+ * Reads a whole topic from the beginning up to its current end, in partition order,
+ * as every consumer reads it: after the poison and fence rules (docs/events.md), so
+ * fence records and events of a fenced-off index epoch are not in the result.
+ */
+export async function readTopic(topic: string, brokers = TEST_KAFKA_BROKERS): Promise<TopicRecord[]> {
+  const records: TopicRecord[] = [];
+  const fences = new Map<number, number>();
+  for (const { partition, offset, message } of await readRawTopic(topic, brokers)) {
+    const applied = applyFence(fences.get(partition) ?? 0, decodeRecord(message));
+    fences.set(partition, applied.fence);
+    if (applied.event) {
+      records.push({ partition, offset, event: applied.event });
+    }
+  }
+  return records;
 }
 
 /** What every consumer derives from the topic: per conversation, the first event for each seq wins. */

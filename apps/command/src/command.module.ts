@@ -14,6 +14,7 @@ import { InboxModule } from './inbox/inbox.module';
 import { MessagesModule } from './messages/messages.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { ReadsModule } from './reads/reads.module';
+import { RunsModule } from './runs/runs.module';
 
 @Module({})
 export class CommandModule {
@@ -39,6 +40,7 @@ export class CommandModule {
         AgentsModule,
         DeliveriesModule,
         InboxModule,
+        RunsModule,
         OpenApiModule,
       ],
     };

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
     port: config.http.port,
     configure: (app) => {
       const express = app as NestExpressApplication;
-      express.useBodyParser('json', { limit: config.limits.messageBytes + 64 * 1024 });
+      const largestBody = Math.max(config.limits.messageBytes, config.runs.maxBatchBytes);
+      express.useBodyParser('json', { limit: largestBody + 64 * 1024 });
     },
   });
 }

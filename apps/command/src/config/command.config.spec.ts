@@ -81,3 +81,24 @@ describe('command config: agents', () => {
     expect(parse({ AGENT_SECRET_GRACE_S: '-1' }).success).toBe(false);
   });
 });
+
+describe('command config: runs', () => {
+  it('defaults to a 60 s idle timeout, 500 events or 256 KiB per batch, 100,000 events per run, a 5 s commit wait', () => {
+    const result = parse({});
+    expect(result.success && result.data.runs).toEqual({
+      idleTimeoutMs: 60_000,
+      maxBatchEvents: 500,
+      maxBatchBytes: 256 * 1024,
+      maxEvents: 100_000,
+      commitWaitMs: 5000,
+    });
+  });
+
+  it('refuses a value out of range, naming the key', () => {
+    const result = parse({ RUN_MAX_BATCH_EVENTS: '0' });
+    expect(result.success).toBe(false);
+    expect(result.success ? [] : result.error.issues.map((issue) => issue.path.join('.'))).toEqual([
+      'RUN_MAX_BATCH_EVENTS',
+    ]);
+  });
+});

@@ -64,6 +64,11 @@ export const commandConfigSchema = z
     LIMIT_TENANT_APPEND_BYTES_PER_S: envInt(16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     LIMIT_TENANT_CONVERSATIONS: envInt(1_000_000, 1, 1_000_000_000),
     LIMIT_TENANT_OVERRIDES: envJson(tenantOverridesSchema, {}),
+    RUN_IDLE_TIMEOUT_MS: envInt(60_000, 100, 24 * 3_600_000),
+    RUN_MAX_BATCH_EVENTS: envInt(500, 1, 10_000),
+    RUN_MAX_BATCH_BYTES: envInt(256 * 1024, 1024, 16 * 1024 * 1024),
+    RUN_MAX_EVENTS: envInt(100_000, 1, 10_000_000),
+    RUN_COMMIT_WAIT_MS: envInt(5000, 100, 60_000),
   })
   .refine((env) => env.HOLE_GRACE_MS >= minimumHoleGraceMs(env.APPEND_ACK_TIMEOUT_MS), {
     path: ['HOLE_GRACE_MS'],
@@ -108,6 +113,13 @@ export const commandConfigSchema = z
       metadataBytes: env.LIMIT_METADATA_BYTES,
     },
     agents: { secretsKey: env.AGENT_SECRETS_KEY, secretGraceS: env.AGENT_SECRET_GRACE_S },
+    runs: {
+      idleTimeoutMs: env.RUN_IDLE_TIMEOUT_MS,
+      maxBatchEvents: env.RUN_MAX_BATCH_EVENTS,
+      maxBatchBytes: env.RUN_MAX_BATCH_BYTES,
+      maxEvents: env.RUN_MAX_EVENTS,
+      commitWaitMs: env.RUN_COMMIT_WAIT_MS,
+    },
     reads: { waitMs: env.READ_WAIT_MS, maxLimit: env.READ_MAX_LIMIT },
     tenantLimits: new TenantLimitTable(
       {

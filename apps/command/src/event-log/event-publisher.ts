@@ -1,11 +1,14 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { ConversationEvent, encodeEvent } from '@threadline/contracts';
+import { ConversationEvent, EncodedEvent, encodeEvent, encodeRunRecord, RunRecord } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
 import { CompressionTypes, Kafka, Producer } from '@threadline/kafka';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
+import { MAX_PRODUCE_REQUEST_BYTES, produceBatchLength } from './produce-batch';
 
 interface Waiting {
-  event: ConversationEvent;
+  topic: string;
+  message: EncodedEvent;
+  type: string;
   /** The caller stops waiting then; an event not yet sent by then is never sent. */
   expiresAt: number;
   resolve: () => void;
@@ -20,10 +23,11 @@ export class PublishTimeoutError extends Error {
 }
 
 /**
- * Produces events to the conversation topic with an idempotent producer and
- * acks=all. Concurrent publishes share produce requests: while one request is
- * in flight, new events queue and go out together in the next one (group commit),
- * so throughput does not collapse to one round trip per message.
+ * Produces events to the conversation topic and run records to the runs topic
+ * with an idempotent producer and acks=all. Concurrent publishes share produce
+ * requests: while one request is in flight, new records of either topic queue and
+ * go out together in the next one (group commit, bounded in count and in bytes:
+ * produce-batch.ts), so throughput does not collapse to one round trip per message.
  */
 @Injectable()
 export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
@@ -69,10 +73,21 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
 
   /** Resolves once Kafka has the event durably (acks=all); rejects on failure or after `timeoutMs`. */
   publish(event: ConversationEvent, timeoutMs: number): Promise<void> {
+    return this.enqueue(this.config.kafka.topic, encodeEvent(event), event.type, timeoutMs);
+  }
+
+  /** The same for a record of the runs topic. */
+  publishRunRecord(record: RunRecord, timeoutMs: number): Promise<void> {
+    return this.enqueue(this.config.kafka.runsTopic, encodeRunRecord(record), record.type, timeoutMs);
+  }
+
+  private enqueue(topic: string, message: EncodedEvent, type: string, timeoutMs: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new PublishTimeoutError(timeoutMs)), Math.max(0, timeoutMs));
       this.queue.push({
-        event,
+        topic,
+        message,
+        type,
         expiresAt: performance.now() + timeoutMs,
         resolve: () => {
           clearTimeout(timer);
@@ -108,7 +123,12 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     if (this.queue.length === 0) {
       return;
     }
-    const batch = this.queue.splice(0, this.config.append.maxBatch);
+    const length = produceBatchLength(
+      this.queue.map((w) => w.message.value.length),
+      this.config.append.maxBatch,
+      MAX_PRODUCE_REQUEST_BYTES,
+    );
+    const batch = this.queue.splice(0, length);
     this.inFlight = this.send(batch).finally(() => {
       this.inFlight = null;
       this.pump();
@@ -120,16 +140,15 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
       if (!this.connected) {
         await this.connect();
       }
-      await this.producer.send({
-        topic: this.config.kafka.topic,
+      await this.producer.sendBatch({
         acks: -1,
         timeout: this.config.append.ackTimeoutMs,
         compression: CompressionTypes.None,
-        messages: batch.map((w) => encodeEvent(w.event)),
+        topicMessages: topicMessages(batch),
       });
       this.batchSize.observe(batch.length);
       for (const w of batch) {
-        this.produced.inc({ type: w.event.type });
+        this.produced.inc({ type: w.type });
         w.resolve();
       }
     } catch (error) {
@@ -165,4 +184,15 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
       retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
     });
   }
+}
+
+/** A batch's messages grouped by topic, each topic's in queue order. */
+function topicMessages(batch: Waiting[]): { topic: string; messages: EncodedEvent[] }[] {
+  const byTopic = new Map<string, EncodedEvent[]>();
+  for (const w of batch) {
+    const messages = byTopic.get(w.topic) ?? [];
+    messages.push(w.message);
+    byTopic.set(w.topic, messages);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -28,6 +28,11 @@ export const RUN_END_REASONS = [
   'stream_error',
   /** The head index lost the run's state (Redis restarted empty) while it streamed. */
   'index_lost',
+  /**
+   * The commit's message was refused for good (larger than LIMIT_MESSAGE_BYTES or
+   * LIMIT_PARTS, the conversation deleted): the run ends failed, nothing appended.
+   */
+  'commit_refused',
 ] as const;
 export type RunEndReason = (typeof RUN_END_REASONS)[number];
 
