@@ -141,7 +141,42 @@ export function isValidCursor(value: unknown): boolean {
   return typeof value === 'string' && /^\d{1,16}$/.test(value.trim()) && Number.isSafeInteger(Number(value.trim()));
 }
 
+/**
+ * Run cursors as docs/api.md takes them: absent, or an object of run ids
+ * (`run_[A-Za-z0-9_-]{1,124}`) to integers >= 0 (or strings of digits), at most 100.
+ */
+export function isValidRunCursors(value: unknown): boolean {
+  if (value === undefined || value === null || value === '') {
+    return true;
+  }
+  if (typeof value === 'string') {
+    return false;
+  }
+  if (!isObject(value)) {
+    return false;
+  }
+  const entries = Object.entries(value);
+  return (
+    entries.length <= 100 &&
+    entries.every(
+      ([runId, runSeq]) =>
+        /^run_[A-Za-z0-9_-]{1,124}$/.test(runId) &&
+        ((typeof runSeq === 'number' && Number.isSafeInteger(runSeq) && runSeq >= 0) ||
+          (typeof runSeq === 'string' && /^\d{1,15}$/.test(runSeq))),
+    )
+  );
+}
+
 const anyJson = fc.jsonValue({ maxDepth: 2 });
+
+/** Run cursors of every shape: valid run ids and run_seqs, bad ids, bad run_seqs, other JSON. */
+const runCursorsValue = fc.oneof(
+  fc.dictionary(fc.stringMatching(/^run_[A-Za-z0-9_-]{1,8}$/), fc.oneof(fc.nat(), fc.nat().map(String)), {
+    maxKeys: 3,
+  }),
+  fc.dictionary(fc.string({ maxLength: 6 }), fc.oneof(fc.integer(), fc.double(), anyJson), { maxKeys: 3 }),
+  anyJson,
+);
 
 /** Cursors of every JSON type, valid or not. */
 const cursorValue = fc.oneof(
@@ -172,7 +207,10 @@ const phoenixEvent = fc.oneof(
   fc.string({ maxLength: 12 }),
 );
 
-const joinParams = fc.oneof(fc.record({ cursor: cursorValue }, { requiredKeys: [] }), anyJson);
+const joinParams = fc.oneof(
+  fc.record({ cursor: cursorValue, run_cursors: runCursorsValue }, { requiredKeys: [] }),
+  anyJson,
+);
 
 /**
  * Text that may or may not be a Phoenix v2 frame `[join_ref, ref, topic, event, payload]`:
@@ -367,6 +405,9 @@ export class PhoenixModel {
     }
     const params = isObject(payload) ? payload : {};
     if (!isValidCursor('cursor' in params ? params.cursor : undefined)) {
+      return reply('error', 'invalid_cursor');
+    }
+    if (!isValidRunCursors('run_cursors' in params ? params.run_cursors : undefined)) {
       return reply('error', 'invalid_cursor');
     }
     this.joined.add(topic);

@@ -66,7 +66,10 @@ const cursorPart: fc.Arbitrary<Part<string | undefined>> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }).map(arbitrary),
 );
 
-/** Header values: printable ASCII (where Node's trimming and the cursor rule agree), or any latin-1 text. */
+/**
+ * Header values: a message seq maybe followed by `.<run_id>.<run_seq>` pairs, printable ASCII (where Node's
+ * trimming and the cursor rule agree), or any latin-1 text.
+ */
 const lastEventIdPart: fc.Arbitrary<Part<string | undefined>> = fc.oneof(
   { weight: 3, arbitrary: fc.constant(valid(undefined)) },
   fc.constantFrom('', '  ').map((blank) => valid(blank)),
@@ -74,8 +77,14 @@ const lastEventIdPart: fc.Arbitrary<Part<string | undefined>> = fc.oneof(
     .oneof(
       fc.nat().map(String),
       fc.nat({ max: 99 }).map((n) => ` ${n}\t`),
+      fc
+        .tuple(fc.option(fc.nat(), { nil: undefined }), fc.stringMatching(/^run_[A-Za-z0-9_-]{1,8}$/), fc.nat())
+        .map(([seq, runId, runSeq]) => `${seq ?? ''}.${runId}.${runSeq}`),
     )
     .map(valid),
+  fc
+    .tuple(fc.nat({ max: 99 }), fc.constantFrom('.run_a', '.run_a.x', '.bad.1', '.run_a.1.run_b', '.run_a.-1'))
+    .map(([seq, runs]) => invalid(`${seq}${runs}`)),
   fc
     .string({ minLength: 1, maxLength: 12 })
     .filter((s) => /[^\s\d]/.test(s))

@@ -133,7 +133,7 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
   /** A partition's first batch: it starts where the projector stands, whose index fence is known. */
   private async locate(partition: number, fetchedAt: string | null): Promise<void> {
     try {
-      const start = await this.start.of(partition);
+      const start = await this.start.of(this.config.kafka.topic, partition);
       this.positions.start(partition, start);
       this.logger.log(
         `partition ${partition}: starting at offset ${start.nextOffset} with index fence ${start.indexFence} ` +

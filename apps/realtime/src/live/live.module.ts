@@ -13,6 +13,6 @@ import { ProjectorPosition } from './projector-position';
 @Module({
   imports: [RealtimeMetricsModule],
   providers: [ConversationHub, FanoutConsumer, FanoutStart, ProjectorPosition],
-  exports: [ConversationHub, ProjectorPosition],
+  exports: [ConversationHub, FanoutStart, ProjectorPosition],
 })
 export class LiveModule {}

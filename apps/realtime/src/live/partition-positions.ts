@@ -73,7 +73,12 @@ export class PartitionPositions {
   handle(partition: number, offset: string, record: DecodedRecord): FencedRecord {
     const applied = applyFence(this.fences.get(partition) ?? 0, record);
     this.fences.set(partition, applied.fence);
-    this.next.set(partition, BigInt(offset) + 1n);
+    this.advance(partition, offset);
     return applied;
+  }
+
+  /** Moves past the record at `offset` (a topic without fences: the runs topic). */
+  advance(partition: number, offset: string): void {
+    this.next.set(partition, BigInt(offset) + 1n);
   }
 }

@@ -5,9 +5,10 @@ import { StoredOffsetRow, readPosition, runStatement, StoredPosition, storedPosi
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 
 /**
- * The projector's stored position in a partition (PROJECTOR_GROUP_ID, KAFKA_TOPIC):
- * an offset whose index fence is known (docs/events.md rule 6), where the fan-out
- * can start applying the fence rule.
+ * The projector's stored position in a partition of a topic (PROJECTOR_GROUP_ID;
+ * KAFKA_TOPIC or KAFKA_RUNS_TOPIC): an offset whose index fence is known
+ * (docs/events.md rule 6), where the fan-out can start applying the fence rule,
+ * and below which the projector has written every record to Postgres.
  */
 @Injectable()
 export class ProjectorPosition {
@@ -17,8 +18,13 @@ export class ProjectorPosition {
   ) {}
 
   /** Null when the projector has never written the partition. */
-  async of(partition: number): Promise<StoredPosition | null> {
-    const key = { consumer: this.config.projectorGroupId, topic: this.config.kafka.topic, partition };
+  of(partition: number): Promise<StoredPosition | null> {
+    return this.onTopic(this.config.kafka.topic, partition);
+  }
+
+  /** The same on another topic the projector consumes (the runs topic). */
+  async onTopic(topic: string, partition: number): Promise<StoredPosition | null> {
+    const key = { consumer: this.config.projectorGroupId, topic, partition };
     const [row] = await runStatement<StoredOffsetRow[]>(this.dataSource.manager, readPosition(key));
     return row === undefined ? null : storedPosition(row);
   }

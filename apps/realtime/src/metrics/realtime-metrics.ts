@@ -15,6 +15,7 @@ export class RealtimeMetrics {
   readonly clientViolations: Counter<'protocol' | 'reason'>;
   readonly poison: Counter;
   readonly fenced: Counter;
+  readonly runRecordsSkipped: Counter<'why'>;
 
   constructor(metrics: MetricsService) {
     this.connectedClients = metrics.gauge('threadline_realtime_connected_clients', 'Connected clients', ['protocol']);
@@ -45,6 +46,11 @@ export class RealtimeMetrics {
     this.fenced = metrics.counter(
       'threadline_realtime_fenced_events_total',
       "Events not delivered because of the fence rule: decided in an index epoch below their partition's index fence (docs/events.md rule 6)",
+    );
+    this.runRecordsSkipped = metrics.counter(
+      'threadline_realtime_run_records_skipped_total',
+      'Runs topic records not handed to subscribers: duplicate, unknown_run, finished, gap (planRunRecord) or undecodable',
+      ['why'],
     );
     for (const protocol of ['phoenix', 'ws', 'sse'] as const) {
       this.connectedClients.set({ protocol }, 0);

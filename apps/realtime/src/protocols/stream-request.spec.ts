@@ -43,7 +43,10 @@ describe('parseCursor', () => {
 
 describe('parseStreamRequest', () => {
   it('returns the conversation and cursor', () => {
-    expect(parseStreamRequest('conv-1', '5')).toEqual({ ok: true, request: { conversationId: 'conv-1', cursor: 5 } });
+    expect(parseStreamRequest('conv-1', '5')).toEqual({
+      ok: true,
+      request: { conversationId: 'conv-1', cursor: 5, runCursors: new Map() },
+    });
   });
 
   it('names a bad id or a bad cursor', () => {

@@ -1,11 +1,17 @@
 import { conversationIdSchema } from '@threadline/contracts';
 import type { ErrorBody } from '@threadline/errors';
+import { RunCursors } from '../stream/run-output';
 import { StreamRefusalCode } from './error-codes';
+import { parseRunCursors } from './run-cursors';
 
-/** What a client asks for: a conversation, and the last seq it has (null: live only, from now). */
+/**
+ * What a client asks for: a conversation, the last seq it has (null: live only,
+ * from now) and, per run it has events of, the last run_seq it has.
+ */
 export interface StreamRequest {
   conversationId: string;
   cursor: number | null;
+  runCursors: RunCursors;
 }
 
 export interface StreamRequestError extends ErrorBody {
@@ -51,7 +57,7 @@ function describe(value: unknown): string {
   return value === null || typeof value !== 'object' ? String(value) : 'an object';
 }
 
-export function parseStreamRequest(conversationId: string, cursor: unknown): StreamRequestResult {
+export function parseStreamRequest(conversationId: string, cursor: unknown, runCursors?: unknown): StreamRequestResult {
   const id = conversationIdSchema.safeParse(conversationId);
   if (!id.success) {
     return { ok: false, error: 'invalid_conversation_id', message: `id: ${id.error.issues[0].message}` };
@@ -60,5 +66,9 @@ export function parseStreamRequest(conversationId: string, cursor: unknown): Str
   if (!parsed.ok) {
     return { ok: false, error: 'invalid_cursor', message: parsed.message };
   }
-  return { ok: true, request: { conversationId: id.data, cursor: parsed.cursor } };
+  const runs = parseRunCursors(runCursors);
+  if (!runs.ok) {
+    return { ok: false, error: 'invalid_cursor', message: runs.message };
+  }
+  return { ok: true, request: { conversationId: id.data, cursor: parsed.cursor, runCursors: runs.cursors } };
 }

@@ -40,14 +40,20 @@ export class ConversationStream {
   private filling = false;
   private live = false;
   private closed = false;
+  private startedAfter: number | null = null;
 
   constructor(
     readonly conversation: ConversationRef,
     private readonly cursor: number | null,
-    private readonly sink: StreamSink,
+    private readonly sink: StreamSink<StreamOutput>,
     private readonly deps: StreamDependencies,
     private readonly onClose: () => void = () => undefined,
   ) {}
+
+  /** The seq the stream started after (the cursor, or the projected head for live only); null until known. */
+  get startCursor(): number | null {
+    return this.ordered === null ? this.cursor : this.startedAfter;
+  }
 
   get isClosed(): boolean {
     return this.closed;
@@ -65,6 +71,7 @@ export class ConversationStream {
         return;
       }
       const cursor = this.cursor ?? state?.lastSeq ?? 0;
+      this.startedAfter = cursor;
       this.ordered = new OrderedStream<StreamEntry>({
         nextSeq: cursor + 1,
         maxBuffered: this.deps.settings.reorderBufferMax,

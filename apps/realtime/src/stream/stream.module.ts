@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LiveModule } from '../live/live.module';
+import { RunsLiveModule } from '../runs/runs-live.module';
 import { RealtimeMetricsModule } from '../metrics/realtime-metrics.module';
 import { ConversationStreamFactory } from './conversation-stream.factory';
 import { ProjectionReader } from './projection-reader';
@@ -9,7 +10,7 @@ import { ProjectionReader } from './projection-reader';
  * the hub's live events, in seq order. Protocols get streams from ConversationStreamFactory.
  */
 @Module({
-  imports: [LiveModule, RealtimeMetricsModule],
+  imports: [LiveModule, RunsLiveModule, RealtimeMetricsModule],
   providers: [ProjectionReader, ConversationStreamFactory],
   exports: [ConversationStreamFactory],
 })

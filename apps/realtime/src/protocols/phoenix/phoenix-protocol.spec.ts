@@ -23,15 +23,36 @@ describe('phoenix protocol (JSON serializer v2)', () => {
     expect(decodeFrame(text)).toBeNull();
   });
 
-  it('parses joins: cursor optional, invalid ones named', () => {
-    expect(parseJoin('conversation:c1', {})).toEqual({ ok: true, request: { conversationId: 'c1', cursor: null } });
-    expect(parseJoin('conversation:c1', { cursor: 10 })).toEqual({
+  it('parses joins: cursor and run cursors optional, invalid ones named', () => {
+    expect(parseJoin('conversation:c1', {})).toEqual({
       ok: true,
-      request: { conversationId: 'c1', cursor: 10 },
+      request: { conversationId: 'c1', cursor: null, runCursors: new Map() },
+    });
+    expect(parseJoin('conversation:c1', { cursor: 10, run_cursors: { run_a: 4 } })).toEqual({
+      ok: true,
+      request: { conversationId: 'c1', cursor: 10, runCursors: new Map([['run_a', 4]]) },
     });
     expect(parseJoin('conversation:c1', { cursor: -1 })).toEqual({ ok: false, reason: 'invalid_cursor' });
+    expect(parseJoin('conversation:c1', { run_cursors: 'run_a:1' })).toEqual({ ok: false, reason: 'invalid_cursor' });
+    expect(parseJoin('conversation:c1', { run_cursors: { run_a: -1 } })).toEqual({
+      ok: false,
+      reason: 'invalid_cursor',
+    });
     expect(parseJoin('conversation:', {})).toEqual({ ok: false, reason: 'invalid_conversation_id' });
     expect(parseJoin('room:lobby', {})).toEqual({ ok: false, reason: 'unmatched topic' });
+  });
+
+  it('pushes run events with their fields and run statuses', () => {
+    const event = { kind: 'text-delta' as const, delta: 'he', run_seq: 3 };
+    expect(pushFrame('conversation:c1', '3', { kind: 'run_event', runId: 'run_a', seq: 3, event })).toMatchObject({
+      event: 'run_event',
+      payload: { type: 'run_event', run_id: 'run_a', run_seq: 3, kind: 'text-delta', delta: 'he' },
+    });
+    const status = { status: 'cancelled' as const, reason: 'requested' as const, lastRunSeq: 3, messageSeqs: [] };
+    expect(pushFrame('conversation:c1', '3', { kind: 'run_status', runId: 'run_a', ...status })).toMatchObject({
+      event: 'run_status',
+      payload: { type: 'run_status', run_id: 'run_a', status: 'cancelled', reason: 'requested', last_run_seq: 3 },
+    });
   });
 
   it('pushes FleetLM-shaped events', () => {

@@ -1,5 +1,6 @@
 import type { InboxEntry } from '@threadline/persistence';
-import { StreamOutput } from '../../stream/stream-entry';
+import { SubscriberOutput } from '../../stream/run-output';
+import { runStatusJson } from '../plain-ws/plain-ws-frames';
 import { PhoenixReplyReason } from '../error-codes';
 import { parseStreamRequest, StreamRequest } from '../stream-request';
 
@@ -81,19 +82,29 @@ export function channelEndFrame(topic: string, joinRef: string | null, event: 'p
 
 export type JoinResult = { ok: true; request: StreamRequest } | { ok: false; reason: PhoenixReplyReason };
 
-/** `phx_join` on `conversation:{id}` with an optional `{cursor}` (absent: live only, like FleetLM). */
+/**
+ * `phx_join` on `conversation:{id}` with an optional `{cursor}` (absent: live
+ * only, like FleetLM) and optional `{run_cursors: {run_id: n}}`.
+ */
 export function parseJoin(topic: string, payload: unknown): JoinResult {
   if (!topic.startsWith(TOPIC_PREFIX)) {
     return { ok: false, reason: 'unmatched topic' };
   }
   const params = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? payload : {};
   const cursor = 'cursor' in params ? params.cursor : undefined;
-  const parsed = parseStreamRequest(topic.slice(TOPIC_PREFIX.length), cursor);
-  return parsed.ok ? { ok: true, request: parsed.request } : { ok: false, reason: parsed.error };
+  const runCursors = 'run_cursors' in params ? params.run_cursors : undefined;
+  const parsed = parseStreamRequest(topic.slice(TOPIC_PREFIX.length), cursor, runCursors);
+  if (!parsed.ok) {
+    return { ok: false, reason: parsed.error };
+  }
+  // A join's JSON carries the run cursors as an object; the text forms are for query strings.
+  return typeof runCursors === 'string' && runCursors !== ''
+    ? { ok: false, reason: 'invalid_cursor' }
+    : { ok: true, request: parsed.request };
 }
 
 /** A stream output as a server push on the channel (event name = payload type, FleetLM's convention). */
-export function pushFrame(topic: string, joinRef: string | null, output: StreamOutput): PhoenixFrame {
+export function pushFrame(topic: string, joinRef: string | null, output: SubscriberOutput): PhoenixFrame {
   const push = (event: string, payload: Record<string, unknown>): PhoenixFrame => ({
     joinRef,
     ref: null,
@@ -110,6 +121,10 @@ export function pushFrame(topic: string, joinRef: string | null, output: StreamO
       return push('gap', { type: 'gap', expected: output.expected, actual: output.actual });
     case 'deleted':
       return push('tombstone', { type: 'tombstone', conversation: true, last_seq: output.lastSeq });
+    case 'run_event':
+      return push('run_event', { type: 'run_event', run_id: output.runId, ...output.event });
+    case 'run_status':
+      return push('run_status', runStatusJson(output));
   }
 }
 

@@ -6,7 +6,7 @@ import { ClientConnection } from '../../connections/client-connection';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { InboxDeltas } from '../../inbox/inbox-deltas';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
-import { StreamOutput } from '../../stream/stream-entry';
+import { SubscriberOutput } from '../../stream/run-output';
 import { PhoenixReplyReason } from '../error-codes';
 import { PhoenixAck, PhoenixReply } from './phoenix-messages';
 import {
@@ -71,7 +71,7 @@ export class PhoenixSession {
       this.reply(ack, 'error', { reason: parsed.reason });
       return;
     }
-    const { conversationId, cursor } = parsed.request;
+    const { conversationId, cursor, runCursors } = parsed.request;
     if (!this.mayRead(conversationId)) {
       this.reply(ack, 'error', { reason: 'unauthorized' satisfies PhoenixReplyReason });
       return;
@@ -95,6 +95,7 @@ export class PhoenixSession {
         },
       },
       'phoenix',
+      runCursors,
     );
     this.channels.set(topic, { joinRef, stop: () => stream.close() });
     this.reply(ack, 'ok');
@@ -169,7 +170,7 @@ export class PhoenixSession {
     }
   }
 
-  private deliver(topic: string, joinRef: string | null, output: StreamOutput): void {
+  private deliver(topic: string, joinRef: string | null, output: SubscriberOutput): void {
     if (this.send(pushFrame(topic, joinRef, output))) {
       this.metrics.delivered.inc({ protocol: 'phoenix', type: output.kind });
     }

@@ -4,9 +4,9 @@ import { parseStreamRequest, StreamRequest } from '../stream-request';
 
 export const PLAIN_STREAM_PATH = '/v1/conversations/:id/stream';
 
-/** A bad conversation id or `?cursor=` is refused with 400 before the upgrade. */
+/** A bad conversation id, `?cursor=` or `?run_cursors=` is refused with 400 before the upgrade. */
 export function admitStreamUpgrade(params: PathParams, query: URLSearchParams): Admission<StreamRequest> {
-  const parsed = parseStreamRequest(params.id, query.get('cursor') ?? undefined);
+  const parsed = parseStreamRequest(params.id, query.get('cursor') ?? undefined, query.get('run_cursors') ?? undefined);
   if (!parsed.ok) {
     return { ok: false, status: 400, body: { error: parsed.error, message: parsed.message } };
   }

@@ -12,8 +12,9 @@ import { outputText } from './plain-ws-frames';
 import { admitStreamUpgrade, PLAIN_STREAM_PATH } from './plain-ws-upgrade';
 
 /**
- * Serves `/v1/conversations/{id}/stream?cursor=N`: one conversation per socket,
- * one JSON text frame per event. A deleted conversation ends with
+ * Serves `/v1/conversations/{id}/stream?cursor=N&run_cursors=run_x:n,...`: one
+ * conversation per socket, one JSON text frame per event (messages, and the
+ * `run_event` and `run_status` frames of its runs). A deleted conversation ends with
  * `{type:'conversation_deleted'}` and close code 4410. The client sends nothing:
  * there are no message handlers, so frames it sends anyway are read (ws enforces
  * the size limit and UTF-8) and dropped.
@@ -62,6 +63,7 @@ export class PlainWsGateway implements OnGatewayConnection<ClientConnection> {
         },
       },
       'ws',
+      request.runCursors,
     );
     connection.onClosed(() => stream.close());
     void stream.start();

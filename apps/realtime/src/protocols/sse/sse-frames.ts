@@ -1,15 +1,10 @@
 import type { InboxEntry } from '@threadline/persistence';
-import { StreamOutput } from '../../stream/stream-entry';
+import { SubscriberOutput } from '../../stream/run-output';
 import { FRAME_TYPES, outputText } from '../plain-ws/plain-ws-frames';
 
-/**
- * One SSE event. Messages and tombstones carry `id: <seq>`, so a reconnecting
- * EventSource sends the right Last-Event-ID. A gap carries no id: the client's
- * last id stays below the gap, and a reconnect asks for the missing seqs again.
- */
-export function sseEvent(output: StreamOutput): string {
-  const id = output.kind === 'message' || output.kind === 'tombstone' ? `id: ${output.seq}\n` : '';
-  return `${id}event: ${FRAME_TYPES[output.kind]}\ndata: ${outputText(output)}\n\n`;
+/** One SSE event, with the id SseResumePosition gave it (none for a gap or the conversation's end). */
+export function sseEvent(output: SubscriberOutput, id: string | null): string {
+  return `${id === null ? '' : `id: ${id}\n`}event: ${FRAME_TYPES[output.kind]}\ndata: ${outputText(output)}\n\n`;
 }
 
 /** Sent before the stream ends because its credential expired; reconnect with a fresh one (and Last-Event-ID). */

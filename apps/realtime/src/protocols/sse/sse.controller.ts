@@ -5,7 +5,8 @@ import { CloseCode } from '../../connections/close-codes';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import type { ErrorBody } from '@threadline/errors';
-import { parseStreamRequest } from '../stream-request';
+import { parseSseRequest } from './sse-request';
+import { SseResumePosition } from './sse-resume-position';
 import { sseEvent } from './sse-frames';
 import { SseResponses } from './sse-responses';
 
@@ -13,8 +14,10 @@ import { SseResponses } from './sse-responses';
 const RETRY_MS = 1000;
 
 /**
- * `GET /v1/conversations/{id}/events`: the stream as Server-Sent Events. The
- * cursor is the Last-Event-ID header (a reconnecting EventSource) or `?cursor=`.
+ * `GET /v1/conversations/{id}/events`: the stream as Server-Sent Events, its runs'
+ * `run_event` and `run_status` events included. The cursors are the Last-Event-ID
+ * header (a reconnecting EventSource: the message seq and the run cursors, see
+ * SseResumePosition) or `?cursor=` and `?run_cursors=`.
  * A deleted conversation ends with `event: conversation_deleted` and the end of the response.
  * The credential comes in the Authorization header or, for EventSource, `?access_token=`;
  * when it expires the stream sends `event: token_expired` and ends.
@@ -36,6 +39,7 @@ export class SseController {
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
     @Query('cursor') cursorParam: unknown,
+    @Query('run_cursors') runCursorsParam: unknown,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Req() req: Request,
     @Res() res: Response,
@@ -44,20 +48,21 @@ export class SseController {
     if (!this.responses.admit(principal, res)) {
       return;
     }
-    const parsed = parseStreamRequest(id, lastEventId !== undefined && lastEventId !== '' ? lastEventId : cursorParam);
+    const parsed = parseSseRequest(id, lastEventId, cursorParam, runCursorsParam);
     if (!parsed.ok) {
       res.status(400).json({ error: parsed.error, message: parsed.message } satisfies ErrorBody);
       return;
     }
     const connection = this.responses.open(connectionId, principal, res);
     res.write(`retry: ${RETRY_MS}\n\n`);
-    const { conversationId, cursor } = parsed.request;
+    const { conversationId, cursor, runCursors } = parsed.request;
+    const position = new SseResumePosition(cursor, runCursors, () => stream.startCursor);
     const stream = this.streams.create(
       { tenantId: principal.tenantId, conversationId },
       cursor,
       {
         deliver: (output) => {
-          if (!connection.send(sseEvent(output))) {
+          if (!connection.send(sseEvent(output, position.idAfter(output)))) {
             stream.close();
             return;
           }
@@ -73,6 +78,7 @@ export class SseController {
         },
       },
       'sse',
+      runCursors,
     );
     connection.onClosed(() => stream.close());
     void stream.start();
