@@ -60,7 +60,13 @@ const legacyEnvelopeBase = {
 
 const legacyCreatedData = z.object({ metadata: jsonObjectSchema });
 /** `participants` is additive (absent = none named at create). */
-const createdData = legacyCreatedData.extend({ participants: participantsSchema.optional() });
+const createdData = legacyCreatedData.extend({
+  participants: participantsSchema.optional(),
+  /** Additive: present when the conversation is a fork; its seqs 1..at_seq copy the parent's. */
+  fork: z
+    .object({ parent_conversation_id: z.string().min(1), at_seq: z.number().int().min(1) })
+    .optional(),
+});
 /** The whole list, replacing the one before (no seq: it orders with the conversation's other events by offset). */
 const participantsSetData = z.object({ participants: participantsSchema });
 const legacyAppendedData = z.object({

@@ -26,6 +26,7 @@ import { Agents1764900000000 } from './migrations/1764900000000-agents';
 import { Deliveries1764910000000 } from './migrations/1764910000000-deliveries';
 import { ReadCursors1764920000000 } from './migrations/1764920000000-read-cursors';
 import { Runs1765000000000 } from './migrations/1765000000000-runs';
+import { Forks1765200000000 } from './migrations/1765200000000-forks';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -56,6 +57,7 @@ export const MIGRATIONS = [
   Deliveries1764910000000,
   ReadCursors1764920000000,
   Runs1765000000000,
+  Forks1765200000000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

@@ -59,6 +59,10 @@ export class ConversationDirectory {
       tombstoned: row.tombstoned,
       metadata: row.metadata,
       participants: canonicalParticipants(await this.projection.participants(ref)),
+      parent:
+        row.parentConversationId === null || row.forkedAtSeq === null
+          ? null
+          : { conversationId: row.parentConversationId, atSeq: row.forkedAtSeq },
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     });

@@ -1,5 +1,10 @@
 import type { ConversationRef, Participant } from '@threadline/contracts';
 
+export interface ForkParent {
+  conversationId: string;
+  atSeq: number;
+}
+
 /** A conversation as the head index holds it. */
 export interface ConversationRecord {
   ref: ConversationRef;
@@ -10,12 +15,14 @@ export interface ConversationRecord {
   metadata: Record<string, unknown>;
   /** Ordered by id (canonicalParticipants). */
   participants: Participant[];
+  /** The conversation this one was forked from and the parent seq it copies through; null when not a fork. */
+  parent: ForkParent | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 export function recordFromFields(ref: ConversationRef, fields: string[]): ConversationRecord {
-  const [state, version, tombstoned, metadata, createdAt, updatedAt, participants] = fields;
+  const [state, version, tombstoned, metadata, createdAt, updatedAt, participants, forkParent, forkAtSeq] = fields;
   return {
     ref,
     created: state === 'c',
@@ -23,6 +30,7 @@ export function recordFromFields(ref: ConversationRef, fields: string[]): Conver
     tombstoned: tombstoned === '1',
     metadata: JSON.parse(metadata) as Record<string, unknown>,
     participants: JSON.parse(participants) as Participant[],
+    parent: forkParent ? { conversationId: forkParent, atSeq: Number(forkAtSeq) } : null,
     createdAt: new Date(Number(createdAt)),
     updatedAt: new Date(Number(updatedAt)),
   };

@@ -170,6 +170,7 @@ describe('producer pairs of a conversation loaded from the projection', () => {
       tombstoned: false,
       metadata: {},
       participants: [],
+      parent: null,
       createdAt: new Date(),
       updatedAt: new Date(),
     });

@@ -8,7 +8,8 @@ import { LuaScript } from './lua-script';
  *                     only in the projection's producer_pairs, not here),
  *                     pa (participants JSON, ordered by id; absent = none),
  *                     pl ("{token}|{expires ms}": a participants change whose event is being
- *                     produced; another may start once it expires)
+ *                     produced; another may start once it expires),
+ *                     fp/fa (a fork's parent conversation id and the parent seq it copies through)
  *   P:c:{id}:p  hash  "{producer_id}\n{producer_seq}" -> "{seq}|{hash}|{state}|{reserved ms}"
  *                     state: p = reserved, a = acknowledged, x = abandoned (outcome in the projection)
  *   P:pending   zset  reservations not yet acknowledged, scored by reservation time (ms)
@@ -106,9 +107,9 @@ return {'ok'}
 /** KEYS conv, epoch. Returns the record fields, or a status. */
 export const readScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
-local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa')
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa', 'fp', 'fa')
 if not rec[1] then return {'missing'} end
-return {'ok', rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]'}
+return {'ok', rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]', rec[8] or '', rec[9] or ''}
 `);
 
 /**
@@ -122,8 +123,27 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   ${NOW}
   redis.call('HSET', KEYS[1], 's', 'p', 'v', 0, 't', 0, 'm', ARGV[1], 'ca', now, 'ua', now, 'pa', ARGV[2])
 end
-local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa')
-return {'ok', epoch, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]'}
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa', 'fp', 'fa')
+return {'ok', epoch, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]', rec[8] or '', rec[9] or ''}
+`);
+
+/**
+ * KEYS conv, epoch. ARGV metadataJson, parentId, atSeq. Decides a fork: creates a
+ * pending record with head = atSeq naming its parent, unless one exists. 'ok' with
+ * the epoch and the record when the record is this fork (new, or a retry of it,
+ * pending or created); 'conflict' when the id holds another conversation.
+ */
+export const forkScript = new LuaScript(`
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then return {'rebuilding'} end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  ${NOW}
+  redis.call('HSET', KEYS[1], 's', 'p', 'v', ARGV[3], 't', 0, 'm', ARGV[1], 'ca', now, 'ua', now, 'pa', '[]',
+    'fp', ARGV[2], 'fa', ARGV[3])
+end
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa', 'fp', 'fa')
+if rec[8] ~= ARGV[2] or rec[9] ~= ARGV[3] then return {'conflict'} end
+return {'ok', epoch, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]', rec[8], rec[9]}
 `);
 
 /**
@@ -173,14 +193,16 @@ return {'ok'}
 `);
 
 /**
- * KEYS conv, epoch. ARGV v, t, metadataJson, ca, ua, participantsJson. Loads a record from the
- * projection unless present; its producer pairs up to v stay in the projection (field h).
+ * KEYS conv, epoch. ARGV v, t, metadataJson, ca, ua, participantsJson, forkParent|'', forkAtSeq|''.
+ * Loads a record from the projection unless present; its producer pairs up to v stay
+ * in the projection (field h).
  */
 export const hydrateScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
 redis.call('HSET', KEYS[1], 's', 'c', 'v', ARGV[1], 't', ARGV[2], 'm', ARGV[3], 'ca', ARGV[4], 'ua', ARGV[5], 'h', ARGV[1],
   'pa', ARGV[6])
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'fp', ARGV[7], 'fa', ARGV[8]) end
 return {'ok'}
 `);
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { RedisClientType } from 'redis';
 import { ConversationRef, conversationKey, parseConversationKey, Participant } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
-import { ConversationRecord, recordFromFields } from './conversation-record';
+import { ConversationRecord, ForkParent, recordFromFields } from './conversation-record';
 import {
   ackScript,
   appendScript,
@@ -14,6 +14,7 @@ import {
   extendLockScript,
   finishClaimScript,
   finishParticipantsScript,
+  forkScript,
   hydrateScript,
   readScript,
   resolvePairScript,
@@ -36,6 +37,9 @@ export type AppendDecision =
 export type ReadResult = { kind: 'rebuilding' | 'missing' } | { kind: 'ok'; record: ConversationRecord };
 
 export type CreateResult = { kind: 'rebuilding' } | { kind: 'ok'; record: ConversationRecord; epoch: number };
+
+export type ForkDecision =
+  { kind: 'rebuilding' | 'conflict' } | { kind: 'ok'; record: ConversationRecord; epoch: number };
 
 export type DeleteDecision =
   | { kind: 'rebuilding' | 'missing' | 'not_found' }
@@ -201,6 +205,22 @@ export class HeadIndexService {
     return { kind: 'rebuilding' };
   }
 
+  /**
+   * Decides a fork: a pending record with head = parent.atSeq, unless the id holds
+   * one; 'conflict' when what it holds is not this fork (same parent and atSeq).
+   */
+  async fork(ref: ConversationRef, metadata: Record<string, unknown>, parent: ForkParent): Promise<ForkDecision> {
+    const [kind, epoch, ...fields] = await forkScript.run(
+      this.redis,
+      [this.convKey(ref), this.epochKey],
+      [JSON.stringify(metadata), parent.conversationId, String(parent.atSeq)],
+    );
+    if (kind === 'ok') {
+      return { kind, record: recordFromFields(ref, fields), epoch: Number(epoch) };
+    }
+    return { kind: kind as 'rebuilding' | 'conflict' };
+  }
+
   async confirmCreate(ref: ConversationRef, epoch: number): Promise<Confirmation> {
     const [kind] = await confirmCreateScript.run(this.redis, [this.convKey(ref), this.epochKey], [String(epoch)]);
     return kind === 'ok' ? 'ok' : 'fenced';
@@ -258,6 +278,8 @@ export class HeadIndexService {
         String(record.createdAt.getTime()),
         String(record.updatedAt.getTime()),
         JSON.stringify(record.participants),
+        record.parent?.conversationId ?? '',
+        record.parent ? String(record.parent.atSeq) : '',
       ],
     );
     return kind !== 'rebuilding';

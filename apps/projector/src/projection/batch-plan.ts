@@ -37,6 +37,8 @@ export interface ConversationRow {
   id: string;
   metadata: Record<string, unknown>;
   at: string;
+  /** The parent a fork's `conversation.created` names; null otherwise. */
+  fork: { parentConversationId: string; atSeq: number } | null;
 }
 
 export interface MessageRow {
@@ -169,8 +171,16 @@ export function planChunk(
     plan.applied.set(event.type, (plan.applied.get(event.type) ?? 0) + 1);
     const key = conversationKey(eventConversation(event));
     if (!conversations.has(key)) {
-      const metadata = event.type === EventType.ConversationCreated ? event.data.metadata : {};
-      conversations.set(key, { tenantId: event.tenant_id, id: event.conversation_id, metadata, at: event.occurred_at });
+      const created = event.type === EventType.ConversationCreated ? event.data : null;
+      conversations.set(key, {
+        tenantId: event.tenant_id,
+        id: event.conversation_id,
+        metadata: created?.metadata ?? {},
+        at: event.occurred_at,
+        fork: created?.fork
+          ? { parentConversationId: created.fork.parent_conversation_id, atSeq: created.fork.at_seq }
+          : null,
+      });
       if (event.type === EventType.ConversationCreated && event.data.participants !== undefined) {
         participants.set(key, participantsChange(event, 'initial', event.data.participants));
       }

@@ -15,9 +15,11 @@ export interface CreatedConversation {
  */
 export function insertConversations(rows: readonly ConversationRow[]): Statement {
   return {
-    sql: `INSERT INTO conversations (tenant_id, id, metadata, created_at, updated_at)
-          SELECT c.tenant_id, c.id, c.metadata::jsonb, c.at, c.at
-          FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[]) AS c(tenant_id, id, metadata, at)
+    sql: `INSERT INTO conversations (tenant_id, id, metadata, created_at, updated_at, parent_conversation_id,
+                                     forked_at_seq)
+          SELECT c.tenant_id, c.id, c.metadata::jsonb, c.at, c.at, c.parent_id, c.forked_at
+          FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[])
+            AS c(tenant_id, id, metadata, at, parent_id, forked_at)
           ON CONFLICT (tenant_id, id) DO NOTHING
           RETURNING tenant_id, id`,
     params: [
@@ -25,6 +27,8 @@ export function insertConversations(rows: readonly ConversationRow[]): Statement
       rows.map((r) => r.id),
       rows.map((r) => JSON.stringify(r.metadata)),
       rows.map((r) => r.at),
+      rows.map((r) => r.fork?.parentConversationId ?? null),
+      rows.map((r) => r.fork?.atSeq ?? null),
     ],
   };
 }

@@ -56,6 +56,14 @@ export class ConversationEntity {
   @Column({ name: 'last_message_at', type: 'timestamptz', nullable: true })
   lastMessageAt!: Date | null;
 
+  /** The conversation this one was forked from (same tenant); null when it is not a fork. */
+  @Column({ name: 'parent_conversation_id', type: 'text', nullable: true })
+  parentConversationId!: string | null;
+
+  /** The parent's seq the fork copies through; null when it is not a fork. */
+  @Column({ name: 'forked_at_seq', ...bigintColumn, nullable: true })
+  forkedAtSeq!: number | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
