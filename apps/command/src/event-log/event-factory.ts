@@ -26,17 +26,22 @@ function envelope(ref: ConversationRef, epoch: number) {
   } as const;
 }
 
-/** `participants` only when the create names some (absent = none). */
+/** `participants` only when the create names some (absent = none); `fork` only for a fork. */
 export function conversationCreated(
   ref: ConversationRef,
   metadata: Record<string, unknown>,
   participants: Participant[],
   epoch: number,
+  fork?: ConversationCreatedEvent['data']['fork'],
 ): ConversationCreatedEvent {
   return {
     ...envelope(ref, epoch),
     type: EventType.ConversationCreated,
-    data: participants.length > 0 ? { metadata, participants } : { metadata },
+    data: {
+      metadata,
+      ...(participants.length > 0 ? { participants } : {}),
+      ...(fork ? { fork } : {}),
+    },
   };
 }
 
@@ -49,13 +54,16 @@ export function participantsSet(
   return { ...envelope(ref, epoch), type: EventType.ParticipantsSet, data: { participants } };
 }
 
-/** `actor`: the authenticated subject that appends (never anything the request body says). */
+/**
+ * `actor`: the authenticated subject that appends (never anything the request body
+ * says); null only on a fork's copy of a parent message that had none.
+ */
 export function messageAppended(
   ref: ConversationRef,
   seq: number,
   message: MessageBody,
   producer: { id: string; seq: number } | null,
-  actor: string,
+  actor: string | null,
   epoch: number,
 ): MessageAppendedEvent {
   return {

@@ -39,7 +39,7 @@ export type ReadResult = { kind: 'rebuilding' | 'missing' } | { kind: 'ok'; reco
 export type CreateResult = { kind: 'rebuilding' } | { kind: 'ok'; record: ConversationRecord; epoch: number };
 
 export type ForkDecision =
-  { kind: 'rebuilding' | 'conflict' } | { kind: 'ok'; record: ConversationRecord; epoch: number };
+  { kind: 'rebuilding' } | { kind: 'conflict' } | { kind: 'ok'; record: ConversationRecord; epoch: number };
 
 export type DeleteDecision =
   | { kind: 'rebuilding' | 'missing' | 'not_found' }
@@ -218,7 +218,7 @@ export class HeadIndexService {
     if (kind === 'ok') {
       return { kind, record: recordFromFields(ref, fields), epoch: Number(epoch) };
     }
-    return { kind: kind as 'rebuilding' | 'conflict' };
+    return kind === 'conflict' ? { kind } : { kind: 'rebuilding' };
   }
 
   async confirmCreate(ref: ConversationRef, epoch: number): Promise<Confirmation> {

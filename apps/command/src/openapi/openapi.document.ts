@@ -6,6 +6,7 @@ import { conversationViewSchema, upsertConversationSchema } from '../conversatio
 import { appendMessageSchema, appendResultViewSchema } from '../messages/append-message.dto';
 import { messagePageSchema } from '../reads/message-view';
 import { agentPaths, agentSchemas } from './agent-paths';
+import { forksPaths, forksSchemas } from './forks-paths';
 import { inboxPaths, inboxSchemas } from './inbox-paths';
 import { answer, body, denied, error, json } from './openapi-helpers';
 
@@ -110,6 +111,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
           },
         },
       },
+      ...forksPaths(),
       ...agentPaths(),
       ...inboxPaths(),
       '/v1/admin/api-keys': {
@@ -158,6 +160,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
         CreateApiKey: json(createApiKeySchema),
         CreatedApiKey: answer(createdApiKeyViewSchema),
         ApiKeyList: answer(apiKeyListSchema),
+        ...forksSchemas(),
         ...agentSchemas(),
         ...inboxSchemas(),
         Error: answer(errorBodySchema),

@@ -9,5 +9,6 @@ import { ReadsService } from './reads.service';
   imports: [HeadIndexModule],
   controllers: [ReadsController],
   providers: [ReadsService, ReadQueryPipes],
+  exports: [ReadsService],
 })
 export class ReadsModule {}
