@@ -63,9 +63,7 @@ const legacyCreatedData = z.object({ metadata: jsonObjectSchema });
 const createdData = legacyCreatedData.extend({
   participants: participantsSchema.optional(),
   /** Additive: present when the conversation is a fork; its seqs 1..at_seq copy the parent's. */
-  fork: z
-    .object({ parent_conversation_id: z.string().min(1), at_seq: z.number().int().min(1) })
-    .optional(),
+  fork: z.object({ parent_conversation_id: z.string().min(1), at_seq: z.number().int().min(1) }).optional(),
 });
 /** The whole list, replacing the one before (no seq: it orders with the conversation's other events by offset). */
 const participantsSetData = z.object({ participants: participantsSchema });
