@@ -63,6 +63,7 @@ export class ForksService {
     if (existing?.created) {
       return this.view(sameFork(existing, parent));
     }
+    await this.checkNotProjectedAsOther(ref, parent);
     await this.quota.checkRoomFor(ref.tenantId);
     const decision = await this.index.fork(ref, metadata, parent);
     if (decision.kind === 'rebuilding') {
@@ -106,6 +107,17 @@ export class ForksService {
       throw ApiError.notFound(parentRef.conversationId);
     }
     return this.forkList.page(parentRef, query.limit, query.cursor);
+  }
+
+  /**
+   * A fork the index does not hold may still be in the projection, half copied
+   * (the index lost it): only the same fork may complete it.
+   */
+  private async checkNotProjectedAsOther(ref: ConversationRef, parent: ForkParent): Promise<void> {
+    const row = await this.projection.findConversation(ref);
+    if (row && (row.parentConversationId !== parent.conversationId || row.forkedAtSeq !== parent.atSeq)) {
+      throw conflict(ref);
+    }
   }
 
   private async view(record: ConversationRecord): Promise<ConversationView> {
