@@ -98,6 +98,7 @@ async function preload(
           version: 0,
           tombstoned: false,
           metadata: { bench: true },
+          parent: null,
           participants: [],
           title: null,
           archived: false,

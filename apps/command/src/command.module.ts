@@ -10,6 +10,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { COMMAND_CONFIG, CommandConfig } from './config/command.config';
 import { ConversationsModule } from './conversations/conversations.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
+import { ForksModule } from './forks/forks.module';
 import { InboxModule } from './inbox/inbox.module';
 import { MessagesModule } from './messages/messages.module';
 import { OpenApiModule } from './openapi/openapi.module';
@@ -35,6 +36,7 @@ export class CommandModule {
         ArchiveStoreModule.forRoot(config.archive),
         AppConfigModule.forRoot(COMMAND_CONFIG, config),
         ConversationsModule,
+        ForksModule,
         MessagesModule,
         ReadsModule,
         SessionsModule,

@@ -72,11 +72,13 @@ export type CreatorPrincipal = z.infer<typeof creatorPrincipalSchema>;
 /** A conversation title: absent or null = none. */
 export const conversationTitleSchema = z.string().max(512, 'title must be at most 512 characters').nullable();
 
-/** `participants`, `title` and `creator` are additive (absent = none named at create). */
+/** `participants`, `title`, `creator` and `fork` are additive (absent = none named at create). */
 const createdData = legacyCreatedData.extend({
   participants: participantsSchema.optional(),
   title: conversationTitleSchema.optional(),
   creator: creatorPrincipalSchema.optional(),
+  /** Present when the conversation is a fork; its seqs 1..at_seq copy the parent's. */
+  fork: z.object({ parent_conversation_id: z.string().min(1), at_seq: z.number().int().min(1) }).optional(),
 });
 /**
  * The conversation's whole header after an update (a session PATCH, archive or

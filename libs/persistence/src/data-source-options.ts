@@ -27,6 +27,7 @@ import { Deliveries1764910000000 } from './migrations/1764910000000-deliveries';
 import { ReadCursors1764920000000 } from './migrations/1764920000000-read-cursors';
 import { Runs1765000000000 } from './migrations/1765000000000-runs';
 import { Sessions1765100000000 } from './migrations/1765100000000-sessions';
+import { Forks1765200000000 } from './migrations/1765200000000-forks';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -58,6 +59,7 @@ export const MIGRATIONS = [
   ReadCursors1764920000000,
   Runs1765000000000,
   Sessions1765100000000,
+  Forks1765200000000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

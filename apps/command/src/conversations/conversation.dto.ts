@@ -26,6 +26,10 @@ export const conversationViewSchema = z.object({
   participants: z
     .array(z.object({ id: z.string(), kind: z.enum(PARTICIPANT_KINDS) }))
     .describe('ordered by id; [] when none'),
+  parent: z
+    .object({ conversation_id: z.string(), at_seq: z.number().int().min(1) })
+    .nullable()
+    .describe("a fork's parent and the parent seq its history copies through; null when not a fork"),
   created_at: z.iso.datetime({ offset: true }),
   updated_at: z.iso.datetime({ offset: true }),
 });
@@ -41,6 +45,7 @@ export function toConversationView(record: ConversationRecord, archivedSeq: numb
     archived_seq: archivedSeq,
     metadata: record.metadata,
     participants: record.participants,
+    parent: record.parent && { conversation_id: record.parent.conversationId, at_seq: record.parent.atSeq },
     created_at: record.createdAt.toISOString(),
     updated_at: record.updatedAt.toISOString(),
   };

@@ -28,13 +28,14 @@ function envelope(ref: ConversationRef, epoch: number) {
   } as const;
 }
 
-/** `participants` only when the create names some, `title` and `creator` only when set (absent = none). */
+/** `participants` only when the create names some, `title` and `creator` only when set (absent = none); `fork` only for a fork. */
 export function conversationCreated(
   ref: ConversationRef,
   metadata: Record<string, unknown>,
   participants: Participant[],
   epoch: number,
   header: { title: string | null; creator: CreatorPrincipal | null } = { title: null, creator: null },
+  fork?: ConversationCreatedEvent['data']['fork'],
 ): ConversationCreatedEvent {
   return {
     ...envelope(ref, epoch),
@@ -44,6 +45,7 @@ export function conversationCreated(
       ...(participants.length > 0 ? { participants } : {}),
       ...(header.title !== null ? { title: header.title } : {}),
       ...(header.creator !== null ? { creator: header.creator } : {}),
+      ...(fork ? { fork } : {}),
     },
   };
 }
@@ -66,13 +68,16 @@ export function participantsSet(
   return { ...envelope(ref, epoch), type: EventType.ParticipantsSet, data: { participants } };
 }
 
-/** `actor`: the authenticated subject that appends (never anything the request body says). */
+/**
+ * `actor`: the authenticated subject that appends (never anything the request body
+ * says); null only on a fork's copy of a parent message that had none.
+ */
 export function messageAppended(
   ref: ConversationRef,
   seq: number,
   message: MessageBody,
   producer: { id: string; seq: number } | null,
-  actor: string,
+  actor: string | null,
   epoch: number,
 ): MessageAppendedEvent {
   return {

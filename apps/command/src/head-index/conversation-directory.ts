@@ -34,10 +34,13 @@ export class ConversationDirectory {
     return (await this.hydrate(ref, ackTimeoutMs)) ? this.unlessRebuilding(await this.index.read(ref)) : null;
   }
 
-  /** Loads a conversation the index lost from the projection; false if the projection has none either. */
+  /**
+   * Loads a conversation the index lost from the projection; false if the projection has none either,
+   * or only a fork whose copy of its parent is not complete (its retried fork completes it).
+   */
   async hydrate(ref: ConversationRef, ackTimeoutMs: number): Promise<boolean> {
     const row = await this.projection.findConversation(ref);
-    if (!row) {
+    if (!row || (row.forkedAtSeq !== null && row.lastSeq < row.forkedAtSeq)) {
       return false;
     }
     if (row.messageCount + row.tombstoneCount < row.lastSeq) {
@@ -63,6 +66,10 @@ export class ConversationDirectory {
       archived: row.archived,
       headerVersion: row.headerVersion,
       creator: row.creator,
+      parent:
+        row.parentConversationId === null || row.forkedAtSeq === null
+          ? null
+          : { conversationId: row.parentConversationId, atSeq: row.forkedAtSeq },
       createdAt: row.createdAt,
       updatedAt: row.updatedAt,
     });

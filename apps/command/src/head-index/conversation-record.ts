@@ -1,5 +1,10 @@
 import type { ConversationRef, CreatorPrincipal, Participant } from '@threadline/contracts';
 
+export interface ForkParent {
+  conversationId: string;
+  atSeq: number;
+}
+
 /** A conversation as the head index holds it. */
 export interface ConversationRecord {
   ref: ConversationRef;
@@ -16,6 +21,8 @@ export interface ConversationRecord {
   headerVersion: number;
   /** Null for a conversation created before sessions. */
   creator: CreatorPrincipal | null;
+  /** The conversation this one was forked from and the parent seq it copies through; null when not a fork. */
+  parent: ForkParent | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -33,6 +40,8 @@ export function recordFromFields(ref: ConversationRef, fields: string[]): Conver
     archived,
     headerVersion,
     creator,
+    forkParent,
+    forkAtSeq,
   ] = fields;
   return {
     ref,
@@ -45,6 +54,7 @@ export function recordFromFields(ref: ConversationRef, fields: string[]): Conver
     archived: archived === '1',
     headerVersion: Number(headerVersion),
     creator: JSON.parse(creator) as CreatorPrincipal | null,
+    parent: forkParent ? { conversationId: forkParent, atSeq: Number(forkAtSeq) } : null,
     createdAt: new Date(Number(createdAt)),
     updatedAt: new Date(Number(updatedAt)),
   };

@@ -174,6 +174,7 @@ describe('producer pairs of a conversation loaded from the projection', () => {
       archived: false,
       headerVersion: 0,
       creator: null,
+      parent: null,
       createdAt: new Date(),
       updatedAt: new Date(),
     });
@@ -457,6 +458,7 @@ describe('header updates', () => {
         archived: true,
         headerVersion: 7,
         creator,
+        parent: null,
         createdAt: new Date(),
         updatedAt: new Date(),
       }),

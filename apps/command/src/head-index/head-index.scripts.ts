@@ -13,6 +13,7 @@ import { LuaScript } from './lua-script';
  *                     hv (header version: counts header updates, 0 at create; absent = 0),
  *                     cr (creator principal JSON; absent = null),
  *                     ul ("{token}|{expires ms}": a header update whose event is being produced)
+ *                     fp/fa (a fork's parent conversation id and the parent seq it copies through)
  *   P:c:{id}:p  hash  "{producer_id}\n{producer_seq}" -> "{seq}|{hash}|{state}|{reserved ms}"
  *                     state: p = reserved, a = acknowledged, x = abandoned (outcome in the projection)
  *   P:pending   zset  reservations not yet acknowledged, scored by reservation time (ms)
@@ -110,10 +111,10 @@ return {'ok'}
 /** KEYS conv, epoch. Returns the record fields, or a status. */
 export const readScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
-local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa', 'ti', 'ar', 'hv', 'cr')
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa', 'ti', 'ar', 'hv', 'cr', 'fp', 'fa')
 if not rec[1] then return {'missing'} end
 return {'ok', rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]', rec[8] or 'null', rec[9] or '0', rec[10] or '0',
-  rec[11] or 'null'}
+  rec[11] or 'null', rec[12] or '', rec[13] or ''}
 `);
 
 /**
@@ -128,9 +129,29 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   redis.call('HSET', KEYS[1], 's', 'p', 'v', 0, 't', 0, 'm', ARGV[1], 'ca', now, 'ua', now, 'pa', ARGV[2],
     'ti', ARGV[3], 'ar', 0, 'hv', 0, 'cr', ARGV[4])
 end
-local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa', 'ti', 'ar', 'hv', 'cr')
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa', 'ti', 'ar', 'hv', 'cr', 'fp', 'fa')
 return {'ok', epoch, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]', rec[8] or 'null', rec[9] or '0', rec[10] or '0',
-  rec[11] or 'null'}
+  rec[11] or 'null', rec[12] or '', rec[13] or ''}
+`);
+
+/**
+ * KEYS conv, epoch. ARGV metadataJson, parentId, atSeq. Decides a fork: creates a
+ * pending record with head = atSeq naming its parent, unless one exists. 'ok' with
+ * the epoch and the record when the record is this fork (new, or a retry of it,
+ * pending or created); 'conflict' when the id holds another conversation.
+ */
+export const forkScript = new LuaScript(`
+local epoch = redis.call('GET', KEYS[2])
+if not epoch then return {'rebuilding'} end
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  ${NOW}
+  redis.call('HSET', KEYS[1], 's', 'p', 'v', ARGV[3], 't', 0, 'm', ARGV[1], 'ca', now, 'ua', now, 'pa', '[]',
+    'ti', 'null', 'ar', 0, 'hv', 0, 'cr', 'null', 'fp', ARGV[2], 'fa', ARGV[3])
+end
+local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'm', 'ca', 'ua', 'pa', 'ti', 'ar', 'hv', 'cr', 'fp', 'fa')
+if rec[12] ~= ARGV[2] or rec[13] ~= ARGV[3] then return {'conflict'} end
+return {'ok', epoch, rec[1], rec[2], rec[3], rec[4], rec[5], rec[6], rec[7] or '[]', rec[8] or 'null', rec[9] or '0', rec[10] or '0',
+  rec[11] or 'null', rec[12] or '', rec[13] or ''}
 `);
 
 /**
@@ -225,14 +246,15 @@ return {'ok'}
 
 /**
  * KEYS conv, epoch. ARGV v, t, metadataJson, ca, ua, participantsJson, titleJson, archived,
- * headerVersion, creatorJson. Loads a record from the projection unless present; its
- * producer pairs up to v stay in the projection (field h).
+ * headerVersion, creatorJson, forkParent|'', forkAtSeq|''. Loads a record from the projection
+ * unless present; its producer pairs up to v stay in the projection (field h).
  */
 export const hydrateScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return {'rebuilding'} end
 if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
 redis.call('HSET', KEYS[1], 's', 'c', 'v', ARGV[1], 't', ARGV[2], 'm', ARGV[3], 'ca', ARGV[4], 'ua', ARGV[5], 'h', ARGV[1],
   'pa', ARGV[6], 'ti', ARGV[7], 'ar', ARGV[8], 'hv', ARGV[9], 'cr', ARGV[10])
+if ARGV[11] ~= '' then redis.call('HSET', KEYS[1], 'fp', ARGV[11], 'fa', ARGV[12]) end
 return {'ok'}
 `);
 

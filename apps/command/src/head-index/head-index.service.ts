@@ -8,7 +8,7 @@ import {
   Participant,
 } from '@threadline/contracts';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
-import { ConversationRecord, recordFromFields } from './conversation-record';
+import { ConversationRecord, ForkParent, recordFromFields } from './conversation-record';
 import {
   ackScript,
   appendScript,
@@ -22,6 +22,7 @@ import {
   finishClaimScript,
   finishParticipantsScript,
   finishUpdateScript,
+  forkScript,
   hydrateScript,
   readScript,
   resolvePairScript,
@@ -44,6 +45,9 @@ export type AppendDecision =
 export type ReadResult = { kind: 'rebuilding' | 'missing' } | { kind: 'ok'; record: ConversationRecord };
 
 export type CreateResult = { kind: 'rebuilding' } | { kind: 'ok'; record: ConversationRecord; epoch: number };
+
+export type ForkDecision =
+  { kind: 'rebuilding' } | { kind: 'conflict' } | { kind: 'ok'; record: ConversationRecord; epoch: number };
 
 export type DeleteDecision =
   | { kind: 'rebuilding' | 'missing' | 'not_found' }
@@ -234,6 +238,22 @@ export class HeadIndexService {
     return { kind: 'rebuilding' };
   }
 
+  /**
+   * Decides a fork: a pending record with head = parent.atSeq, unless the id holds
+   * one; 'conflict' when what it holds is not this fork (same parent and atSeq).
+   */
+  async fork(ref: ConversationRef, metadata: Record<string, unknown>, parent: ForkParent): Promise<ForkDecision> {
+    const [kind, epoch, ...fields] = await forkScript.run(
+      this.redis,
+      [this.convKey(ref), this.epochKey],
+      [JSON.stringify(metadata), parent.conversationId, String(parent.atSeq)],
+    );
+    if (kind === 'ok') {
+      return { kind, record: recordFromFields(ref, fields), epoch: Number(epoch) };
+    }
+    return kind === 'conflict' ? { kind } : { kind: 'rebuilding' };
+  }
+
   async confirmCreate(ref: ConversationRef, epoch: number): Promise<Confirmation> {
     const [kind] = await confirmCreateScript.run(this.redis, [this.convKey(ref), this.epochKey], [String(epoch)]);
     return kind === 'ok' ? 'ok' : 'fenced';
@@ -341,6 +361,8 @@ export class HeadIndexService {
         record.archived ? '1' : '0',
         String(record.headerVersion),
         JSON.stringify(record.creator),
+        record.parent?.conversationId ?? '',
+        record.parent ? String(record.parent.atSeq) : '',
       ],
     );
     return kind !== 'rebuilding';

@@ -63,6 +63,7 @@ function conversationViewOf(row: ListedConversation): ConversationView {
     archived_seq: row.archivedSeq,
     metadata: row.metadata,
     participants: row.participants,
+    parent: row.parent && { conversation_id: row.parent.conversationId, at_seq: row.parent.atSeq },
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

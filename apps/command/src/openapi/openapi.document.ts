@@ -6,6 +6,7 @@ import { conversationViewSchema, upsertConversationSchema } from '../conversatio
 import { appendMessageSchema, appendResultViewSchema } from '../messages/append-message.dto';
 import { messagePageSchema } from '../reads/message-view';
 import { agentPaths, agentSchemas } from './agent-paths';
+import { forksPaths, forksSchemas } from './forks-paths';
 import { inboxPaths, inboxSchemas } from './inbox-paths';
 import { sessionPaths, sessionSchemas } from './session-paths';
 import { runPaths, runSchemas } from './run-paths';
@@ -112,6 +113,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
           },
         },
       },
+      ...forksPaths(),
       ...agentPaths(),
       ...inboxPaths(),
       ...sessionPaths(),
@@ -162,6 +164,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
         CreateApiKey: json(createApiKeySchema),
         CreatedApiKey: answer(createdApiKeyViewSchema),
         ApiKeyList: answer(apiKeyListSchema),
+        ...forksSchemas(),
         ...agentSchemas(),
         ...inboxSchemas(),
         ...sessionSchemas(),

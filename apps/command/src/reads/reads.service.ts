@@ -5,6 +5,7 @@ import {
   ConversationHeadReader,
   LogWindow,
   MessageLogReader,
+  MessageRow,
   SeqWindow,
   toMessageView,
 } from '@threadline/persistence';
@@ -67,6 +68,25 @@ export class ReadsService {
       next_cursor: stoppedAt ?? (last ? last.seq + 1 : from),
       consistency: stoppedAt !== null ? 'stale' : consistency,
     };
+  }
+
+  /**
+   * The settled entries `from..to` (messages and tombstones, archived ones
+   * included), once the projection's contiguous watermark has reached `to`
+   * (waiting, bounded, as a strong read does); null when it did not in time.
+   */
+  async settledWindow(ref: ConversationRef, from: number, to: number): Promise<MessageRow[] | null> {
+    const deadline = Date.now() + this.config.reads.waitMs;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      const projected = await this.projected(ref);
+      if (projected && projected.contiguousSeq >= to) {
+        return (await this.read(ref, { from, to, limit: to - from + 1 })).messages;
+      }
+      if (Date.now() + delay > deadline) {
+        return null;
+      }
+      await sleep(delay);
+    }
   }
 
   private async read(ref: ConversationRef, window: SeqWindow): Promise<LogWindow> {

@@ -95,9 +95,28 @@ describe('planChunk', () => {
       from(0),
     );
     expect(plan.conversations).toEqual([
-      { tenantId: 'default', id: 'a', metadata: { channel: 'web' }, title: null, creator: null, at: at(1) },
-      { tenantId: 'default', id: 'b', metadata: {}, title: null, creator: null, at: at(3) },
-      { tenantId: 'default', id: 'c', metadata: {}, title: null, creator: null, at: at(5) },
+      { tenantId: 'default', id: 'a', metadata: { channel: 'web' }, title: null, creator: null, at: at(1), fork: null },
+      { tenantId: 'default', id: 'b', metadata: {}, title: null, creator: null, at: at(3), fork: null },
+      { tenantId: 'default', id: 'c', metadata: {}, title: null, creator: null, at: at(5), fork: null },
+    ]);
+  });
+
+  it("takes a fork's parent from the created event that creates the row, not from a later copy", () => {
+    const forkOf = (parent: string, atSeq: number, second: number): ConversationEvent => {
+      const event = created('f', {}, second);
+      return { ...event, data: { ...event.data, fork: { parent_conversation_id: parent, at_seq: atSeq } } };
+    };
+    const plan = planChunk(records(forkOf('p', 3, 1), forkOf('q', 2, 2)), from(0));
+    expect(plan.conversations).toEqual([
+      {
+        tenantId: 'default',
+        id: 'f',
+        metadata: {},
+        title: null,
+        creator: null,
+        at: at(1),
+        fork: { parentConversationId: 'p', atSeq: 3 },
+      },
     ]);
   });
 

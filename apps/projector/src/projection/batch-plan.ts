@@ -40,6 +40,8 @@ export interface ConversationRow {
   title: string | null;
   creator: CreatorPrincipal | null;
   at: string;
+  /** The parent a fork's `conversation.created` names; null otherwise. */
+  fork: { parentConversationId: string; atSeq: number } | null;
 }
 
 /** A conversation's header after a `conversation.updated` (the chunk's highest version per conversation). */
@@ -229,6 +231,9 @@ function conversationRow(event: ConversationEvent): ConversationRow {
     title: created?.title ?? null,
     creator: created?.creator ?? null,
     at: event.occurred_at,
+    fork: created?.fork
+      ? { parentConversationId: created.fork.parent_conversation_id, atSeq: created.fork.at_seq }
+      : null,
   };
 }
 

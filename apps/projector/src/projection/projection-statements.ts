@@ -15,10 +15,12 @@ export interface CreatedConversation {
  */
 export function insertConversations(rows: readonly ConversationRow[]): Statement {
   return {
-    sql: `INSERT INTO conversations (tenant_id, id, metadata, title, creator, created_at, updated_at)
-          SELECT c.tenant_id, c.id, c.metadata::jsonb, c.title, c.creator::jsonb, c.at, c.at
-          FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[])
-            AS c(tenant_id, id, metadata, at, title, creator)
+    sql: `INSERT INTO conversations (tenant_id, id, metadata, title, creator, created_at, updated_at,
+                                     parent_conversation_id, forked_at_seq)
+          SELECT c.tenant_id, c.id, c.metadata::jsonb, c.title, c.creator::jsonb, c.at, c.at, c.parent_id, c.forked_at
+          FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[],
+                      $8::bigint[])
+            AS c(tenant_id, id, metadata, at, title, creator, parent_id, forked_at)
           ON CONFLICT (tenant_id, id) DO NOTHING
           RETURNING tenant_id, id`,
     params: [
@@ -28,6 +30,8 @@ export function insertConversations(rows: readonly ConversationRow[]): Statement
       rows.map((r) => r.at),
       rows.map((r) => r.title),
       rows.map((r) => (r.creator === null ? null : JSON.stringify(r.creator))),
+      rows.map((r) => r.fork?.parentConversationId ?? null),
+      rows.map((r) => r.fork?.atSeq ?? null),
     ],
   };
 }

@@ -70,6 +70,13 @@ export class ConversationEntity {
   /** The principal that created the conversation; null for one created before sessions. */
   @Column({ type: 'jsonb', nullable: true })
   creator!: { tenant_id: string; id: string; type: 'user' | 'agent' | 'service' } | null;
+  /** The conversation this one was forked from (same tenant); null when it is not a fork. */
+  @Column({ name: 'parent_conversation_id', type: 'text', nullable: true })
+  parentConversationId!: string | null;
+
+  /** The parent's seq the fork copies through; null when it is not a fork. */
+  @Column({ name: 'forked_at_seq', ...bigintColumn, nullable: true })
+  forkedAtSeq!: number | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -32,6 +32,8 @@ export interface ListedConversation {
   headerVersion: number;
   archived: boolean;
   creator: CreatorPrincipal | null;
+  /** The conversation it was forked from and the seq it copies through; null when it is not a fork. */
+  parent: { conversationId: string; atSeq: number } | null;
   createdAt: Date;
   updatedAt: Date;
   position: ListPosition;
@@ -53,6 +55,8 @@ interface ListSqlRow {
   header_version: string;
   archived: boolean;
   creator: CreatorPrincipal | null;
+  parent_conversation_id: string | null;
+  forked_at_seq: string | null;
   created_at: Date;
   updated_at: Date;
   created_key: string;
@@ -91,7 +95,7 @@ export class ConversationListReader {
     params.push(query.limit + 1);
     const rows = await this.dataSource.query<ListSqlRow[]>(
       `SELECT c.id, c.title, c.metadata, c.last_seq, c.archived_seq, c.header_version, c.archived, c.creator,
-              c.created_at, c.updated_at,
+              c.parent_conversation_id, c.forked_at_seq, c.created_at, c.updated_at,
               to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_key,
               COALESCE((SELECT json_agg(json_build_object('id', p.participant_id, 'kind', p.kind)
                                         ORDER BY p.participant_id)
@@ -120,6 +124,10 @@ function toListed(row: ListSqlRow): ListedConversation {
     headerVersion: Number(row.header_version),
     archived: row.archived,
     creator: row.creator,
+    parent:
+      row.parent_conversation_id === null || row.forked_at_seq === null
+        ? null
+        : { conversationId: row.parent_conversation_id, atSeq: Number(row.forked_at_seq) },
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     position: { createdAt: row.created_key, id: row.id },
