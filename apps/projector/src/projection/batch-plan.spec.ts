@@ -205,8 +205,8 @@ describe('planChunk participants', () => {
       from(0),
     );
     expect(plan.conversations).toEqual([
-      { tenantId: 'default', id: 'a', metadata: { k: 1 }, title: 'Draft', creator, at: at(1) },
-      { tenantId: 'default', id: 'b', metadata: {}, title: null, creator: null, at: at(2) },
+      { tenantId: 'default', id: 'a', metadata: { k: 1 }, title: 'Draft', creator, at: at(1), fork: null },
+      { tenantId: 'default', id: 'b', metadata: {}, title: null, creator: null, at: at(2), fork: null },
     ]);
   });
 
