@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Kafka } from 'kafkajs';
 import { decodeRecord, EventType } from '@threadline/contracts';
@@ -10,6 +9,7 @@ import { chatMessage } from '../lib/payload';
 import { BenchSettings, envNumber, log, Scenario, ScenarioResult } from '../lib/scenario';
 import { BenchService, createTopic, kafkaClient } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
+import { waitUntil } from '../lib/wait-until';
 import { deleteGroup, rawProbeSender, rawProducer } from '../lib/raw-pipeline';
 import { openStreams, StreamClient, terminateAll } from '../lib/ws-streams';
 
@@ -20,7 +20,6 @@ const CONNECT_CONCURRENCY = 100;
 const WRITER_SOCKETS = 64;
 const ACK_TIMEOUT_MS = 5000;
 const DRAIN_TIMEOUT_MS = 30_000;
-const POLL_MS = 20;
 
 interface Shape {
   conversations: number;
@@ -224,9 +223,10 @@ async function measureOurs(
   }
   const client = new KeepAliveClient(command.baseUrl, WRITER_SOCKETS);
   try {
-    await waitFor(
+    await waitUntil(
       async () => (await realtime.metric('threadline_realtime_subscriptions')) >= subscriberIds.length,
       'every client subscribed on the realtime service',
+      DRAIN_TIMEOUT_MS,
     );
     log(
       `delivery: ${streams.clients.length} clients open in ${fmt(streams.seconds)} s; appending ` +
@@ -247,8 +247,8 @@ async function measureOurs(
       head.set(id, Math.max(head.get(id) ?? 0, seq));
     });
     const caughtUp = () => streams.clients.every((c) => lastSeq[c.index] >= (head.get(c.conversationId) ?? 0));
-    await waitFor(async () => caughtUp(), 'every client received the acknowledged appends').catch((error: Error) =>
-      log(`delivery: ${error.message}`),
+    await waitUntil(async () => caughtUp(), 'every client received the acknowledged appends', DRAIN_TIMEOUT_MS).catch(
+      (error: Error) => log(`delivery: ${error.message}`),
     );
     const cpuAfter = realtime.cpuSeconds();
     const seconds = (performance.now() - started) / 1000;
@@ -316,9 +316,11 @@ async function measureRaw(
       acked: (probe) => clock.acked(probe),
     });
     const { loop, benchLoopDelay } = await timedOpenLoop(shape, send);
-    await waitFor(async () => received >= loop.started - loop.errors, 'the raw consumer received every record').catch(
-      (error: Error) => log(`delivery: ${error.message}`),
-    );
+    await waitUntil(
+      async () => received >= loop.started - loop.errors,
+      'the raw consumer received every record',
+      DRAIN_TIMEOUT_MS,
+    ).catch((error: Error) => log(`delivery: ${error.message}`));
     const latency = clock.histogram.summary();
     return {
       loop,
@@ -332,16 +334,6 @@ async function measureRaw(
   } finally {
     await Promise.all([producer.disconnect(), consumer.disconnect()]).catch(() => undefined);
     await deleteGroup(kafka, names.groupId);
-  }
-}
-
-async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = performance.now() + DRAIN_TIMEOUT_MS;
-  while (!(await condition())) {
-    if (performance.now() > deadline) {
-      throw new Error(`timed out after ${DRAIN_TIMEOUT_MS} ms waiting until ${what}`);
-    }
-    await sleep(POLL_MS);
   }
 }
 

@@ -8,6 +8,7 @@ import { KeepAliveClient } from '../lib/http';
 import { BenchSettings, envNumber, log, Scenario, ScenarioResult } from '../lib/scenario';
 import { BenchService, createTopic, kafkaClient } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
+import { waitUntil } from '../lib/wait-until';
 import { deleteGroup, rawProducer } from '../lib/raw-pipeline';
 import { openStreams, StreamClient, terminateAll } from '../lib/ws-streams';
 
@@ -17,7 +18,6 @@ const RUNS_P99_TARGET = 2;
 const CONNECT_CONCURRENCY = 100;
 const ACK_TIMEOUT_MS = 5000;
 const DRAIN_TIMEOUT_MS = 30_000;
-const POLL_MS = 20;
 /** A delta's text names the batch it went out in: `p<batch>.<index>`. */
 const PROBE_PATTERN = /^p(\d+)\./;
 
@@ -246,9 +246,10 @@ async function measureOurs(
     heads[run] = (JSON.parse(res.body) as { last_run_seq: number }).last_run_seq;
   };
   try {
-    await waitFor(
+    await waitUntil(
       async () => (await realtime.metric('threadline_realtime_subscriptions')) >= subscriberIds.length,
       'every client subscribed on the realtime service',
+      DRAIN_TIMEOUT_MS,
     );
     log(
       `runs: ${shape.runs} runs x ${shape.deltasPerSec} deltas/s, flushed every ${shape.flushMs} ms, ` +
@@ -276,10 +277,11 @@ async function measureOurs(
       }),
     );
     const join = await joining;
-    await waitFor(
+    await waitUntil(
       async () =>
         streams.clients.every((c) => lastRunSeq[c.index] >= heads[Math.floor(c.index / shape.subscribersPerRun)]),
       'every client received every acknowledged event',
+      DRAIN_TIMEOUT_MS,
     ).catch((error: Error) => log(`runs: ${error.message}`));
     clock.measuring = false;
     order.closed = streams.clients.filter((c) => c.closeCode !== null).length;
@@ -341,8 +343,8 @@ async function measureJoins(
         }
       },
     });
-    await waitFor(async () => caught && live, `joiner ${j} caught up and live`).catch((error: Error) =>
-      log(`runs: ${error.message}`),
+    await waitUntil(async () => caught && live, `joiner ${j} caught up and live`, DRAIN_TIMEOUT_MS).catch(
+      (error: Error) => log(`runs: ${error.message}`),
     );
     await terminateAll(streams.clients);
   }
@@ -470,9 +472,10 @@ async function measureRaw(
         }
       }),
     );
-    await waitFor(
+    await waitUntil(
       async () => clock.receivedDeltas >= clock.ackedDeltas,
       'the raw consumer received every acknowledged delta',
+      DRAIN_TIMEOUT_MS,
     ).catch((error: Error) => log(`runs: ${error.message}`));
     clock.measuring = false;
     const latency = clock.latency.summary();
@@ -487,16 +490,6 @@ async function measureRaw(
   } finally {
     await Promise.all([producer.disconnect(), consumer.disconnect()]).catch(() => undefined);
     await deleteGroup(kafka, names.groupId);
-  }
-}
-
-async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = performance.now() + DRAIN_TIMEOUT_MS;
-  while (!(await condition())) {
-    if (performance.now() > deadline) {
-      throw new Error(`timed out after ${DRAIN_TIMEOUT_MS} ms waiting until ${what}`);
-    }
-    await sleep(POLL_MS);
   }
 }
 

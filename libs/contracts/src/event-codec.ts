@@ -76,6 +76,23 @@ export function decodeEvent(value: Buffer | null): ConversationEvent {
 
 /** Like decodeEvent, but also decodes the fence records of head-index rebuilds. */
 export function decodeTopicValue(value: Buffer | null): ConversationEvent | IndexFencedRecord {
+  const json = parseStorableJson(value);
+  const parsed = recordSchemaOf(json).safeParse(json);
+  if (!parsed.success) {
+    throw new UndecodableEventError(parsed.error.issues[0].message);
+  }
+  const record = parsed.data;
+  if (record.type === INDEX_FENCED_TYPE || record.schema_version === EVENT_SCHEMA_VERSION) {
+    return record;
+  }
+  return upgradeLegacyEvent(record);
+}
+
+/**
+ * A record value's JSON, if it is JSON every store can keep (findUnstorableJson);
+ * otherwise undecodable, the same for every consumer of either topic.
+ */
+export function parseStorableJson(value: Buffer | null): unknown {
   if (value === null) {
     throw new UndecodableEventError('empty record value');
   }
@@ -89,15 +106,7 @@ export function decodeTopicValue(value: Buffer | null): ConversationEvent | Inde
   if (unstorable) {
     throw new UndecodableEventError(`${formatJsonPath(unstorable.path)}: ${unstorable.reason}`);
   }
-  const parsed = recordSchemaOf(json).safeParse(json);
-  if (!parsed.success) {
-    throw new UndecodableEventError(parsed.error.issues[0].message);
-  }
-  const record = parsed.data;
-  if (record.type === INDEX_FENCED_TYPE || record.schema_version === EVENT_SCHEMA_VERSION) {
-    return record;
-  }
-  return upgradeLegacyEvent(record);
+  return json;
 }
 
 /**

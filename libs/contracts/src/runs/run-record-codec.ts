@@ -1,7 +1,6 @@
 import { conversationKey, eventConversation } from '../conversation-ref';
-import { EncodedEvent, UndecodableEventError } from '../event-codec';
+import { EncodedEvent, parseStorableJson, UndecodableEventError } from '../event-codec';
 import { EVENT_CONTENT_TYPE, EventHeader } from '../event-envelope';
-import { findUnstorableJson, formatJsonPath, MAX_EVENT_JSON_NESTING } from '../storable-json';
 import { RUN_RECORD_SCHEMA_VERSION, RunRecord, runRecordSchema } from './run-record.schema';
 
 /** Serializes a run record for the runs topic, keyed by its conversation's key like the conversation topic. */
@@ -23,20 +22,7 @@ export function encodeRunRecord(record: RunRecord): EncodedEvent {
  * every consumer, which skips it (the poison rule of docs/events.md).
  */
 export function decodeRunRecord(value: Buffer | null): RunRecord {
-  if (value === null) {
-    throw new UndecodableEventError('empty record value');
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(value.toString('utf8'));
-  } catch {
-    throw new UndecodableEventError('value is not JSON');
-  }
-  const unstorable = findUnstorableJson(json, MAX_EVENT_JSON_NESTING);
-  if (unstorable) {
-    throw new UndecodableEventError(`${formatJsonPath(unstorable.path)}: ${unstorable.reason}`);
-  }
-  const parsed = runRecordSchema.safeParse(json);
+  const parsed = runRecordSchema.safeParse(parseStorableJson(value));
   if (!parsed.success) {
     throw new UndecodableEventError(parsed.error.issues[0].message);
   }
