@@ -17,6 +17,7 @@ import { projectionScenario } from './scenarios/projection';
 import { readsScenario } from './scenarios/reads';
 import { runsScenario } from './scenarios/runs';
 import { scaleScenario } from './scenarios/scale';
+import { sessionsScenario } from './scenarios/sessions';
 import { webhooksScenario } from './scenarios/webhooks';
 
 /** Every scenario, in the order `npm run bench` runs them. */
@@ -27,6 +28,7 @@ const SCENARIOS: Scenario[] = [
   archiveScenario,
   deliveryScenario,
   runsScenario,
+  sessionsScenario,
   webhooksScenario,
   idleConnectionsScenario,
   peersScenario,
