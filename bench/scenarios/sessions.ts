@@ -13,7 +13,7 @@ const DEEP_HOPS = 4;
 const MATCH_EVERY = 4;
 const FILTER = { key: 'tier', value: 'gold' };
 const WARMUP_MS = 1000;
-const DURATION_MS = 3000;
+const DURATION_MS = 5000;
 const TARGET_1M_VS_1K = 1.2;
 /** The SELECT ConversationListReader.page issues for a metadata filter, from a position or not, written by hand. */
 const bareSql = (
