@@ -1,13 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DecodedRecord, decodeRecord, FencedRecord } from '@threadline/contracts';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage, TopicReadiness } from '@threadline/kafka';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, RestartingConsumer, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { RealtimeMetrics } from '../metrics/realtime-metrics';
 import { ConversationHub } from './conversation-hub';
 import { FanoutStart } from './fanout-start';
 import { PartitionPositions } from './partition-positions';
-import { ThrowawayGroup } from './throwaway-group';
 
 /**
  * Every instance reads the whole topic under its own throwaway consumer group
@@ -29,11 +29,14 @@ import { ThrowawayGroup } from './throwaway-group';
 @Injectable()
 export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FanoutConsumer.name);
-  private readonly group: ThrowawayGroup;
+  readonly groupId: string;
+  private readonly restarting: RestartingConsumer;
+  private joined = false;
+  private fetching = false;
   private readonly positions = new PartitionPositions();
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     topic: TopicReadiness,
     private readonly hub: ConversationHub,
     private readonly start: FanoutStart,
@@ -41,29 +44,62 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
     @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
     readiness: ReadinessService,
   ) {
-    this.group = new ThrowawayGroup({
-      kafka,
-      topic: config.kafka.topic,
-      groupPrefix: config.groupPrefix,
-      topicReady: () => topic.whenReady(),
-      maxWaitTimeInMs: 250,
-      readinessCheck: 'kafka',
-      readiness,
-      logger: this.logger,
-      onBatch: (consumer, payload) => this.onBatch(consumer, payload),
-    });
-  }
-
-  get groupId(): string {
-    return this.group.groupId;
+    this.groupId = `${config.groupPrefix}-${randomUUID()}`;
+    this.restarting = new RestartingConsumer(
+      {
+        create: () => this.create(),
+        topicReady: () => topic.whenReady(),
+        run: (consumer) => this.run(consumer),
+      },
+      this.logger,
+    );
+    readiness.register('kafka', () => ({
+      ok: this.joined && this.fetching,
+      detail: { group: this.groupId, joined: this.joined, fetching: this.fetching },
+    }));
   }
 
   onApplicationBootstrap(): void {
-    this.group.start();
+    this.restarting.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.group.stop();
+    await this.restarting.stop().catch((error: Error) => this.logger.warn(`disconnect: ${error.message}`));
+    await this.deleteGroup();
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.subscribe({ topic: this.config.kafka.topic, fromBeginning: false });
+    await consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(consumer, payload) });
+    this.logger.log(`consuming ${this.config.kafka.topic} as ${this.groupId}`);
+  }
+
+  /** A kafkajs consumer of the group; after a restart, PartitionPositions takes it back to where the last one stopped. */
+  private create(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 250,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    const { GROUP_JOIN, FETCH, CRASH, DISCONNECT } = consumer.events;
+    consumer.on(GROUP_JOIN, () => {
+      this.joined = true;
+      this.fetching = false;
+    });
+    consumer.on(FETCH, () => {
+      this.fetching = this.joined;
+    });
+    consumer.on(DISCONNECT, () => {
+      this.joined = false;
+      this.fetching = false;
+    });
+    consumer.on(CRASH, () => {
+      this.joined = false;
+      this.fetching = false;
+    });
+    return consumer;
   }
 
   private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
@@ -131,6 +167,19 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
           `${event && 'seq' in event ? ` seq ${event.seq}` : ''}): its index epoch ${event?.index_epoch ?? 0} ` +
           `is below the partition's index fence ${applied.fence}`,
       );
+    }
+  }
+
+  /** The group has no offsets and no members left; removing it keeps the broker tidy. */
+  private async deleteGroup(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([this.groupId]);
+    } catch (error) {
+      this.logger.debug(`group ${this.groupId} not deleted: ${(error as Error).message}`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
     }
   }
 }

@@ -1,12 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { conversationKey, decodeRunRecord, eventConversation, RunRecord } from '@threadline/contracts';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage, TopicReadiness } from '@threadline/kafka';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, RestartingConsumer, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { RunsReader } from '@threadline/persistence';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { FanoutStart } from '../live/fanout-start';
 import { PartitionPositions } from '../live/partition-positions';
-import { ThrowawayGroup } from '../live/throwaway-group';
 import { RealtimeMetrics } from '../metrics/realtime-metrics';
 import { RunProgressBook } from './run-progress-book';
 import { RunsHub } from './runs-hub';
@@ -27,12 +27,15 @@ const MAX_TRACKED_RUNS = 100_000;
 @Injectable()
 export class RunsLiveConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RunsLiveConsumer.name);
-  private readonly group: ThrowawayGroup;
+  readonly groupId: string;
+  private readonly restarting: RestartingConsumer;
   private readonly positions = new PartitionPositions();
   private readonly book: RunProgressBook;
+  private joined = false;
+  private fetching = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     topic: TopicReadiness,
     private readonly hub: RunsHub,
     private readonly start: FanoutStart,
@@ -41,33 +44,63 @@ export class RunsLiveConsumer implements OnApplicationBootstrap, OnApplicationSh
     @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
     readiness: ReadinessService,
   ) {
+    this.groupId = `${config.groupPrefix}-runs-${randomUUID()}`;
     this.book = new RunProgressBook(async (tenantId, runId) => {
       const run = await runs.run(tenantId, runId);
       return run === null ? undefined : { status: 'streaming', lastRunSeq: run.last_run_seq };
     }, MAX_TRACKED_RUNS);
-    this.group = new ThrowawayGroup({
-      kafka,
-      topic: config.kafka.runsTopic,
-      groupPrefix: `${config.groupPrefix}-runs`,
-      topicReady: () => topic.whenReady(),
-      maxWaitTimeInMs: 100,
-      readinessCheck: 'kafka_runs',
-      readiness,
-      logger: this.logger,
-      onBatch: (consumer, payload) => this.onBatch(consumer, payload),
-    });
-  }
-
-  get groupId(): string {
-    return this.group.groupId;
+    this.restarting = new RestartingConsumer(
+      {
+        create: () => this.create(),
+        topicReady: () => topic.whenReady(),
+        run: (consumer) => this.run(consumer),
+      },
+      this.logger,
+    );
+    readiness.register('kafka_runs', () => ({
+      ok: this.joined && this.fetching,
+      detail: { group: this.groupId, joined: this.joined, fetching: this.fetching },
+    }));
   }
 
   onApplicationBootstrap(): void {
-    this.group.start();
+    this.restarting.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.group.stop();
+    await this.restarting.stop().catch((error: Error) => this.logger.warn(`disconnect: ${error.message}`));
+    await this.deleteGroup();
+  }
+
+  private async run(consumer: Consumer): Promise<void> {
+    await consumer.subscribe({ topic: this.config.kafka.runsTopic, fromBeginning: false });
+    await consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(consumer, payload) });
+    this.logger.log(`consuming ${this.config.kafka.runsTopic} as ${this.groupId}`);
+  }
+
+  private create(): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
+    });
+    const { GROUP_JOIN, FETCH, CRASH, DISCONNECT } = consumer.events;
+    consumer.on(GROUP_JOIN, () => {
+      this.joined = true;
+      this.fetching = false;
+    });
+    consumer.on(FETCH, () => {
+      this.fetching = this.joined;
+    });
+    for (const event of [CRASH, DISCONNECT]) {
+      consumer.on(event, () => {
+        this.joined = false;
+        this.fetching = false;
+      });
+    }
+    return consumer;
   }
 
   private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
@@ -116,6 +149,18 @@ export class RunsLiveConsumer implements OnApplicationBootstrap, OnApplicationSh
       this.hub.publish(conversationKey(eventConversation(record)), outcome.item);
     } else if (outcome.kind === 'skip') {
       this.metrics.runRecordsSkipped.inc({ why: outcome.why });
+    }
+  }
+
+  private async deleteGroup(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([this.groupId]);
+    } catch (error) {
+      this.logger.debug(`group ${this.groupId} not deleted: ${(error as Error).message}`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
     }
   }
 }
