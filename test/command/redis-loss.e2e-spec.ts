@@ -1,35 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
 import { api, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { eventually } from '../support/service-process';
-import { TEST_REDIS_URL } from '../support/test-env';
+import { flushIndex, indexEpoch } from '../support/hand-built-events';
 import { firstWinsBySeq, readTopic } from '../support/topic-reader';
 
 const stack = new CommandStack('redis-loss', 2);
 
 beforeAll(() => stack.start(), 120_000);
 afterAll(() => stack.stop());
-
-/** Drops every key of this run's index, as FLUSHALL would, without touching other users of the server. */
-async function flushIndex(prefix: string): Promise<number> {
-  const redis = createClient({ url: TEST_REDIS_URL });
-  await redis.connect();
-  let deleted = 0;
-  for await (const keys of redis.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
-    if (keys.length > 0) deleted += await redis.del(keys);
-  }
-  await redis.quit();
-  return deleted;
-}
-
-async function indexEpoch(prefix: string): Promise<number | null> {
-  const redis = createClient({ url: TEST_REDIS_URL });
-  await redis.connect();
-  const value = await redis.get(`${prefix}:index-epoch`);
-  await redis.quit();
-  return value === null ? null : Number(value);
-}
 
 const append = (baseUrl: string, id: string, body: Record<string, unknown>) =>
   api(baseUrl, 'POST', `/v1/conversations/${id}/messages`, body);

@@ -6,7 +6,6 @@
  * is read from the runs topic as every consumer reads it (planRunRecord).
  */
 import { randomUUID } from 'node:crypto';
-import { createClient } from 'redis';
 import {
   advanceRunProgress,
   decodeRunRecord,
@@ -21,7 +20,7 @@ import { CommandStack } from '../support/command-stack';
 import { TestIdentityProvider } from '../support/identity-provider';
 import { eventually } from '../support/service-process';
 import { readRawTopic } from '../support/topic-reader';
-import { TEST_REDIS_URL } from '../support/test-env';
+import { flushIndex } from '../support/hand-built-events';
 
 const IDLE_MS = 3000;
 const MESSAGE_BYTES = 1024;
@@ -354,12 +353,7 @@ describe('Redis losing a streaming run', () => {
     const id = await conversation();
     const runId = await startRun(id);
     expect((await call('acme', 'POST', `/v1/runs/${runId}/events`, { events: deltas('a') })).status).toBe(201);
-    const redis = createClient({ url: TEST_REDIS_URL });
-    await redis.connect();
-    for await (const keys of redis.scanIterator({ MATCH: `${stack.env.REDIS_KEY_PREFIX}:*`, COUNT: 1000 })) {
-      if (keys.length > 0) await redis.del(keys);
-    }
-    await redis.quit();
+    await flushIndex(stack.env.REDIS_KEY_PREFIX);
 
     const refused = await eventually('the lost run found in the projection', async () => {
       const answer = await call('acme', 'POST', `/v1/runs/${runId}/events`, { events: deltas('b') });
