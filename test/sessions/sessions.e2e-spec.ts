@@ -411,6 +411,28 @@ describe('tenant isolation and credentials', () => {
     expect(denied.body.error).toBe('forbidden_scope');
   });
 
+  it('serves a Starcite token (session:* scopes, session_id pin) on its own session only', async () => {
+    const starcite = await idp.token({
+      tenant_id: ACME,
+      sub: 'agent:starcite',
+      scopes: ['session:create', 'session:read', 'session:append'],
+      session_id: `ses_pinned_${run}`,
+    });
+    const as = (method: string, path: string, body?: unknown) =>
+      api(stack.baseUrl, method, path, body, undefined, { headers: { authorization: `Bearer ${starcite}` } });
+    expect((await as('POST', '/v1/sessions', { id: `ses_pinned_${run}` })).status).toBe(201);
+    const appended = await as('POST', `/v1/sessions/ses_pinned_${run}/append`, {
+      type: 'content',
+      payload: { text: 'pinned' },
+      producer_id: 'starcite-writer',
+      producer_seq: 1,
+    });
+    expect(appended).toMatchObject({ status: 201, body: { seq: 1 } });
+    expect((await as('GET', `/v1/sessions/ses_pinned_${run}`)).status).toBe(200);
+    const elsewhere = await as('POST', '/v1/sessions', { id: `ses_other_${run}` });
+    expect(elsewhere).toMatchObject({ status: 403, body: { error: 'forbidden_conversation' } });
+  });
+
   it('gives a session without an id a ses_ id', async () => {
     const res = await drafter<Session>('POST', '/v1/sessions', {});
     expect(res.status).toBe(201);

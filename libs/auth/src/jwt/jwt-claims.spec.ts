@@ -33,6 +33,20 @@ describe('JWT claims', () => {
     expect(principalFromClaims({ ...valid, conversation_id: 'conv-1' }).conversationId).toBe('conv-1');
   });
 
+  it("pins the principal to Starcite's session_id like conversation_id, and accepts both when they agree", () => {
+    expect(principalFromClaims({ ...valid, session_id: 'ses_1' }).conversationId).toBe('ses_1');
+    expect(principalFromClaims({ ...valid, session_id: 'ses_1', conversation_id: 'ses_1' }).conversationId).toBe(
+      'ses_1',
+    );
+  });
+
+  it("reads Starcite's session:read, session:create and session:append as the scopes of the same routes", () => {
+    expect(scopesOf({ scopes: ['session:read', 'session:create', 'session:append'] })).toEqual(
+      new Set(['conversations:read', 'conversations:write', 'messages:append']),
+    );
+    expect(scopesOf({ scope: 'session:read' })).toEqual(new Set(['conversations:read']));
+  });
+
   it('takes scopes from a scopes array too, and ignores scopes it does not know', () => {
     expect(scopesOf({ scopes: ['admin', 'billing:read', 7] })).toEqual(new Set(['admin']));
     expect(scopesOf({ scope: 'openid conversations:write', scopes: ['admin'] })).toEqual(
@@ -48,6 +62,8 @@ describe('JWT claims', () => {
     [{ sub: 'robot:1' }, /sub claim/],
     [{ exp: undefined }, /exp/],
     [{ conversation_id: 'bad id!' }, /conversation_id/],
+    [{ session_id: 'bad id!' }, /session_id/],
+    [{ session_id: 'ses_1', conversation_id: 'ses_2' }, /different conversations/],
   ])('refuses %j with 401 naming the claim', (change, message) => {
     expect(rejection({ ...valid, ...change })).toMatch(message);
   });

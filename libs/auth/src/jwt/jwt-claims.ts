@@ -11,6 +11,7 @@ export interface ThreadlineClaims {
   scope?: unknown;
   scopes?: unknown;
   conversation_id?: unknown;
+  session_id?: unknown;
   exp?: unknown;
 }
 
@@ -32,19 +33,47 @@ export function principalFromClaims(claims: ThreadlineClaims): Principal {
     scopes: scopesOf(claims),
     expiresAt: new Date(claims.exp * 1000),
   };
-  if (claims.conversation_id === undefined) {
-    return principal;
-  }
-  const conversation = conversationIdSchema.safeParse(claims.conversation_id);
-  if (!conversation.success) {
-    throw unauthorized('The token has an invalid conversation_id claim', true);
-  }
-  return { ...principal, conversationId: conversation.data };
+  const pin = pinOf(claims);
+  return pin === undefined ? principal : { ...principal, conversationId: pin };
 }
 
-/** `scope` (space-separated, RFC 8693) and `scopes` (an array) together; scopes Threadline does not know are ignored. */
+/**
+ * The conversation a token is pinned to: `conversation_id`, or Starcite's `session_id` (a session is a
+ * conversation); both present must agree.
+ */
+function pinOf(claims: Pick<ThreadlineClaims, 'conversation_id' | 'session_id'>): string | undefined {
+  const pins = (['conversation_id', 'session_id'] as const).flatMap((claim) => {
+    if (claims[claim] === undefined) {
+      return [];
+    }
+    const id = conversationIdSchema.safeParse(claims[claim]);
+    if (!id.success) {
+      throw unauthorized(`The token has an invalid ${claim} claim`, true);
+    }
+    return [id.data];
+  });
+  if (pins.length === 2 && pins[0] !== pins[1]) {
+    throw unauthorized('The token pins conversation_id and session_id to different conversations', true);
+  }
+  return pins[0];
+}
+
+/**
+ * Starcite's scope names, taken as the Threadline scopes that allow the same session routes
+ * (docs/security.md): `session:create` also allows what else `conversations:write` does.
+ */
+const STARCITE_SCOPES: Readonly<Record<string, Scope>> = {
+  'session:read': 'conversations:read',
+  'session:create': 'conversations:write',
+  'session:append': 'messages:append',
+};
+
+/**
+ * `scope` (space-separated, RFC 8693) and `scopes` (an array) together, Starcite's names read as ours; scopes
+ * Threadline does not know are ignored.
+ */
 export function scopesOf(claims: Pick<ThreadlineClaims, 'scope' | 'scopes'>): Set<Scope> {
   const fromScope = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
   const fromScopes = Array.isArray(claims.scopes) ? claims.scopes.filter((s) => typeof s === 'string') : [];
-  return new Set([...fromScope, ...fromScopes].filter(isScope));
+  return new Set([...fromScope, ...fromScopes].map((s) => STARCITE_SCOPES[s] ?? s).filter(isScope));
 }
