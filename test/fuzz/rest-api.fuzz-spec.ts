@@ -13,6 +13,7 @@ import {
   anyCalls,
   bodyCalls,
   CallTarget,
+  Endpoint,
   FuzzCall,
   headerCalls,
   requestOf,
@@ -20,8 +21,8 @@ import {
 } from './support/request-arbitraries';
 
 /**
- * Arbitrary and hostile requests to every REST endpoint of docs/api.md (agents, deliveries, inboxes, runs too): any
- * Unicode (NUL, lone surrogates, emoji, bidi marks), raw JSON no serializer
+ * Arbitrary and hostile requests to every REST endpoint of docs/api.md (agents, deliveries, inboxes, runs,
+ * sessions, listings and forks too): any Unicode (NUL, lone surrogates, emoji, bidi marks), raw JSON no serializer
  * writes (duplicate keys, `__proto__`, 1e400, 5,000 levels of nesting, cut-off
  * bodies, bytes that are not UTF-8), junk ids, query strings and headers. The
  * API answers each with a 2xx or a documented 4xx `{error, message}` carrying an
@@ -82,6 +83,9 @@ async function createTarget(): Promise<CallTarget> {
   return { conversationId, runId: (JSON.parse(res.text) as { run_id: string }).run_id };
 }
 
+/** Session routes that change the conversation's header (title, metadata, archived), never its log. */
+const HEADER_ENDPOINTS: readonly Endpoint[] = ['session', 'session-archive', 'session-unarchive'];
+
 /** A run's write that succeeded may have committed it: one message appended, so the record moved on. */
 const mayCommit = (call: FuzzCall, res: RawResponse) => RUN_ENDPOINTS.includes(call.endpoint) && res.status < 400;
 
@@ -114,6 +118,19 @@ async function expectAnswered(calls: FuzzCall[]): Promise<void> {
         version: (before.version as number) + (appended.deduped ? 0 : 1),
       });
       expect(appended.version).toBe(after.version);
+    } else if (call.endpoint === 'session-append') {
+      const appended = JSON.parse(res.text) as { last_seq: number; deduped: boolean };
+      expect({ request, version: after.version }).toEqual({
+        request,
+        version: (before.version as number) + (appended.deduped ? 0 : 1),
+      });
+      expect(appended.last_seq).toBe(after.version);
+    } else if (HEADER_ENDPOINTS.includes(call.endpoint)) {
+      expect({ request, version: after.version, tombstoned: after.tombstoned }).toEqual({
+        request,
+        version: before.version,
+        tombstoned: before.tombstoned,
+      });
     } else if (call.method === 'DELETE') {
       expect({ request, after }).toEqual({
         request,

@@ -142,6 +142,54 @@ const appendBodyTree: fc.Arbitrary<JsonTree> = fc.oneof(
   },
 );
 
+/** A Starcite event append: the producer pair mostly valid, so the event's own fields are what is looked at. */
+const sessionAppendTree: fc.Arbitrary<JsonTree> = fc.oneof(
+  { arbitrary: wildTree, weight: 1 },
+  {
+    arbitrary: membersWith(
+      fc.tuple(
+        maybe(
+          'type',
+          fc.oneof({ arbitrary: fc.constantFrom('content', 'tool'), weight: 4 }, { arbitrary: stringish, weight: 1 }),
+        ),
+        maybe('payload', mildTree),
+        maybe('actor', fc.oneof(fc.constantFrom('agent:fuzz', 'user:other'), stringish)),
+        maybe('source', stringish),
+        maybe('metadata', mildTree),
+        maybe('refs', mildTree),
+        maybe('idempotency_key', stringish),
+        maybe(
+          'producer_id',
+          fc.oneof({ arbitrary: fc.constant('fuzz-writer'), weight: 4 }, { arbitrary: stringish, weight: 1 }),
+        ),
+        maybe(
+          'producer_seq',
+          fc.oneof({ arbitrary: fc.integer({ min: 1, max: 4 }), weight: 4 }, { arbitrary: numberish, weight: 1 }),
+        ),
+        maybe('expected_seq', numberish),
+      ),
+    ),
+    weight: 8,
+  },
+);
+
+/** A session's header (create and PATCH) and a fork's request. */
+const headerBodyTree: fc.Arbitrary<JsonTree> = fc.oneof(
+  { arbitrary: wildTree, weight: 1 },
+  {
+    arbitrary: membersWith(
+      fc.tuple(
+        maybe('id', stringish),
+        maybe('title', fc.oneof(stringish, fc.constant(null))),
+        maybe('metadata', mildTree),
+        maybe('expected_version', numberish),
+        maybe('at_seq', numberish),
+      ),
+    ),
+    weight: 8,
+  },
+);
+
 const upsertBodyTree: fc.Arbitrary<JsonTree> = fc.oneof(
   { arbitrary: wildTree, weight: 1 },
   { arbitrary: membersWith(fc.tuple(maybe('metadata', mildTree))), weight: 4 },
@@ -192,12 +240,18 @@ function hostileBody(tree: fc.Arbitrary<JsonTree>): fc.Arbitrary<Body> {
 const plainBodies = {
   append: fc.constantFrom('{"message":{"role":"user","parts":[{"type":"text","text":"héllo 👩‍👩‍👧 \u200f"}]}}'),
   upsert: fc.constantFrom('{"metadata":{"channel":"wéb"}}', '{}'),
+  sessionAppend: fc.constantFrom(
+    '{"type":"content","payload":{"text":"héllo 👩‍👩‍👧"},"producer_id":"fuzz-writer","producer_seq":1}',
+  ),
+  header: fc.constantFrom('{"title":"wéb \u200f","metadata":{"channel":"wéb"}}', '{"at_seq":1}', '{}'),
   other: fc.constant(undefined),
 };
 
 const hostileBodies = {
   append: fc.oneof({ arbitrary: hostileBody(appendBodyTree), weight: 12 }, { arbitrary: badBytesAppend, weight: 1 }),
   upsert: hostileBody(upsertBodyTree),
+  sessionAppend: hostileBody(sessionAppendTree),
+  header: hostileBody(headerBodyTree),
   other: fc.option(hostileBody(wildTree), { nil: undefined }),
 };
 
@@ -249,11 +303,13 @@ const queryString: fc.Arbitrary<string> = fc.oneof(
       fc.tuple(
         fc.oneof(
           fc.constantFrom('offset', 'limit', 'from', 'consistency', 'limit[]', 'from[x]', 'offset[0]', '__proto__', ''),
+          fc.constantFrom('cursor', 'archived', 'metadata.k', 'metadata.', 'metadata.__proto__', 'metadata[k]'),
           wildString.map(percentEncodeAll),
         ),
         fc.oneof(
           fc.constantFrom('0', '1', '3', '100', '1000', '1001', '-1', '1.5', '0x10', ' 1', '1e400', '9007199254740993'),
           fc.constantFrom('12345678901234567890123', 'strong', 'eventual', 'STRONG', 'stale', '', '%', '%ZZ'),
+          fc.constantFrom('true', 'false', 'all', 'TRUE', 'eyJ4IjoxfQ', 'not-a-cursor'),
           fc.nat().map(String),
           wildString.map(percentEncodeAll),
         ),
@@ -304,7 +360,16 @@ export type Endpoint =
   | 'run-stream'
   | 'run-commit'
   | 'run-fail'
-  | 'run-cancel';
+  | 'run-cancel'
+  | 'sessions'
+  | 'session'
+  | 'session-append'
+  | 'session-events'
+  | 'session-archive'
+  | 'session-unarchive'
+  | 'conversations'
+  | 'fork'
+  | 'forks';
 
 /** The endpoints whose `{run_id}` is the sequence's run (or, for a text id, that text). */
 export const RUN_ENDPOINTS: readonly Endpoint[] = [
@@ -330,7 +395,13 @@ interface CallParts {
   id: fc.Arbitrary<IdChoice>;
   query: fc.Arbitrary<string>;
   headers: fc.Arbitrary<Record<string, string>>;
-  bodies: { append: fc.Arbitrary<Body>; upsert: fc.Arbitrary<Body>; other: fc.Arbitrary<Body> };
+  bodies: {
+    append: fc.Arbitrary<Body>;
+    upsert: fc.Arbitrary<Body>;
+    sessionAppend: fc.Arbitrary<Body>;
+    header: fc.Arbitrary<Body>;
+    other: fc.Arbitrary<Body>;
+  };
 }
 
 /** Calls to every endpoint of docs/api.md with its method, weighted toward those that take content; now and then a wrong method. */
@@ -376,6 +447,28 @@ function callsOf(parts: CallParts): fc.Arbitrary<FuzzCall> {
     {
       arbitrary: fc
         .constantFrom<[string, Endpoint]>(['POST', 'run-commit'], ['POST', 'run-fail'], ['POST', 'run-cancel'])
+        .chain(([method, endpoint]) => call(method, endpoint, parts.bodies.other)),
+      weight: 1,
+    },
+    { arbitrary: call('POST', 'session-append', parts.bodies.sessionAppend), weight: 4 },
+    { arbitrary: call('POST', 'sessions', parts.bodies.header), weight: 2 },
+    { arbitrary: call('PATCH', 'session', parts.bodies.header), weight: 2 },
+    { arbitrary: call('POST', 'fork', parts.bodies.header), weight: 2 },
+    {
+      arbitrary: fc
+        .constantFrom<[string, Endpoint]>(
+          ['GET', 'sessions'],
+          ['GET', 'session'],
+          ['GET', 'session-events'],
+          ['GET', 'conversations'],
+          ['GET', 'forks'],
+        )
+        .chain(([method, endpoint]) => call(method, endpoint, none, true)),
+      weight: 2,
+    },
+    {
+      arbitrary: fc
+        .constantFrom<[string, Endpoint]>(['POST', 'session-archive'], ['POST', 'session-unarchive'])
         .chain(([method, endpoint]) => call(method, endpoint, parts.bodies.other)),
       weight: 1,
     },
@@ -430,6 +523,15 @@ export function requestOf(c: FuzzCall, target: CallTarget): RawRequest {
     'run-commit': `/v1/runs/${id}/commit`,
     'run-fail': `/v1/runs/${id}/fail`,
     'run-cancel': `/v1/runs/${id}/cancel`,
+    sessions: '/v1/sessions',
+    session: `/v1/sessions/${id}`,
+    'session-append': `/v1/sessions/${id}/append`,
+    'session-events': `/v1/sessions/${id}/events`,
+    'session-archive': `/v1/sessions/${id}/archive`,
+    'session-unarchive': `/v1/sessions/${id}/unarchive`,
+    conversations: '/v1/conversations',
+    fork: `/v1/conversations/${id}/fork`,
+    forks: `/v1/conversations/${id}/forks`,
   }[c.endpoint];
   return {
     method: c.method,
