@@ -365,4 +365,23 @@ describe('Redis losing a streaming run', () => {
     expect(run.events.map((e) => e.run_seq)).toEqual([1]);
     expect((await call('acme', 'POST', `/v1/runs/${runId}/commit`)).body.error).toBe('run_finished');
   });
+
+  it('ends a run Redis lost and nobody touches again as failed (index_lost) by the idle sweep', async () => {
+    await eventually('the head index trusted again', async () => (await fetch(`${stack.baseUrl}/health/ready`)).ok);
+    const id = await conversation();
+    const runId = await startRun(id);
+    expect((await call('acme', 'POST', `/v1/runs/${runId}/events`, { events: deltas('a') })).status).toBe(201);
+    await eventually('the run streaming in the projection', async () => {
+      const answer = await call('acme', 'GET', `/v1/runs/${runId}`);
+      return answer.body.status === 'streaming' && answer.body.last_run_seq === 1;
+    });
+    await flushIndex(stack.env.REDIS_KEY_PREFIX);
+
+    const ended = await eventually('the sweep to end the lost run', async () => (await effectiveRun(runId)).end);
+    expect(ended).toMatchObject({ status: 'failed', reason: 'index_lost', last_run_seq: 1 });
+    await eventually('the end projected', async () => {
+      const answer = await call('acme', 'GET', `/v1/runs/${runId}`);
+      return answer.body.status === 'failed' && answer.body.reason === 'index_lost';
+    });
+  });
 });

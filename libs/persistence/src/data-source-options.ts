@@ -28,6 +28,7 @@ import { ReadCursors1764920000000 } from './migrations/1764920000000-read-cursor
 import { Runs1765000000000 } from './migrations/1765000000000-runs';
 import { Sessions1765100000000 } from './migrations/1765100000000-sessions';
 import { Forks1765200000000 } from './migrations/1765200000000-forks';
+import { StreamingRuns1765300000000 } from './migrations/1765300000000-streaming-runs';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -60,6 +61,7 @@ export const MIGRATIONS = [
   Runs1765000000000,
   Sessions1765100000000,
   Forks1765200000000,
+  StreamingRuns1765300000000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

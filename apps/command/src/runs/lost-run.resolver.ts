@@ -61,16 +61,22 @@ export class LostRunResolver {
     if (principal.conversationId !== undefined && principal.conversationId !== view.conversation_id) {
       throw refusalError(runId, { kind: 'forbidden' });
     }
-    if (view.status !== 'streaming') {
-      return view;
-    }
-    this.logger.warn(`run ${runId} of tenant ${principal.tenantId} is streaming but the run index lost it`);
+    return view.status === 'streaming' ? this.endLost(principal.tenantId, view) : view;
+  }
+
+  /**
+   * Ends a run the projection has as streaming and the run index no longer holds: failed,
+   * `index_lost`. If it did end meanwhile, its own end is earlier in the runs topic and wins.
+   */
+  async endLost(tenantId: string, view: RunView): Promise<RunView> {
+    const runId = view.run_id;
+    this.logger.warn(`run ${runId} of tenant ${tenantId} is streaming but the run index lost it`);
     await this.publisher
       .publishRunRecord(
         {
           schema_version: RUN_RECORD_SCHEMA_VERSION,
           event_id: randomUUID(),
-          tenant_id: principal.tenantId,
+          tenant_id: tenantId,
           conversation_id: view.conversation_id,
           run_id: runId,
           occurred_at: new Date().toISOString(),

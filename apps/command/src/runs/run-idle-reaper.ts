@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { MetricsService, PeriodicJob, PeriodicJobSchedule } from '@threadline/observability';
+import { RunsReader, RunView, StreamingRunPosition } from '@threadline/persistence';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
+import { LostRunResolver } from './lost-run.resolver';
 import { RunCommitService } from './run-commit.service';
 import { RunIndexService, RunKey } from './run-index.service';
 import { runFinishedRecord } from './run-records';
@@ -15,7 +17,10 @@ const MAX_ROUNDS = 4;
  * Ends runs nobody operated on for RUN_IDLE_TIMEOUT_MS: a streaming run fails
  * with reason `abandoned` (after its pending record, if any, is produced); a run
  * whose commit was interrupted is committed again, never abandoned. A run with an
- * operation in flight (a lease) is left alone. One instance sweeps at a time.
+ * operation in flight (a lease) is left alone. A run the projection has as
+ * streaming for longer than that but the run index no longer holds (Redis lost
+ * it, and nobody touched it since) fails with reason `index_lost`. One instance
+ * sweeps at a time.
  */
 @Injectable()
 export class RunIdleReaper extends PeriodicJob {
@@ -25,6 +30,8 @@ export class RunIdleReaper extends PeriodicJob {
     private readonly index: RunIndexService,
     private readonly writer: RunRecordWriter,
     private readonly commits: RunCommitService,
+    private readonly projected: RunsReader,
+    private readonly lost: LostRunResolver,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
     metrics: MetricsService,
   ) {
@@ -48,9 +55,41 @@ export class RunIdleReaper extends PeriodicJob {
           this.logger.warn(`run ${run.runId} of tenant ${run.tenantId}: not reaped this sweep: ${error.message}`),
         );
       }
+      await this.endLostRuns();
     } finally {
       await this.index.unlockSweep(owner);
     }
+  }
+
+  /**
+   * Ends the runs streaming in the projection since before the idle timeout that the run index lost,
+   * looking at up to MAX_ROUNDS pages of them per sweep (the sweep after goes on from the first page).
+   */
+  private async endLostRuns(): Promise<void> {
+    const startedBefore = new Date(Date.now() - this.config.runs.idleTimeoutMs);
+    let after: StreamingRunPosition | undefined;
+    for (let round = 0; round < MAX_ROUNDS; round += 1) {
+      const page = await this.projected.streamingSince(startedBefore, SWEEP_RUNS, after);
+      for (const view of page) {
+        await this.endIfLost(view);
+      }
+      if (page.length < SWEEP_RUNS) {
+        return;
+      }
+      after = page[page.length - 1];
+    }
+  }
+
+  private async endIfLost(view: RunView & StreamingRunPosition): Promise<void> {
+    const run = { tenantId: view.tenant_id, runId: view.run_id };
+    if ((await this.index.conversationOf(run)) !== null) {
+      return;
+    }
+    await this.lost.endLost(run.tenantId, view).then(
+      () => this.reaped.inc({ outcome: 'index_lost' }),
+      (error: Error) =>
+        this.logger.warn(`run ${run.runId} of tenant ${run.tenantId}: not ended as lost: ${error.message}`),
+    );
   }
 
   private async reap(run: RunKey): Promise<void> {

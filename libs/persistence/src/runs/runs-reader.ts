@@ -10,6 +10,13 @@ export interface RunsPageQuery {
   after?: { createdAt: string; runId: string };
 }
 
+/** Where a page of streaming runs ends: the next page starts after this run. */
+export interface StreamingRunPosition {
+  created_at: string;
+  tenant_id: string;
+  run_id: string;
+}
+
 /**
  * Reads runs as the projector wrote them from the runs topic (docs/runs.md): one
  * run, a conversation's runs oldest first, a run's events after a run_seq. Every
@@ -51,6 +58,26 @@ export class RunsReader {
   /** The runs of a conversation still streaming, oldest first (what a joining subscriber resumes). */
   streamingRuns(ref: ConversationRef, limit = 100): Promise<RunView[]> {
     return this.conversationRuns(ref, { status: 'streaming', limit });
+  }
+
+  /**
+   * Runs of every tenant still streaming that started before `startedBefore`, oldest first, after the
+   * run `after` of an earlier page: the candidates for having been lost with the run index (docs/runs.md).
+   */
+  async streamingSince(
+    startedBefore: Date,
+    limit: number,
+    after?: StreamingRunPosition,
+  ): Promise<Array<RunView & StreamingRunPosition>> {
+    const rows: Array<RunSqlRow & { tenant_id: string }> = await this.db.query(
+      `SELECT tenant_id, ${RUN_COLUMNS} FROM runs
+       WHERE status = 'streaming' AND created_at < $1
+         AND ($2::timestamptz IS NULL OR (created_at, tenant_id, run_id) > ($2::timestamptz, $3::text, $4::text))
+       ORDER BY created_at, tenant_id, run_id
+       LIMIT $5`,
+      [startedBefore, after?.created_at ?? null, after?.tenant_id ?? null, after?.run_id ?? null, limit],
+    );
+    return rows.map((row) => ({ ...toRunView(row), tenant_id: row.tenant_id }));
   }
 
   /** A run's events with run_seq in (afterRunSeq, afterRunSeq + limit], in order. */
