@@ -269,7 +269,10 @@ describe('the raw tail, /v1/sessions/{id}/tail', () => {
     }
 
     await projected(id, 13);
-    const resumed = await openTail(id, '?cursor=7');
+    // The credential in the query this time, as a browser's WebSocket sends it.
+    const resumed = await WebSocketProbe.open(
+      `${wsBase()}/v1/sessions/${id}/tail?cursor=7&access_token=${await token(ACME, 'user:ada')}`,
+    );
     try {
       await eventually('the events after cursor 7', async () => resumed.texts.length >= 6);
       expect(frames(resumed).every((frame) => !Array.isArray(frame))).toBe(true);
