@@ -10,11 +10,13 @@ import { ConnectionsModule } from './connections/connections.module';
 import { LiveModule } from './live/live.module';
 import { PhoenixModule } from './protocols/phoenix/phoenix.module';
 import { PlainWsModule } from './protocols/plain-ws/plain-ws.module';
+import { SessionSocketModule } from './protocols/session-socket/session-socket.module';
+import { SessionTailModule } from './protocols/session-tail/session-tail.module';
 import { SseModule } from './protocols/sse/sse.module';
 import { StreamModule } from './stream/stream.module';
 
 /**
- * Streams each conversation to clients (Phoenix Channels, plain WebSocket, SSE), in seq order, resumable.
+ * Streams each conversation to clients (Phoenix Channels, plain WebSocket, SSE, Starcite's session tail and Phoenix socket), in seq order, resumable.
  * The WebSocket gateways run on RealtimeWsAdapter, which main.ts installs; it tracks their
  * connections in ConnectionsModule's registry. A new protocol is one more module under protocols/.
  */
@@ -37,6 +39,8 @@ export class RealtimeModule {
         PhoenixModule,
         PlainWsModule,
         SseModule,
+        SessionTailModule,
+        SessionSocketModule,
       ],
     };
   }

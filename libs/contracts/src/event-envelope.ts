@@ -82,7 +82,7 @@ const createdData = legacyCreatedData.extend({
 });
 /**
  * The conversation's whole header after an update (a session PATCH, archive or
- * unarchive): `version` counts header changes from 0 at create, so a consumer keeps
+ * unarchive), and whether it was archived before: `version` counts header changes from 0 at create, so a consumer keeps
  * the update of the highest version and ignores a replayed or older one.
  */
 const updatedData = z.object({
@@ -90,6 +90,8 @@ const updatedData = z.object({
   metadata: jsonObjectSchema,
   archived: z.boolean(),
   version: z.number().int().min(1),
+  /** `archived` before this update (additive; absent in events written before it): tells an archive from a PATCH. */
+  previous_archived: z.boolean().optional(),
 });
 /** The whole list, replacing the one before (no seq: it orders with the conversation's other events by offset). */
 const participantsSetData = z.object({ participants: participantsSchema });

@@ -12,3 +12,4 @@ export * from './tenant';
 export * from './conversation-ref';
 export * from './participant';
 export * from './runs';
+export * from './sessions';

@@ -54,6 +54,7 @@ export const ERROR_CODES = [
   'run_too_large',
   'invalid_session_id',
   'invalid_event',
+  'invalid_limit',
   'session_exists',
   'session_not_found',
   'expected_seq_conflict',

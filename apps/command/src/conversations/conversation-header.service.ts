@@ -73,7 +73,10 @@ export class ConversationHeaderService {
           throw busy();
         case 'ok': {
           const published = await this.publisher
-            .publish(conversationUpdated(ref, header, decision.epoch), this.config.append.ackTimeoutMs)
+            .publish(
+              conversationUpdated(ref, { ...header, previous_archived: record.archived }, decision.epoch),
+              this.config.append.ackTimeoutMs,
+            )
             .then(
               () => true,
               () => false,

@@ -1,7 +1,6 @@
-import type { MessagePart } from '@threadline/contracts';
+import { eventOfMessage, MessagePart, SessionEventView } from '@threadline/contracts';
 import type { MessageView } from '@threadline/persistence';
 import type { MessagePage } from '../reads/message-view';
-import { eventOfMessage, SessionEventView } from './event-message-mapping';
 
 /** A page of a session's events after a cursor (`GET /v1/sessions/{id}/events`). */
 export interface SessionEventPage {

@@ -1,6 +1,6 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { ConversationRef, CreatorPrincipal } from '@threadline/contracts';
+import { ConversationRef, CreatorPrincipal, messageOfEvent } from '@threadline/contracts';
 import { ApiError } from '@threadline/errors';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { ConversationHeaderService } from '../conversations/conversation-header.service';
@@ -9,7 +9,6 @@ import { ConversationDirectory } from '../head-index/conversation-directory';
 import { ConversationRecord } from '../head-index/conversation-record';
 import { checkMetadataLimit } from '../messages/message-limits';
 import { AppendService } from '../messages/append.service';
-import { messageOfEvent } from './event-message-mapping';
 import { inSessionTerms } from './session-errors';
 import {
   AppendEventDto,

@@ -6,6 +6,8 @@ export const PHOENIX_REPLY_REASONS = [
   'unsupported_event',
   'invalid_conversation_id',
   'invalid_cursor',
+  'invalid_session_id',
+  'invalid_limit',
   'unauthorized',
   'too_many_subscriptions',
 ] as const;

@@ -19,6 +19,7 @@ function row(seq: number): MessageEntry {
     version: seq,
     message: { role: 'user', parts: [], metadata: {}, token_count: null },
     insertedAt: 'x',
+    author: { actor: null, producerId: null, producerSeq: null },
   };
 }
 

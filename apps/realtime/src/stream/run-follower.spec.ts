@@ -17,6 +17,7 @@ const committedMessage = (seq: number, runId: string, lastRunSeq: number): Messa
     token_count: null,
   },
   insertedAt: '2026-11-30T00:00:00.000Z',
+  author: { actor: null, producerId: null, producerSeq: null },
 });
 
 /** A follower over fake stores: `stored` is what Postgres has of each run, `live` publishes as the runs hub would. */

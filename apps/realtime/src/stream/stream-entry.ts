@@ -9,12 +9,21 @@ export interface MessagePayload {
   token_count: number | null;
 }
 
+/** Who appended an entry: the credential's subject and the producer pair (what a Starcite event frame shows). */
+export interface EntryAuthor {
+  actor: string | null;
+  producerId: string | null;
+  producerSeq: number | null;
+}
+
 export interface MessageEntry {
   kind: 'message';
   seq: number;
   version: number;
   message: MessagePayload;
   insertedAt: string;
+  /** Read by the session tail only; FleetLM's frames (plain WS, Phoenix, SSE) do not show it. */
+  author: EntryAuthor;
 }
 
 export interface TombstoneEntry {
@@ -67,6 +76,11 @@ export function entryFromEvent(event: ConversationEvent): StreamEntry | null {
           token_count: event.data.message.token_count ?? null,
         },
         insertedAt: event.occurred_at,
+        author: {
+          actor: event.data.actor,
+          producerId: event.data.producer_id,
+          producerSeq: event.data.producer_seq,
+        },
       };
     case EventType.MessageTombstoned:
       return { kind: 'tombstone', seq: event.seq, reason: event.data.reason, insertedAt: event.occurred_at };
@@ -96,5 +110,6 @@ export function entryFromRow(row: MessageRow): MessageEntry | TombstoneEntry {
       token_count: row.tokenCount,
     },
     insertedAt,
+    author: { actor: row.actor, producerId: row.producerId, producerSeq: row.producerSeq },
   };
 }

@@ -58,7 +58,14 @@ describe('phoenix protocol (JSON serializer v2)', () => {
   it('pushes FleetLM-shaped events', () => {
     const message = { role: 'user', parts: [{ type: 'text', text: 'hi' }], metadata: {}, token_count: 1 };
     expect(
-      pushFrame('conversation:c1', '3', { kind: 'message', seq: 4, version: 4, message, insertedAt: 'x' }),
+      pushFrame('conversation:c1', '3', {
+        kind: 'message',
+        seq: 4,
+        version: 4,
+        message,
+        insertedAt: 'x',
+        author: { actor: null, producerId: null, producerSeq: null },
+      }),
     ).toEqual({
       joinRef: '3',
       ref: null,

@@ -14,6 +14,7 @@ const message = (seq: number): SubscriberOutput => ({
   version: seq,
   message: { role: 'assistant', parts: [], metadata: {}, token_count: null },
   insertedAt: 'x',
+  author: { actor: null, producerId: null, producerSeq: null },
 });
 
 describe('SseResumePosition', () => {

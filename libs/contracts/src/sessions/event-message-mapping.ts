@@ -1,4 +1,4 @@
-import type { MessageBody } from '@threadline/contracts';
+import type { MessageBody } from '../message.schema';
 
 /** What a Starcite append names besides its producer pair: the content of one session event. */
 export interface SessionEventContent {
