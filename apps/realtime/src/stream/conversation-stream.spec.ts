@@ -66,6 +66,7 @@ function setup(cursor: number | null, whenWritable: () => Promise<void> = () => 
       subscribe: (conversation, listener) => hub.subscribe(conversation.conversationId, listener),
       readEntries: (conversation, range) => projection.entries(conversation.conversationId, range),
       readState: async () => projection.state,
+      latestLiveSeq: (conversation) => hub.latestSeq(conversation.conversationId) ?? null,
       countGap: () => (gaps += 1),
       settings,
     },
@@ -104,6 +105,41 @@ describe('ConversationStream', () => {
     await started;
     expect(t.seqs()).toEqual([1, 2, 3, 4, 5]);
     expect(t.gaps()).toBe(0);
+  });
+
+  it('waits for a seq published live before it subscribed until the projection has it, with nothing newer coming', async () => {
+    const t = setup(0);
+    t.projection.add(1);
+    t.hub.publish(appended(1));
+    t.hub.publish(appended(2));
+    const started = t.stream.start();
+    await jest.advanceTimersByTimeAsync(300);
+    expect(t.seqs()).toEqual([1]);
+    t.projection.add(2);
+    await jest.advanceTimersByTimeAsync(100);
+    await started;
+    expect(t.seqs()).toEqual([1, 2]);
+    expect(t.gaps()).toBe(0);
+  });
+
+  it('reports a seq published live before it subscribed as a gap when the projection never has it in time', async () => {
+    const t = setup(0);
+    t.projection.add(1);
+    t.hub.publish(appended(3));
+    const started = t.stream.start();
+    await jest.advanceTimersByTimeAsync(1000);
+    await started;
+    t.hub.publish(appended(4));
+    expect(t.seqs()).toEqual([1, 'gap:2-4', 4]);
+    expect(t.gaps()).toBe(1);
+  });
+
+  it('does not wait for seqs published live at or below its cursor', async () => {
+    const t = setup(5);
+    t.hub.publish(appended(5));
+    await t.stream.start();
+    t.hub.publish(appended(6));
+    expect(t.seqs()).toEqual([6]);
   });
 
   it('delivers out-of-order live events in order', async () => {

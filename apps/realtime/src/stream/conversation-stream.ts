@@ -17,6 +17,8 @@ export interface StreamDependencies {
   subscribe(conversation: ConversationRef, listener: (entry: StreamEntry) => void): () => void;
   readEntries(conversation: ConversationRef, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>>;
   readState(conversation: ConversationRef): Promise<ConversationState | null>;
+  /** The highest seq of the conversation seen live (ConversationHub.latestSeq), null if none is remembered. */
+  latestLiveSeq(conversation: ConversationRef): number | null;
   countGap(): void;
   settings: StreamSettings;
 }
@@ -29,7 +31,9 @@ export interface StreamDependencies {
  * It follows the live hub first and holds what arrives, then reads Postgres
  * (`seq >= next`, only below the lowest held seq) until the held events join on.
  * A seq still missing after REORDER_TIMEOUT_MS (counted from the last progress)
- * becomes a `gap`. `cursor` null means live only: start after the projected head.
+ * becomes a `gap`. Catch-up also waits for the highest seq the hub saw live
+ * before the stream subscribed: the projection may not hold it yet, and no newer
+ * live event may come to show it is missing. `cursor` null means live only: start after the projected head.
  */
 export class ConversationStream {
   private ordered: OrderedStream<StreamEntry> | null = null;
@@ -41,6 +45,8 @@ export class ConversationStream {
   private live = false;
   private closed = false;
   private startedAfter: number | null = null;
+  /** A seq seen live before the stream subscribed, which catch-up must reach (or report as a gap). */
+  private mustReach: { seq: number; since: number } | null = null;
 
   constructor(
     readonly conversation: ConversationRef,
@@ -65,6 +71,7 @@ export class ConversationStream {
       return;
     }
     this.unsubscribe = this.deps.subscribe(this.conversation, (entry) => this.onLiveEntry(entry));
+    const seenLive = this.deps.latestLiveSeq(this.conversation);
     try {
       const state = await this.deps.readState(this.conversation);
       if (this.closed) {
@@ -72,6 +79,7 @@ export class ConversationStream {
       }
       const cursor = this.cursor ?? state?.lastSeq ?? 0;
       this.startedAfter = cursor;
+      this.mustReach = seenLive !== null && seenLive > cursor ? { seq: seenLive, since: Date.now() } : null;
       this.ordered = new OrderedStream<StreamEntry>({
         nextSeq: cursor + 1,
         maxBuffered: this.deps.settings.reorderBufferMax,
@@ -183,13 +191,17 @@ export class ConversationStream {
         if (entries.length === catchUpPage) {
           continue;
         }
-        const since = ordered.waitingSince;
+        const behind = this.behindLive(ordered);
+        const since = ordered.waitingSince ?? behind?.since ?? null;
         if (since === null) {
           return;
         }
         const waited = Date.now() - since;
         if (waited >= reorderTimeoutMs) {
-          this.emit(ordered.skipGap(Date.now()));
+          const now = Date.now();
+          this.emit(
+            ordered.waitingSince === null && behind ? ordered.skipTo(behind.seq + 1, now) : ordered.skipGap(now),
+          );
           continue;
         }
         if (!catchingUp) {
@@ -200,6 +212,17 @@ export class ConversationStream {
     } finally {
       this.filling = false;
     }
+  }
+
+  /**
+   * The seq seen live before the stream subscribed, while the stream has not released it yet: nothing
+   * newer may come live to hold it up, so catch-up polls the projection for it like for a missing seq.
+   */
+  private behindLive(ordered: OrderedStream<StreamEntry>): { seq: number; since: number } | null {
+    if (this.mustReach !== null && ordered.nextSeq > this.mustReach.seq) {
+      this.mustReach = null;
+    }
+    return this.mustReach;
   }
 
   /** While live, wakes up when the next seq has been missing for REORDER_TIMEOUT_MS. */

@@ -22,6 +22,17 @@ describe('OrderedStream', () => {
     expect(s.waitingSince).toBeNull();
   });
 
+  it('skips to a seq known to exist: a gap from the next seq, then what is buffered from there, older held ones dropped', () => {
+    const s = stream();
+    s.offer(item(2), 0);
+    s.offer(item(5), 0);
+    const out = s.skipTo(4, 1);
+    expect(out[0]).toEqual({ kind: 'gap', expected: 1, actual: 4 });
+    expect(out).toHaveLength(1);
+    expect(seqs(s.offer(item(4), 2))).toEqual([4, 5]);
+    expect(s.skipTo(3, 3)).toEqual([]);
+  });
+
   it('starts after the cursor and drops everything at or below it', () => {
     const s = stream(11);
     expect(s.offer(item(10), 0)).toEqual([]);

@@ -81,6 +81,22 @@ export class OrderedStream<T extends Sequenced> {
     return [gap, ...this.drain(now)];
   }
 
+  /**
+   * Gives up on every seq below `seq` (known to exist, but not readable in time): returns a gap notice and
+   * then whatever buffered follows it in order. Empty when `seq` is not ahead of the next seq.
+   */
+  skipTo(seq: number, now: number): Array<T | GapNotice> {
+    if (seq <= this.next) {
+      return [];
+    }
+    const gap: GapNotice = { kind: 'gap', expected: this.next, actual: seq };
+    this.next = seq;
+    while (this.buffer.length > 0 && this.buffer[0].seq < seq) {
+      this.buffer.shift();
+    }
+    return [gap, ...this.drain(now)];
+  }
+
   private hold(entry: T, now: number): void {
     const index = this.insertionIndex(entry.seq);
     if (this.buffer[index]?.seq === entry.seq) {
