@@ -218,6 +218,7 @@ describe("the Starcite README's sequence, ending in its WebSocket tail", () => {
           source: null,
           metadata: {},
           refs: {},
+          idempotency_key: null,
           inserted_at: expect.stringMatching(/Z$/) as string,
         },
       ]);

@@ -76,6 +76,7 @@ describe('eventOfMessage', () => {
       source: null,
       metadata: {},
       refs: {},
+      idempotency_key: null,
       inserted_at: '2026-11-30T20:00:00.000Z',
     });
     expect(
@@ -85,6 +86,7 @@ describe('eventOfMessage', () => {
         source: 's',
         refs: { a: 1 },
         metadata: { m: true },
+        idempotency_key: 'grep-1',
       }),
     ).toMatchObject({
       type: 'tool',
@@ -92,6 +94,7 @@ describe('eventOfMessage', () => {
       source: 's',
       refs: { a: 1 },
       metadata: { m: true },
+      idempotency_key: 'grep-1',
     });
   });
 

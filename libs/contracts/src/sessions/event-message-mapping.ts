@@ -22,6 +22,7 @@ export interface SessionEventView {
   source: string | null;
   metadata: Record<string, unknown>;
   refs: Record<string, unknown>;
+  idempotency_key: string | null;
   inserted_at: string;
 }
 
@@ -90,6 +91,7 @@ export function eventOfMessage(logged: LoggedMessage): SessionEventView {
       type: starcite.type,
       payload,
       source: typeof starcite.source === 'string' ? starcite.source : null,
+      idempotency_key: typeof starcite.idempotency_key === 'string' ? starcite.idempotency_key : null,
       metadata: asObject(starcite.metadata) ?? {},
       refs: asObject(starcite.refs) ?? {},
     };
@@ -99,6 +101,7 @@ export function eventOfMessage(logged: LoggedMessage): SessionEventView {
     type: PLAIN_MESSAGE_TYPE,
     payload: { role: message.role, parts: message.parts },
     source: null,
+    idempotency_key: null,
     metadata: message.metadata ?? {},
     refs: {},
   };

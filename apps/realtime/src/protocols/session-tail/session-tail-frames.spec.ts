@@ -17,7 +17,14 @@ function entryOf(event: ReturnType<typeof appendedEvent>): MessageEntry {
 describe('tailItemOf', () => {
   it("gives back a session event appended on the session API, with the topic event's author", () => {
     const message = messageOfEvent(
-      { type: 'state', payload: { step: 2 }, source: 'planner', refs: { run: 'r1' }, metadata: { m: 1 } },
+      {
+        type: 'state',
+        payload: { step: 2 },
+        source: 'planner',
+        refs: { run: 'r1' },
+        metadata: { m: 1 },
+        idempotency_key: 'step-2',
+      },
       'agent:planner',
     );
     const event = appendedEvent(
@@ -42,6 +49,7 @@ describe('tailItemOf', () => {
         source: 'planner',
         metadata: { m: 1 },
         refs: { run: 'r1' },
+        idempotency_key: 'step-2',
         inserted_at: AT,
       },
     });
