@@ -13,8 +13,14 @@ export interface TopicPosition {
 /** Sees every event the fan-out hands to the hub, whatever its conversation, with its topic position. */
 export type EventObserver = (event: ConversationEvent, at: TopicPosition) => void;
 
-/** Conversations whose highest live seq the hub remembers, most recently active first out. */
-const LATEST_SEQS_KEPT = 100_000;
+/** Conversations whose live head the hub remembers, least recently active first out. */
+const LIVE_HEADS_KEPT = 100_000;
+
+/** What the hub has published of one conversation: its highest seq, and the last seq of its deletion if it saw one. */
+export interface LiveHead {
+  seq: number;
+  deletedLastSeq: number | null;
+}
 
 /**
  * In-process fan-out of live topic events to the streams that follow each
@@ -27,8 +33,8 @@ export class ConversationHub {
   private readonly logger = new Logger(ConversationHub.name);
   private readonly listeners = new Map<string, Set<HubListener>>();
   private readonly observers = new Set<EventObserver>();
-  /** Highest seq published per conversation key, in least-recently-published order (bounded). */
-  private readonly latest = new Map<string, number>();
+  /** The live head per conversation key, in least-recently-published order (bounded). */
+  private readonly heads = new Map<string, LiveHead>();
 
   get conversationCount(): number {
     return this.listeners.size;
@@ -51,12 +57,12 @@ export class ConversationHub {
   }
 
   /**
-   * The highest seq of the conversation the hub has published, if it remembers one. The fan-out starts at the
-   * projector's position, so a seq above the projection's head was published here: a stream starting after
-   * it must wait for it (ConversationStream) even though no newer live event will come to say so.
+   * What the hub has published of the conversation, if it remembers it. The fan-out starts at the projector's
+   * position, so a seq or a deletion beyond the projection was published here: a stream starting after it must
+   * wait for it or end (ConversationStream) even though no newer live event will come to say so.
    */
-  latestSeq(key: string): number | undefined {
-    return this.latest.get(key);
+  liveHead(key: string): LiveHead | undefined {
+    return this.heads.get(key);
   }
 
   /** Follows every event of every conversation (inbox deltas); returns the function that stops it. */
@@ -91,16 +97,25 @@ export class ConversationHub {
   }
 
   private remember(key: string, event: ConversationEvent): void {
-    if (event.type !== EventType.MessageAppended && event.type !== EventType.MessageTombstoned) {
-      return;
+    const known = this.heads.get(key);
+    let head: LiveHead;
+    switch (event.type) {
+      case EventType.MessageAppended:
+      case EventType.MessageTombstoned:
+        head = { seq: Math.max(known?.seq ?? 0, event.seq), deletedLastSeq: known?.deletedLastSeq ?? null };
+        break;
+      case EventType.ConversationDeleted:
+        head = { seq: Math.max(known?.seq ?? 0, event.data.last_seq), deletedLastSeq: event.data.last_seq };
+        break;
+      default:
+        return;
     }
-    const known = this.latest.get(key);
-    if (known !== undefined) {
-      this.latest.delete(key);
-    } else if (this.latest.size >= LATEST_SEQS_KEPT) {
-      this.latest.delete(this.latest.keys().next().value as string);
+    if (known) {
+      this.heads.delete(key);
+    } else if (this.heads.size >= LIVE_HEADS_KEPT) {
+      this.heads.delete(this.heads.keys().next().value as string);
     }
-    this.latest.set(key, Math.max(known ?? 0, event.seq));
+    this.heads.set(key, head);
   }
 
   private notifyObservers(event: ConversationEvent, at: TopicPosition): void {

@@ -30,7 +30,7 @@ export class ConversationStreamFactory {
       subscribe: (conversation, listener) => hub.subscribe(conversationKey(conversation), listener),
       readEntries: (conversation, range) => reader.entries(conversation, range),
       readState: (conversation) => reader.state(conversation),
-      latestLiveSeq: (conversation) => hub.latestSeq(conversationKey(conversation)) ?? null,
+      liveHead: (conversation) => hub.liveHead(conversationKey(conversation)) ?? null,
       countGap: () => metrics.gaps.inc(),
       settings: config.stream,
     };

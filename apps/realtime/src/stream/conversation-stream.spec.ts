@@ -66,7 +66,7 @@ function setup(cursor: number | null, whenWritable: () => Promise<void> = () => 
       subscribe: (conversation, listener) => hub.subscribe(conversation.conversationId, listener),
       readEntries: (conversation, range) => projection.entries(conversation.conversationId, range),
       readState: async () => projection.state,
-      latestLiveSeq: (conversation) => hub.latestSeq(conversation.conversationId) ?? null,
+      liveHead: (conversation) => hub.liveHead(conversation.conversationId) ?? null,
       countGap: () => (gaps += 1),
       settings,
     },
@@ -203,6 +203,17 @@ describe('ConversationStream', () => {
     await t.stream.start();
     expect(t.seqs()).toEqual([2, 3, 'end']);
     expect(t.out.at(-1)).toEqual({ kind: 'deleted', seq: 4, lastSeq: 3 });
+  });
+
+  it('ends after the last seq when the deletion was published live but is not projected yet', async () => {
+    const t = setup(0);
+    t.projection.add(1, 2);
+    t.projection.state = { lastSeq: 2, tombstoned: false };
+    t.hub.publish(appended(2));
+    t.hub.publish(deleted(2));
+    await t.stream.start();
+    expect(t.seqs()).toEqual([1, 2, 'end']);
+    expect(t.stream.isClosed).toBe(true);
   });
 
   it('ends at once when the cursor is already past the deleted conversation', async () => {

@@ -1,4 +1,5 @@
 import type { ConversationRef } from '@threadline/contracts';
+import type { LiveHead } from '../live/conversation-hub';
 import { ConversationState, SeqRange } from './projection-reader';
 import { OrderedStream } from './ordered-stream';
 import { deletedEntry, MessageEntry, StreamEntry, StreamOutput, TombstoneEntry } from './stream-entry';
@@ -17,8 +18,8 @@ export interface StreamDependencies {
   subscribe(conversation: ConversationRef, listener: (entry: StreamEntry) => void): () => void;
   readEntries(conversation: ConversationRef, range: SeqRange): Promise<Array<MessageEntry | TombstoneEntry>>;
   readState(conversation: ConversationRef): Promise<ConversationState | null>;
-  /** The highest seq of the conversation seen live (ConversationHub.latestSeq), null if none is remembered. */
-  latestLiveSeq(conversation: ConversationRef): number | null;
+  /** What of the conversation was seen live (ConversationHub.liveHead), null if nothing is remembered. */
+  liveHead(conversation: ConversationRef): LiveHead | null;
   countGap(): void;
   settings: StreamSettings;
 }
@@ -32,8 +33,8 @@ export interface StreamDependencies {
  * (`seq >= next`, only below the lowest held seq) until the held events join on.
  * A seq still missing after REORDER_TIMEOUT_MS (counted from the last progress)
  * becomes a `gap`. Catch-up also waits for the highest seq the hub saw live
- * before the stream subscribed: the projection may not hold it yet, and no newer
- * live event may come to show it is missing. `cursor` null means live only: start after the projected head.
+ * before the stream subscribed, and ends after a deletion the hub saw live: the
+ * projection may not hold them yet, and no newer live event may come to show them. `cursor` null means live only: start after the projected head.
  */
 export class ConversationStream {
   private ordered: OrderedStream<StreamEntry> | null = null;
@@ -71,7 +72,7 @@ export class ConversationStream {
       return;
     }
     this.unsubscribe = this.deps.subscribe(this.conversation, (entry) => this.onLiveEntry(entry));
-    const seenLive = this.deps.latestLiveSeq(this.conversation);
+    const seenLive = this.deps.liveHead(this.conversation);
     try {
       const state = await this.deps.readState(this.conversation);
       if (this.closed) {
@@ -79,7 +80,7 @@ export class ConversationStream {
       }
       const cursor = this.cursor ?? state?.lastSeq ?? 0;
       this.startedAfter = cursor;
-      this.mustReach = seenLive !== null && seenLive > cursor ? { seq: seenLive, since: Date.now() } : null;
+      this.mustReach = seenLive !== null && seenLive.seq > cursor ? { seq: seenLive.seq, since: Date.now() } : null;
       this.ordered = new OrderedStream<StreamEntry>({
         nextSeq: cursor + 1,
         maxBuffered: this.deps.settings.reorderBufferMax,
@@ -91,6 +92,8 @@ export class ConversationStream {
       }
       if (state?.tombstoned) {
         this.offer(deletedEntry(state.lastSeq));
+      } else if (seenLive?.deletedLastSeq != null) {
+        this.offer(deletedEntry(seenLive.deletedLastSeq));
       }
       await this.fill(true);
       this.live = true;
