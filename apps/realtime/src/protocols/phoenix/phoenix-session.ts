@@ -9,13 +9,14 @@ import { ConversationStreamFactory } from '../../stream/conversation-stream.fact
 import { SubscriberOutput } from '../../stream/run-output';
 import { PhoenixAck } from './phoenix-messages';
 import { PhoenixChannels } from './phoenix-channels';
+import { PhoenixSocketSession } from './phoenix-socket.gateway';
 import { INBOX_TOPIC_PREFIX, inboxDeltaFrame, parseJoin, PhoenixFrame, pushFrame } from './phoenix-protocol';
 
 /**
  * One Phoenix socket: its joined channels (a conversation stream or an inbox's
  * deltas each), the replies to its pushes, the frames it is sent.
  */
-export class PhoenixSession {
+export class PhoenixSession implements PhoenixSocketSession {
   private readonly logger = new Logger(PhoenixSession.name);
   private readonly channels: PhoenixChannels;
 

@@ -8,6 +8,7 @@ import { ConversationStreamFactory } from '../../stream/conversation-stream.fact
 import { PhoenixChannels } from '../phoenix/phoenix-channels';
 import { PhoenixAck } from '../phoenix/phoenix-messages';
 import { PhoenixFrame } from '../phoenix/phoenix-protocol';
+import { PhoenixSocketSession } from '../phoenix/phoenix-socket.gateway';
 import { openSessionTail } from '../session-tail/session-tail-feed';
 import { mayFollowLifecycle } from './lifecycle-access';
 import {
@@ -23,7 +24,7 @@ import {
  * One socket of Starcite's Phoenix endpoint: its joined `tail:{id}` and
  * `lifecycle` channels (PhoenixChannels answers heartbeats, leaves and the rest).
  */
-export class SessionSocketSession {
+export class SessionSocketSession implements PhoenixSocketSession {
   private readonly logger = new Logger(SessionSocketSession.name);
   private readonly channels: PhoenixChannels;
 

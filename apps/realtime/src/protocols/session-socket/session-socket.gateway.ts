@@ -1,22 +1,15 @@
 import { Inject, Logger, UseFilters } from '@nestjs/common';
-import {
-  Ack,
-  ConnectedSocket,
-  MessageBody,
-  OnGatewayConnection,
-  SubscribeMessage,
-  WebSocketGateway,
-} from '@nestjs/websockets';
+import { WebSocketGateway } from '@nestjs/websockets';
+import { Principal } from '@threadline/auth';
 import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
 import { ClientConnection } from '../../connections/client-connection';
 import { SessionLifecycleHub } from '../../live/session-lifecycle-hub';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
 import { CloseOnErrorFilter } from '../../websocket/close-on-error.filter';
-import { Admitted, RealtimeGatewayOptions } from '../../websocket/realtime-gateway-options';
-import { serveConnection } from '../../websocket/serve-connection';
-import { ANY_OTHER_EVENT, bindPhoenixMessages, PhoenixAck } from '../phoenix/phoenix-messages';
-import { PhoenixEvent, PhoenixFrame } from '../phoenix/phoenix-protocol';
+import { RealtimeGatewayOptions } from '../../websocket/realtime-gateway-options';
+import { bindPhoenixMessages } from '../phoenix/phoenix-messages';
+import { PhoenixSocketGateway } from '../phoenix/phoenix-socket.gateway';
 import { admitPhoenixUpgrade } from '../phoenix/phoenix-upgrade';
 import { SessionSocketSession } from './session-socket-session';
 
@@ -36,74 +29,24 @@ export const SESSION_SOCKET_PATH = '/v1/socket/websocket';
   bindMessages: bindPhoenixMessages,
 })
 @UseFilters(CloseOnErrorFilter)
-export class SessionSocketGateway implements OnGatewayConnection<ClientConnection> {
-  private readonly logger = new Logger(SessionSocketGateway.name);
-  private readonly sessions = new WeakMap<ClientConnection, SessionSocketSession>();
-
+export class SessionSocketGateway extends PhoenixSocketGateway<SessionSocketSession> {
   constructor(
     private readonly streams: ConversationStreamFactory,
     private readonly lifecycle: SessionLifecycleHub,
     private readonly metrics: RealtimeMetrics,
     @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
-  ) {}
+  ) {
+    super(new Logger(SessionSocketGateway.name));
+  }
 
-  handleConnection(connection: ClientConnection, { principal }: Admitted<undefined>): void {
-    serveConnection(connection, this.logger, () =>
-      this.sessions.set(
-        connection,
-        new SessionSocketSession(
-          connection,
-          principal,
-          this.config.clients.maxSubscriptionsPerConnection,
-          this.streams,
-          this.lifecycle,
-          this.metrics,
-        ),
-      ),
+  protected openSession(connection: ClientConnection, principal: Principal): SessionSocketSession {
+    return new SessionSocketSession(
+      connection,
+      principal,
+      this.config.clients.maxSubscriptionsPerConnection,
+      this.streams,
+      this.lifecycle,
+      this.metrics,
     );
-  }
-
-  @SubscribeMessage(PhoenixEvent.Heartbeat)
-  heartbeat(
-    @ConnectedSocket() connection: ClientConnection,
-    @MessageBody() frame: PhoenixFrame,
-    @Ack() ack: PhoenixAck,
-  ): void {
-    this.session(connection).heartbeat(frame, ack);
-  }
-
-  @SubscribeMessage(PhoenixEvent.Join)
-  join(
-    @ConnectedSocket() connection: ClientConnection,
-    @MessageBody() frame: PhoenixFrame,
-    @Ack() ack: PhoenixAck,
-  ): void {
-    this.session(connection).join(frame, ack);
-  }
-
-  @SubscribeMessage(PhoenixEvent.Leave)
-  leave(
-    @ConnectedSocket() connection: ClientConnection,
-    @MessageBody() frame: PhoenixFrame,
-    @Ack() ack: PhoenixAck,
-  ): void {
-    this.session(connection).leave(frame, ack);
-  }
-
-  @SubscribeMessage(ANY_OTHER_EVENT)
-  unhandled(
-    @ConnectedSocket() connection: ClientConnection,
-    @MessageBody() frame: PhoenixFrame,
-    @Ack() ack: PhoenixAck,
-  ): void {
-    this.session(connection).unhandled(frame, ack);
-  }
-
-  private session(connection: ClientConnection): SessionSocketSession {
-    const session = this.sessions.get(connection);
-    if (!session) {
-      throw new Error(`connection ${connection.id} has no Phoenix session`);
-    }
-    return session;
   }
 }
