@@ -29,6 +29,9 @@ import {
   anyUpgradeTarget,
   getStream,
   plainStreamRequest,
+  sessionTailPath,
+  SessionTailRequestCase,
+  sessionTailRequest,
   sseRequest,
   StreamRequestCase,
   streamPath,
@@ -38,7 +41,7 @@ import {
  * Hostile and broken clients against one real realtime service: Phoenix frames
  * of every shape (bad JSON, wrong arity and types, unknown events, floods of
  * joins, binary, invalid UTF-8, over 64 KiB, fragmented), bytes that break RFC
- * 6455, upgrade targets and SSE requests with bad ids, cursors and Last-Event-IDs.
+ * 6455, upgrade targets, session tails and SSE requests with bad ids, cursors, batch sizes and Last-Event-IDs.
  * Each connection gets what docs/api.md documents: a reply, the stream, a 4xx
  * before the upgrade or a documented close code. After every run the process is
  * ready, counted no uncaught error, and subscribers that connected with a cursor
@@ -152,7 +155,11 @@ it(
 );
 
 /** Checks a refused upgrade or SSE request: a 4xx whose `error` is the one expected, or a documented one. */
-function expectRefusal(c: StreamRequestCase, status: number, body: string): void {
+function expectRefusal(
+  c: Pick<StreamRequestCase, 'expected'> | SessionTailRequestCase,
+  status: number,
+  body: string,
+): void {
   const context = { request: c, status, body };
   expect({ ...context, clientError: status >= 400 && status < 500 }).toEqual({ ...context, clientError: true });
   if (c.expected === 'stream') {
@@ -204,12 +211,64 @@ it(
   PROPERTY_TIMEOUT_MS,
 );
 
+/** The seqs of a session tail's frames: an event, an array of events (batch_size > 1), or a gap frame. */
+function tailSeqs(texts: string[]): number[] {
+  return texts.flatMap((text) => {
+    const frame = JSON.parse(text) as { seq?: number; type?: string } | Array<{ seq: number }>;
+    if (Array.isArray(frame)) {
+      return frame.map((event) => event.seq);
+    }
+    if (frame.type === 'gap') {
+      return [];
+    }
+    expect(frame).toMatchObject({ seq: expect.any(Number) as number });
+    return [frame.seq as number];
+  });
+}
+
+it(
+  'a session tail upgrade is refused with the documented 400 for a bad id, cursor or batch_size; an open tail sends events in seq order and drops what the client sends',
+  async () => {
+    await fc.assert(
+      fc.asyncProperty(sessionTailRequest(ids), plainMessages, (request, messages) =>
+        whileAppending(async () => {
+          const connection = await WebSocketProbe.connect(`${wsBase}${sessionTailPath(request)}`);
+          if (connection.kind === 'refused') {
+            expect([400, 404]).toContain(connection.status);
+            expectRefusal(request, connection.status, connection.body);
+            return;
+          }
+          expect({ request, upgraded: true }).toEqual({
+            request,
+            upgraded: request.expected === null || request.expected === 'stream',
+          });
+          const { probe } = connection;
+          const closeCode = messages.map(transportCloseCode).find((code) => code !== null) ?? null;
+          messages.forEach((message) => sendMessage(probe.ws, message));
+          if (closeCode === null) {
+            expect(await probe.answersPing()).toBe(true);
+            expect(await probe.close()).toMatchObject({ code: 1000 });
+          } else {
+            expect((await probe.closed).code).toBe(closeCode);
+          }
+          const seqs = tailSeqs(probe.texts);
+          expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+          expect(new Set(seqs).size).toBe(seqs.length);
+        }),
+      ),
+      fuzzParameters(PARAMETERS),
+    );
+  },
+  PROPERTY_TIMEOUT_MS,
+);
+
 it(
   'bytes that break RFC 6455 get a documented close code (the one ws sends, or the client close echoed); any upgrade target gets 101 or a documented 4xx',
   async () => {
     const path = fc.oneof(
-      fc.constant(PHOENIX_PATH),
+      fc.constantFrom(PHOENIX_PATH, '/v1/socket/websocket?vsn=2.0.0'),
       fc.constantFrom(ids.watched, ...ids.others).map((id) => `/v1/conversations/${id}/stream`),
+      fc.constantFrom(ids.watched, ...ids.others).map((id) => `/v1/sessions/${id}/tail`),
       anyUpgradeTarget,
     );
     await fc.assert(

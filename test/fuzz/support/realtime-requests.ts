@@ -122,6 +122,49 @@ export function plainStreamRequest(ids: FuzzIds): fc.Arbitrary<StreamRequestCase
   }));
 }
 
+/**
+ * A session tail upgrade (`/v1/sessions/{id}/tail?cursor=N&batch_size=B`): the same id and cursor parts as a
+ * stream, where a cursor left out or blank means 0, and a batch size that is 1..1000, out of range, or arbitrary.
+ */
+export interface SessionTailRequestCase {
+  segment: string;
+  cursor?: string;
+  batchSize?: string;
+  expected: 'stream' | 'invalid_session_id' | 'invalid_cursor' | 'invalid_limit' | null;
+}
+
+const batchSizePart: fc.Arbitrary<Part<string | undefined>> = fc.oneof(
+  fc.constantFrom(undefined, '', '1', '1000', ' 7 ').map(valid),
+  fc.integer({ min: 1, max: 1000 }).map((n) => valid(String(n))),
+  fc.constantFrom('0', '1001', '-1', '1.5', 'abc', '1e2', '99999').map(invalid),
+  fc.string({ unit: 'binary', maxLength: 8 }).map(arbitrary),
+);
+
+export function sessionTailRequest(ids: FuzzIds): fc.Arbitrary<SessionTailRequestCase> {
+  return fc.tuple(segmentPart(ids), cursorPart, batchSizePart).map(([segment, cursor, batchSize]) => {
+    const streamVerdict = expectation(segment, cursor, valid(undefined));
+    const expected: SessionTailRequestCase['expected'] =
+      streamVerdict === 'invalid_conversation_id'
+        ? 'invalid_session_id'
+        : streamVerdict !== 'stream'
+          ? streamVerdict
+          : batchSize.verdict === 'arbitrary'
+            ? null
+            : batchSize.verdict === 'valid'
+              ? 'stream'
+              : 'invalid_limit';
+    return { segment: segment.value, cursor: cursor.value, batchSize: batchSize.value, expected };
+  });
+}
+
+export function sessionTailPath(c: SessionTailRequestCase): string {
+  const query = [
+    ...(c.cursor === undefined ? [] : [`cursor=${encodeURIComponent(c.cursor)}`]),
+    ...(c.batchSize === undefined ? [] : [`batch_size=${encodeURIComponent(c.batchSize)}`]),
+  ];
+  return `/v1/sessions/${c.segment}/tail${query.length === 0 ? '' : `?${query.join('&')}`}`;
+}
+
 /** `GET /v1/conversations/{id}/events?cursor=N` with or without `Last-Event-ID`. */
 export function sseRequest(ids: FuzzIds): fc.Arbitrary<StreamRequestCase> {
   return fc.tuple(segmentPart(ids), cursorPart, lastEventIdPart).map(([segment, cursor, lastEventId]) => ({
@@ -141,7 +184,16 @@ export function streamPath(c: StreamRequestCase, endpoint: 'stream' | 'events'):
 export const anyUpgradeTarget = fc.oneof(
   fc.string({ unit: fc.constantFrom(...TARGET_CHARS), maxLength: 40 }).map((s) => `/${s}`),
   fc.string({ unit: fc.constantFrom(...TARGET_CHARS), minLength: 1, maxLength: 40 }),
-  fc.constantFrom('//[', '//', '/socket/websocket?vsn=1.0.0', '/socket/websocket/', '/v1/conversations//stream', '*'),
+  fc.constantFrom(
+    '//[',
+    '//',
+    '/socket/websocket?vsn=1.0.0',
+    '/socket/websocket/',
+    '/v1/conversations//stream',
+    '/v1/sessions//tail',
+    '/v1/socket/websocket?vsn=1.0.0',
+    '*',
+  ),
 );
 
 export interface HttpAnswer {
