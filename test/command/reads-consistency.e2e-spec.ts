@@ -6,6 +6,7 @@ import { api, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { ServiceProcess } from '../support/service-process';
 import { allocatePort } from '../support/test-env';
+import { WebSocketProbe } from '../realtime/support/websocket-probe';
 
 /**
  * Promises of docs/api.md and docs/consistency.md that only hold across real
@@ -98,6 +99,24 @@ describe('x-request-id', () => {
     });
     expect(refused.status).toBe(400);
     expect(refused.headers.get('x-request-id')).toBe('worker-7:req.42');
+  });
+
+  it("is on realtime WebSocket upgrades, refused or accepted, echoing the client's", async () => {
+    const ws = realtime.baseUrl.replace(/^http/, 'ws');
+    const refused = await WebSocketProbe.connect(`${ws}/v1/conversations/${newId()}/stream?cursor=x`, {
+      'x-request-id': 'ws-refused-1',
+    });
+    const unknownPath = await WebSocketProbe.connect(`${ws}/v1/nowhere`);
+    const accepted = await WebSocketProbe.connect(`${ws}/v1/conversations/${newId()}/stream`, {
+      'x-request-id': 'ws-accepted-1',
+    });
+    expect(refused).toMatchObject({ kind: 'refused', status: 400, headers: { 'x-request-id': 'ws-refused-1' } });
+    expect(unknownPath).toMatchObject({ kind: 'refused', status: 404, headers: { 'x-request-id': UUID } });
+    if (accepted.kind !== 'open') {
+      throw new Error(`the upgrade was refused: ${accepted.status} ${accepted.body}`);
+    }
+    expect(accepted.probe.upgradeHeaders['x-request-id']).toBe('ws-accepted-1');
+    await accepted.probe.close();
   });
 });
 

@@ -3,7 +3,7 @@ import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
 import { MetricsService } from './metrics.service';
-import { assignRequestId } from './observability.module';
+import { assignRequestId } from './request-id';
 import { ProcessSafetyNet } from './process-safety-net';
 
 export interface ServiceBootstrapOptions {

@@ -5,3 +5,4 @@ export * from './readiness.service';
 export * from './bootstrap-service';
 export * from './periodic-task';
 export * from './periodic-job';
+export * from './request-id';

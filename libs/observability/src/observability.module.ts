@@ -1,5 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health.controller';
@@ -9,24 +7,7 @@ import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { OBSERVABILITY_OPTIONS, ObservabilityOptions } from './observability.options';
 import { ReadinessService } from './readiness.service';
-
-const REQUEST_ID_HEADER = 'x-request-id';
-
-/**
- * The request's id: the one the client sent (if well-formed) or a new one, set
- * on the response once. bootstrapService also runs it ahead of the body parser,
- * so answers refused before Nest's middleware carry it too.
- */
-export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
-  const assigned = res.getHeader(REQUEST_ID_HEADER);
-  if (typeof assigned === 'string') {
-    return assigned;
-  }
-  const given = req.headers[REQUEST_ID_HEADER];
-  const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
-  res.setHeader(REQUEST_ID_HEADER, id);
-  return id;
-}
+import { assignRequestId } from './request-id';
 
 /** Structured JSON logs with request ids, Prometheus metrics, and liveness/readiness endpoints. */
 @Module({})

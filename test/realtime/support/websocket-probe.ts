@@ -10,11 +10,14 @@ export type Connection =
 export class WebSocketProbe {
   readonly received: Array<{ data: Buffer; isBinary: boolean }> = [];
   readonly closed: Promise<CloseInfo>;
+  /** The headers of the server's 101 answer, once upgraded. */
+  upgradeHeaders: IncomingHttpHeaders = {};
   private isClosed = false;
 
   private constructor(readonly ws: WebSocket) {
     // Every failure also ends in 'close', which is what the tests look at.
     ws.on('error', () => undefined);
+    ws.once('upgrade', (response) => (this.upgradeHeaders = response.headers));
     ws.on('message', (data: Buffer, isBinary: boolean) => this.received.push({ data, isBinary }));
     this.closed = new Promise((resolve) =>
       ws.on('close', (code: number, reason: Buffer) => {

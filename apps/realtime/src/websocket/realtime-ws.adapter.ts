@@ -6,6 +6,7 @@ import { Observable } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { Authenticator, Principal, requestCredential } from '@threadline/auth';
 import { ApiError } from '@threadline/errors';
+import { requestIdOf } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { ClientConnection } from '../connections/client-connection';
 import { CloseCode, CloseReason } from '../connections/close-codes';
@@ -52,6 +53,8 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
   });
   private readonly routes: WsRoute[] = [];
   private readonly clients = new WeakMap<ClientConnection, { socket: RealtimeWebSocket; route: WsRoute }>();
+  /** The x-request-id of each upgrade request being answered, for the handshake's response headers. */
+  private readonly requestIds = new WeakMap<IncomingMessage, string>();
   private listening = false;
 
   static forApp(app: INestApplication): RealtimeWsAdapter {
@@ -68,6 +71,12 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
     private readonly deps: RealtimeWsAdapterDeps,
   ) {
     this.wss.on('error', (error) => this.logger.error(`websocket server: ${error.message}`));
+    this.wss.on('headers', (headers: string[], request: IncomingMessage) => {
+      const requestId = this.requestIds.get(request);
+      if (requestId !== undefined) {
+        headers.push(`X-Request-Id: ${requestId}`);
+      }
+    });
   }
 
   /** The server of one gateway: every realtime gateway shares the HTTP server (port 0). */
@@ -128,16 +137,20 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
    * Nest handler: what it throws would reach the process, so it ends only this socket.
    */
   private route(request: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', (error) => this.logger.debug(`upgrade socket: ${error.message}`));
-    this.dispatch(request, socket, head).catch((error: unknown) => {
-      this.logger.error(`upgrade of ${request.url?.split('?')[0].slice(0, 200) ?? ''} failed: ${describeError(error)}`);
+    const requestId = requestIdOf(request);
+    this.requestIds.set(request, requestId);
+    socket.on('error', (error) => this.logger.debug(`upgrade socket (request ${requestId}): ${error.message}`));
+    this.dispatch(request, socket, head, requestId).catch((error: unknown) => {
+      this.logger.error(
+        `upgrade of ${request.url?.split('?')[0].slice(0, 200) ?? ''} (request ${requestId}) failed: ${describeError(error)}`,
+      );
       socket.destroy();
     });
   }
 
-  private async dispatch(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  private async dispatch(request: IncomingMessage, socket: Duplex, head: Buffer, requestId: string): Promise<void> {
     if (!this.deps.registry.accepting) {
-      refuseUpgrade(socket, {
+      refuseUpgrade(socket, requestId, {
         status: 503,
         body: { error: 'shutting_down', message: 'This instance is shutting down; reconnect' },
       });
@@ -145,7 +158,7 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
     }
     const url = parseTarget(request.url ?? '/');
     if (!url) {
-      refuseUpgrade(socket, {
+      refuseUpgrade(socket, requestId, {
         status: 404,
         body: { error: 'not_found', message: 'the request target is not a URL path' },
       });
@@ -156,19 +169,19 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
       if (params) {
         const admission = route.options.admit(params, url.searchParams);
         if (!admission.ok) {
-          refuseUpgrade(socket, admission);
+          refuseUpgrade(socket, requestId, admission);
           return;
         }
         const principal = await this.authorize(request, url.searchParams, route, admission.value);
         if (principal instanceof ApiError) {
-          refuseUpgrade(socket, refusalOf(principal));
+          refuseUpgrade(socket, requestId, refusalOf(principal));
           return;
         }
         this.upgrade(request, socket, head, route, { value: admission.value, principal });
         return;
       }
     }
-    refuseUpgrade(socket, {
+    refuseUpgrade(socket, requestId, {
       status: 404,
       body: { error: 'not_found', message: `no WebSocket endpoint at ${url.pathname.slice(0, 200)}` },
     });

@@ -22,9 +22,14 @@ export function refusalOf(error: ApiError): UpgradeRefusal {
   };
 }
 
-export function refuseUpgrade(socket: Duplex, { status, body, headers = {} }: UpgradeRefusal): void {
+/** Answers the upgrade request `requestId` with the refusal (its `X-Request-Id` as every service's answers carry). */
+export function refuseUpgrade(socket: Duplex, requestId: string, { status, body, headers = {} }: UpgradeRefusal): void {
   const json = JSON.stringify(body);
-  const extraHeaders = { ...(status === 503 ? { 'Retry-After': '1' } : {}), ...headers };
+  const extraHeaders = {
+    'X-Request-Id': requestId,
+    ...(status === 503 ? { 'Retry-After': '1' } : {}),
+    ...headers,
+  };
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
       'Content-Type: application/json\r\n' +
