@@ -173,30 +173,47 @@ function expectRefusal(
   }
 }
 
+/**
+ * Upgrades `url`: a refusal must be the documented one for `request` (then null). An open socket is sent
+ * `messages` and must take them all (then is closed with 1000) or close with the code the first it cannot
+ * take calls for; the probe is returned with what the server sent.
+ */
+async function upgradeAndSend(
+  url: string,
+  request: Pick<StreamRequestCase, 'expected'> | SessionTailRequestCase,
+  messages: WsMessage[],
+): Promise<WebSocketProbe | null> {
+  const connection = await WebSocketProbe.connect(url);
+  if (connection.kind === 'refused') {
+    expect([400, 404]).toContain(connection.status);
+    expectRefusal(request, connection.status, connection.body);
+    return null;
+  }
+  expect({ request, upgraded: true }).toEqual({
+    request,
+    upgraded: request.expected === null || request.expected === 'stream',
+  });
+  const { probe } = connection;
+  const closeCode = messages.map(transportCloseCode).find((code) => code !== null) ?? null;
+  messages.forEach((message) => sendMessage(probe.ws, message));
+  if (closeCode === null) {
+    expect(await probe.answersPing()).toBe(true);
+    expect(await probe.close()).toMatchObject({ code: 1000 });
+  } else {
+    expect((await probe.closed).code).toBe(closeCode);
+  }
+  return probe;
+}
+
 it(
   'a plain stream upgrade is refused with the documented 400 for a bad id or cursor; an open stream drops what the client sends, until a message over 64 KiB (1009) or not UTF-8 (1007)',
   async () => {
     await fc.assert(
       fc.asyncProperty(plainStreamRequest(ids), plainMessages, (request, messages) =>
         whileAppending(async () => {
-          const connection = await WebSocketProbe.connect(`${wsBase}${streamPath(request, 'stream')}`);
-          if (connection.kind === 'refused') {
-            expect([400, 404]).toContain(connection.status);
-            expectRefusal(request, connection.status, connection.body);
+          const probe = await upgradeAndSend(`${wsBase}${streamPath(request, 'stream')}`, request, messages);
+          if (!probe) {
             return;
-          }
-          expect({ request, upgraded: true }).toEqual({
-            request,
-            upgraded: request.expected === null || request.expected === 'stream',
-          });
-          const { probe } = connection;
-          const closeCode = messages.map(transportCloseCode).find((code) => code !== null) ?? null;
-          messages.forEach((message) => sendMessage(probe.ws, message));
-          if (closeCode === null) {
-            expect(await probe.answersPing()).toBe(true);
-            expect(await probe.close()).toMatchObject({ code: 1000 });
-          } else {
-            expect((await probe.closed).code).toBe(closeCode);
           }
           const frames = probe.texts.map((text) => JSON.parse(text) as StreamFrame);
           expect(frames.filter((f) => !STREAM_FRAME_TYPES.has(f.type))).toEqual([]);
@@ -232,24 +249,9 @@ it(
     await fc.assert(
       fc.asyncProperty(sessionTailRequest(ids), plainMessages, (request, messages) =>
         whileAppending(async () => {
-          const connection = await WebSocketProbe.connect(`${wsBase}${sessionTailPath(request)}`);
-          if (connection.kind === 'refused') {
-            expect([400, 404]).toContain(connection.status);
-            expectRefusal(request, connection.status, connection.body);
+          const probe = await upgradeAndSend(`${wsBase}${sessionTailPath(request)}`, request, messages);
+          if (!probe) {
             return;
-          }
-          expect({ request, upgraded: true }).toEqual({
-            request,
-            upgraded: request.expected === null || request.expected === 'stream',
-          });
-          const { probe } = connection;
-          const closeCode = messages.map(transportCloseCode).find((code) => code !== null) ?? null;
-          messages.forEach((message) => sendMessage(probe.ws, message));
-          if (closeCode === null) {
-            expect(await probe.answersPing()).toBe(true);
-            expect(await probe.close()).toMatchObject({ code: 1000 });
-          } else {
-            expect((await probe.closed).code).toBe(closeCode);
           }
           const seqs = tailSeqs(probe.texts);
           expect(seqs).toEqual([...seqs].sort((a, b) => a - b));

@@ -18,7 +18,7 @@ import { INBOX_TOPIC_PREFIX, inboxDeltaFrame, parseJoin, PhoenixFrame, pushFrame
  */
 export class PhoenixSession implements PhoenixSocketSession {
   private readonly logger = new Logger(PhoenixSession.name);
-  private readonly channels: PhoenixChannels;
+  readonly channels: PhoenixChannels;
 
   constructor(
     private readonly connection: ClientConnection,
@@ -29,16 +29,6 @@ export class PhoenixSession implements PhoenixSocketSession {
     private readonly inboxes: InboxDeltas,
   ) {
     this.channels = new PhoenixChannels(connection, maxChannels);
-  }
-
-  /** `heartbeat` on the `phoenix` topic; on any other topic it is an event no channel serves. */
-  heartbeat(frame: PhoenixFrame, ack: PhoenixAck): void {
-    this.channels.heartbeat(frame, ack);
-  }
-
-  /** An event no handler serves: on a joined topic it is not supported, on any other the topic is unmatched. */
-  unhandled(frame: PhoenixFrame, ack: PhoenixAck): void {
-    this.channels.unhandled(frame, ack);
   }
 
   join(frame: PhoenixFrame, ack: PhoenixAck): void {
@@ -103,10 +93,6 @@ export class PhoenixSession implements PhoenixSocketSession {
         },
       ),
     }));
-  }
-
-  leave(frame: PhoenixFrame, ack: PhoenixAck): void {
-    this.channels.leave(frame, ack);
   }
 
   /** The socket's credential has the read scope and, if pinned, is pinned to this conversation. */

@@ -4,15 +4,17 @@ import { Principal } from '@threadline/auth';
 import { ClientConnection } from '../../connections/client-connection';
 import { Admitted } from '../../websocket/realtime-gateway-options';
 import { serveConnection } from '../../websocket/serve-connection';
+import { PhoenixChannels } from './phoenix-channels';
 import { ANY_OTHER_EVENT, PhoenixAck } from './phoenix-messages';
 import { PhoenixEvent, PhoenixFrame } from './phoenix-protocol';
 
-/** One Phoenix socket's handling of the frames its gateway routes to it. */
+/**
+ * One Phoenix socket: what a join of one of its topics does is its own; heartbeats, leaves and
+ * events no channel serves its channels answer as every socket does (PhoenixChannels).
+ */
 export interface PhoenixSocketSession {
-  heartbeat(frame: PhoenixFrame, ack: PhoenixAck): void;
+  readonly channels: PhoenixChannels;
   join(frame: PhoenixFrame, ack: PhoenixAck): void;
-  leave(frame: PhoenixFrame, ack: PhoenixAck): void;
-  unhandled(frame: PhoenixFrame, ack: PhoenixAck): void;
 }
 
 /**
@@ -43,7 +45,7 @@ export abstract class PhoenixSocketGateway<
     @MessageBody() frame: PhoenixFrame,
     @Ack() ack: PhoenixAck,
   ): void {
-    this.session(connection).heartbeat(frame, ack);
+    this.session(connection).channels.heartbeat(frame, ack);
   }
 
   @SubscribeMessage(PhoenixEvent.Join)
@@ -61,7 +63,7 @@ export abstract class PhoenixSocketGateway<
     @MessageBody() frame: PhoenixFrame,
     @Ack() ack: PhoenixAck,
   ): void {
-    this.session(connection).leave(frame, ack);
+    this.session(connection).channels.leave(frame, ack);
   }
 
   @SubscribeMessage(ANY_OTHER_EVENT)
@@ -70,7 +72,7 @@ export abstract class PhoenixSocketGateway<
     @MessageBody() frame: PhoenixFrame,
     @Ack() ack: PhoenixAck,
   ): void {
-    this.session(connection).unhandled(frame, ack);
+    this.session(connection).channels.unhandled(frame, ack);
   }
 
   private session(connection: ClientConnection): Session {

@@ -26,7 +26,7 @@ import {
  */
 export class SessionSocketSession implements PhoenixSocketSession {
   private readonly logger = new Logger(SessionSocketSession.name);
-  private readonly channels: PhoenixChannels;
+  readonly channels: PhoenixChannels;
 
   constructor(
     private readonly connection: ClientConnection,
@@ -37,18 +37,6 @@ export class SessionSocketSession implements PhoenixSocketSession {
     private readonly metrics: RealtimeMetrics,
   ) {
     this.channels = new PhoenixChannels(connection, maxChannels);
-  }
-
-  heartbeat(frame: PhoenixFrame, ack: PhoenixAck): void {
-    this.channels.heartbeat(frame, ack);
-  }
-
-  unhandled(frame: PhoenixFrame, ack: PhoenixAck): void {
-    this.channels.unhandled(frame, ack);
-  }
-
-  leave(frame: PhoenixFrame, ack: PhoenixAck): void {
-    this.channels.leave(frame, ack);
   }
 
   join(frame: PhoenixFrame, ack: PhoenixAck): void {
