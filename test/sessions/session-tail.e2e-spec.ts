@@ -9,9 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'phoenix';
 import WebSocket from 'ws';
-import { api, ApiResponse, textMessage } from '../support/api-client';
+import { textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { TestIdentityProvider } from '../support/identity-provider';
+import { TenantCaller } from '../support/tenant-caller';
 import { eventually, ServiceProcess } from '../support/service-process';
 import { allocatePort } from '../support/test-env';
 import { range } from '../realtime/support/stream-clients';
@@ -22,7 +23,6 @@ const run = randomBytes(4).toString('hex');
 const ACME = `acme-${run}`;
 const GLOBEX = `globex-${run}`;
 const idp = new TestIdentityProvider();
-const tokens = new Map<string, Promise<string>>();
 let stack: CommandStack;
 let realtime: ServiceProcess;
 
@@ -40,25 +40,9 @@ interface TailEvent {
   inserted_at: string;
 }
 
-function token(tenant: string, subject: string, claims: Record<string, unknown> = {}): Promise<string> {
-  const key = `${tenant} ${subject} ${JSON.stringify(claims)}`;
-  if (!tokens.has(key)) {
-    tokens.set(key, idp.token({ tenant_id: tenant, sub: subject, scope: SCOPES, ...claims }));
-  }
-  return tokens.get(key) as Promise<string>;
-}
-
-async function call<T = Record<string, unknown>>(
-  tenant: string,
-  subject: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  rawBody?: string,
-): Promise<ApiResponse<T>> {
-  const headers = { authorization: `Bearer ${await token(tenant, subject)}` };
-  return api<T>(stack.baseUrl, method, path, body, rawBody, { headers });
-}
+const caller = new TenantCaller(idp, SCOPES, () => stack.baseUrl);
+const token = caller.token.bind(caller);
+const call = caller.call.bind(caller);
 
 const drafter = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, rawBody?: string) =>
   call<T>(ACME, 'agent:drafter', method, path, body, rawBody);

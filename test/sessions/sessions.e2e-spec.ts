@@ -10,9 +10,10 @@
 import { randomBytes } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { api, ApiResponse, textMessage } from '../support/api-client';
+import { api, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { TestIdentityProvider } from '../support/identity-provider';
+import { TenantCaller } from '../support/tenant-caller';
 import { eventually } from '../support/service-process';
 
 const SCOPES = 'conversations:read conversations:write messages:append';
@@ -21,7 +22,6 @@ const ACME = `acme-${run}`;
 const GLOBEX = `globex-${run}`;
 const CROWD = `crowd-${run}`;
 const idp = new TestIdentityProvider();
-const tokens = new Map<string, Promise<string>>();
 let stack: CommandStack;
 
 interface Session {
@@ -41,25 +41,8 @@ interface SessionList {
   next_cursor: string | null;
 }
 
-function token(tenant: string, subject: string, scope = SCOPES): Promise<string> {
-  const key = `${tenant} ${subject} ${scope}`;
-  if (!tokens.has(key)) {
-    tokens.set(key, idp.token({ tenant_id: tenant, sub: subject, scope }));
-  }
-  return tokens.get(key) as Promise<string>;
-}
-
-async function call<T = Record<string, unknown>>(
-  tenant: string,
-  subject: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  rawBody?: string,
-): Promise<ApiResponse<T>> {
-  const headers = { authorization: `Bearer ${await token(tenant, subject)}` };
-  return api<T>(stack.baseUrl, method, path, body, rawBody, { headers });
-}
+const caller = new TenantCaller(idp, SCOPES, () => stack.baseUrl);
+const call = caller.call.bind(caller);
 
 const drafter = <T = Record<string, unknown>>(method: string, path: string, body?: unknown, rawBody?: string) =>
   call<T>(ACME, 'agent:drafter', method, path, body, rawBody);
