@@ -8,6 +8,7 @@ import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
 import { AgentsModule } from './agents/agents.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { COMMAND_CONFIG, CommandConfig } from './config/command.config';
+import { ConsoleModule } from './console/console.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { ForksModule } from './forks/forks.module';
@@ -46,6 +47,7 @@ export class CommandModule {
         InboxModule,
         RunsModule,
         OpenApiModule,
+        ConsoleModule,
       ],
     };
   }

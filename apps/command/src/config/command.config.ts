@@ -69,6 +69,8 @@ export const commandConfigSchema = z
     RUN_MAX_BATCH_BYTES: envInt(256 * 1024, 1024, 16 * 1024 * 1024),
     RUN_MAX_EVENTS: envInt(100_000, 1, 10_000_000),
     RUN_COMMIT_WAIT_MS: envInt(5000, 100, 60_000),
+    /** The realtime service as a browser reaches it: the console opens its live streams there (docs/console.md). */
+    REALTIME_PUBLIC_URL: envUrl('http://127.0.0.1:4001', ['http:', 'https:']),
   })
   .refine((env) => env.HOLE_GRACE_MS >= minimumHoleGraceMs(env.APPEND_ACK_TIMEOUT_MS), {
     path: ['HOLE_GRACE_MS'],
@@ -121,6 +123,7 @@ export const commandConfigSchema = z
       commitWaitMs: env.RUN_COMMIT_WAIT_MS,
     },
     reads: { waitMs: env.READ_WAIT_MS, maxLimit: env.READ_MAX_LIMIT },
+    console: { realtimePublicUrl: env.REALTIME_PUBLIC_URL.replace(/\/+$/, '') },
     tenantLimits: new TenantLimitTable(
       {
         appendsPerSecond: env.LIMIT_TENANT_APPENDS_PER_S,
