@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { Link } from './components/Link';
-import { hrefOf, Route, useRoute } from './router';
+import { hrefOf, navigate, Route, useRoute } from './router';
 import { forgetCredential, storedCredential } from './session';
 import { ConsoleSettings, loadSettings } from './settings';
 import { AgentsView } from './views/AgentsView';
@@ -31,6 +31,7 @@ export function App() {
   const signOut = () => {
     forgetCredential();
     setSignedIn(false);
+    navigate(hrefOf({ view: 'conversations' }));
   };
   return (
     <>

@@ -134,7 +134,8 @@ function AttemptLog(props: { delivery: DeliveryDetail; onClose: () => void }) {
             <th scope="col">started</th>
             <th scope="col">HTTP status</th>
             <th scope="col">latency</th>
-            <th scope="col">response / error</th>
+            <th scope="col">response excerpt</th>
+            <th scope="col">error</th>
           </tr>
         </thead>
         <tbody>
@@ -144,7 +145,8 @@ function AttemptLog(props: { delivery: DeliveryDetail; onClose: () => void }) {
               <td>{timeOf(attempt.started_at)}</td>
               <td>{attempt.http_status ?? '—'}</td>
               <td>{attempt.duration_ms} ms</td>
-              <td class="mono">{attempt.error ?? attempt.response_excerpt ?? ''}</td>
+              <td class="mono">{attempt.response_excerpt ?? ''}</td>
+              <td class="mono">{attempt.error ?? ''}</td>
             </tr>
           ))}
         </tbody>

@@ -39,15 +39,26 @@ export function TimelineView(props: { conversationId: string; settings: ConsoleS
 
   const oldest = entries.length === 0 ? null : entries[0].seq;
 
+  const readRange = async (from: number, limit: number) => {
+    try {
+      const page = await api<LogPage>(`${path}/messages${query({ from, limit })}`);
+      setEntries((current) => mergeEntries(current, page.messages));
+    } catch (failure) {
+      setError(describeFailure(failure));
+    }
+  };
+
   const onFrame = (frame: StreamFrame) => {
     const entry = entryOfFrame(frame);
     if (entry !== null) {
       setEntries((current) => mergeEntries(current, [entry]));
+      if (entry.kind === 'message' && entry.actor === null) {
+        // The stream's frames are FleetLM's shape, without the actor: the read of that seq has it.
+        void readRange(entry.seq, 1);
+      }
     } else if (frame.type === 'gap') {
       setNotices((current) => [...current, `Gap: seq ${frame.expected} late, repaired from the log`]);
-      void api<LogPage>(`${path}/messages${query({ from: frame.expected, limit: frame.actual - frame.expected })}`)
-        .then((page) => setEntries((current) => mergeEntries(current, page.messages)))
-        .catch((failure: unknown) => setError(describeFailure(failure)));
+      void readRange(frame.expected, frame.actual - frame.expected);
     } else if (frame.type === 'conversation_deleted') {
       setNotices((current) => [...current, `Conversation deleted after seq ${frame.last_seq}`]);
     } else {
@@ -144,8 +155,8 @@ export function TimelineView(props: { conversationId: string; settings: ConsoleS
       </div>
       {conversation !== null ? (
         <p class="summary">
-          last seq {conversation.last_seq} · archived up to {conversation.archived_seq} ·{' '}
-          {conversation.tombstoned ? 'deleted' : 'open'} ·{' '}
+          last seq {Math.max(conversation.last_seq, entries.at(-1)?.seq ?? 0)} · archived up to{' '}
+          {conversation.archived_seq} · {conversation.tombstoned ? 'deleted' : 'open'} ·{' '}
           <span class="mono">{metadataText(conversation.metadata)}</span>
         </p>
       ) : null}

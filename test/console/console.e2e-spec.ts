@@ -1,0 +1,233 @@
+/**
+ * The admin console in a real headless Chromium against the real stack (AUTH_MODE=on): command (serving the page),
+ * projector, realtime, archiver and dispatcher, each a process. Each test picks up where the one before left the
+ * page, as an operator would; each writes the screenshot of its view to docs/console/.
+ */
+import { randomBytes } from 'node:crypto';
+import { Browser, Page } from 'playwright-core';
+import { api, textMessage } from '../support/api-client';
+import { CommandStack } from '../support/command-stack';
+import { createApiKey } from '../support/identity-provider';
+import { eventually, ServiceProcess } from '../support/service-process';
+import { allocatePort } from '../support/test-env';
+import { archiveDir, archiverProcess, db, removeArchiveDirs } from '../archiver/support';
+import { dispatcherProcess } from '../dispatcher/support';
+import { FixedReceiver, launchBrowser, screenshot } from './support';
+
+const run = randomBytes(4).toString('hex');
+const TENANT = `console-${run}`;
+const OTHER_TENANT = `console-other-${run}`;
+const SCOPES = ['conversations:read', 'conversations:write', 'messages:append', 'runs:write', 'agents:manage'];
+const HISTORY = 120;
+const RETAINED = 10;
+
+const dir = archiveDir('console');
+const realtimePort = allocatePort();
+const stack = new CommandStack('console', 1, {
+  AUTH_MODE: 'on',
+  ARCHIVE_DIR: dir,
+  REALTIME_PUBLIC_URL: `http://127.0.0.1:${realtimePort}`,
+});
+const realtime = new ServiceProcess('realtime', 'console-realtime', realtimePort, {
+  ...stack.env,
+  REALTIME_PORT: String(realtimePort),
+  ARCHIVE_DIR: dir,
+});
+const archiver = archiverProcess('console-archiver', stack.env, dir, {
+  ARCHIVE_RETAIN_MESSAGES: String(RETAINED),
+  ARCHIVE_RETENTION_INTERVAL_MS: '300',
+});
+let dispatcher: ServiceProcess;
+let key: string;
+let otherKey: string;
+let browser: Browser;
+let page: Page;
+
+const call = (method: string, path: string, body?: unknown, credential = key) =>
+  api(stack.baseUrl, method, path, body, undefined, { headers: { authorization: `Bearer ${credential}` } });
+
+const history = `history-${run}`;
+
+beforeAll(async () => {
+  await stack.start();
+  key = createApiKey(stack.env, TENANT, 'user:operator', SCOPES).key;
+  otherKey = createApiKey(stack.env, OTHER_TENANT, 'user:stranger', SCOPES).key;
+  const dispatcherKey = createApiKey(stack.env, 'ops', 'service:dispatcher', ['deliveries:reply']).key;
+  dispatcher = dispatcherProcess('console', { ...stack.env, DISPATCHER_API_KEY: dispatcherKey }, stack.baseUrl);
+  await Promise.all([realtime.start(), archiver.start(), dispatcher.start()]);
+  ({ browser, page } = await launchBrowser());
+
+  expect((await call('PUT', `/v1/conversations/${history}`, { metadata: { channel: 'web', case: run } })).status).toBe(
+    200,
+  );
+  for (let n = 1; n <= HISTORY; n += 1) {
+    expect(
+      (await call('POST', `/v1/conversations/${history}/messages`, { message: textMessage(`line ${n}`) })).status,
+    ).toBe(201);
+  }
+  for (const channel of ['email', 'phone']) {
+    expect((await call('PUT', `/v1/conversations/${channel}-${run}`, { metadata: { channel } })).status).toBe(200);
+  }
+  await eventually(
+    'the history archived and trimmed',
+    async () => ((await call('GET', `/v1/conversations/${history}`)).body.archived_seq as number) >= HISTORY - RETAINED,
+  );
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([dispatcher?.stop(), archiver.stop(), realtime.stop()]);
+  await stack.stop();
+  removeArchiveDirs();
+  await db.end();
+});
+
+/** The seqs the timeline shows, in page order. */
+const shownSeqs = (page: Page) =>
+  page.locator('.log .entry').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
+
+it('signs in with an API key kept in sessionStorage only, and lists that tenant’s conversations', async () => {
+  await page.goto(`${stack.baseUrl}/console/`);
+  await page.getByLabel('API key or token').fill(key);
+  await screenshot(page, 'sign-in');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Conversations' }).waitFor();
+  await page.getByRole('link', { name: history }).waitFor();
+
+  // Evaluated in the page (the browser's storage, not Node's).
+  const stored = (await page.evaluate('({ session: Object.values(sessionStorage), local: localStorage.length })')) as {
+    session: string[];
+    local: number;
+  };
+  expect(stored.session).toEqual([key]);
+  expect(stored.local).toBe(0);
+  expect(await page.context().cookies()).toEqual([]);
+});
+
+it('finds a conversation by its metadata', async () => {
+  await page.getByLabel('Metadata').fill(`case=${run}`);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await eventually('only the matching conversation listed', async () => {
+    const ids = await page.locator('tbody tr td:first-child').allInnerTexts();
+    return ids.length === 1 && ids[0] === history;
+  });
+  await screenshot(page, 'conversations');
+});
+
+it('scrolls a conversation back through archived seqs to seq 1', async () => {
+  await page.getByRole('link', { name: history }).click();
+  await page.getByText('Stream: live').waitFor();
+  expect(await shownSeqs(page)).toEqual(Array.from({ length: 50 }, (_, i) => HISTORY - 49 + i));
+
+  // Scrolling to the top loads the page before it, each time, down to seq 1 (from the archive).
+  await eventually('seq 1 shown after scrolling up', async () => {
+    await page.locator('.log').evaluate((log) => log.scrollTo(0, 0));
+    return (await shownSeqs(page))[0] === 1;
+  });
+  expect(await shownSeqs(page)).toEqual(Array.from({ length: HISTORY }, (_, i) => i + 1));
+  const first = page.locator('.log .entry[data-seq="1"]');
+  expect(await first.innerText()).toContain('line 1');
+  expect(await first.locator('.badge').innerText()).toBe('archived');
+  expect(await first.innerText()).toContain('user:operator');
+  await screenshot(page, 'timeline-archived');
+});
+
+it('shows a message and a run’s deltas arriving live, and cancels the run after confirmation', async () => {
+  const live = `live-${run}`;
+  expect((await call('PUT', `/v1/conversations/${live}`, {})).status).toBe(200);
+  await page.goto(`${stack.baseUrl}/console/conversations/${live}`);
+  await page.getByText('Stream: live').waitFor();
+
+  expect(
+    (await call('POST', `/v1/conversations/${live}/messages`, { message: textMessage('hello, live') })).status,
+  ).toBe(201);
+  await page.locator('.log .entry[data-seq="1"]', { hasText: 'hello, live' }).waitFor();
+  await page.locator('.log .entry[data-seq="1"]', { hasText: 'user:operator' }).waitFor();
+
+  const started = await call('POST', `/v1/conversations/${live}/runs`, {});
+  expect(started.status).toBe(201);
+  const runId = started.body.run_id as string;
+  const card = page.locator(`[data-run="${runId}"]`);
+  for (const [i, delta] of ['Thinking ', 'about ', 'it'].entries()) {
+    const sent = await call('POST', `/v1/runs/${runId}/events`, {
+      producer_seq: i + 1,
+      events: [{ kind: 'text-delta', delta }],
+    });
+    expect(sent.status).toBe(201);
+    await card.locator('.run-text', { hasText: ['Thinking ', 'about ', 'it'].slice(0, i + 1).join('') }).waitFor();
+  }
+  expect(await card.locator('.run-status').innerText()).toBe('streaming');
+  await screenshot(page, 'run-live');
+
+  await card.getByRole('button', { name: 'Cancel run' }).click();
+  await card.getByRole('button', { name: 'Yes, cancel this run' }).click();
+  await card.locator('.run-status', { hasText: 'cancelled' }).waitFor();
+  expect((await call('GET', `/v1/runs/${runId}`)).body.status).toBe('cancelled');
+});
+
+it('creates an agent, shows its failing delivery retried then dead, and redelivers it once the receiver is back', async () => {
+  const agent = `helper-${run}`;
+  const port = allocatePort();
+  const failing = new FixedReceiver(port, 503);
+  await failing.start();
+
+  await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
+  await page.getByLabel('Id').fill(agent);
+  await page.getByLabel('Webhook URL').fill(failing.url);
+  await page.getByLabel('Max attempts').fill('3');
+  await page.getByRole('button', { name: 'Create agent' }).click();
+  await page.getByText(`Signing secret of ${agent} (shown once)`).waitFor();
+  await page.locator(`tr[data-agent="${agent}"]`).waitFor();
+  await screenshot(page, 'agents');
+
+  const talk = `talk-${run}`;
+  const participants = [
+    { id: 'operator', kind: 'user' },
+    { id: agent, kind: 'agent' },
+  ];
+  expect((await call('PUT', `/v1/conversations/${talk}`, { participants })).status).toBe(200);
+  expect(
+    (await call('POST', `/v1/conversations/${talk}/messages`, { message: textMessage('anyone there?') })).status,
+  ).toBe(201);
+
+  await page.getByRole('link', { name: agent }).click();
+  const row = page.locator('tbody tr', { hasText: talk });
+  await row.locator('.delivery-status', { hasText: 'dead' }).waitFor({ timeout: 30_000 });
+  expect(await row.innerText()).toContain('3/3');
+  expect(failing.requests).toBe(3);
+  await row.getByRole('button', { name: 'Attempts' }).click();
+  const attempts = page.locator('.attempts tbody tr');
+  await eventually('three attempts listed', async () => (await attempts.count()) === 3);
+  expect(await attempts.first().innerText()).toContain('503');
+  expect(await attempts.first().innerText()).toContain('receiver is down for maintenance');
+  await screenshot(page, 'deliveries-dead');
+
+  await failing.stop();
+  const healthy = new FixedReceiver(port, 200);
+  await healthy.start();
+  try {
+    await row.getByRole('button', { name: 'Redeliver' }).click();
+    await row.locator('.delivery-status', { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
+    expect(healthy.requests).toBe(1);
+    await screenshot(page, 'deliveries-redelivered');
+  } finally {
+    await healthy.stop();
+  }
+});
+
+it('shows a key of another tenant none of it', async () => {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('API key or token').fill(otherKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText('No conversation matches.').waitFor();
+  expect(await page.locator('tbody tr').count()).toBe(0);
+  await screenshot(page, 'other-tenant');
+
+  await page.goto(`${stack.baseUrl}/console/conversations/${history}`);
+  await page.getByRole('alert').filter({ hasText: '404 conversation_not_found' }).waitFor();
+  await page.goto(`${stack.baseUrl}/console/agents/helper-${run}`);
+  await page.getByRole('alert').filter({ hasText: '404 not_found' }).waitFor();
+  await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
+  await page.getByRole('heading', { name: 'Agents' }).waitFor();
+  expect(await page.locator('tbody tr').count()).toBe(0);
+});
