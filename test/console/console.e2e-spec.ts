@@ -83,8 +83,12 @@ afterAll(async () => {
 });
 
 /** The seqs the timeline shows, in page order. */
-const shownSeqs = (page: Page) =>
-  page.locator('.log .entry').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-seq'))));
+const shownSeqs = async (page: Page) =>
+  (
+    await page
+      .locator('.log .entry')
+      .evaluateAll<string[], undefined>('(items) => items.map((item) => item.dataset.seq)')
+  ).map(Number);
 
 it('signs in with an API key kept in sessionStorage only, and lists that tenantâ€™s conversations', async () => {
   await page.goto(`${stack.baseUrl}/console/`);
@@ -95,10 +99,9 @@ it('signs in with an API key kept in sessionStorage only, and lists that tenantâ
   await page.getByRole('link', { name: history }).waitFor();
 
   // Evaluated in the page (the browser's storage, not Node's).
-  const stored = (await page.evaluate('({ session: Object.values(sessionStorage), local: localStorage.length })')) as {
-    session: string[];
-    local: number;
-  };
+  const stored = await page.evaluate<{ session: string[]; local: number }>(
+    '({ session: Object.values(sessionStorage), local: localStorage.length })',
+  );
   expect(stored.session).toEqual([key]);
   expect(stored.local).toBe(0);
   expect(await page.context().cookies()).toEqual([]);
@@ -119,9 +122,10 @@ it('scrolls a conversation back through archived seqs to seq 1', async () => {
   await page.getByText('Stream: live').waitFor();
   expect(await shownSeqs(page)).toEqual(Array.from({ length: 50 }, (_, i) => HISTORY - 49 + i));
 
-  // Scrolling to the top loads the page before it, each time, down to seq 1 (from the archive).
+  // Scrolling up with the mouse wheel loads the page before the oldest shown, each time, down to seq 1 (archived).
+  await page.locator('.log').hover();
   await eventually('seq 1 shown after scrolling up', async () => {
-    await page.locator('.log').evaluate((log) => log.scrollTo(0, 0));
+    await page.mouse.wheel(0, -100_000);
     return (await shownSeqs(page))[0] === 1;
   });
   expect(await shownSeqs(page)).toEqual(Array.from({ length: HISTORY }, (_, i) => i + 1));
