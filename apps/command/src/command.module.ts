@@ -15,6 +15,7 @@ import { ForksModule } from './forks/forks.module';
 import { InboxModule } from './inbox/inbox.module';
 import { MessagesModule } from './messages/messages.module';
 import { OpenApiModule } from './openapi/openapi.module';
+import { OverviewModule } from './overview/overview.module';
 import { ReadsModule } from './reads/reads.module';
 import { RunsModule } from './runs/runs.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -47,6 +48,7 @@ export class CommandModule {
         InboxModule,
         RunsModule,
         OpenApiModule,
+        OverviewModule,
         ConsoleModule,
       ],
     };
