@@ -40,6 +40,7 @@ const archiver = archiverProcess('console-archiver', stack.env, dir, {
 let dispatcher: ServiceProcess;
 let key: string;
 let otherKey: string;
+let adminKey: string;
 let browser: Browser;
 let page: Page;
 
@@ -49,11 +50,19 @@ const call = (method: string, path: string, body?: unknown, credential = key) =>
 const history = `history-${run}`;
 
 beforeAll(async () => {
-  await stack.start();
   key = createApiKey(stack.env, TENANT, 'user:operator', SCOPES).key;
   otherKey = createApiKey(stack.env, OTHER_TENANT, 'user:stranger', SCOPES).key;
+  adminKey = createApiKey(stack.env, 'ops', 'user:admin', ['admin']).key;
   const dispatcherKey = createApiKey(stack.env, 'ops', 'service:dispatcher', ['deliveries:reply']).key;
   dispatcher = dispatcherProcess('console', { ...stack.env, DISPATCHER_API_KEY: dispatcherKey }, stack.baseUrl);
+  // The overview reads these services' own /metrics.
+  const metrics = { projector: stack.projector, archiver, dispatcher };
+  stack.commands[0] = stack.commands[0].withEnv({
+    OVERVIEW_METRICS_URLS: Object.entries(metrics)
+      .map(([name, service]) => `${name}=${service.baseUrl}/metrics`)
+      .join(','),
+  });
+  await stack.start();
   await Promise.all([realtime.start(), archiver.start(), dispatcher.start()]);
   ({ browser, page } = await launchBrowser());
 
@@ -84,11 +93,9 @@ afterAll(async () => {
 
 /** The seqs the timeline shows, in page order. */
 const shownSeqs = async (page: Page) =>
-  (
-    await page
-      .locator('.log .entry')
-      .evaluateAll<string[], undefined>('(items) => items.map((item) => item.dataset.seq)')
-  ).map(Number);
+  Promise.all(
+    (await page.locator('.log .entry').all()).map(async (entry) => Number(await entry.getAttribute('data-seq'))),
+  );
 
 it('signs in with an API key kept in sessionStorage only, and lists that tenant’s conversations', async () => {
   await page.goto(`${stack.baseUrl}/console/`);
@@ -166,7 +173,11 @@ it('shows a message and a run’s deltas arriving live, and cancels the run afte
   await card.getByRole('button', { name: 'Cancel run' }).click();
   await card.getByRole('button', { name: 'Yes, cancel this run' }).click();
   await card.locator('.run-status', { hasText: 'cancelled' }).waitFor();
-  expect((await call('GET', `/v1/runs/${runId}`)).body.status).toBe('cancelled');
+  // The REST read comes from the projection, a few milliseconds behind the stream.
+  await eventually(
+    'the run cancelled',
+    async () => (await call('GET', `/v1/runs/${runId}`)).body.status === 'cancelled',
+  );
 });
 
 it('creates an agent, shows its failing delivery retried then dead, and redelivers it once the receiver is back', async () => {
@@ -234,4 +245,28 @@ it('shows a key of another tenant none of it', async () => {
   await page.getByRole('navigation').getByRole('link', { name: 'Agents' }).click();
   await page.getByRole('heading', { name: 'Agents' }).waitFor();
   expect(await page.locator('tbody tr').count()).toBe(0);
+});
+
+it('draws the overview from the services’ metrics for an admin key only', async () => {
+  await page.getByRole('navigation').getByRole('link', { name: 'Overview' }).click();
+  await page.getByRole('alert').filter({ hasText: 'needs a credential with the admin scope' }).waitFor();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('API key or token').fill(adminKey);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation').getByRole('link', { name: 'Overview' }).click();
+  for (const service of ['projector', 'archiver', 'dispatcher']) {
+    await page.getByText(`${service} up`).waitFor();
+  }
+  // The agent whose delivery died and then succeeded (circuits are per tenant and agent): closed again.
+  await page.locator(`tr[data-circuit="${TENANT}/helper-${run}"] .circuit-closed`).waitFor();
+  // Appends while the page polls show as a rate above 0.
+  const appends = page.locator('figure', { hasText: 'Appends per second' }).locator('.value');
+  await eventually('appends per second above 0', async () => {
+    expect((await call('POST', `/v1/conversations/${history}/messages`, { message: textMessage('busy') })).status).toBe(
+      201,
+    );
+    return Number(await appends.innerText()) > 0;
+  });
+  await screenshot(page, 'overview');
 });
