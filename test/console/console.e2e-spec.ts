@@ -4,6 +4,8 @@
  * page, as an operator would; each writes the screenshot of its view to docs/console/.
  */
 import { randomBytes } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
 import { Browser, Page } from 'playwright-core';
 import { api, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
@@ -112,6 +114,27 @@ it('signs in with an API key kept in sessionStorage only, and lists that tenantâ
   expect(stored.session).toEqual([key]);
   expect(stored.local).toBe(0);
   expect(await page.context().cookies()).toEqual([]);
+});
+
+it('serves the page under /console: index.html for every client route, revalidated; hashed assets cached for good', async () => {
+  const page = await fetch(`${stack.baseUrl}/console/conversations/${history}`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('cache-control')).toBe('no-cache');
+  const html = await page.text();
+  const assets = [...html.matchAll(/\/console\/assets\/[^"]+/g)].map((m) => m[0]);
+  expect(assets).toHaveLength(2);
+  for (const asset of assets) {
+    const res = await fetch(`${stack.baseUrl}${asset}`);
+    expect({ asset, status: res.status, cache: res.headers.get('cache-control') }).toEqual({
+      asset,
+      status: 200,
+      cache: 'public, max-age=31536000, immutable',
+    });
+  }
+  const settings = await fetch(`${stack.baseUrl}/console/config.json`);
+  expect(await settings.json()).toEqual({ realtime_url: realtime.baseUrl });
+  // The page itself needs no credential; the API behind it does.
+  expect((await fetch(`${stack.baseUrl}/v1/conversations`)).status).toBe(401);
 });
 
 it('finds a conversation by its metadata', async () => {
@@ -260,13 +283,35 @@ it('draws the overview from the servicesâ€™ metrics for an admin key only', asyn
   }
   // The agent whose delivery died and then succeeded (circuits are per tenant and agent): closed again.
   await page.locator(`tr[data-circuit="${TENANT}/helper-${run}"] .circuit-closed`).waitFor();
-  // Appends while the page polls show as a rate above 0.
-  const appends = page.locator('figure', { hasText: 'Appends per second' }).locator('.value');
-  await eventually('appends per second above 0', async () => {
-    expect((await call('POST', `/v1/conversations/${history}/messages`, { message: textMessage('busy') })).status).toBe(
-      201,
-    );
-    return Number(await appends.innerText()) > 0;
-  });
+  // Appends while the page polls show as a rate above 0, drawn over at least three samples.
+  const appends = page.locator('figure', { hasText: 'Appends per second' });
+  await eventually(
+    'three samples drawn, the last with appends per second above 0',
+    async () => {
+      const busy = await call('POST', `/v1/conversations/${history}/messages`, { message: textMessage('busy') });
+      expect(busy.status).toBe(201);
+      const label = (await appends.locator('svg').getAttribute('aria-label')) ?? '';
+      const samples = Number(/last (\d+) samples/.exec(label)?.[1]);
+      return samples >= 3 && Number(await appends.locator('.value').innerText()) > 0;
+    },
+    60_000,
+    500,
+  );
   await screenshot(page, 'overview');
+
+  // The answer is the one the OpenAPI document describes.
+  const doc = await call('GET', '/v1/openapi.json', undefined, adminKey);
+  const ajv = new Ajv2020({ strict: false });
+  addFormats(ajv);
+  const schemas = (doc.body.components as { schemas: Record<string, object> }).schemas;
+  for (const [name, schema] of Object.entries(schemas)) {
+    ajv.addSchema(schema, `#/components/schemas/${name}`);
+  }
+  const validate = ajv.getSchema('#/components/schemas/Overview')!;
+  const overview = await call('GET', '/v1/admin/overview', undefined, adminKey);
+  expect({ status: overview.status, valid: validate(overview.body), errors: validate.errors ?? null }).toEqual({
+    status: 200,
+    valid: true,
+    errors: null,
+  });
 });

@@ -6,9 +6,11 @@ export function Sparkline(props: { label: string; values: number[]; format: (val
   const { values } = props;
   const latest = values.length === 0 ? null : values[values.length - 1];
   const max = Math.max(1, ...values);
-  const points = values
+  // One sample draws as a flat line (a polyline of one point draws nothing).
+  const drawn = values.length === 1 ? [values[0], values[0]] : values;
+  const points = drawn
     .map((value, i) => {
-      const x = values.length === 1 ? WIDTH : (i / (values.length - 1)) * WIDTH;
+      const x = (i / (drawn.length - 1)) * WIDTH;
       const y = HEIGHT - 2 - (value / max) * (HEIGHT - 4);
       return `${x.toFixed(1)},${y.toFixed(1)}`;
     })
