@@ -3,6 +3,7 @@ import { Link } from './components/Link';
 import { hrefOf, navigate, Route, useRoute } from './router';
 import { forgetCredential, storedCredential } from './session';
 import { ConsoleSettings, loadSettings } from './settings';
+import { currentSwitch, leaveTenant } from './tenant-switch';
 import { AgentsView } from './views/AgentsView';
 import { ConversationsView } from './views/ConversationsView';
 import { DeliveriesView } from './views/DeliveriesView';
@@ -28,7 +29,8 @@ export function App() {
   if (!signedIn) {
     return <SignIn onSignedIn={() => setSignedIn(true)} />;
   }
-  const signOut = () => {
+  const signOut = async () => {
+    await leaveTenant().catch(() => undefined);
     forgetCredential();
     setSignedIn(false);
     navigate(hrefOf({ view: 'conversations' }));
@@ -47,7 +49,10 @@ export function App() {
             </Link>
           ))}
         </nav>
-        <button type="button" onClick={signOut}>
+        {currentSwitch() !== null ? (
+          <span class="tenant-note">tenant {currentSwitch()?.tenant} (admin view)</span>
+        ) : null}
+        <button type="button" onClick={() => void signOut()}>
           Sign out
         </button>
       </header>

@@ -2,8 +2,10 @@ import { useRef, useState } from 'preact/hooks';
 import { api, ApiFailure, describeFailure } from '../api';
 import { ErrorNote } from '../components/ErrorNote';
 import { Sparkline } from '../components/Sparkline';
+import { TenantSwitcher } from '../components/TenantSwitcher';
 import { usePolling } from '../hooks';
 import { Overview, Point, pointBetween } from '../overview-series';
+import { hrefOf, navigate } from '../router';
 
 const REFRESH_MS = 2000;
 const KEPT = 30;
@@ -43,6 +45,7 @@ export function OverviewView() {
     <section aria-labelledby="overview-title">
       <h1 id="overview-title">Overview</h1>
       <ErrorNote error={error} />
+      <TenantSwitcher onSwitched={() => navigate(hrefOf({ view: 'conversations' }))} />
       {latest !== null ? (
         <>
           <p class="summary">
