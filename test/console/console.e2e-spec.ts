@@ -131,6 +131,7 @@ it('serves the page under /console: index.html for every client route, revalidat
       cache: 'public, max-age=31536000, immutable',
     });
   }
+  expect((await fetch(`${stack.baseUrl}/console/assets/console-missing.js`)).status).toBe(404);
   const settings = await fetch(`${stack.baseUrl}/console/config.json`);
   expect(await settings.json()).toEqual({ realtime_url: realtime.baseUrl });
   // The page itself needs no credential; the API behind it does.

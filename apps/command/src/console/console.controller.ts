@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Controller, Get, Header, HttpStatus, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpStatus, Inject, Param, Res } from '@nestjs/common';
 import { ApiError } from '@threadline/errors';
 import type { Response } from 'express';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
@@ -27,7 +27,10 @@ export class ConsoleController {
   }
 
   @Get(['', '*route'])
-  page(@Res() res: Response): void {
+  page(@Param('route') route: string[] | undefined, @Res() res: Response): void {
+    if (route?.[0] === 'assets') {
+      throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', 'No such console asset');
+    }
     const index = join(CONSOLE_DIR, 'index.html');
     if (!existsSync(index)) {
       throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', 'The console is not built (npm run build)');
