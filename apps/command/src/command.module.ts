@@ -8,12 +8,14 @@ import { ArchiveStoreModule, PersistenceModule } from '@threadline/persistence';
 import { AgentsModule } from './agents/agents.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { COMMAND_CONFIG, CommandConfig } from './config/command.config';
+import { ConsoleModule } from './console/console.module';
 import { ConversationsModule } from './conversations/conversations.module';
 import { DeliveriesModule } from './deliveries/deliveries.module';
 import { ForksModule } from './forks/forks.module';
 import { InboxModule } from './inbox/inbox.module';
 import { MessagesModule } from './messages/messages.module';
 import { OpenApiModule } from './openapi/openapi.module';
+import { OverviewModule } from './overview/overview.module';
 import { ReadsModule } from './reads/reads.module';
 import { RunsModule } from './runs/runs.module';
 import { SessionsModule } from './sessions/sessions.module';
@@ -46,6 +48,8 @@ export class CommandModule {
         InboxModule,
         RunsModule,
         OpenApiModule,
+        OverviewModule,
+        ConsoleModule,
       ],
     };
   }

@@ -4,6 +4,7 @@ import { bootstrapService } from '@threadline/observability';
 import { runApiKeysCommand } from './api-keys/api-keys-cli';
 import { CommandModule } from './command.module';
 import { commandConfigSchema } from './config/command.config';
+import { serveConsoleAssets } from './console/console-static';
 
 /** `main.js api-keys ...` manages API keys without an API key, e.g. the first admin key (docs/operations.md). */
 async function main(): Promise<void> {
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
       const express = app as NestExpressApplication;
       const largestBody = Math.max(config.limits.messageBytes, config.runs.maxBatchBytes);
       express.useBodyParser('json', { limit: largestBody + 64 * 1024 });
+      serveConsoleAssets(express);
     },
   });
 }

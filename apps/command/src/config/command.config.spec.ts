@@ -102,3 +102,28 @@ describe('command config: runs', () => {
     ]);
   });
 });
+
+describe('command config: the console and its overview', () => {
+  const loaded = (env: Record<string, string>) => {
+    const result = parse(env);
+    if (!result.success) {
+      throw new Error(result.error.message);
+    }
+    return result.data;
+  };
+
+  it('gives the page realtime’s public URL without a trailing slash, and refuses one that is not http(s)', () => {
+    expect(loaded({ REALTIME_PUBLIC_URL: 'https://rt.example/' }).console.realtimePublicUrl).toBe('https://rt.example');
+    expect(parse({ REALTIME_PUBLIC_URL: 'ftp://rt.example' }).success).toBe(false);
+  });
+
+  it('reads OVERVIEW_METRICS_URLS as name=url pairs, and refuses a malformed or repeated pair', () => {
+    expect(
+      loaded({ OVERVIEW_METRICS_URLS: 'projector=http://p:4002/metrics, dispatcher=http://d:4004/metrics' }).overview,
+    ).toEqual({ metricsUrls: { projector: 'http://p:4002/metrics', dispatcher: 'http://d:4004/metrics' } });
+    expect(loaded({ OVERVIEW_METRICS_URLS: '' }).overview).toEqual({ metricsUrls: {} });
+    for (const bad of ['projector', 'projector=not-a-url', 'a=http://x/metrics,a=http://y/metrics']) {
+      expect(parse({ OVERVIEW_METRICS_URLS: bad }).success).toBe(false);
+    }
+  });
+});

@@ -19,6 +19,7 @@ import {
   postgresEnv,
   projectorGroupEnv,
 } from '@threadline/config';
+import { overviewMetricsUrls } from '../overview/overview-metrics-urls';
 import { TenantLimitTable, tenantOverridesSchema } from '../tenant-limits/tenant-limits';
 
 /**
@@ -69,6 +70,12 @@ export const commandConfigSchema = z
     RUN_MAX_BATCH_BYTES: envInt(256 * 1024, 1024, 16 * 1024 * 1024),
     RUN_MAX_EVENTS: envInt(100_000, 1, 10_000_000),
     RUN_COMMIT_WAIT_MS: envInt(5000, 100, 60_000),
+    /** The realtime service as a browser reaches it: the console opens its live streams there (docs/console.md). */
+    REALTIME_PUBLIC_URL: envUrl('http://127.0.0.1:4001', ['http:', 'https:']),
+    /** The services whose /metrics GET /v1/admin/overview reads, as `name=url,...` (docs/console.md). */
+    OVERVIEW_METRICS_URLS: overviewMetricsUrls(
+      'projector=http://127.0.0.1:4002/metrics,archiver=http://127.0.0.1:4003/metrics,dispatcher=http://127.0.0.1:4004/metrics',
+    ),
   })
   .refine((env) => env.HOLE_GRACE_MS >= minimumHoleGraceMs(env.APPEND_ACK_TIMEOUT_MS), {
     path: ['HOLE_GRACE_MS'],
@@ -121,6 +128,8 @@ export const commandConfigSchema = z
       commitWaitMs: env.RUN_COMMIT_WAIT_MS,
     },
     reads: { waitMs: env.READ_WAIT_MS, maxLimit: env.READ_MAX_LIMIT },
+    overview: { metricsUrls: env.OVERVIEW_METRICS_URLS },
+    console: { realtimePublicUrl: env.REALTIME_PUBLIC_URL.replace(/\/+$/, '') },
     tenantLimits: new TenantLimitTable(
       {
         appendsPerSecond: env.LIMIT_TENANT_APPENDS_PER_S,

@@ -5,6 +5,7 @@ import { apiKeyListSchema, createApiKeySchema, createdApiKeyViewSchema } from '.
 import { conversationViewSchema, upsertConversationSchema } from '../conversations/conversation.dto';
 import { appendMessageSchema, appendResultViewSchema } from '../messages/append-message.dto';
 import { messagePageSchema } from '../reads/message-view';
+import { overviewViewSchema } from '../overview/overview.dto';
 import { agentPaths, agentSchemas } from './agent-paths';
 import { forksPaths, forksSchemas } from './forks-paths';
 import { inboxPaths, inboxSchemas } from './inbox-paths';
@@ -138,6 +139,15 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
           },
         },
       },
+      '/v1/admin/overview': {
+        get: {
+          summary: "Platform-wide numbers from the services' own metrics (the console's Overview)",
+          responses: {
+            '200': { description: 'Counters since each service started, gauges now', content: body('Overview') },
+            ...denied('admin'),
+          },
+        },
+      },
       '/v1/admin/api-keys/{id}': {
         delete: {
           summary: 'Revoke an API key (again: no change); every instance refuses it within AUTH_KEY_CACHE_MS',
@@ -158,6 +168,7 @@ export function openApiDocument(config: CommandConfig): Record<string, unknown> 
       schemas: {
         UpsertConversation: json(upsertConversationSchema),
         AppendMessage: json(appendMessageSchema),
+        Overview: json(overviewViewSchema),
         Conversation: answer(conversationViewSchema),
         AppendResult: answer(appendResultViewSchema),
         MessagePage: answer(messagePageSchema),

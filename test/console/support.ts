@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import { join } from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+
+/** Debian's chromium package (scripts/ensure-deps installs it). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** Where the tests write the pictures docs/console.md shows. */
+export const SCREENSHOT_DIR = join(__dirname, '..', '..', 'docs', 'console');
+
+/** A real headless Chromium with one page of a fixed size (the screenshots stay comparable). */
+export async function launchBrowser(): Promise<{ browser: Browser; page: Page }> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    // The sandbox needs user namespaces a container or CI runner as root may not give.
+    args: ['--no-sandbox'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  return { browser, page };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+}
+
+/**
+ * An agent's webhook receiver: a real HTTP server on a fixed loopback port answering every request with one
+ * status, so a test can stop it and start a healthy one on the same address.
+ */
+export class FixedReceiver {
+  requests = 0;
+  private readonly server: Server;
+
+  constructor(
+    readonly port: number,
+    private readonly status: number,
+  ) {
+    this.server = createServer((req, res) => {
+      this.requests += 1;
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(this.status, { 'content-type': 'application/json' });
+        res.end(this.status >= 400 ? '{"error":"receiver is down for maintenance"}' : '');
+      });
+    });
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/hook`;
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(this.port, '127.0.0.1', resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
