@@ -134,7 +134,7 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
   private async locate(partition: number, fetchedAt: string | null): Promise<void> {
     try {
       const start = await this.start.of(this.config.kafka.topic, partition);
-      this.positions.start(partition, start);
+      this.positions.start(partition, start, fetchedAt);
       this.logger.log(
         `partition ${partition}: starting at offset ${start.nextOffset} with index fence ${start.indexFence} ` +
           `(the projector's position; the fetch started at ${fetchedAt})`,

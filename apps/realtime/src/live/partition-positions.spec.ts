@@ -16,10 +16,10 @@ function deliverAll(positions: PartitionPositions, partition: number, offsets: s
   }
 }
 
-/** A partition located at `nextOffset` with fence `indexFence`. */
-function located(partition: number, nextOffset: number, indexFence = 0): PartitionPositions {
+/** A partition located at `nextOffset` with fence `indexFence` by a fetch that started at `fetchedFrom`. */
+function located(partition: number, nextOffset: number, indexFence = 0, fetchedFrom = 1_000_000): PartitionPositions {
   const positions = new PartitionPositions();
-  positions.start(partition, { nextOffset, indexFence });
+  positions.start(partition, { nextOffset, indexFence }, String(fetchedFrom));
   return positions;
 }
 
@@ -34,8 +34,11 @@ describe('PartitionPositions', () => {
     expect(positions.plan(0, ['12', '13'])).toEqual({ kind: 'deliver', from: 0 });
   });
 
-  it('delivers a first batch from the start position when the fetch started below it', () => {
-    expect(located(0, 41).plan(0, ['40', '41', '42'])).toEqual({ kind: 'deliver', from: 1 });
+  it('delivers a first batch whole when the projector passed its first records while the start was looked up', () => {
+    const positions = located(0, 41, 3, 40);
+    expect(positions.plan(0, ['40', '41', '42'])).toEqual({ kind: 'deliver', from: 0 });
+    expect(positions.handle(0, '40', appended(5, 2))).toEqual({ fence: 3, event: null, fenced: true });
+    expect(positions.handle(0, '41', appended(6, 3))).toMatchObject({ fence: 3, fenced: false, event: { seq: 6 } });
   });
 
   it('applies the fence rule from the fence of its start position', () => {
@@ -46,7 +49,7 @@ describe('PartitionPositions', () => {
 
   it('raises the fence at a fence record and ignores older epochs after it, per partition', () => {
     const positions = located(0, 0);
-    positions.start(1, { nextOffset: 0, indexFence: 0 });
+    positions.start(1, { nextOffset: 0, indexFence: 0 }, '0');
     expect(positions.handle(0, '0', appended(1, 1))).toMatchObject({ fenced: false });
     expect(positions.handle(0, '1', fence(2))).toEqual({ fence: 2, event: null, fenced: false });
     expect(positions.handle(0, '2', appended(2, 1))).toMatchObject({ fenced: true, event: null });
@@ -89,7 +92,7 @@ describe('PartitionPositions', () => {
 
   it('keeps each partition on its own position', () => {
     const positions = located(0, 10);
-    positions.start(1, { nextOffset: 500, indexFence: 0 });
+    positions.start(1, { nextOffset: 500, indexFence: 0 }, '900');
     deliverAll(positions, 0, ['10']);
     deliverAll(positions, 1, ['500']);
     expect(positions.plan(1, ['501'])).toEqual({ kind: 'deliver', from: 0 });

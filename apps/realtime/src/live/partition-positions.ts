@@ -63,9 +63,19 @@ export class PartitionPositions {
     return { kind: 'deliver', from: from === -1 ? offsets.length : from };
   }
 
-  /** The partition starts at `position` (after a `locate`). */
-  start(partition: number, position: FencedPosition): void {
-    this.next.set(partition, BigInt(position.nextOffset));
+  /**
+   * The partition starts at `position` (after a `locate` of a fetch that began at `fetchedFrom`), or at
+   * `fetchedFrom` when that is lower: the projector may have passed the first records fetched while the
+   * start was looked up, and a stream that caught up before they were projected waits for them live (a
+   * lifecycle listener has no other way to get them at all). Handing on a record the projection also has
+   * is harmless: streams drop a seq they have. The fence of `position` applies to those records too; it
+   * is at least theirs, so it never lets through a record the projector ignored, and a record it wrongly
+   * ignores (only when a fence lies between them) a stream reads from Postgres like any missing seq.
+   */
+  start(partition: number, position: FencedPosition, fetchedFrom: string | null): void {
+    const located = BigInt(position.nextOffset);
+    const fetched = fetchedFrom === null ? located : BigInt(fetchedFrom);
+    this.next.set(partition, fetched < located ? fetched : located);
     this.fences.set(partition, position.indexFence);
   }
 

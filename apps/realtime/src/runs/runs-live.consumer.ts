@@ -109,7 +109,7 @@ export class RunsLiveConsumer implements OnApplicationBootstrap, OnApplicationSh
     let plan = this.positions.plan(batch.partition, offsets);
     if (plan.kind === 'locate') {
       const start = await this.start.of(this.config.kafka.runsTopic, batch.partition);
-      this.positions.start(batch.partition, start);
+      this.positions.start(batch.partition, start, batch.firstOffset());
       this.logger.log(
         `partition ${batch.partition}: starting at offset ${start.nextOffset} (the projector's position)`,
       );
