@@ -62,11 +62,19 @@ export class Conversation {
    * (else ConflictError with `currentVersion`).
    */
   append(message: MessageInput, options: CallOptions & { ifVersion?: number } = {}): Promise<AppendResult> {
-    const body = {
-      message,
-      ...(options.ifVersion === undefined ? {} : { if_version: options.ifVersion }),
-      ...this.ctx.producer.next(),
-    };
+    return this.appendAs(message, this.ctx.producer.next(), options);
+  }
+
+  /**
+   * Appends with a producer pair of the caller's (an importer numbering by source seq, a worker restarting with
+   * its own counter): the same pair with the same content is answered with the original seq, never written twice.
+   */
+  appendAs(
+    message: MessageInput,
+    pair: { producer_id: string; producer_seq: number },
+    options: CallOptions & { ifVersion?: number } = {},
+  ): Promise<AppendResult> {
+    const body = { message, ...(options.ifVersion === undefined ? {} : { if_version: options.ifVersion }), ...pair };
     return this.ctx.transport.request('POST', `${this.path}/messages`, {
       body,
       idempotent: true,
