@@ -15,6 +15,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../../libs/client/src';
+import { createApiKey } from '../support/identity-provider';
 import { eventually } from '../support/service-process';
 import { ClientStack, text, uniqueId } from './client-stack';
 
@@ -119,6 +120,20 @@ describe('conversations', () => {
     }
   });
 
+  it('marks a conversation read and shows it in the participant inbox', async () => {
+    const id = uniqueId('inbox');
+    const service = await services.client();
+    const ada = await services.client({ token: await services.token('user:ada') });
+    await service.conversation(id, { participants: [{ id: 'ada', kind: 'user' }] });
+    await service.handle(id).append(text('for ada', 'assistant'));
+    await service.handle(id).append(text('again', 'assistant'));
+    expect(await ada.handle(id).markRead(1)).toMatchObject({ read_seq: 1 });
+    const entry = await eventually('the inbox to show the conversation', async () =>
+      (await ada.inbox('ada')).conversations.find((c) => c.id === id && c.last_seq === 2),
+    );
+    expect(entry).toMatchObject({ unread_count: 1, read_seq: 1, preview: 'again' });
+  });
+
   it('stops a call when its AbortSignal aborts', async () => {
     const client = await services.client();
     const controller = new AbortController();
@@ -156,6 +171,64 @@ describe('runs', () => {
       role: 'assistant',
       parts: [{ type: 'text', text: 'It is 3 °C.' }],
     });
+  });
+});
+
+describe('agents, sessions and keys', () => {
+  it('registers, reads, updates, rotates and disables an agent, and lists its deliveries', async () => {
+    const client = await services.client();
+    const id = uniqueId('helper');
+    const created = await client.agents.create({ id, webhook_url: 'http://127.0.0.1:9/hook' });
+    expect(created.signing_secret).toMatch(/^whsec_/);
+    expect(await client.agents.get(id)).toMatchObject({ id, status: 'enabled' });
+    expect(await client.agents.update(id, { timeout_ms: 2000 })).toMatchObject({ timeout_ms: 2000 });
+    expect((await client.agents.rotateSecret(id)).signing_secret).not.toBe(created.signing_secret);
+    expect((await client.agents.list()).agents.map((a) => a.id)).toContain(id);
+    expect(await client.agents.deliveries(id)).toEqual({ deliveries: [], next_cursor: null });
+    await client.agents.disable(id);
+    expect(await client.agents.get(id)).toMatchObject({ status: 'disabled' });
+    await expect(client.agents.create({ id, webhook_url: 'http://127.0.0.1:9/hook' })).rejects.toMatchObject({
+      code: 'agent_exists',
+    });
+    await expect(client.deliveries.get('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("works with sessions in Starcite's shapes, appending with the client's producer pair", async () => {
+    const client = await services.client({ token: await services.token('agent:drafter') });
+    const id = uniqueId('ses');
+    expect(await client.sessions.create({ id, title: 'Draft' })).toMatchObject({ id, title: 'Draft', version: 0 });
+    expect(await client.sessions.append(id, { type: 'content', payload: { text: 'clause 4.2' } })).toMatchObject({
+      seq: 1,
+      deduped: false,
+    });
+    expect(await client.sessions.update(id, { title: 'Final' })).toMatchObject({ title: 'Final', version: 1 });
+    expect(await client.sessions.archive(id)).toMatchObject({ archived: true });
+    const events = await client.sessions.events(id);
+    expect(events.events).toEqual([
+      expect.objectContaining({ seq: 1, type: 'content', actor: 'agent:drafter', producer_id: client.producerId }),
+    ]);
+    expect((await client.handle(id).replay()).messages[0]).toMatchObject({ role: 'assistant' });
+  });
+
+  it('creates, lists and revokes API keys with an admin key (apiKey option)', async () => {
+    const admin = await services.client({
+      token: undefined,
+      apiKey: createApiKey(services.stack.env, services.tenant, 'service:admin', ['admin']).key,
+    });
+    const created = await admin.keys.create({
+      tenant_id: services.tenant,
+      subject: 'service:ingest',
+      scopes: ['messages:append'],
+    });
+    expect(created.key).toMatch(/^tl_/);
+    const listed = await admin.keys.list(services.tenant);
+    expect(listed.api_keys.find((k) => k.id === created.id)).toMatchObject({
+      subject: 'service:ingest',
+      revoked_at: null,
+    });
+    await admin.keys.revoke(created.id);
+    const after = await admin.keys.list(services.tenant);
+    expect(after.api_keys.find((k) => k.id === created.id)?.revoked_at).toEqual(expect.any(String));
   });
 });
 
