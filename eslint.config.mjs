@@ -11,6 +11,8 @@ export default tseslint.config(
       'coverage/**',
       'bench/results/**',
       'libs/client/dist/**',
+      // Plain browser JavaScript without a build (no DOM types in the tsconfig); test/examples runs it in Chromium.
+      'examples/chat-page/**',
       '*.js',
       '*.mjs',
     ],
