@@ -7,6 +7,7 @@
 import {
   appendWithVersionRetry,
   ConflictError,
+  toUIMessages,
   ForbiddenError,
   Message,
   NotFoundError,
@@ -15,7 +16,9 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '../../libs/client/src';
+import { createUIMessageStream } from 'ai';
 import { createApiKey } from '../support/identity-provider';
+import { WEATHER_REPLY, weatherAgentResponse } from '../support/ui-message-streams';
 import { eventually } from '../support/service-process';
 import { ClientStack, text, uniqueId } from './client-stack';
 
@@ -171,6 +174,54 @@ describe('runs', () => {
       role: 'assistant',
       parts: [{ type: 'text', text: 'It is 3 °C.' }],
     });
+  });
+});
+
+describe('AI SDK interop', () => {
+  it("pipes an agent's toUIMessageStreamResponse() into a run, and loads the committed reply back as UIMessages", async () => {
+    const client = await services.client();
+    const convo = await client.conversation(uniqueId('pipe'));
+    await convo.append(text('Weather in Oslo?'));
+    const run = await convo.startRun();
+    expect(await run.pipe(weatherAgentResponse())).toMatchObject({ status: 'committed', messages: [{ seq: 2 }] });
+    const history = [];
+    for await (const message of convo.messages()) {
+      history.push(message);
+    }
+    const [question, answer] = toUIMessages(history);
+    expect(question).toMatchObject({ id: 'seq-1', role: 'user', parts: [{ type: 'text', text: 'Weather in Oslo?' }] });
+    expect(answer.role).toBe('assistant');
+    expect(answer.parts).toEqual(
+      expect.arrayContaining([
+        { type: 'reasoning', text: WEATHER_REPLY.reasoning },
+        expect.objectContaining({
+          type: 'tool-weather',
+          toolCallId: WEATHER_REPLY.toolCallId,
+          state: 'output-available',
+          input: WEATHER_REPLY.input,
+          output: WEATHER_REPLY.output,
+        }),
+        { type: 'text', text: WEATHER_REPLY.textDeltas.join('') },
+      ]),
+    );
+  });
+
+  it("pipes a stream of UI message chunks (toUIMessageStream()'s form) into a run", async () => {
+    const client = await services.client();
+    const convo = await client.conversation(uniqueId('chunks'));
+    const run = await convo.startRun();
+    const chunks = createUIMessageStream({
+      execute: ({ writer }) => {
+        writer.write({ type: 'start' });
+        writer.write({ type: 'text-start', id: 't' });
+        writer.write({ type: 'text-delta', id: 't', delta: 'streamed ' });
+        writer.write({ type: 'text-delta', id: 't', delta: 'chunks' });
+        writer.write({ type: 'text-end', id: 't' });
+        writer.write({ type: 'finish' });
+      },
+    });
+    expect(await run.pipe(chunks)).toMatchObject({ status: 'committed' });
+    expect((await convo.replay()).messages[0]).toMatchObject({ parts: [{ type: 'text', text: 'streamed chunks' }] });
   });
 });
 
