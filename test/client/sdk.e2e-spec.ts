@@ -331,6 +331,7 @@ describe('subscriptions', () => {
         }
       }
     })();
+    await eventually('the message after the cursor', async () => items.length === 1);
     const run = await convo.startRun();
     await run.push([{ kind: 'text-delta', delta: 'Hi' }]);
     await run.commit();
