@@ -45,7 +45,8 @@ afterAll(async () => {
 });
 
 async function runPage(origin: string, id: string): Promise<PageResult> {
-  const page = await browser.newPage();
+  const context = await browser.newContext();
+  const page = await context.newPage();
   try {
     const query = new URLSearchParams({
       api: services.stack.baseUrl,
@@ -55,9 +56,9 @@ async function runPage(origin: string, id: string): Promise<PageResult> {
     });
     await page.goto(`${origin}/index.html?${query.toString()}`);
     await page.waitForFunction(() => 'result' in globalThis, undefined, { timeout: 30_000 });
-    return page.evaluate(() => (globalThis as unknown as { result: PageResult }).result);
+    return await page.evaluate(() => (globalThis as unknown as { result: PageResult }).result);
   } finally {
-    await page.close();
+    await context.close();
   }
 }
 
@@ -85,4 +86,22 @@ it('is refused by the browser from an origin CORS_ORIGINS does not list, and not
   expect(result).toMatchObject({ ok: false, name: 'UnavailableError', code: 'network_error' });
   const client = await services.client();
   await expect(client.getConversation(id)).rejects.toMatchObject({ code: 'conversation_not_found' });
+});
+
+it("realtime's SSE answers the allowed origin with its CORS header and another origin without one", async () => {
+  const id = uniqueId('browser-sse');
+  const client = await services.client();
+  await client.conversation(id);
+  const sseHeader = async (origin: string) => {
+    const controller = new AbortController();
+    const query = new URLSearchParams({ cursor: '0', access_token: await services.token() });
+    const res = await fetch(`${services.realtime.baseUrl}/v1/conversations/${id}/events?${query.toString()}`, {
+      headers: { origin },
+      signal: controller.signal,
+    });
+    controller.abort();
+    return { status: res.status, allowed: res.headers.get('access-control-allow-origin') };
+  };
+  expect(await sseHeader(allowedOrigin)).toEqual({ status: 200, allowed: allowedOrigin });
+  expect(await sseHeader('http://evil.example')).toEqual({ status: 200, allowed: null });
 });
