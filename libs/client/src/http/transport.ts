@@ -9,6 +9,9 @@ import {
 import { CallOptions, ClientOptions, DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, RetryOptions, trimSlash } from '../options';
 import { backoffMs, sleep } from './sleep';
 
+/** 503 codes after which the write may have happened: only a request that is safe to repeat is retried. */
+const OUTCOME_OPEN = new Set(['kafka_unavailable', 'kafka_timeout', 'outcome_unknown', 'outcome_pending']);
+
 export type Query = Record<string, string | number | boolean | null | undefined>;
 
 export interface RequestOptions extends CallOptions {
@@ -17,7 +20,8 @@ export interface RequestOptions extends CallOptions {
   /**
    * Whether sending the request twice has the effect of sending it once (reads, PUT, DELETE, an append with its
    * producer pair, a run batch with its producer_seq). Only such requests are retried after a timeout, a lost
-   * connection or a 5xx; every request is retried after a 503 or 429, which say nothing was done.
+   * connection, a 5xx or a 503 whose write may have happened (kafka_*, outcome_*); every request is retried after
+   * a 429 or another 503, which say nothing was done.
    */
   idempotent: boolean;
   /** A body sent as it is (a stream is sent with `duplex: 'half'`), instead of `body` as JSON. */
@@ -69,11 +73,14 @@ export class Transport {
   }
 
   private retryable(error: ThreadlineError, idempotent: boolean): boolean {
-    if (error instanceof RateLimitedError || error.status === 503) {
+    if (error instanceof RateLimitedError || (error.status === 503 && !OUTCOME_OPEN.has(error.code))) {
       return true;
     }
     if (!idempotent) {
       return false;
+    }
+    if (error.status === 503) {
+      return true;
     }
     if (error instanceof ConflictError) {
       return error.code === 'run_busy';
