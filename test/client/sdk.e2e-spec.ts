@@ -334,6 +334,7 @@ describe('subscriptions', () => {
     await eventually('the message after the cursor', async () => items.length === 1);
     const run = await convo.startRun();
     await run.push([{ kind: 'text-delta', delta: 'Hi' }]);
+    await eventually('the run event', async () => items.length === 2);
     await run.commit();
     await reading;
     expect(items.map((item) => item.type)).toEqual(['message', 'run_event', 'run_status', 'message']);
