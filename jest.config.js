@@ -18,7 +18,7 @@ const transform = {
 const transformIgnorePatterns = [`/node_modules/(?!(${esmOnly.join('|')})/)`];
 
 const moduleNameMapper = {
-  '^@threadline/(auth|config|contracts|errors|kafka|persistence|observability)$': '<rootDir>/libs/$1/src',
+  '^@threadline/(auth|client|config|contracts|errors|kafka|persistence|observability)$': '<rootDir>/libs/$1/src',
 };
 
 module.exports = {

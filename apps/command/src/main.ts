@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     module: CommandModule.forRoot(config),
     host: config.http.host,
     port: config.http.port,
+    corsOrigins: config.http.corsOrigins,
     configure: (app) => {
       const express = app as NestExpressApplication;
       const largestBody = Math.max(config.limits.messageBytes, config.runs.maxBatchBytes);

@@ -10,6 +10,7 @@ async function main(): Promise<void> {
     module: RealtimeModule.forRoot(config),
     host: config.http.host,
     port: config.http.port,
+    corsOrigins: config.http.corsOrigins,
     configure: (app) => app.useWebSocketAdapter(RealtimeWsAdapter.forApp(app)),
   });
 }

@@ -7,3 +7,4 @@ export * from './load-config';
 export * from './sections';
 export * from './load-config-or-exit';
 export * from './agent-secrets';
+export * from './cors';

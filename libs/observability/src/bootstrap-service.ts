@@ -2,6 +2,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
+import { corsOptions } from './cors-options';
 import { MetricsService } from './metrics.service';
 import { assignRequestId } from './request-id';
 import { ProcessSafetyNet } from './process-safety-net';
@@ -10,6 +11,8 @@ export interface ServiceBootstrapOptions {
   module: DynamicModule;
   host: string;
   port: number;
+  /** Browser origins allowed to call the service cross-origin (CORS_ORIGINS); none: no CORS headers at all. */
+  corsOrigins?: string[];
   /** Runs before listen, e.g. to add a WebSocket adapter or body limits. */
   configure?: (app: INestApplication) => void;
 }
@@ -32,6 +35,9 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     assignRequestId(req, res);
     next();
   });
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    app.enableCors(corsOptions(options.corsOrigins));
+  }
   options.configure?.(app);
   await app.listen(options.port, options.host);
   new ProcessSafetyNet(logger, app.get(MetricsService)).install();

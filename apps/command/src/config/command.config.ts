@@ -8,6 +8,7 @@ import {
   archiveStoreEnv,
   checkArchiveStoreEnv,
   commonEnv,
+  corsEnv,
   envInt,
   envJson,
   envPort,
@@ -37,6 +38,7 @@ export function minimumHoleGraceMs(ackTimeoutMs: number): number {
 export const commandConfigSchema = z
   .object({
     ...commonEnv,
+    ...corsEnv,
     ...authEnv,
     ...kafkaEnv,
     ...postgresEnv,
@@ -103,7 +105,7 @@ export const commandConfigSchema = z
     logLevel: env.LOG_LEVEL,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     auth: authConfig(env),
-    http: { host: env.COMMAND_HOST, port: env.COMMAND_PORT },
+    http: { host: env.COMMAND_HOST, port: env.COMMAND_PORT, corsOrigins: env.CORS_ORIGINS },
     kafka: { ...kafkaConfig(env, 'threadline-command'), requestTimeoutMs: env.APPEND_ACK_TIMEOUT_MS },
     projectorGroupId: env.PROJECTOR_GROUP_ID,
     postgres: postgresConfig(env),

@@ -7,6 +7,7 @@ import {
   archiveStoreEnv,
   checkArchiveStoreEnv,
   commonEnv,
+  corsEnv,
   envInt,
   envPort,
   kafkaConfig,
@@ -20,6 +21,7 @@ import {
 export const realtimeConfigSchema = z
   .object({
     ...commonEnv,
+    ...corsEnv,
     ...authEnv,
     ...kafkaEnv,
     ...postgresEnv,
@@ -58,7 +60,7 @@ export const realtimeConfigSchema = z
     logLevel: env.LOG_LEVEL,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
     auth: authConfig(env),
-    http: { host: env.REALTIME_HOST, port: env.REALTIME_PORT },
+    http: { host: env.REALTIME_HOST, port: env.REALTIME_PORT, corsOrigins: env.CORS_ORIGINS },
     kafka: kafkaConfig(env, 'threadline-realtime'),
     groupPrefix: env.REALTIME_GROUP_PREFIX,
     /** Whose stored position (next offset, index fence) the fan-out starts a partition from. */
