@@ -193,28 +193,37 @@ cluster_start() { # [n] -> starts one node, or every node that is down, and wait
   log "kafka cluster: $(echo $nodes | wc -w) node(s) ready in $((SECONDS - t0)) s; bootstrap $(cluster_bootstrap)"
 }
 
-cluster_stop_node() { # n signal
-  local n="$1" sig="$2" pid
+cluster_stop_node() { # n signal seconds (then SIGKILL)
+  local n="$1" sig="$2" secs="$3" pid
   if ! pid="$(cluster_our_pid "$n")"; then
+    if [[ -f "$(cluster_pid_file "$n")" ]]; then log "kafka-$n: stopped"; else log "kafka-$n: not running"; fi
     rm -f "$(cluster_pid_file "$n")"
-    log "kafka-$n: not running"
     return 0
   fi
-  log "kafka-$n: SIG$sig pid $pid"
-  kill "-$sig" "$pid" 2>/dev/null || true
-  if ! wait_pid_gone "$pid" 30; then
-    warn "kafka-$n pid $pid still alive after 30 s — SIGKILL"
+  if ! wait_pid_gone "$pid" "$secs"; then
+    warn "kafka-$n pid $pid still alive after $secs s — SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
     wait_pid_gone "$pid" 10 || die "kafka-$n pid $pid did not die after SIGKILL"
   fi
   local i
   for ((i = 0; i < 50; i++)); do port_open "$(cluster_port "$n")" || break; sleep 0.1; done
   rm -f "$(cluster_pid_file "$n")"
+  log "kafka-$n: stopped"
 }
 
+# One node: SIGTERM is a controlled shutdown (its leaderships move first, up to 30 s). Every node: all are
+# signalled at once, since the last one's controlled shutdown waits for a quorum that is already gone (15 s).
 cluster_stop() { # signal [n]
-  local sig="$1" n
-  for n in ${2:-$(cluster_nodes)}; do cluster_stop_node "$n" "$sig"; done
+  local sig="$1" nodes n pid secs=30
+  nodes="${2:-$(cluster_nodes)}"
+  [[ -z "${2:-}" ]] && secs=15
+  for n in $nodes; do
+    if pid="$(cluster_our_pid "$n")"; then
+      log "kafka-$n: SIG$sig pid $pid"
+      kill "-$sig" "$pid" 2>/dev/null || true
+    fi
+  done
+  for n in $nodes; do cluster_stop_node "$n" "$sig" "$secs"; done
 }
 
 # A node's disk lost: its data (partitions and metadata log) deleted; the next start formats it
