@@ -66,9 +66,10 @@ function firstSent(load: LoadGenerator): Map<string, number> {
   return first;
 }
 
-/** The first 201 to a request sent at or after `since`. */
+/** The first 201 to a message first sent at or after `since` (not a deduplicated retry of an older one). */
 function firstAckSince(load: LoadGenerator, since: number): AnswerRecord | undefined {
-  return load.timeline.find((a) => a.status === 201 && a.sentAt >= since);
+  const sentFirst = firstSent(load);
+  return load.timeline.find((a) => a.status === 201 && (sentFirst.get(a.key) ?? 0) >= since);
 }
 
 function statusCounts(answers: AnswerRecord[]): string {
@@ -101,7 +102,7 @@ describe('a three-broker cluster (replication factor 3, min.insync.replicas 2) u
           await cluster.kill(victim);
           await moreAcks(load);
           const resumed = firstAckSince(load, killedAt);
-          facts.push(`first 201 to a request sent after the kill ${seconds((resumed?.at ?? killedAt) - killedAt)}`);
+          facts.push(`first 201 to a message sent after the kill ${seconds((resumed?.at ?? killedAt) - killedAt)}`);
           const keptUp = await consumersKeepUp(stack.commandUrls, runner.db, ids, `while kafka-${victim} was down`);
           violations.push(...keptUp.violations);
           facts.push(
@@ -157,7 +158,7 @@ describe('a three-broker cluster (replication factor 3, min.insync.replicas 2) u
           await moreAcks(load);
           const resumed = firstAckSince(load, restartAt);
           facts.push(
-            `kafka-${first} restarted: first 201 to a request sent after its start ${seconds((resumed?.at ?? restartAt) - restartAt)} later`,
+            `kafka-${first} restarted: first 201 to a message sent after its start ${seconds((resumed?.at ?? restartAt) - restartAt)} later`,
           );
           await cluster.start(second);
           facts.push(
