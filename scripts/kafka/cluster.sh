@@ -205,8 +205,11 @@ cluster_stop_node() { # n signal seconds (then SIGKILL)
     kill -KILL "$pid" 2>/dev/null || true
     wait_pid_gone "$pid" 10 || die "kafka-$n pid $pid did not die after SIGKILL"
   fi
-  local i
-  for ((i = 0; i < 50; i++)); do port_open "$(cluster_port "$n")" || break; sleep 0.1; done
+  # A SIGKILLed JVM's sockets can outlive its main thread for a moment: wait until both ports are closed.
+  local i p
+  for p in "$(cluster_port "$n")" "$(cluster_controller_port "$n")"; do
+    for ((i = 0; i < 100; i++)); do port_open "$p" || break; sleep 0.1; done
+  done
   rm -f "$(cluster_pid_file "$n")"
   log "kafka-$n: stopped"
 }
