@@ -80,8 +80,9 @@ broker.heartbeat.interval.ms=500
 broker.session.timeout.ms=3000
 replica.lag.time.max.ms=10000
 controlled.shutdown.enable=true
+# A restarted node takes its preferred leaderships back within seconds (default every 300 s).
 auto.leader.rebalance.enable=true
-leader.imbalance.check.interval.seconds=30
+leader.imbalance.check.interval.seconds=5
 
 # Small machine: few threads.
 num.network.threads=2

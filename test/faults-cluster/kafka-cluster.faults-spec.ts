@@ -12,7 +12,7 @@ import { consumersKeepUp } from './support/progress';
  * The fault suite's scenarios (support/scenario-runner.ts: writers, live subscribers, the same checker) on a
  * three-node Kafka cluster of its own, replication factor 3 and min.insync.replicas 2, while brokers are
  * killed, restarted one by one, or lose their disk. Every scenario starts with all three nodes up and every
- * partition's three replicas in sync.
+ * partition's three replicas in sync, led by its preferred replica.
  */
 
 /** Six partitions: two led by each node. */
@@ -45,7 +45,7 @@ function topics(): string[] {
   return [stack.env.KAFKA_TOPIC, stack.env.KAFKA_RUNS_TOPIC];
 }
 
-/** Every node up and every replica in sync: each scenario starts from a whole cluster. */
+/** Every node up, every replica in sync, every preferred leader leading: each scenario starts from a whole cluster. */
 async function wholeCluster(): Promise<void> {
   await cluster.start();
   await waitAllInSync(cluster.brokers, topics());

@@ -55,20 +55,21 @@ export async function coordinatorNode(brokers: string): Promise<Node> {
 }
 
 /**
- * Waits until every partition of `topics` (and the offsets topic) has a leader and all three replicas in
- * sync: a restarted or re-replicated node has caught up as a follower. Returns how long that took.
+ * Waits until every partition of `topics` (and the offsets topic) has all three replicas in sync and is led by
+ * its preferred replica: a restarted or re-replicated node has caught up as a follower and taken its
+ * leaderships back, so each node leads its share again. Returns how long that took.
  */
 export async function waitAllInSync(brokers: string, topics: string[], timeoutMs = 180_000): Promise<number> {
   const started = performance.now();
   const all = [...topics, OFFSETS_TOPIC];
   await eventually(
-    `every partition of ${all.join(', ')} with three in-sync replicas`,
+    `every partition of ${all.join(', ')} with three in-sync replicas, led by its preferred one`,
     async () => {
       const states = await partitionStates(brokers, all).catch(() => null);
       return (
         states !== null &&
         all.every((t) => (states.get(t) ?? []).length > 0) &&
-        [...states.values()].flat().every((p) => p.leader >= 0 && p.isr.length === NODES.length)
+        [...states.values()].flat().every((p) => p.leader === p.replicas[0] && p.isr.length === NODES.length)
       );
     },
     timeoutMs,
