@@ -2,7 +2,8 @@
  * Unit tests live next to the code (*.spec.ts); medium tests too (*.medium-spec.ts): in-process, no build, against
  * the real Redis and Postgres of the local stack; tests that cross a process boundary live in test/ (*.e2e-spec.ts);
  * property-based fuzz suites are test/fuzz/*.fuzz-spec.ts (`npm run test:fuzz`, scripts/fuzz);
- * the fault-injection suite is test/faults/*.faults-spec.ts (`npm run test:faults`).
+ * the fault-injection suite is test/faults/*.faults-spec.ts (`npm run test:faults`), its scenarios on a
+ * three-broker Kafka cluster test/faults-cluster/*.faults-spec.ts (`npm run test:faults:cluster`).
  */
 // Type checking is `npm run typecheck`'s job; tests only transpile (fast, per file).
 const tsJest = ['ts-jest', { tsconfig: '<rootDir>/tsconfig.jest.json' }];
@@ -73,6 +74,15 @@ module.exports = {
       displayName: 'faults',
       rootDir: __dirname,
       testMatch: ['<rootDir>/test/faults/**/*.faults-spec.ts'],
+      transform,
+      transformIgnorePatterns,
+      moduleNameMapper,
+      testEnvironment: 'node',
+    },
+    {
+      displayName: 'faults-cluster',
+      rootDir: __dirname,
+      testMatch: ['<rootDir>/test/faults-cluster/**/*.faults-spec.ts'],
       transform,
       transformIgnorePatterns,
       moduleNameMapper,

@@ -1,31 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
-import { ArchiveReader, dataSourceOptions, FilesystemObjectStore } from '@threadline/persistence';
+import { randomUUID, randomBytes } from 'node:crypto';
 import { Receiver } from '../dispatcher/support';
 import { api } from '../support/api-client';
 import { eventually, ServiceProcess } from '../support/service-process';
-import { check, LogRecord, summaryLine } from './support/checker';
-import { CommandTimeouts, FaultStack } from './support/fault-stack';
+import { LogRecord } from './support/checker';
+import { FaultStack } from './support/fault-stack';
 import { LoadGenerator } from './support/load-generator';
+import { OwnedKafka } from './support/owned-kafka';
 import { RunFollower } from './support/run-follower';
 import { RunWriter } from './support/run-writer';
-import { readHeads, settle } from './support/settle';
-import { Subscriber } from './support/subscribers';
-import { archiveLog, archiveView, postgresView, replayView, seenFrame, topicLog } from './support/views';
+import { LOAD_WINDOW_MS, moreAcks, ScenarioRunner, seconds } from './support/scenario-runner';
+import { topicLog } from './support/views';
 
 /**
  * Fault injection: writers keep appending and subscribers keep reading while one
  * component at a time is killed or restarted; then the acknowledged writes are
- * compared with Postgres, replay reads, the archive and every subscriber.
- * Every server here is the suite's own (see support/fault-stack.ts).
+ * compared with Postgres, replay reads, the archive and every subscriber
+ * (support/scenario-runner.ts). Every server here is the suite's own (see support/fault-stack.ts).
  */
 
-const CONVERSATIONS = 8;
-const WRITERS = 4;
-/** Load before the fault, and after it once appends are acknowledged again. */
-const LOAD_WINDOW_MS = 5000;
 /** How long a killed server stays down: the hold is the fault under test, not a wait for a condition. */
 const OUTAGE_MS = 2000;
 /** A scenario waits for recovery and settling with its own bounds; this only stops a hung one. */
@@ -38,61 +31,25 @@ const REBUILDS_METRIC = 'threadline_command_index_rebuilds_total';
  */
 const REDIS_RECONNECT_ALLOWANCE_MS = 1500;
 
-let stack: FaultStack;
-let db: Pool;
-let archive: DataSource;
-let store: FilesystemObjectStore;
-let reader: ArchiveReader;
-const summary: string[] = [];
+let stack: FaultStack<OwnedKafka>;
+let runner: ScenarioRunner<OwnedKafka>;
 /** The webhook endpoint of the agent that takes part in the conversations of an `agent` scenario. */
 const receiver = new Receiver();
 
-/** What a fault injection works with while the load runs. */
-interface Injection {
-  load: LoadGenerator;
-  /** Figures printed on the scenario's line. */
-  facts: string[];
-  /** Broken expectations of the scenario itself, reported with the checker's violations. */
-  violations: string[];
-}
-
-/** An injection; what it returns runs once the writers stopped and the system settled. */
-type Inject = (injection: Injection) => Promise<void | (() => Promise<void>)>;
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-/** The 503 window of each command instance: first to last 503, and the longest run of 503s. */
-function unavailabilityFacts(load: LoadGenerator): string {
-  const windows = load
-    .unavailability()
-    .map(
-      (u) =>
-        `command-${u.instance} ${seconds(u.lastAt - u.firstAt)} first-to-last (${u.count} 503s), ` +
-        `longest run ${seconds(u.longestRun.toAt - u.longestRun.fromAt)} (${u.longestRun.count})`,
-    );
-  return `unavailable: ${windows.length > 0 ? windows.join('; ') : 'never'}`;
-}
-
 beforeAll(async () => {
   await receiver.start();
-  stack = await FaultStack.create();
+  stack = await FaultStack.create<OwnedKafka>();
   await stack.start();
-  db = new Pool({ connectionString: stack.postgres.url, max: 2 });
-  db.on('error', () => undefined);
-  archive = new DataSource(dataSourceOptions({ url: stack.postgres.url, poolSize: 2 }));
-  await archive.initialize();
-  store = new FilesystemObjectStore(stack.archiveDir);
-  reader = new ArchiveReader(archive, store);
+  runner = await ScenarioRunner.open(stack, receiver);
 }, 600_000);
 
 afterAll(async () => {
-  process.stdout.write(`\n${summary.join('\n')}\n`);
-  await Promise.allSettled([db?.end(), archive?.destroy()]);
+  await runner?.close();
   await stack?.stop();
   await receiver.stop();
 }, 180_000);
+
+const runScenario: ScenarioRunner<OwnedKafka>['run'] = (name, inject, options) => runner.run(name, inject, options);
 
 /**
  * SIGSTOPs a command instance while it holds appends: the load has requests in flight to it. For up to
@@ -119,141 +76,6 @@ async function freezeMidRequest(
     }
     await service.resume();
   }
-}
-
-/** Waits until the writers got `count` more 201s than now: the system takes appends again. */
-async function moreAcks(load: LoadGenerator, count = 20): Promise<void> {
-  const target = load.acked + count;
-  await eventually(`${count} more acknowledged appends`, async () => load.acked >= target, 180_000, 200);
-}
-
-/**
- * Every message of each conversation in Postgres (itself checked against the acknowledged writes) reached the
- * agent's webhook, and the first request of each webhook-id, in the order received, carries the seqs ascending.
- */
-async function deliveryViolations(agentId: string, ids: string[]): Promise<string[]> {
-  const expected = new Map<string, number[]>();
-  for (const id of ids) {
-    const { rows } = await db.query<{ seq: string }>(
-      "SELECT seq FROM messages WHERE tenant_id = 'default' AND conversation_id = $1 AND kind = 'message' ORDER BY seq",
-      [id],
-    );
-    expected.set(
-      id,
-      rows.map((r) => Number(r.seq)),
-    );
-  }
-  const delivered = (id: string): number[] => {
-    const firsts = new Map<string, number[]>();
-    for (const request of receiver.of(agentId).filter((r) => r.body.conversation.id === id)) {
-      if (!firsts.has(request.headers['webhook-id'])) {
-        firsts.set(
-          request.headers['webhook-id'],
-          request.body.messages.map((m) => m.seq),
-        );
-      }
-    }
-    return [...firsts.values()].flat();
-  };
-  const complete = () => ids.every((id) => delivered(id).length >= (expected.get(id) ?? []).length);
-  await eventually('every message delivered to the agent', async () => complete(), 180_000, 250).catch(() => undefined);
-  return ids.flatMap((id) => {
-    const got = delivered(id);
-    const want = expected.get(id) ?? [];
-    const at = want.findIndex((seq, i) => got[i] !== seq);
-    if (at === -1 && got.length === want.length) {
-      return [];
-    }
-    const missing = want.filter((seq) => !got.includes(seq));
-    const position = at === -1 ? want.length : at;
-    return [
-      `${id}: the agent got ${got.length} of ${want.length} messages (missing seqs [${missing.slice(0, 10).join(',')}]); ` +
-        `first difference at position ${position}: got seq ${got[position] ?? 'nothing'}, Postgres holds ${want[position] ?? 'nothing'}`,
-    ];
-  });
-}
-
-async function runScenario(
-  name: string,
-  inject: Inject,
-  options: { timeouts?: CommandTimeouts; writers?: number; agent?: boolean } = {},
-): Promise<void> {
-  await stack.useCommandTimeouts(options.timeouts ?? 'fast');
-  const run = randomBytes(3).toString('hex');
-  const ids = Array.from({ length: CONVERSATIONS }, (_, i) => `${name}-${run}-${i}`);
-  const agentId = `${name}-${run}-agent`;
-  if (options.agent) {
-    const res = await api(stack.commandUrls[0], 'POST', '/v1/agents', {
-      id: agentId,
-      webhook_url: receiver.url(agentId),
-    });
-    expect(res.status).toBe(201);
-  }
-  const participants = options.agent ? { participants: [{ id: agentId, kind: 'agent' }] } : {};
-  for (const id of ids) {
-    await eventually(`conversation ${id} created`, async () => {
-      const res = await api(stack.commandUrls[0], 'PUT', `/v1/conversations/${id}`, participants);
-      return res.status === 200;
-    });
-  }
-  const subscribers = ids.flatMap((id, i) => [
-    new Subscriber('ws', id, stack.realtimeUrls, i),
-    new Subscriber('sse', id, stack.realtimeUrls, i + 1),
-    new Subscriber('phoenix', id, stack.realtimeUrls, i + 2),
-  ]);
-  const load = new LoadGenerator(stack.commandUrls, ids, `${name}-${run}`, options.writers ?? WRITERS);
-  load.start();
-  const injection: Injection = { load, facts: [], violations: [] };
-  let heads: Map<string, number>;
-  let notes: string[];
-  try {
-    await moreAcks(load);
-    await sleep(LOAD_WINDOW_MS);
-    const afterSettling = await inject(injection);
-    await moreAcks(load);
-    await sleep(LOAD_WINDOW_MS);
-    await load.stop();
-    heads = await readHeads(stack.commandUrls, ids);
-    notes = await settle(stack.commandUrls, db, heads, subscribers);
-    await afterSettling?.();
-    if (options.agent) {
-      injection.violations.push(...(await deliveryViolations(agentId, ids)));
-    }
-  } finally {
-    await load.stop();
-    await Promise.all(subscribers.map((s) => s.stop()));
-  }
-  const result = check({
-    heads,
-    writes: load.outcomes,
-    views: [await postgresView(db, ids), await replayView(stack.commandUrls[1], ids), await archiveView(reader, heads)],
-    logs: [await topicLog(stack.kafka.brokers, stack.env.KAFKA_TOPIC, ids), await archiveLog(db, store, ids)],
-    subscribers: subscribers.map((s) => ({
-      name: s.name,
-      conversationId: s.conversationId,
-      frames: s.frames.map(seenFrame),
-    })),
-  });
-  result.violations.push(...load.unexpected.map((u) => `unexpected answer: ${u}`), ...injection.violations);
-  const answers = [...load.answers].map(([status, n]) => `${status}:${n}`).join(' ');
-  const connections = subscribers.reduce((sum, s) => sum + s.connections, 0);
-  const line = summaryLine(
-    name,
-    result,
-    [
-      `unexpected-answers=${load.unexpected.length}; answers ${answers}; stream connections ${connections}`,
-      unavailabilityFacts(load),
-      ...injection.facts,
-    ].join('; '),
-  );
-  const shown = [...notes, ...result.violations].slice(0, 20).map((v) => `  ${name}: ${v}`);
-  summary.push(line, ...shown);
-  process.stdout.write(`${[line, ...shown].join('\n')}\n`);
-  expect({ notes, violations: result.violations.slice(0, 40), total: result.violations.length }).toEqual({
-    notes: [],
-    violations: [],
-    total: 0,
-  });
 }
 
 describe('under continuous appends and live subscribers, no acknowledged message is lost, duplicated or reordered anywhere', () => {
@@ -498,7 +320,7 @@ describe('under continuous appends and live subscribers, no acknowledged message
           60_000,
         ).catch(() => undefined);
         await Promise.all(followers.map((f) => f.stop()));
-        const { rows } = await db.query<{ run_seq: string; body: { delta?: string } }>(
+        const { rows } = await runner.db.query<{ run_seq: string; body: { delta?: string } }>(
           "SELECT run_seq, body FROM run_events WHERE tenant_id = 'default' AND run_id = $1 ORDER BY run_seq",
           [writer.runId],
         );

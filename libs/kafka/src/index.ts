@@ -1,6 +1,7 @@
 export * from './kafka.constants';
 export * from './kafka.module';
 export * from './kafkajs';
+export * from './offset-mirror';
 export * from './restarting-consumer';
 export * from './retry-with-backoff';
 export * from './stored-position-consumer';

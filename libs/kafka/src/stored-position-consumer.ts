@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { CommittedOffset, OffsetMirror } from './offset-mirror';
 import { RestartingConsumer } from './restarting-consumer';
 
 /** A partition's position as the owner stores it: the next offset, and whatever it keeps with it. */
@@ -13,8 +14,8 @@ export interface StoredPositionConsumerOptions<P extends StoredOffset> {
   partitionsConcurrently: number;
   /**
    * Whether kafkajs commits the group's offsets itself (after each batch and every
-   * 5 s) or the owner commits them after its own writes. Either way they only
-   * mirror the position stored in Postgres, for lag tooling.
+   * 5 s) or the owner mirrors them after its own writes (mirrorOffset). Either way
+   * they only mirror the position stored in Postgres, for lag tooling.
    */
   autoCommit: boolean;
   /** Resolves once the topic exists. */
@@ -55,6 +56,7 @@ export class StoredPositionConsumer<P extends StoredOffset = StoredOffset> {
   private unpositioned = new Set<number>();
   /** Per partition, the stored offset this instance last went back to (goBackTo). */
   private readonly wentBackTo = new Map<number, number>();
+  private readonly offsets: OffsetMirror;
 
   constructor(
     private readonly kafka: Kafka,
@@ -69,6 +71,7 @@ export class StoredPositionConsumer<P extends StoredOffset = StoredOffset> {
       },
       logger,
     );
+    this.offsets = new OffsetMirror(options.topic, (offsets) => this.commit(offsets), logger);
   }
 
   get joined(): boolean {
@@ -118,6 +121,14 @@ export class StoredPositionConsumer<P extends StoredOffset = StoredOffset> {
   }
 
   /**
+   * Everything below `nextOffset` of `partition` is stored in Postgres: mirrors it to the
+   * group's Kafka offsets in the background (OffsetMirror), never holding up the caller.
+   */
+  mirrorOffset(partition: number, nextOffset: number): void {
+    this.offsets.record(partition, nextOffset);
+  }
+
+  /**
    * Leaves the group (kafkajs waits for the batch in hand, which the owner ends at
    * its next checkpoint), then runs the owner's `afterwards`, all within `graceMs`.
    */
@@ -129,6 +140,7 @@ export class StoredPositionConsumer<P extends StoredOffset = StoredOffset> {
     const stopping = (async () => {
       await this.restarting.stop();
       await afterwards();
+      this.offsets.stop();
     })();
     const result = await Promise.race([stopping.catch((error: Error) => error), gaveUp]);
     clearTimeout(timer);
@@ -137,6 +149,14 @@ export class StoredPositionConsumer<P extends StoredOffset = StoredOffset> {
     } else if (result instanceof Error) {
       this.logger.warn(`stop: ${result.message}`);
     }
+  }
+
+  private async commit(offsets: CommittedOffset[]): Promise<void> {
+    const consumer = this.restarting.current;
+    if (consumer === null) {
+      throw new Error('no consumer is running');
+    }
+    await consumer.commitOffsets(offsets);
   }
 
   private async run(consumer: Consumer): Promise<void> {
@@ -165,6 +185,7 @@ export class StoredPositionConsumer<P extends StoredOffset = StoredOffset> {
     consumer.on(GROUP_JOIN, (event) => {
       this.assignment = [...(event.payload.memberAssignment[this.options.topic] ?? [])].sort((a, b) => a - b);
       this.unpositioned = new Set(this.assignment);
+      this.offsets.retain(this.assignment);
       this.options.onAssigned?.(this.assignment);
       this.joinedGroup = true;
     });

@@ -13,21 +13,32 @@ import { LOG_DIR, LOG_SUBDIR, RUN_DIR, runLogged } from './run-logged';
 
 const ARCHIVE_DIR = join(RUN_DIR, 'archive');
 
+/** The suite's own Kafka: one broker (OwnedKafka) or a three-node cluster (OwnedKafkaCluster). */
+export interface FaultKafka {
+  /** host:port[,host:port...] */
+  readonly brokers: string;
+  /** What the services need to use it (KAFKA_BROKERS, the topics' replication factor). */
+  readonly env: Record<string, string>;
+  start(): Promise<void>;
+  /** Stops it and deletes its data. */
+  remove(): Promise<void>;
+}
+
 /** `fast`: FAST_FAILURE_ENV (2 s ack timeout, 19 s hole grace); `service-defaults`: the command's own defaults. */
 export type CommandTimeouts = 'fast' | 'service-defaults';
 
 /**
- * Everything the fault suite runs and may kill: its own Kafka broker, Redis and
+ * Everything a fault suite runs and may kill: its own Kafka (a broker or a cluster), Redis and
  * PostgreSQL cluster, and the services on them — two command instances, the
  * projector, two realtime instances, the archiver and the dispatcher (which
  * appends agents' replies through the first command instance). Nothing here is shared.
  */
-export class FaultStack {
+export class FaultStack<K extends FaultKafka = FaultKafka> {
   readonly archiveDir = ARCHIVE_DIR;
   private commandTimeouts: CommandTimeouts = 'fast';
 
   private constructor(
-    readonly kafka: OwnedKafka,
+    readonly kafka: K,
     readonly redis: OwnedRedis,
     readonly postgres: OwnedPostgres,
     readonly env: Record<string, string>,
@@ -38,21 +49,24 @@ export class FaultStack {
     readonly dispatcher: ServiceProcess,
   ) {}
 
-  /** Picks free ports for every server and service; starts nothing. */
-  static async create(): Promise<FaultStack> {
+  /**
+   * Picks free ports for every server and service, on `kafka` (one broker of the suite's own when left out)
+   * with the conversation topic's `partitions`; starts nothing.
+   */
+  static async create<K extends FaultKafka = OwnedKafka>(kafka?: K, partitions = 4): Promise<FaultStack<K>> {
     for (const service of ['command', 'projector', 'realtime', 'archiver', 'dispatcher'] as const) {
       if (!existsSync(entryPoint(service))) {
         throw new Error(`${entryPoint(service)} is missing: run \`npm run build\` first`);
       }
     }
     mkdirSync(LOG_DIR, { recursive: true });
-    const kafka = new OwnedKafka(await freePort(), await freePort());
+    const owned = kafka ?? ((await OwnedKafka.onFreePorts()) as FaultKafka as K);
     const redis = new OwnedRedis(await freePort());
     const postgres = new OwnedPostgres(await freePort());
     const env = {
-      ...isolatedEnv('faults'),
+      ...isolatedEnv('faults', partitions),
       ...FAST_FAILURE_ENV,
-      KAFKA_BROKERS: kafka.brokers,
+      ...owned.env,
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
       ARCHIVE_DIR,
@@ -74,7 +88,7 @@ export class FaultStack {
     };
     const commands = [await service('command', 0, 'COMMAND_PORT'), await service('command', 1, 'COMMAND_PORT')];
     return new FaultStack(
-      kafka,
+      owned,
       redis,
       postgres,
       env,
@@ -122,7 +136,11 @@ export class FaultStack {
 
   /** The end offset of each partition of the topic. */
   async topicEnds(): Promise<Map<number, number>> {
-    const kafka = new Kafka({ clientId: 'faults-ends', brokers: [this.kafka.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'faults-ends',
+      brokers: this.kafka.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
     const admin = kafka.admin();
     await admin.connect();
     try {
@@ -135,7 +153,11 @@ export class FaultStack {
 
   /** Produces records straight to the topic, around the command: what a buggy downstream producer could write. */
   async produceRaw(messages: { key: string; value: string }[]): Promise<void> {
-    const kafka = new Kafka({ clientId: 'faults-raw', brokers: [this.kafka.brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'faults-raw',
+      brokers: this.kafka.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
     const producer = kafka.producer();
     await producer.connect();
     try {

@@ -11,6 +11,8 @@ const RETRY_AFTER_201 = 0.2;
 /** One append answer: which instance, when the request was sent and answered, and what came back. */
 export interface AnswerRecord {
   instance: number;
+  /** The message (its producer pair) the request appended. */
+  key: string;
   sentAt: number;
   at: number;
   status: number | 'timeout' | 'network';
@@ -120,6 +122,12 @@ export class LoadGenerator {
     });
   }
 
+  /** The longest time (ms) between two 201s, any instance: how long no writer could append. */
+  longestWithoutAck(): number {
+    const acks = this.timeline.filter((a) => a.status === 201).map((a) => a.at);
+    return acks.slice(1).reduce((longest, at, i) => Math.max(longest, at - acks[i]), 0);
+  }
+
   /** The first 201 an instance answered to a request sent at or after `since` (performance.now() time). */
   firstAckAfter(instance: number, since: number): AnswerRecord | undefined {
     return this.timeline.find((a) => a.instance === instance && a.status === 201 && a.sentAt >= since);
@@ -211,7 +219,7 @@ export class LoadGenerator {
     this.inFlight[instance] -= 1;
     this.inFlightKeys[instance].delete(key);
     const error = typeof answer.body.error === 'string' ? answer.body.error : null;
-    this.timeline.push({ instance, sentAt, at: performance.now(), status: answer.status, error });
+    this.timeline.push({ instance, key, sentAt, at: performance.now(), status: answer.status, error });
     return answer;
   }
 

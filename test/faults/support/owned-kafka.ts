@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isFree } from '../../realtime/support/free-port';
-import { ROOT, RUN_DIR, runLogged } from './run-logged';
+import { freePort } from './ports';
+import { linkJarCache, ROOT, RUN_DIR, runLogged } from './run-logged';
 
 const STACK = join(ROOT, 'scripts', 'stack');
 
@@ -18,8 +19,17 @@ export class OwnedKafka {
     readonly controllerPort: number,
   ) {}
 
+  /** A broker on a free port pair. */
+  static async onFreePorts(): Promise<OwnedKafka> {
+    return new OwnedKafka(await freePort(), await freePort());
+  }
+
   get brokers(): string {
     return `127.0.0.1:${this.port}`;
+  }
+
+  get env(): Record<string, string> {
+    return { KAFKA_BROKERS: this.brokers };
   }
 
   /** Starts the broker and waits until it answers; refuses ports something else listens on. */
@@ -29,12 +39,7 @@ export class OwnedKafka {
         throw new Error(`port ${port} is taken: the suite only starts a broker of its own`);
       }
     }
-    const cache = join(this.stackDir, 'cache');
-    if (!existsSync(cache)) {
-      mkdirSync(join(ROOT, '.data', 'cache'), { recursive: true });
-      mkdirSync(this.stackDir, { recursive: true });
-      symlinkSync(join(ROOT, '.data', 'cache'), cache);
-    }
+    linkJarCache(this.stackDir);
     await this.stack('kafka-start');
   }
 

@@ -17,3 +17,16 @@ export async function freePort(): Promise<number> {
   }
   throw new Error('no free port found');
 }
+
+/** The first of `count` consecutive ports nothing listens on now, none of them handed out before. */
+export async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const first = randomInt(FIRST_PORT, LAST_PORT - count);
+    const ports = Array.from({ length: count }, (_, i) => first + i);
+    if (ports.every((p) => !handedOut.has(p)) && (await Promise.all(ports.map(isFree))).every(Boolean)) {
+      ports.forEach((p) => handedOut.add(p));
+      return first;
+    }
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..', '..');
@@ -39,5 +39,15 @@ export async function runLogged(
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Links `stackDir`/cache to the shared jar cache (.data/cache), so scripts/stack there fetches nothing again. */
+export function linkJarCache(stackDir: string): void {
+  const cache = join(stackDir, 'cache');
+  if (!existsSync(cache)) {
+    mkdirSync(join(ROOT, '.data', 'cache'), { recursive: true });
+    mkdirSync(stackDir, { recursive: true });
+    symlinkSync(join(ROOT, '.data', 'cache'), cache);
   }
 }

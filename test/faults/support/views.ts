@@ -179,7 +179,7 @@ export async function archiveLog(db: Pool, store: ObjectStore, ids: string[]): P
  * them: the poison rule (a stand-in tombstone) and the fence rule (fenced events are ignored).
  */
 export async function topicLog(brokers: string, topic: string, ids: string[]): Promise<RawLog> {
-  const kafka = new Kafka({ clientId: 'faults-topic-log', brokers: [brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'faults-topic-log', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));

@@ -197,9 +197,7 @@ export class ArchiveConsumer implements OnApplicationBootstrap, BeforeApplicatio
       this.noteFenced(plan);
       this.metrics.uncompressedBytes.inc(plan.uncompressedBytes);
       this.metrics.storedBytes.inc(outcome.storedBytes);
-      await consumer
-        ?.commitOffsets([{ topic: plan.topic, partition, offset: String(outcome.nextOffset) }])
-        .catch((error: Error) => this.logger.debug(`kafka commit mirror: ${error.message}`));
+      this.consumer.mirrorOffset(partition, outcome.nextOffset);
       return true;
     } catch (error) {
       stopTimer();

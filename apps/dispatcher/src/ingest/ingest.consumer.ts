@@ -102,9 +102,7 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
       if (outcome.delivered > 0) {
         this.worker.nudge();
       }
-      await this.consumer.current
-        ?.commitOffsets([{ topic: this.config.kafka.topic, partition, offset: String(outcome.nextOffset) }])
-        .catch((error: Error) => this.logger.debug(`kafka commit mirror: ${error.message}`));
+      this.consumer.mirrorOffset(partition, outcome.nextOffset);
       return true;
     } catch (error) {
       const delay = this.retryDelayMs;

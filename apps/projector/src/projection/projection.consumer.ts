@@ -27,8 +27,9 @@ const RETRY_MAX_MS = 5000;
  *   offset, and the batch already fetched behind it is dropped as stale;
  * - Postgres behind the consumer (lost commits) seeks back to the stored offset;
  * - every assignment starts from the stored offset, after the write in flight.
- * The group's Kafka offsets are committed after each batch's transactions,
- * never ahead of Postgres: a mirror for lag tooling.
+ * The group's Kafka offsets mirror the position after each batch's transactions,
+ * never ahead of Postgres and in the background (a commit waiting on a dead group
+ * coordinator must not hold up the next batch): for lag tooling.
  *
  * Ready ('kafka') once the group is joined and no partition is stalled (lag and no
  * progress for PROJECTOR_STALL_AFTER_MS); the detail shows the assignment, the lag
@@ -129,7 +130,7 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
       this.lag.observe(partition, highWatermark, reached);
     }
     if (reached !== null) {
-      await this.mirrorOffset(partition, reached);
+      this.consumer.mirrorOffset(partition, reached);
     }
   }
 
@@ -149,11 +150,5 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
     }
     await sleep(delay);
     this.consumer.current?.seek({ topic: this.config.kafka.topic, partition, offset: String(firstOffset) });
-  }
-
-  private async mirrorOffset(partition: number, nextOffset: number): Promise<void> {
-    await this.consumer.current
-      ?.commitOffsets([{ topic: this.config.kafka.topic, partition, offset: String(nextOffset) }])
-      .catch((error: Error) => this.logger.debug(`kafka commit mirror: ${error.message}`));
   }
 }

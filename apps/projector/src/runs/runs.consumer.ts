@@ -92,9 +92,7 @@ export class RunsConsumer implements OnApplicationBootstrap, BeforeApplicationSh
         this.consumer.goBackTo(partition, outcome.nextOffset, startOffset);
         return false;
       }
-      await this.consumer.current
-        ?.commitOffsets([{ topic: this.config.kafka.runsTopic, partition, offset: String(outcome.nextOffset) }])
-        .catch((error: Error) => this.logger.debug(`kafka commit mirror: ${error.message}`));
+      this.consumer.mirrorOffset(partition, outcome.nextOffset);
       return true;
     } catch (error) {
       const delay = this.retryDelayMs;

@@ -82,6 +82,10 @@ export class RunsLiveConsumer implements OnApplicationBootstrap, OnApplicationSh
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: 10_000,
+      // The group is this instance's alone: a rebalance can only wait for a stale member of its own (an
+      // earlier join of this consumer, e.g. after its group coordinator died). kafkajs's default (60 s)
+      // held live streams that long after a coordinator failover; a batch here takes milliseconds.
+      rebalanceTimeout: 10_000,
       heartbeatInterval: 1000,
       maxWaitTimeInMs: 100,
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
