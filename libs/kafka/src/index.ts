@@ -7,3 +7,4 @@ export * from './retry-with-backoff';
 export * from './stored-position-consumer';
 export * from './topic-provisioner';
 export * from './topic-readiness';
+export * from './producer-retries';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConversationEvent, EncodedEvent, encodeEvent, encodeRunRecord, RunRecord } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
-import { CompressionTypes, Kafka, Producer } from '@threadline/kafka';
+import { CompressionTypes, Kafka, NO_KAFKAJS_SEND_RETRIES, Producer } from '@threadline/kafka';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { MAX_PRODUCE_REQUEST_BYTES, produceBatchLength } from './produce-batch';
 
@@ -15,6 +15,10 @@ interface Waiting {
   reject: (error: Error) => void;
 }
 
+/** The wait before a failed batch is sent again grows by this much per attempt, up to the maximum. */
+const RETRY_BACKOFF_MS = 100;
+const MAX_RETRY_BACKOFF_MS = 1000;
+
 export class PublishTimeoutError extends Error {
   constructor(ms: number) {
     super(`Kafka did not acknowledge within ${ms} ms`);
@@ -24,7 +28,7 @@ export class PublishTimeoutError extends Error {
 
 /**
  * Produces events to the conversation topic and run records to the runs topic
- * with an idempotent producer and acks=all. Concurrent publishes share produce
+ * with acks=all, one request in flight. Concurrent publishes share produce
  * requests: while one request is in flight, new records of either topic queue and
  * go out together in the next one (group commit, bounded in count and in bytes:
  * produce-batch.ts), so throughput does not collapse to one round trip per message.
@@ -135,29 +139,48 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  /**
+   * Sends the batch until one sendBatch call has all of it acknowledged, or until its events expire.
+   * kafkajs's own retries are off (NO_KAFKAJS_SEND_RETRIES: they can resolve a send without the records
+   * of a partition whose leader moved, and an event would be acknowledged that Kafka never had). So each
+   * attempt is one request per leader, on a fresh producer after a failure, and counts only if every
+   * request of it was acknowledged. A partition written before the failure is written again: a duplicate
+   * of the same seq, which every consumer drops (first wins).
+   */
   private async send(batch: Waiting[]): Promise<void> {
-    try {
-      if (!this.connected) {
-        await this.connect();
+    let pending = batch;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        if (!this.connected) {
+          await this.connect();
+        }
+        await this.producer.sendBatch({
+          acks: -1,
+          timeout: this.config.append.ackTimeoutMs,
+          compression: CompressionTypes.None,
+          topicMessages: topicMessages(pending),
+        });
+        this.batchSize.observe(pending.length);
+        for (const w of pending) {
+          this.produced.inc({ type: w.type });
+          w.resolve();
+        }
+        return;
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.logger.warn(`produce of ${pending.length} events failed (attempt ${attempt}): ${failure.message}`);
+        await this.reset();
+        const backoffMs = Math.min(RETRY_BACKOFF_MS * attempt, MAX_RETRY_BACKOFF_MS);
+        const retryAt = performance.now() + backoffMs;
+        for (const w of pending.filter((w) => w.expiresAt <= retryAt)) {
+          w.reject(failure);
+        }
+        pending = pending.filter((w) => w.expiresAt > retryAt);
+        if (pending.length === 0) {
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
       }
-      await this.producer.sendBatch({
-        acks: -1,
-        timeout: this.config.append.ackTimeoutMs,
-        compression: CompressionTypes.None,
-        topicMessages: topicMessages(batch),
-      });
-      this.batchSize.observe(batch.length);
-      for (const w of batch) {
-        this.produced.inc({ type: w.type });
-        w.resolve();
-      }
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      this.logger.warn(`produce of ${batch.length} events failed: ${failure.message}`);
-      for (const w of batch) {
-        w.reject(failure);
-      }
-      await this.reset();
     }
   }
 
@@ -166,10 +189,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
     this.connected = true;
   }
 
-  /**
-   * After a failed send the idempotent producer's sequence state is unknown;
-   * a fresh producer (new producer id) is the safe way on.
-   */
+  /** After a failed send the next attempt starts on a fresh producer (its own connections and metadata). */
   private async reset(): Promise<void> {
     this.connected = false;
     await this.producer.disconnect().catch(() => undefined);
@@ -178,10 +198,12 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
 
   private newProducer(): Producer {
     return this.kafka.producer({
-      idempotent: true,
+      // send() retries whole batches, so there is nothing for kafkajs's idempotence to deduplicate
+      // (and it refuses to run without retries of its own).
+      idempotent: false,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 },
+      retry: NO_KAFKAJS_SEND_RETRIES,
     });
   }
 }

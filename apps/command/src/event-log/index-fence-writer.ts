@@ -40,7 +40,13 @@ export class IndexFenceWriter {
         timeout: this.config.append.ackTimeoutMs,
         messages: partitions.map((partition) => ({ ...fence, partition })),
       });
-      return new Map(written.map((r) => [r.partition, Number(r.baseOffset)]));
+      const offsets = new Map(written.map((r) => [r.partition, Number(r.baseOffset)]));
+      // kafkajs can resolve a send without the records of a partition whose leader moved (NO_KAFKAJS_SEND_RETRIES).
+      const missing = partitions.filter((partition) => !offsets.has(partition));
+      if (missing.length > 0) {
+        throw new Error(`Kafka acknowledged no fence on partitions ${missing.join(', ')}`);
+      }
+      return offsets;
     } finally {
       await producer.disconnect().catch(() => undefined);
     }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Kafka, Producer, retryWithBackoff } from '@threadline/kafka';
+import { Kafka, NO_KAFKAJS_SEND_RETRIES, Producer, retryWithBackoff } from '@threadline/kafka';
 import { PeriodicTask } from '@threadline/observability';
 import { DISPATCHER_CONFIG, DispatcherConfig } from '../config/dispatcher.config';
 import { DispatcherMetrics } from '../metrics/dispatcher-metrics';
@@ -31,7 +31,8 @@ export class DeadLetterPublisher implements OnApplicationBootstrap, OnApplicatio
     private readonly metrics: DispatcherMetrics,
     @Inject(DISPATCHER_CONFIG) private readonly config: DispatcherConfig,
   ) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false });
+    // A failed send leaves its rows unpublished and the next tick sends them again (NO_KAFKAJS_SEND_RETRIES).
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, retry: NO_KAFKAJS_SEND_RETRIES });
     this.task = new PeriodicTask(() => this.publishOnce(), {
       name: 'publishing dead letters',
       intervalMs: INTERVAL_MS,
