@@ -62,7 +62,8 @@ export class ConversationHub {
    * wait for it or end (ConversationStream) even though no newer live event will come to say so.
    */
   liveHead(key: string): LiveHead | undefined {
-    return this.heads.get(key);
+    const head = this.heads.get(key);
+    return head && { ...head };
   }
 
   /** Follows every event of every conversation (inbox deltas); returns the function that stops it. */
@@ -97,25 +98,32 @@ export class ConversationHub {
   }
 
   private remember(key: string, event: ConversationEvent): void {
-    const known = this.heads.get(key);
-    let head: LiveHead;
+    let seq: number;
+    let deletedLastSeq: number | null = null;
     switch (event.type) {
       case EventType.MessageAppended:
       case EventType.MessageTombstoned:
-        head = { seq: Math.max(known?.seq ?? 0, event.seq), deletedLastSeq: known?.deletedLastSeq ?? null };
+        seq = event.seq;
         break;
       case EventType.ConversationDeleted:
-        head = { seq: Math.max(known?.seq ?? 0, event.data.last_seq), deletedLastSeq: event.data.last_seq };
+        seq = deletedLastSeq = event.data.last_seq;
         break;
       default:
         return;
     }
-    if (known) {
+    const head = this.heads.get(key);
+    if (head) {
+      // Moved to the most recent end, updated in place: no allocation per event on the fan-out loop.
       this.heads.delete(key);
-    } else if (this.heads.size >= LIVE_HEADS_KEPT) {
+      head.seq = Math.max(head.seq, seq);
+      head.deletedLastSeq = deletedLastSeq ?? head.deletedLastSeq;
+      this.heads.set(key, head);
+      return;
+    }
+    if (this.heads.size >= LIVE_HEADS_KEPT) {
       this.heads.delete(this.heads.keys().next().value as string);
     }
-    this.heads.set(key, head);
+    this.heads.set(key, { seq, deletedLastSeq });
   }
 
   private notifyObservers(event: ConversationEvent, at: TopicPosition): void {
