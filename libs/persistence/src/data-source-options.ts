@@ -29,6 +29,7 @@ import { Runs1765000000000 } from './migrations/1765000000000-runs';
 import { Sessions1765100000000 } from './migrations/1765100000000-sessions';
 import { Forks1765200000000 } from './migrations/1765200000000-forks';
 import { StreamingRuns1765300000000 } from './migrations/1765300000000-streaming-runs';
+import { DispatchSeqs1765400000000 } from './migrations/1765400000000-dispatch-seqs';
 
 export const ENTITIES = [
   ConversationEntity,
@@ -62,6 +63,7 @@ export const MIGRATIONS = [
   Sessions1765100000000,
   Forks1765200000000,
   StreamingRuns1765300000000,
+  DispatchSeqs1765400000000,
 ];
 
 /** The schema is owned by migrations: never `synchronize`. */

@@ -27,8 +27,11 @@ export interface ClaimedSqlRow {
  * Locks up to `limit` due deliveries (pending or replying, next_attempt_at
  * passed) of enabled agents not in `excludedAgents` (`<tenant>/<agent>`: open
  * circuits, agents at their concurrency cap). Only the oldest unfinished
- * delivery of each (conversation, agent) is eligible, so a pair is delivered
- * strictly in seq order with one in flight; SKIP LOCKED lets instances share the work.
+ * delivery of each (conversation, agent) is eligible, and only once the
+ * dispatcher has seen every seq of the conversation up to the delivery's last
+ * (dispatch_seqs: a lower seq that reaches the topic late still goes first), so
+ * a pair is delivered strictly in seq order with one in flight; SKIP LOCKED
+ * lets instances share the work.
  */
 export function lockDue(excludedAgents: readonly string[], limit: number): Statement {
   return {
@@ -43,6 +46,10 @@ export function lockDue(excludedAgents: readonly string[], limit: number): State
               SELECT 1 FROM deliveries e
               WHERE e.tenant_id = d.tenant_id AND e.conversation_id = d.conversation_id AND e.agent_id = d.agent_id
                 AND e.first_seq < d.first_seq AND e.status IN ('pending', 'replying')
+            )
+            AND NOT EXISTS (
+              SELECT 1 FROM dispatch_seqs s
+              WHERE s.tenant_id = d.tenant_id AND s.conversation_id = d.conversation_id AND s.contiguous_seq < d.last_seq
             )
           ORDER BY d.next_attempt_at
           LIMIT $2

@@ -1,9 +1,17 @@
 import { DecodedRecord } from '@threadline/contracts';
-import { appendedEvent, createdEvent, deletedEvent, indexFenced } from '../../../../test/support/event-builder';
+import {
+  appendedEvent,
+  createdEvent,
+  deletedEvent,
+  indexFenced,
+  tombstonedEvent,
+} from '../../../../test/support/event-builder';
 import { IngestRecord, planIngest } from './ingest-plan';
 
 const event = (offset: number, e: Parameters<typeof asEvent>[0]): IngestRecord => ({ offset, record: asEvent(e) });
-function asEvent(e: ReturnType<typeof appendedEvent> | ReturnType<typeof createdEvent>): DecodedRecord {
+function asEvent(
+  e: ReturnType<typeof appendedEvent> | ReturnType<typeof createdEvent> | ReturnType<typeof tombstonedEvent>,
+): DecodedRecord {
   return { kind: 'event', event: e };
 }
 const start = { nextOffset: 0, indexFence: 0 };
@@ -26,7 +34,10 @@ describe('planIngest', () => {
 
   it('keeps only the agent participants of a created conversation, in order with its messages', () => {
     const plan = planIngest([event(0, withAgents('c1', ['bot'])), event(1, appendedEvent('c1', 1, 'hi', null))], start);
-    expect(plan.ops.map((op) => (op.kind === 'participants' ? op.agentIds : op.event.seq))).toEqual([['bot'], 1]);
+    expect(plan.ops.map((op) => (op.kind === 'message' ? op.event.seq : op))).toEqual([
+      expect.objectContaining({ agentIds: ['bot'] }),
+      1,
+    ]);
   });
 
   it('skips records below the stored offset: a replay after a crash delivers nothing twice', () => {
@@ -48,6 +59,19 @@ describe('planIngest', () => {
     expect(plan.ops).toEqual([{ kind: 'message', event: first }]);
   });
 
+  it('keeps the first of a tombstone and a message for the same seq, whichever it is', () => {
+    const tombstone = tombstonedEvent('c1', 1);
+    const message = appendedEvent('c1', 2, 'kept', null);
+    const plan = planIngest(
+      [event(0, tombstone), event(1, appendedEvent('c1', 1, 'late', null)), event(2, message), event(3, tombstone)],
+      start,
+    );
+    expect(plan.ops).toEqual([
+      { kind: 'tombstone', tenantId: 'default', conversationId: 'c1', seq: 1 },
+      { kind: 'message', event: message },
+    ]);
+  });
+
   it('delivers nothing for a poison record and lets its stand-in settle the seq', () => {
     const standIn = {
       ...appendedEvent('c1', 1, 'x', null),
@@ -61,7 +85,7 @@ describe('planIngest', () => {
       ],
       start,
     );
-    expect(plan.ops).toEqual([]);
+    expect(plan.ops).toEqual([{ kind: 'tombstone', tenantId: 'default', conversationId: 'c1', seq: 1 }]);
   });
 
   it('ignores events of an epoch below the fence (rule 6) and stores the fence reached', () => {

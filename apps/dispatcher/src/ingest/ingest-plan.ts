@@ -16,7 +16,9 @@ export type IngestOp =
    */
   | { kind: 'participants'; tenantId: string; conversationId: string; agentIds: string[]; initial: boolean }
   /** A committed message, to deliver to the conversation's agents that did not send it. */
-  | { kind: 'message'; event: MessageAppendedEvent };
+  | { kind: 'message'; event: MessageAppendedEvent }
+  /** A seq settled by a tombstone: nothing to deliver, but deliveries of higher seqs may have waited for it. */
+  | { kind: 'tombstone'; tenantId: string; conversationId: string; seq: number };
 
 export interface IngestPlan {
   ops: IngestOp[];
@@ -30,8 +32,8 @@ export interface IngestPlan {
  * - records below the stored next offset were handled by an earlier transaction: skipped;
  * - a poison record (rule 5) settles its seq by its stand-in tombstone, which carries nothing to deliver;
  * - the fence rule (rule 6) runs from the stored fence;
- * - per (conversation, seq) only the first message is kept (rule 1); across
- *   batches the writer drops a seq a delivery already holds.
+ * - per (conversation, seq) only the first message or tombstone is kept (rule 1); across
+ *   batches the writer drops a seq it has already seen (SeenSeqs).
  */
 export function planIngest(records: readonly IngestRecord[], stored: StoredPosition): IngestPlan {
   const plan: IngestPlan = { ops: [], fence: stored.indexFence };
@@ -70,9 +72,14 @@ export function planIngest(records: readonly IngestRecord[], stored: StoredPosit
         }
         break;
       }
-      case EventType.MessageTombstoned:
-        seqs.add(JSON.stringify([event.tenant_id, event.conversation_id, event.seq]));
+      case EventType.MessageTombstoned: {
+        const key = JSON.stringify([event.tenant_id, event.conversation_id, event.seq]);
+        if (!seqs.has(key)) {
+          seqs.add(key);
+          plan.ops.push({ kind: 'tombstone', ...ref, seq: event.seq });
+        }
         break;
+      }
     }
   }
   return plan;

@@ -65,37 +65,27 @@ export interface PairSeq extends PairConversation {
   seq: number;
 }
 
-/** Whether a delivery of the pair already holds the seq (an earlier event for it came first). */
-export function seqDelivered(at: PairSeq): Statement {
-  return {
-    sql: `SELECT 1 FROM deliveries
-          WHERE tenant_id = $1 AND conversation_id = $2 AND agent_id = $3 AND first_seq <= $4 AND last_seq >= $4
-          LIMIT 1`,
-    params: [at.tenantId, at.conversationId, at.agentId, at.seq],
-  };
-}
-
 /**
- * Adds a message to the pair's newest delivery when nothing has been attempted
- * of it yet and its debounce window (created_at + debounce) is still open at
- * the event's time. Returns the delivery's id, or no row (then insert one).
- * Conditional on the row as it is once locked: a claim that just took it wins.
+ * Adds a message to a delivery of the pair nothing has been attempted of yet. A seq that arrives after a
+ * higher one (events may reach the topic out of seq order) joins the first delivery holding a higher seq,
+ * in seq order: that delivery has waited for it (an attempt needs every seq up to its last seen), so every
+ * pair's deliveries keep disjoint, ascending ranges. Otherwise it extends the newest delivery while its
+ * debounce window (created_at + debounce) is still open at the event's time. Returns the delivery's id, or
+ * no row (then insert one). Conditional on the row as it is once locked: a claim that just took it wins.
  */
-export function extendNewestDelivery(
-  at: PairSeq,
-  message: MessageView,
-  eventTime: string,
-  debounceMs: number,
-): Statement {
+export function addToDelivery(at: PairSeq, message: MessageView, eventTime: string, debounceMs: number): Statement {
   return {
-    sql: `UPDATE deliveries SET messages = messages || $5::jsonb, last_seq = $4, updated_at = now()
+    sql: `UPDATE deliveries SET updated_at = now(),
+            messages = (SELECT jsonb_agg(m ORDER BY (m->>'seq')::bigint) FROM jsonb_array_elements(messages || $5::jsonb) m),
+            first_seq = LEAST(first_seq, $4), last_seq = GREATEST(last_seq, $4)
           WHERE id = (
             SELECT id FROM deliveries
             WHERE tenant_id = $1 AND conversation_id = $2 AND agent_id = $3
-            ORDER BY first_seq DESC LIMIT 1
+            ORDER BY last_seq > $4 DESC, CASE WHEN last_seq > $4 THEN first_seq ELSE -first_seq END
+            LIMIT 1
           )
-            AND status = 'pending' AND attempts = 0 AND last_seq < $4
-            AND created_at + $7 * interval '1 millisecond' > $6::timestamptz
+            AND status = 'pending' AND attempts = 0
+            AND (last_seq > $4 OR created_at + $7 * interval '1 millisecond' > $6::timestamptz)
           RETURNING id`,
     params: [at.tenantId, at.conversationId, at.agentId, at.seq, JSON.stringify([message]), eventTime, debounceMs],
   };

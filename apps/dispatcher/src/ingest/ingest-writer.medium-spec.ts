@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { SecretBox, newSigningSecret } from '@threadline/auth';
 import { ConversationEvent } from '@threadline/contracts';
-import { dataSourceOptions } from '@threadline/persistence';
-import { appendedEvent, createdEvent } from '../../../../test/support/event-builder';
+import { dataSourceOptions, runStatement } from '@threadline/persistence';
+import { appendedEvent, createdEvent, tombstonedEvent } from '../../../../test/support/event-builder';
 import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
 import { dispatcherConfigSchema } from '../config/dispatcher.config';
+import { ClaimedSqlRow, lockDue } from '../delivery/delivery-statements';
 import { IngestRecord } from './ingest-plan';
 import { IngestWriter } from './ingest-writer';
 
@@ -40,7 +41,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  for (const table of ['deliveries', 'dispatch_participants', 'agents']) {
+  for (const table of ['deliveries', 'dispatch_participants', 'dispatch_seqs', 'agents']) {
     await dataSource.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }
   await dataSource.query('DELETE FROM consumer_offsets WHERE consumer = $1', [config.ingest.groupId]);
@@ -127,4 +128,37 @@ it('follows participants_set: an agent taken out gets nothing more', async () =>
   const set = { ...created('c6', []), type: 'conversation.participants_set' as const, data: { participants: [] } };
   await write(created('c6', ['bot']), message('c6', 1, t0), set, message('c6', 2, t0));
   expect(await deliveries('c6', 'bot')).toEqual([[1]]);
+});
+
+/** The conversation's deliveries the worker may claim now (as their seqs), once earlier ones are marked done. */
+async function claimable(conversationId: string) {
+  await dataSource.query(
+    `UPDATE deliveries SET status = 'succeeded' WHERE tenant_id = $1 AND conversation_id = $2 AND first_seq < $3`,
+    [tenantId, conversationId, 2],
+  );
+  const rows = await dataSource.transaction((tx) => runStatement<ClaimedSqlRow[]>(tx, lockDue([], 100_000)));
+  return rows
+    .filter((r) => r.tenant_id === tenantId && r.conversation_id === conversationId)
+    .map((r) => (r.messages as Array<{ seq: number }>).map((m) => m.seq));
+}
+
+it('holds a delivery until every lower seq is seen, and puts a seq that arrives late in it, in order', async () => {
+  await write(created('c8', ['bot']), message('c8', 1, t0), message('c8', 3, later(10)));
+  expect(await claimable('c8')).toEqual([]);
+  await write(message('c8', 2, later(20)));
+  expect(await deliveries('c8', 'bot')).toEqual([[1], [2, 3]]);
+  expect(await claimable('c8')).toEqual([[2, 3]]);
+});
+
+it('releases a delivery once a tombstone settles the missing seq below it', async () => {
+  await write(created('c9', ['bot']), message('c9', 1, t0), message('c9', 3, later(10)));
+  expect(await claimable('c9')).toEqual([]);
+  await write(tombstonedEvent(ref('c9'), 2));
+  expect(await claimable('c9')).toEqual([[3]]);
+});
+
+it('delivers no message for a seq a tombstone settled first, even in a later chunk', async () => {
+  await write(created('c10', ['bot']), tombstonedEvent(ref('c10'), 1));
+  expect((await write(message('c10', 1, t0), message('c10', 2, t0))).delivered).toBe(1);
+  expect(await deliveries('c10', 'bot')).toEqual([[2]]);
 });

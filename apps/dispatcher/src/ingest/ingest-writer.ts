@@ -5,17 +5,18 @@ import { MessageAppendedEvent } from '@threadline/contracts';
 import { ChunkOffsets, lockChunkPosition, OffsetKey, runStatement, storeOffset } from '@threadline/persistence';
 import { DISPATCHER_CONFIG, DispatcherConfig } from '../config/dispatcher.config';
 import { viewOfEvent } from '../delivery/message-view';
-import { IngestRecord, planIngest } from './ingest-plan';
+import { IngestOp, IngestRecord, planIngest } from './ingest-plan';
 import {
-  extendNewestDelivery,
+  addToDelivery,
   initialParticipants,
   insertDelivery,
   PairConversation,
   participantAgents,
   ParticipantAgentRow,
   replaceParticipants,
-  seqDelivered,
 } from './ingest-statements';
+import { ChunkSeenSeqs, SeenSeqs } from './seen-seqs';
+import { lockSeenSeqs, SeenSeqsRow, storeSeenSeqs } from './seen-seqs-statements';
 
 export interface IngestChunk extends ChunkOffsets {
   partition: number;
@@ -28,6 +29,8 @@ export interface IngestOutcome {
   behind?: boolean;
   /** Deliveries created or extended. */
   delivered: number;
+  /** A seq arrived below a higher one seen before: deliveries that waited for it may be due. */
+  filledHole?: boolean;
 }
 
 /**
@@ -35,7 +38,10 @@ export interface IngestOutcome {
  * the partition's position (docs/agents.md): the agent participants of each
  * conversation, and for each committed message one delivery per agent
  * participant that did not send it, extending the pair's newest delivery
- * within its debounce window. The position only advances with those writes:
+ * within its debounce window. Each seq counts once, the first event for it
+ * winning, and is recorded as seen (SeenSeqs): a delivery is attempted only
+ * once every seq up to its last is seen, so a seq that reaches the topic after
+ * a higher one still goes first. The position only advances with those writes:
  * a crash anywhere replays from exactly the stored offset, losing nothing and
  * delivering nothing twice.
  */
@@ -58,21 +64,54 @@ export class IngestWriter {
         return { nextOffset: stored.nextOffset, behind: kind === 'behind', delivered: 0 };
       }
       const plan = planIngest(chunk.records, stored);
+      const seen = await this.lockSeen(tx, plan.ops);
       const agents = new Map<string, ParticipantAgentRow[]>();
       let delivered = 0;
+      let filledHole = false;
       for (const op of plan.ops) {
         if (op.kind === 'participants') {
           for (const statement of (op.initial ? initialParticipants : replaceParticipants)(op, op.agentIds)) {
             await runStatement(tx, statement);
           }
-          agents.delete(conversationKeyOf(op));
-        } else {
+          agents.delete(ChunkSeenSeqs.key(op));
+          if (op.initial) {
+            seen.created(op);
+          }
+          continue;
+        }
+        const { conversation, seq } = seqOf(op);
+        const seeing = seen.see(conversation, seq);
+        filledHole ||= seeing.filledHole;
+        if (seeing.first && op.kind === 'message') {
           delivered += await this.deliver(tx, op.event, agents);
         }
       }
+      if (seen.changes.length > 0) {
+        await runStatement(tx, storeSeenSeqs(seen.changes));
+      }
       await runStatement(tx, storeOffset(key, { nextOffset: chunk.endOffset, indexFence: plan.fence }));
-      return { nextOffset: chunk.endOffset, delivered };
+      return { nextOffset: chunk.endOffset, delivered, filledHole };
     });
+  }
+
+  /** The stored seen seqs of every conversation of the chunk, locked. */
+  private async lockSeen(tx: EntityManager, ops: readonly IngestOp[]): Promise<ChunkSeenSeqs> {
+    const conversations = new Map(
+      ops.map((op) => {
+        const conversation = op.kind === 'participants' ? op : seqOf(op).conversation;
+        return [ChunkSeenSeqs.key(conversation), conversation];
+      }),
+    );
+    const stored = new Map<string, SeenSeqs>();
+    if (conversations.size > 0) {
+      for (const row of await runStatement<SeenSeqsRow[]>(tx, lockSeenSeqs([...conversations.values()]))) {
+        stored.set(
+          ChunkSeenSeqs.key({ tenantId: row.tenant_id, conversationId: row.conversation_id }),
+          new SeenSeqs(Number(row.contiguous_seq), row.ahead.map(Number)),
+        );
+      }
+    }
+    return new ChunkSeenSeqs(stored);
   }
 
   /** One delivery (new or extended) per agent participant that did not send the message. */
@@ -82,7 +121,7 @@ export class IngestWriter {
     cache: Map<string, ParticipantAgentRow[]>,
   ): Promise<number> {
     const conversation = { tenantId: event.tenant_id, conversationId: event.conversation_id };
-    const key = conversationKeyOf(conversation);
+    const key = ChunkSeenSeqs.key(conversation);
     let agents = cache.get(key);
     if (agents === undefined) {
       agents = await runStatement<ParticipantAgentRow[]>(tx, participantAgents(conversation));
@@ -95,12 +134,9 @@ export class IngestWriter {
         continue;
       }
       const at = { ...conversation, agentId: agent.id, seq: event.seq };
-      if ((await runStatement<unknown[]>(tx, seqDelivered(at))).length > 0) {
-        continue;
-      }
       const extended = await runStatement<[unknown[], number]>(
         tx,
-        extendNewestDelivery(at, message, event.occurred_at, agent.debounce_ms),
+        addToDelivery(at, message, event.occurred_at, agent.debounce_ms),
       );
       if (extended[1] === 0) {
         await runStatement(
@@ -121,6 +157,8 @@ export class IngestWriter {
   }
 }
 
-function conversationKeyOf(conversation: PairConversation): string {
-  return JSON.stringify([conversation.tenantId, conversation.conversationId]);
+function seqOf(op: Exclude<IngestOp, { kind: 'participants' }>): { conversation: PairConversation; seq: number } {
+  return op.kind === 'message'
+    ? { conversation: { tenantId: op.event.tenant_id, conversationId: op.event.conversation_id }, seq: op.event.seq }
+    : { conversation: op, seq: op.seq };
 }

@@ -99,7 +99,7 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
         return false;
       }
       this.metrics.ingested.inc(outcome.delivered);
-      if (outcome.delivered > 0) {
+      if (outcome.delivered > 0 || outcome.filledHole) {
         this.worker.nudge();
       }
       this.consumer.mirrorOffset(partition, outcome.nextOffset);
