@@ -33,7 +33,7 @@ afterAll(async () => {
   await dispatcher.stop();
   await stack.stop();
   await receiver.stop();
-  for (const table of ['deliveries', 'dispatch_participants', 'agents']) {
+  for (const table of ['deliveries', 'dispatch_participants', 'dispatch_seqs', 'agents']) {
     await db.query(`DELETE FROM ${table} WHERE tenant_id = $1`, [tenantId]);
   }
   await db.end();
@@ -199,6 +199,24 @@ it("never delivers an agent's own message to it", async () => {
 
   expect(receiver.of('self')[0].body.messages.map((m) => m.seq)).toEqual([2]);
   expect((await deliveriesOf(db, tenantId, 'self')).map((d) => Number(d.first_seq))).toEqual([2]);
+});
+
+it('delivers in seq order when a seq reaches the topic after a higher one', async () => {
+  await agent('reordered');
+  const id = newConversationId('reordered');
+  await produce(created(id, ['reordered']), message(id, 1), message(id, 3));
+  await eventually('seq 1 delivered', async () => receiver.of('reordered').length === 1);
+  await eventually('seq 3 ingested, ahead of the missing seq 2', async () => {
+    const { rows } = await db.query<{ ahead: string[] }>(
+      'SELECT ahead FROM dispatch_seqs WHERE tenant_id = $1 AND conversation_id = $2',
+      [tenantId, id],
+    );
+    return rows[0]?.ahead.map(Number).includes(3);
+  });
+  await produce(message(id, 2));
+  await finished('reordered', 2);
+
+  expect(receiver.of('reordered').map((r) => r.body.messages.map((m) => m.seq))).toEqual([[1], [2, 3]]);
 });
 
 it('groups messages that arrive within debounce_ms into one delivery', async () => {
