@@ -296,6 +296,20 @@ const anyHeaders: fc.Arbitrary<Record<string, string>> = fc
 
 const jsonHeaders = fc.constant({ 'content-type': 'application/json' });
 
+/** The origin the fuzzed command allows (CORS_ORIGINS), others, and junk. */
+export const FUZZ_CORS_ORIGIN = 'http://console.example';
+
+/** A CORS preflight: an origin (allowed or not), the method and headers it asks for. */
+const preflightHeaders: fc.Arbitrary<Record<string, string>> = fc.record({
+  origin: fc.oneof(
+    fc.constant(FUZZ_CORS_ORIGIN),
+    fc.constantFrom('http://evil.example', 'null', ''),
+    fc.stringMatching(/^[ -~]{0,60}$/),
+  ),
+  'access-control-request-method': fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'TRACE', ''),
+  'access-control-request-headers': fc.constantFrom('authorization, content-type', 'x-request-id', 'x-unknown', ''),
+});
+
 /** Query parameters: the documented ones with bad and good values, repeated ones, bracketed ones, junk. */
 const queryString: fc.Arbitrary<string> = fc.oneof(
   fc
@@ -369,7 +383,10 @@ export type Endpoint =
   | 'session-unarchive'
   | 'conversations'
   | 'fork'
-  | 'forks';
+  | 'forks'
+  | 'overview'
+  | 'console'
+  | 'console-config';
 
 /** The endpoints whose `{run_id}` is the sequence's run (or, for a text id, that text). */
 export const RUN_ENDPOINTS: readonly Endpoint[] = [
@@ -404,7 +421,10 @@ interface CallParts {
   };
 }
 
-/** Calls to every endpoint of docs/api.md with its method, weighted toward those that take content; now and then a wrong method. */
+/**
+ * Calls to every endpoint of docs/api.md with its method, weighted toward those that take content; now and then a
+ * wrong method; the console's files (docs/console.md) and CORS preflights too.
+ */
 function callsOf(parts: CallParts): fc.Arbitrary<FuzzCall> {
   const call = (method: string, endpoint: Endpoint, body: fc.Arbitrary<Body>, withQuery = false) =>
     fc
@@ -472,6 +492,19 @@ function callsOf(parts: CallParts): fc.Arbitrary<FuzzCall> {
         .chain(([method, endpoint]) => call(method, endpoint, parts.bodies.other)),
       weight: 1,
     },
+    { arbitrary: call('GET', 'overview', none, true), weight: 1 },
+    { arbitrary: call('GET', 'console', none, true), weight: 1 },
+    { arbitrary: call('GET', 'console-config', none, true), weight: 1 },
+    {
+      arbitrary: fc
+        .record({
+          endpoint: fc.constantFrom<Endpoint>('messages', 'conversation', 'runs', 'run-events', 'sessions', 'agents'),
+          id: parts.id,
+          headers: preflightHeaders,
+        })
+        .map((c): FuzzCall => ({ method: 'OPTIONS', query: '', ...c })),
+      weight: 1,
+    },
     {
       arbitrary: fc
         .constantFrom<[string, Endpoint]>(['PATCH', 'conversation'], ['PUT', 'messages'], ['POST', 'tail'])
@@ -532,6 +565,9 @@ export function requestOf(c: FuzzCall, target: CallTarget): RawRequest {
     conversations: '/v1/conversations',
     fork: `/v1/conversations/${id}/fork`,
     forks: `/v1/conversations/${id}/forks`,
+    overview: '/v1/admin/overview',
+    console: `/console/${id}`,
+    'console-config': '/console/config.json',
   }[c.endpoint];
   return {
     method: c.method,
