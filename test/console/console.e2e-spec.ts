@@ -255,6 +255,9 @@ it('creates an agent, shows its failing delivery retried then dead, and redelive
     await row.getByRole('button', { name: 'Redeliver' }).click();
     await row.locator('.delivery-status', { hasText: 'succeeded' }).waitFor({ timeout: 30_000 });
     expect(healthy.requests).toBe(1);
+    expect(await attempts.count()).toBe(4);
+    expect(await attempts.nth(3).innerText()).toContain('200');
+    expect(await row.innerText()).not.toContain('HTTP 503');
     await screenshot(page, 'deliveries-redelivered');
   } finally {
     await healthy.stop();

@@ -20,12 +20,14 @@ export function DeliveriesView(props: { agentId: string }) {
   usePolling(
     async () => {
       try {
-        const page = await api<DeliveryPage>(
-          `${base}${query({ status, conversation_id: conversationId.trim(), limit: 100 })}`,
-        );
+        // Both at once and shown together, so the attempt log never lags the row it belongs to.
+        const [page, detail] = await Promise.all([
+          api<DeliveryPage>(`${base}${query({ status, conversation_id: conversationId.trim(), limit: 100 })}`),
+          open === null ? null : api<DeliveryDetail>(`/v1/deliveries/${open.id}`),
+        ]);
         setDeliveries(page.deliveries);
-        if (open !== null) {
-          setOpen(await api<DeliveryDetail>(`/v1/deliveries/${open.id}`));
+        if (detail !== null) {
+          setOpen(detail);
         }
       } catch (failure) {
         setError(describeFailure(failure));
@@ -99,7 +101,7 @@ export function DeliveriesView(props: { agentId: string }) {
               <td>
                 {delivery.attempts}/{delivery.attempts_allowed}
               </td>
-              <td class="mono">{delivery.last_error ?? '—'}</td>
+              <td class="mono">{delivery.status === 'succeeded' ? '—' : (delivery.last_error ?? '—')}</td>
               <td>{delivery.status === 'pending' ? timeOf(delivery.next_attempt_at) : '—'}</td>
               <td class="actions">
                 <button type="button" onClick={() => void show(delivery)}>
