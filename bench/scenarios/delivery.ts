@@ -15,7 +15,7 @@ import { openStreams, StreamClient, terminateAll } from '../lib/ws-streams';
 
 const PARTITIONS = 12;
 /** Target: append → WebSocket p99 within this factor of bare produce → consume. */
-const DELIVERY_P99_TARGET = 2;
+const DELIVERY_P99_TARGET = 3;
 const CONNECT_CONCURRENCY = 100;
 const WRITER_SOCKETS = 64;
 const ACK_TIMEOUT_MS = 5000;

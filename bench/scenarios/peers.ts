@@ -8,7 +8,7 @@ import { createConversations, ServiceFixture } from '../lib/fixture';
 import { LatencyHistogram, LatencySummary } from '../lib/histogram';
 import { KeepAliveClient } from '../lib/http';
 import { CHAT_TEXT, chatMessage } from '../lib/payload';
-import { BenchSettings, envNumber, log, Scenario, ScenarioResult } from '../lib/scenario';
+import { BenchSettings, envNumber, log, Scenario, ScenarioResult, TargetCheck } from '../lib/scenario';
 import { freePort, REPO_ROOT } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
 import { AgentThreadsSqliteModule, BetterSqliteModule, requirePeer } from '../peers/modules';
@@ -21,6 +21,8 @@ const READY_TIMEOUT_MS = 30_000;
 const MAX_ERROR_SAMPLES = 3;
 /** Threadline's largest page (READ_MAX_LIMIT's default): each conversation is read back in one request. */
 const READ_PAGE = 1000;
+/** The peer Threadline's append is held against. */
+const REFERENCE_PEER = 'durable-streams';
 
 /** One system under test: the same operations on each. */
 interface Peer {
@@ -309,6 +311,23 @@ function report(levels: Level[], messages: number, conversations: number): Scena
   return {
     table: renderTable(headers, rows),
     notes,
+    targets: peerTargets(levels),
     data: { messages, conversations, textBytes: CHAT_TEXT.length, levels },
   };
+}
+
+/** Threadline's append p50 and p99 at or below the reference server's at every level, and its throughput above. */
+function peerTargets(levels: Level[]): TargetCheck[] {
+  const reference = new Map(levels.filter((l) => l.peer === REFERENCE_PEER).map((l) => [l.concurrency, l]));
+  return levels
+    .filter((l) => l.peer === 'threadline' && reference.has(l.concurrency))
+    .flatMap((ours) => {
+      const peer = reference.get(ours.concurrency) as Level;
+      const at = `threadline/${REFERENCE_PEER}, c=${ours.concurrency}`;
+      return [
+        { target: `append p50 ${at}`, reached: ours.append.latency.p50Ms / peer.append.latency.p50Ms, limit: 1 },
+        { target: `append p99 ${at}`, reached: ours.append.latency.p99Ms / peer.append.latency.p99Ms, limit: 1 },
+        { target: `appends/s ${at}`, reached: ours.append.perSec / peer.append.perSec, limit: 1, atLeast: true },
+      ];
+    });
 }

@@ -22,7 +22,7 @@ const PARTITIONS_CONCURRENTLY = 4;
 const MAX_BATCH = 2000;
 const POOL_SIZE = 10;
 /** Target: projection at least this fraction of bare inserts. */
-const PROJECTION_TARGET = 0.7;
+const PROJECTION_TARGET = 0.6;
 
 const CONVERSATIONS = 500;
 const SEQS_PER_CONVERSATION = 100;
