@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { allocatePort } from '../support/test-env';
 import { StaticServer } from './browser/static-server';
 import { ClientStack, uniqueId } from './client-stack';
@@ -35,7 +36,7 @@ beforeAll(async () => {
     throw new Error(`${BUNDLE} is missing: run \`npm run build\` first`);
   }
   await Promise.all([services.start(), pages.listen(pagePort)]);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -1,21 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
-
-/** Debian's chromium package (scripts/ensure-deps installs it). */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 
 /** Where the tests write the pictures docs/console.md shows. */
 export const SCREENSHOT_DIR = join(__dirname, '..', '..', 'docs', 'console');
 
 /** A real headless Chromium with one page of a fixed size (the screenshots stay comparable). */
 export async function launchBrowser(): Promise<{ browser: Browser; page: Page }> {
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // The sandbox needs user namespaces a container or CI runner as root may not give.
-    args: ['--no-sandbox'],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
   return { browser, page };
 }

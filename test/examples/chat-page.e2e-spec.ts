@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
 import { allocatePort } from '../support/test-env';
 import { eventually } from '../support/service-process';
 import { StaticServer } from '../client/browser/static-server';
@@ -29,7 +30,7 @@ beforeAll(async () => {
     throw new Error(`${BUNDLE} is missing: run \`npm run build\` first`);
   }
   await Promise.all([services.start(), pages.listen(pagePort)]);
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
