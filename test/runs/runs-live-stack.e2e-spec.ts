@@ -3,7 +3,8 @@
  * Phoenix subscriber that joins at delta 1,000 of a run of 2,000 sees the run's
  * events 1..2,000 in order, then its run_status committed, then the committed message;
  * a Phoenix subscriber that rejoins mid-run with `run_cursors` gets every event once;
- * a cancel by another principal reaches an SSE subscriber, and nothing of the run is appended.
+ * a cancel by another principal reaches an SSE subscriber, and nothing of the run is appended;
+ * two runs streaming at once in one conversation each keep their own order.
  */
 import { randomUUID } from 'node:crypto';
 import { api, ApiResponse, textMessage } from '../support/api-client';
@@ -162,4 +163,46 @@ it('a cancel by a principal without runs:write reaches an SSE subscriber after e
   expect(runSeqs(frames(), runId)).toHaveLength(200);
   const log = await call('GET', `/v1/conversations/${id}/messages?from=1`);
   expect((log.body.messages as Array<{ seq: number }>).map((m) => m.seq)).toEqual([1]);
+}, 120_000);
+
+it('two runs streaming at once in one conversation reach a mid-run subscriber each in its own order, each before its message', async () => {
+  const [id, first] = await startRun();
+  const started = await call('POST', `/v1/conversations/${id}/runs`, {});
+  expect(started.status).toBe(201);
+  const second = started.body.run_id as string;
+  const interleaved = async (from: number, to: number) => {
+    for (let n = from; n <= to; n += BATCH) {
+      await Promise.all([deltas(first, n, n + BATCH - 1), deltas(second, n, n + BATCH - 1)]);
+    }
+  };
+  await interleaved(1, 200);
+  const sse = await SseClient.open(`${realtime.baseUrl}/v1/conversations/${id}/events?cursor=0`, {
+    authorization: `Bearer ${reader}`,
+  });
+  await interleaved(201, 400);
+  const seqs: number[] = [];
+  for (const runId of [second, first]) {
+    const committed = await call('POST', `/v1/runs/${runId}/commit`);
+    seqs.push((committed.body.messages as Array<{ seq: number }>)[0].seq);
+  }
+  expect(seqs).toEqual([1, 2]);
+
+  const frames = (): Frame[] => sse.events.map((e) => e.data as unknown as Frame);
+  await eventually('both messages', async () => frames().filter((f) => f.type === 'message').length === 2);
+  sse.close();
+  const order = frames().flatMap((f) => {
+    if (f.type === 'message') return [`msg:${String(f.seq)}`];
+    if (f.type === 'run_event') return [`${String(f.run_id)}:${String(f.run_seq)}`];
+    return f.type === 'run_status' ? [`${String(f.run_id)}:${String(f.status)}`] : [];
+  });
+  for (const [runId, seq] of [
+    [second, 1],
+    [first, 2],
+  ] as const) {
+    expect(runSeqs(frames(), runId)).toEqual(range(1, 400));
+    const [last, status, message] = [`${runId}:400`, `${runId}:committed`, `msg:${seq}`].map((l) => order.indexOf(l));
+    expect(last).toBeLessThan(status);
+    expect(status).toBeLessThan(message);
+  }
+  expect(order.filter((l) => l.startsWith('msg:'))).toEqual(['msg:1', 'msg:2']);
 }, 120_000);
