@@ -4,7 +4,8 @@
  * events 1..2,000 in order, then its run_status committed, then the committed message;
  * a Phoenix subscriber that rejoins mid-run with `run_cursors` gets every event once;
  * a cancel by another principal reaches an SSE subscriber, and nothing of the run is appended;
- * two runs streaming at once in one conversation each keep their own order.
+ * two runs streaming at once in one conversation each keep their own order; an SSE
+ * client resumes with Last-Event-ID after realtime was SIGKILLed mid-run (last: it restarts realtime).
  */
 import { randomUUID } from 'node:crypto';
 import { api, ApiResponse, textMessage } from '../support/api-client';
@@ -205,4 +206,30 @@ it('two runs streaming at once in one conversation reach a mid-run subscriber ea
     expect(status).toBeLessThan(message);
   }
   expect(order.filter((l) => l.startsWith('msg:'))).toEqual(['msg:1', 'msg:2']);
+}, 120_000);
+
+it('an SSE client resumes with Last-Event-ID after realtime was SIGKILLed mid-run, with no event lost or repeated', async () => {
+  const [id, runId] = await startRun();
+  const url = `${realtime.baseUrl}/v1/conversations/${id}/events?cursor=0`;
+  const headers = { authorization: `Bearer ${reader}` };
+  await deltas(runId, 1, 200);
+  const before = await SseClient.open(url, headers);
+  await deltas(runId, 201, 300);
+  const framesOf = (client: SseClient): Frame[] => client.events.map((e) => e.data as unknown as Frame);
+  await eventually('run_seq 300 before the kill', async () => runSeqs(framesOf(before), runId).includes(300));
+  await realtime.kill();
+  await before.ended();
+  await deltas(runId, 301, 500);
+  await realtime.start();
+
+  const after = await SseClient.open(url, { ...headers, 'last-event-id': before.lastEventId as string });
+  await deltas(runId, 501, 600);
+  const committed = await call('POST', `/v1/runs/${runId}/commit`);
+  expect(committed.status).toBe(200);
+  await eventually('the committed message after the restart', async () =>
+    framesOf(after).some((f) => f.type === 'message'),
+  );
+  after.close();
+  expect([...runSeqs(framesOf(before), runId), ...runSeqs(framesOf(after), runId)]).toEqual(range(1, 600));
+  expect(trace(framesOf(after), runId).slice(-2)).toEqual([`${runId}:committed`, 'msg:1']);
 }, 120_000);
