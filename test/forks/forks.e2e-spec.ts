@@ -3,8 +3,9 @@
  * the command, projector, realtime and archiver: a fork at seq k reads back exactly
  * the parent's 1..k (texts, actors, a tombstone; seqs the archiver trimmed from
  * Postgres included) and then its own appends; a plain WebSocket stream of the fork
- * from cursor 0 gets the same; the parent does not change; a retried fork is the
- * same fork; another tenant can neither fork nor list.
+ * from cursor 0 gets the same, and so do reads once the fork's own rows were archived
+ * and trimmed; the parent does not change; a retried fork is the same fork; a run on
+ * a fork (regenerate) commits after at_seq; another tenant can neither fork nor list.
  */
 import { randomUUID } from 'node:crypto';
 import { api, ApiResponse, textMessage } from '../support/api-client';
@@ -17,7 +18,7 @@ import { allocatePort } from '../support/test-env';
 import { archiveDir, archiverProcess, db, removeArchiveDirs } from '../archiver/support';
 import { WebSocketProbe } from '../realtime/support/websocket-probe';
 
-const SCOPES = 'conversations:read conversations:write messages:append';
+const SCOPES = 'conversations:read conversations:write messages:append runs:write';
 const ACME = 'acme';
 const PARENT = `parent-${randomUUID()}`;
 /** The parent's log: seq 4 is a tombstone, the rest messages of two actors. */
@@ -179,6 +180,26 @@ describe('forks', () => {
     ]);
   });
 
+  it('reads the fork whole once the archiver trimmed its own rows from Postgres', async () => {
+    await eventually(
+      "the fork's seqs 1..3 archived and trimmed",
+      async () => {
+        const { rows } = await db.query<{ archived_seq: string; rows: string }>(
+          `SELECT c.archived_seq, (SELECT count(*) FROM messages m
+             WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id) AS rows
+           FROM conversations c WHERE c.tenant_id = $1 AND c.id = $2`,
+          [ACME, forkId],
+        );
+        return rows.length === 1 && Number(rows[0].archived_seq) >= 3 && Number(rows[0].rows) <= 2;
+      },
+      120_000,
+      250,
+    );
+    const whole = [...expectedThrough(4), { seq: 5, text: 'fork only', actor: 'user:acme-ada' }];
+    expect(await replay(forkId)).toEqual(whole);
+    expect(await tail(forkId)).toEqual(whole);
+  });
+
   it('answers a retried fork (same id, parent and at_seq) with the same fork, and 409 for another fork under that id', async () => {
     const retried = await fork({ at_seq: 4, id: forkId });
     expect(retried.status).toBe(201);
@@ -203,19 +224,23 @@ describe('forks', () => {
     }
   });
 
-  it('regenerates: a fork at the message before an answer, then a new answer, reads as the question and the new answer', async () => {
+  it('regenerates: a fork at the message before an answer, then a run on it, reads as the question and the run’s answer', async () => {
     const created = await fork({ at_seq: 1 });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     expect(id).toMatch(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/);
-    const answer = await call('POST', `/v1/conversations/${id}/messages`, {
-      message: textMessage('regenerated answer', 'assistant'),
-    });
-    expect(answer.body.seq).toBe(2);
+    const started = await call('POST', `/v1/conversations/${id}/runs`, { parent_seq: 1 });
+    expect(started.status).toBe(201);
+    const runId = started.body.run_id as string;
+    const events = ['regenerated ', 'answer'].map((delta) => ({ kind: 'text-delta', delta }));
+    expect((await call('POST', `/v1/runs/${runId}/events`, { events, producer_seq: 1 })).status).toBe(201);
+    const committed = await call('POST', `/v1/runs/${runId}/commit`);
+    expect(committed.body).toMatchObject({ status: 'committed', messages: [{ seq: 2 }] });
     expect(await replay(id)).toEqual([
       { seq: 1, text: 'question', actor: 'user:ada' },
       { seq: 2, text: 'regenerated answer', actor: 'user:acme-ada' },
     ]);
+    expect(await replay(PARENT)).toEqual(expectedThrough(5));
   });
 
   it('lists the forks of the parent, oldest first, a page at a time', async () => {
