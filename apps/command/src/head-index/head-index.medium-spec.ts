@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { createClient, RedisClientType } from 'redis';
@@ -349,7 +350,7 @@ describe('participants changes', () => {
   it('takes over a lock older than its lease, and a late finish of the old holder does not release the new one', async () => {
     await createConversation(C1);
     expect(await index.beginParticipants(C1, ADA, 'old', 50)).toEqual({ kind: 'ok', epoch: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await sleep(80);
     expect(await index.beginParticipants(C1, BOB, 'new', 10_000)).toEqual({ kind: 'ok', epoch: 1 });
     expect(await index.finishParticipants(C1, ADA, 'old', 1, false)).toBe('ok');
     expect(await index.beginParticipants(C1, ADA, 'third', 10_000)).toEqual({ kind: 'busy' });

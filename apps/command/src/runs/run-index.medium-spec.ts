@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { createClient, RedisClientType } from 'redis';
 import { decodeRunRecord, RunEventBody, RunRecord } from '@threadline/contracts';
@@ -187,7 +188,7 @@ describe('events decisions', () => {
 
   it('lets an operation in after the lease of a dead one expired', async () => {
     await decideBatch(op({ leaseMs: 1 }), [text('a')]);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
     expect((await decideBatch(op(), [text('b')])).kind).toBe('flush');
   });
 
@@ -253,7 +254,7 @@ describe('end decisions (fail, cancel, abandon)', () => {
       runFinishedRecord(REF, RUN.runId, { status: 'failed', reason: 'abandoned', message: null, messageSeqs: [] });
     expect(await index.decideEnd(op(), end, record())).toEqual({ kind: 'active' });
     expect(await index.idleRuns(60_000, 10)).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     expect(await index.idleRuns(10, 10)).toEqual([RUN]);
     const reaper = op();
     const decided = await index.decideEnd(reaper, { ...end, idleMs: 10 }, record());
@@ -301,7 +302,7 @@ describe('commit decisions', () => {
   it('does not let a commit whose lease was taken over finish', async () => {
     const stale = op({ leaseMs: 1 });
     await index.beginCommit(stale);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
     const current = op();
     expect((await index.beginCommit(current)).kind).toBe('commit');
     expect(

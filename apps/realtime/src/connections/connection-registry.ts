@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BeforeApplicationShutdown,
   HttpStatus,
@@ -96,7 +97,7 @@ export class ConnectionRegistry implements OnApplicationBootstrap, BeforeApplica
     }
     const deadline = Date.now() + Math.min(CLOSE_WAIT_MS, this.config.shutdownGraceMs);
     while (this.connections.size > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     for (const connection of this.connections) {
       connection.terminate();
