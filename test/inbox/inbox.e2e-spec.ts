@@ -16,7 +16,8 @@ import { CommandStack } from '../support/command-stack';
 import { indexEpoch, produceEvents } from '../support/hand-built-events';
 import { createApiKey, TestIdentityProvider } from '../support/identity-provider';
 import { eventually } from '../support/service-process';
-import { alice, bob, bot, createdWithParticipants, InboxEntry, setParticipants } from './support';
+import { createdWithParticipants } from '../support/event-builder';
+import { alice, bob, bot, InboxEntry, setParticipants } from './support';
 
 const SCOPES = 'conversations:read conversations:write messages:append';
 const idp = new TestIdentityProvider();
