@@ -18,6 +18,11 @@ import { CloseCode, CloseReason } from './close-codes';
 /** The longest a graceful shutdown waits for clients to complete the close handshake. */
 const CLOSE_WAIT_MS = 3000;
 
+/** The answer to a client arriving once shutdown began (503, Retry-After): it reconnects, to another instance. */
+export function shuttingDown(): ApiError {
+  return ApiError.unavailable('shutting_down', 'This instance is shutting down; reconnect', 1);
+}
+
 /**
  * Every connected client: the connected-clients gauge, each tenant's share of
  * this instance (REALTIME_MAX_CONNECTIONS_PER_TENANT), one heartbeat timer for
