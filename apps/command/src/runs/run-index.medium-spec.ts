@@ -1,42 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomBytes } from 'node:crypto';
-import { createClient, RedisClientType } from 'redis';
 import { decodeRunRecord, RunEventBody, RunRecord } from '@threadline/contracts';
 import { CommandConfig } from '../config/command.config';
 import { RunIndexService, RunKey, RunOperation } from './run-index.service';
 import { runEventsRecord, runFinishedRecord, runStartedRecord } from './run-records';
+import { mediumRedis } from '../../../../test/support/medium-redis';
 
 /*
  * The run index's Lua decisions against the real Redis of the local stack. Each
  * test uses a key prefix of its own.
  */
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REF = { tenantId: 'acme', conversationId: 'c1' };
 const RUN: RunKey = { tenantId: 'acme', runId: 'run_1' };
 const LEASE_MS = 10_000;
 
-let redis: RedisClientType;
+const medium = mediumRedis();
+const redis = medium.client;
 let prefix: string;
 let index: RunIndexService;
 
-beforeAll(async () => {
-  redis = createClient({ url: REDIS_URL });
-  await redis.connect();
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
-
 beforeEach(() => {
-  prefix = `medium:${randomBytes(4).toString('hex')}`;
+  prefix = medium.prefix();
   index = new RunIndexService(redis, { redis: { keyPrefix: prefix } } as CommandConfig);
-});
-
-afterEach(async () => {
-  for await (const keys of redis.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
-    if (keys.length > 0) await redis.del(keys);
-  }
 });
 
 let tokens = 0;
