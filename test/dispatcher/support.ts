@@ -1,12 +1,11 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { newSigningSecret, SecretBox } from '@threadline/auth';
 import { ServiceProcess } from '../support/service-process';
-import { allocatePort, TEST_KAFKA_BROKERS } from '../support/test-env';
+import { readRawTopic } from '../support/topic-reader';
+import { allocatePort } from '../support/test-env';
 
 /** One request the receiver got. */
 export interface Received {
@@ -201,36 +200,7 @@ export function dispatcherProcess(label: string, env: Record<string, string>, co
 
 /** The records on a dead-letter topic so far, read from the beginning to its current end. */
 export async function readDeadLetters(topic: string): Promise<Array<Record<string, unknown>>> {
-  const kafka = new Kafka({
-    clientId: 'dead-letter-reader',
-    brokers: TEST_KAFKA_BROKERS.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
-  await admin.disconnect();
-  const pending = new Set([...ends].filter(([, end]) => end > 0).map(([p]) => p));
-  const records: Array<Record<string, unknown>> = [];
-  if (pending.size === 0) {
-    return records;
-  }
-  const consumer = kafka.consumer({ groupId: `dead-letter-reader-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ partition, message }) => {
-        records.push(JSON.parse(message.value?.toString('utf8') ?? '{}') as Record<string, unknown>);
-        if (Number(message.offset) + 1 >= (ends.get(partition) ?? 0)) {
-          pending.delete(partition);
-          if (pending.size === 0) {
-            resolve();
-          }
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return records;
+  return (await readRawTopic(topic)).map(
+    ({ message }) => JSON.parse(message.value?.toString('utf8') ?? '{}') as Record<string, unknown>,
+  );
 }

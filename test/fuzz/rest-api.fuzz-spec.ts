@@ -309,22 +309,25 @@ describe('REST API: what no store can keep is refused with a 400 that names the 
       body({ metadata: members({ k: nestedArrays(5000) }) }),
     ],
     ['a body 5,000 arrays deep', 'invalid_message', '', nestedArrays(5000)],
-  ])('issue 12: %s is refused with 400 %s naming the field', async (_name, code, field, tree) => {
-    const id = await createConversation();
-    const res = await sendChecked({
-      method: 'POST',
-      path: `/v1/conversations/${id}/messages`,
-      headers: JSON_HEADERS,
-      body: renderJson(tree),
-    });
-    const answer = JSON.parse(res.text) as { error?: string; message?: string };
-    expect({ status: res.status, error: answer.error, namesField: answer.message?.includes(field) }).toEqual({
-      status: 400,
-      error: code,
-      namesField: true,
-    });
-    expect((await conversation(id)).version).toBe(0);
-  });
+  ])(
+    '%s, an input the fuzzer once found, is refused with 400 %s naming the field',
+    async (_name, code, field, tree) => {
+      const id = await createConversation();
+      const res = await sendChecked({
+        method: 'POST',
+        path: `/v1/conversations/${id}/messages`,
+        headers: JSON_HEADERS,
+        body: renderJson(tree),
+      });
+      const answer = JSON.parse(res.text) as { error?: string; message?: string };
+      expect({ status: res.status, error: answer.error, namesField: answer.message?.includes(field) }).toEqual({
+        status: 400,
+        error: code,
+        namesField: true,
+      });
+      expect((await conversation(id)).version).toBe(0);
+    },
+  );
 });
 
 describe('after the fuzzing', () => {

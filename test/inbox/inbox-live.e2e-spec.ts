@@ -128,7 +128,7 @@ it('pushes the same inbox_delta over SSE', async () => {
   sse.close();
 });
 
-it("refuses a join of someone else's inbox, and lets a service follow any inbox of its tenant", async () => {
+it("refuses a join of someone else's inbox and an inbox stream of a malformed participant id, and lets a service follow any inbox of its tenant", async () => {
   const client = await phoenix('user:bob');
   expect(await client.join('inbox:alice', {})).toEqual({ status: 'error', response: { reason: 'unauthorized' } });
   await client.probe.close();
@@ -138,6 +138,13 @@ it("refuses a join of someone else's inbox, and lets a service follow any inbox 
     await auth('user:bob'),
   );
   expect(refused.status).toBe(403);
+  const malformed = await fetch(`${realtime.baseUrl}/v1/participants/-alice/inbox/events`, {
+    headers: await auth('service:backend'),
+  });
+  expect({ status: malformed.status, body: await malformed.json() }).toEqual({
+    status: 400,
+    body: { error: 'bad_request', message: 'participant id: must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}' },
+  });
   const globex = await SseClient.open(
     `${realtime.baseUrl}/v1/participants/alice/inbox/events`,
     await auth('service:backend', 'globex'),

@@ -8,15 +8,15 @@
  * by hand-built `conversation.created` / `conversation.participants_set` events.
  */
 import { randomUUID } from 'node:crypto';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { Participant } from '@threadline/contracts';
 import { api, ApiResponse, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { indexEpoch, produceEvents } from '../support/hand-built-events';
 import { createApiKey, TestIdentityProvider } from '../support/identity-provider';
 import { eventually } from '../support/service-process';
-import { alice, bob, bot, createdWithParticipants, InboxEntry, setParticipants } from './support';
+import { createdWithParticipants } from '../support/event-builder';
+import { alice, bob, bot, InboxEntry, setParticipants } from './support';
+import { schemaChecker } from '../support/openapi-schemas';
 
 const SCOPES = 'conversations:read conversations:write messages:append';
 const idp = new TestIdentityProvider();
@@ -271,19 +271,7 @@ describe('the inbox', () => {
     await append('user:bob', id, 'schema check');
     await entryOnce('user:alice', 'alice', id, (e) => e.unread_count === 1);
     const doc = await acme('user:alice', 'GET', '/v1/openapi.json');
-    const ajv = new Ajv2020({ strict: false });
-    addFormats(ajv);
-    for (const [name, schema] of Object.entries((doc.body.components as { schemas: Record<string, object> }).schemas)) {
-      ajv.addSchema(schema, `#/components/schemas/${name}`);
-    }
-    const check = (name: string, answer: unknown) => {
-      const validate = ajv.getSchema(`#/components/schemas/${name}`)!;
-      expect({ name, valid: validate(answer), errors: validate.errors ?? null }).toEqual({
-        name,
-        valid: true,
-        errors: null,
-      });
-    };
+    const check = schemaChecker(doc.body);
     check('ReadCursorView', (await acme('user:alice', 'PUT', `/v1/conversations/${id}/read`, { seq: 1 })).body);
     check('InboxPage', (await inbox('user:alice', 'alice', '?limit=1')).body);
   });

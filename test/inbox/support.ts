@@ -1,38 +1,10 @@
-import { ConversationEvent, ConversationRef, Participant } from '@threadline/contracts';
-import { createdEvent } from '../support/event-builder';
+import { ConversationRef, Participant } from '@threadline/contracts';
+import { participantsSetEvent } from '../support/event-builder';
 import { indexEpoch, produceEvents } from '../support/hand-built-events';
 
 export const alice: Participant = { id: 'alice', kind: 'user' };
 export const bob: Participant = { id: 'bob', kind: 'user' };
 export const bot: Participant = { id: 'bot', kind: 'agent' };
-
-/**
- * `conversation.participants_set` as the command produces it on a PUT naming
- * participants, stamped with the trusted head-index epoch (`indexEpoch`) so the
- * fence rule keeps it.
- */
-export function participantsSetEvent(
-  ref: ConversationRef,
-  participants: Participant[],
-  epoch: number,
-): ConversationEvent {
-  return {
-    ...createdEvent(ref),
-    index_epoch: epoch,
-    type: 'conversation.participants_set',
-    data: { participants },
-  };
-}
-
-/** `conversation.created` naming its first participants, stamped with the index epoch. */
-export function createdWithParticipants(
-  ref: ConversationRef,
-  participants: Participant[],
-  epoch: number,
-): ConversationEvent {
-  const event = createdEvent(ref);
-  return { ...event, index_epoch: epoch, data: { ...event.data, participants } };
-}
 
 /** Sets a conversation's participants through the topic, as a PUT with `participants` does. */
 export async function setParticipants(
@@ -40,6 +12,7 @@ export async function setParticipants(
   ref: ConversationRef,
   participants: Participant[],
 ): Promise<void> {
+  // stamped with the trusted head-index epoch, so the fence rule keeps it
   const epoch = (await indexEpoch(env.REDIS_KEY_PREFIX)) ?? 0;
   await produceEvents(env.KAFKA_TOPIC, participantsSetEvent(ref, participants, epoch));
 }

@@ -7,13 +7,12 @@
  * pinned tokens kept apart; answers in the shapes of the OpenAPI document.
  */
 import { randomUUID } from 'node:crypto';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { api, ApiResponse } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { TestIdentityProvider } from '../support/identity-provider';
 import { eventually } from '../support/service-process';
 import { failingAgentResponse, WEATHER_REPLY, weatherAgentResponse } from '../support/ui-message-streams';
+import { schemaChecker } from '../support/openapi-schemas';
 
 const SCOPES = 'conversations:read conversations:write messages:append runs:write';
 const idp = new TestIdentityProvider();
@@ -260,19 +259,7 @@ describe('read routes', () => {
 describe('the OpenAPI document', () => {
   it('describes the runs answers as the API gives them', async () => {
     const doc = await call('acme', 'GET', '/v1/openapi.json');
-    const ajv = new Ajv2020({ strict: false });
-    addFormats(ajv);
-    for (const [name, schema] of Object.entries((doc.body.components as { schemas: Record<string, object> }).schemas)) {
-      ajv.addSchema(schema, `#/components/schemas/${name}`);
-    }
-    const check = (name: string, answer: unknown) => {
-      const validate = ajv.getSchema(`#/components/schemas/${name}`)!;
-      expect({ name, valid: validate(answer), errors: validate.errors ?? null }).toEqual({
-        name,
-        valid: true,
-        errors: null,
-      });
-    };
+    const check = schemaChecker(doc.body);
     const id = await conversation();
     const started = await call('acme', 'POST', `/v1/conversations/${id}/runs`, {});
     check('StartedRun', started.body);

@@ -5,6 +5,7 @@
  * apart, and a streaming run Redis lost. What a run "is"
  * is read from the runs topic as every consumer reads it (planRunRecord).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import {
   advanceRunProgress,
@@ -56,7 +57,7 @@ async function untilNotBusy(send: () => Promise<ApiResponse>): Promise<ApiRespon
   for (;;) {
     const answer = await send();
     if (answer.status !== 409 || answer.body.error !== 'run_busy') return answer;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 

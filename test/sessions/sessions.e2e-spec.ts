@@ -8,13 +8,12 @@
  * else in them.
  */
 import { randomBytes } from 'node:crypto';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
 import { api, textMessage } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { TestIdentityProvider } from '../support/identity-provider';
 import { TenantCaller } from '../support/tenant-caller';
 import { eventually } from '../support/service-process';
+import { schemaChecker } from '../support/openapi-schemas';
 
 const SCOPES = 'conversations:read conversations:write messages:append';
 const run = randomBytes(4).toString('hex');
@@ -426,19 +425,7 @@ describe('tenant isolation and credentials', () => {
 describe('the OpenAPI document', () => {
   it('describes the real answers of the session routes and the conversation listing', async () => {
     const doc = await drafter<{ components: { schemas: Record<string, object> } }>('GET', '/v1/openapi.json');
-    const ajv = new Ajv2020({ strict: false });
-    addFormats(ajv);
-    for (const [name, schema] of Object.entries(doc.body.components.schemas)) {
-      ajv.addSchema(schema, `#/components/schemas/${name}`);
-    }
-    const check = (name: string, answer: unknown) => {
-      const validate = ajv.getSchema(`#/components/schemas/${name}`)!;
-      expect({ name, valid: validate(answer), errors: validate.errors ?? null }).toEqual({
-        name,
-        valid: true,
-        errors: null,
-      });
-    };
+    const check = schemaChecker(doc.body);
     const id = `openapi-${run}`;
     check('Session', (await drafter('POST', '/v1/sessions', { id, title: 'Described' })).body);
     const appended = await drafter('POST', `/v1/sessions/${id}/append`, {

@@ -4,6 +4,7 @@ import {
   ConversationEvent,
   ConversationDeletedEvent,
   ConversationRef,
+  ConversationUpdatedEvent,
   DEFAULT_TENANT,
   encodeEvent,
   encodeIndexFence,
@@ -12,10 +13,13 @@ import {
   INDEX_FENCED_TYPE,
   MessageAppendedEvent,
   MessageTombstonedEvent,
+  Participant,
+  ParticipantsSetEvent,
 } from '@threadline/contracts';
 
 type AppendedMessage = MessageAppendedEvent['data']['message'];
 type TombstoneReason = MessageTombstonedEvent['data']['reason'];
+type HeaderUpdate = ConversationUpdatedEvent['data'];
 
 /**
  * Events built by hand for tests, as the command would produce them: a new
@@ -91,6 +95,44 @@ export function createdEvent(
   occurredAt = now(),
 ): ConversationCreatedEvent {
   return { ...envelope(conversation, null, occurredAt), type: 'conversation.created', data: { metadata } };
+}
+
+/** `conversation.created` naming its first participants, as a PUT with `participants` creates it. */
+export function createdWithParticipants(
+  conversation: Conversation,
+  participants: Participant[],
+  epoch: number | null = null,
+  occurredAt = now(),
+): ConversationCreatedEvent {
+  return {
+    ...envelope(conversation, epoch, occurredAt),
+    type: 'conversation.created',
+    data: { metadata: {}, participants },
+  };
+}
+
+/** `conversation.participants_set`: the whole new list, as a PUT naming other participants publishes it. */
+export function participantsSetEvent(
+  conversation: Conversation,
+  participants: Participant[],
+  epoch: number | null = null,
+  occurredAt = now(),
+): ParticipantsSetEvent {
+  return {
+    ...envelope(conversation, epoch, occurredAt),
+    type: 'conversation.participants_set',
+    data: { participants },
+  };
+}
+
+/** `conversation.updated`: the conversation's whole header after a session PATCH, archive or unarchive. */
+export function updatedEvent(
+  conversation: Conversation,
+  header: HeaderUpdate,
+  epoch: number | null = null,
+  occurredAt = now(),
+): ConversationUpdatedEvent {
+  return { ...envelope(conversation, epoch, occurredAt), type: 'conversation.updated', data: header };
 }
 
 export function deletedEvent(

@@ -1,4 +1,4 @@
-import { retryWithBackoff } from './retry-with-backoff';
+import { Backoff, retryWithBackoff } from './retry-with-backoff';
 
 /** Jest's fake timers do not reach node:timers/promises; its sleep is rebuilt on the global timer they fake. */
 jest.mock('node:timers/promises', () => ({
@@ -69,5 +69,20 @@ describe('retryWithBackoff', () => {
     await jest.advanceTimersByTimeAsync(600);
     await expect(retried).resolves.toBe(true);
     expect(beforeRetry).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('Backoff', () => {
+  const waits = (backoff: Backoff, failures: number) => Array.from({ length: failures }, () => backoff.next());
+
+  it('waits 200 ms after a failure, doubling with each failure in a row up to 5 s', () => {
+    expect(waits(new Backoff(), 8)).toEqual([200, 400, 800, 1600, 3200, 5000, 5000, 5000]);
+  });
+
+  it('starts again from its first wait once reset after a success', () => {
+    const backoff = new Backoff(10, 25);
+    expect(waits(backoff, 3)).toEqual([10, 20, 25]);
+    backoff.reset();
+    expect(waits(backoff, 2)).toEqual([10, 20]);
   });
 });

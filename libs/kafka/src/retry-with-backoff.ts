@@ -11,20 +11,49 @@ export interface RetryOptions {
 }
 
 /**
+ * The wait before the next attempt after failures in a row: `minMs` after the
+ * first, doubling with each further failure up to `maxMs`, back to `minMs` once
+ * an attempt succeeded. For retries that are not one loop (a consumer that
+ * fetches a chunk again after waiting) as for those that are (retryWithBackoff).
+ */
+export class Backoff {
+  private delayMs: number;
+
+  constructor(
+    private readonly minMs = 200,
+    private readonly maxMs = 5000,
+  ) {
+    this.delayMs = minMs;
+  }
+
+  /** The wait after one more failure. */
+  next(): number {
+    const delay = this.delayMs;
+    this.delayMs = Math.min(delay * 2, this.maxMs);
+    return delay;
+  }
+
+  /** An attempt succeeded: the next failure waits `minMs` again. */
+  reset(): void {
+    this.delayMs = this.minMs;
+  }
+}
+
+/**
  * Runs `attempt` until it reports success (true), waiting 200 ms doubling to 5 s
  * between failed attempts unless told otherwise. Resolves true once an attempt
  * succeeded, false when stopped first.
  */
 export async function retryWithBackoff(attempt: () => Promise<boolean>, options: RetryOptions): Promise<boolean> {
-  const maxMs = options.maxMs ?? 5000;
-  for (let delay = options.initialMs ?? 200; ; delay = Math.min(delay * 2, maxMs)) {
+  const backoff = new Backoff(options.initialMs, options.maxMs);
+  for (;;) {
     if (await attempt()) {
       return true;
     }
     if (options.stopped()) {
       return false;
     }
-    await sleep(delay);
+    await sleep(backoff.next());
     if (options.stopped()) {
       return false;
     }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { ConversationEvent, EncodedEvent, encodeEvent, encodeRunRecord, RunRecord } from '@threadline/contracts';
 import { MetricsService } from '@threadline/observability';
@@ -179,7 +180,7 @@ export class EventPublisher implements OnModuleInit, OnApplicationShutdown {
         if (pending.length === 0) {
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        await sleep(backoffMs);
       }
     }
   }

@@ -1,38 +1,21 @@
-import { randomBytes } from 'node:crypto';
-import { createClient, RedisClientType } from 'redis';
 import { ConversationRef } from '@threadline/contracts';
 import { CommandConfig } from '../config/command.config';
 import { HeadIndexService } from './head-index.service';
+import { mediumRedis } from '../../../../test/support/medium-redis';
 
 /* The fork decision (forkScript) against the real Redis of the local stack, each test under a key prefix of its own. */
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
 const FORK: ConversationRef = { tenantId: 'acme', conversationId: 'fork-1' };
 const PARENT = { conversationId: 'parent-1', atSeq: 4 };
 
-let redis: RedisClientType;
+const medium = mediumRedis();
+const redis = medium.client;
 let prefix: string;
 let index: HeadIndexService;
 
-beforeAll(async () => {
-  redis = createClient({ url: REDIS_URL });
-  await redis.connect();
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
-
 beforeEach(async () => {
-  prefix = `medium:${randomBytes(4).toString('hex')}`;
+  prefix = medium.prefix();
   index = new HeadIndexService(redis, { redis: { keyPrefix: prefix } } as CommandConfig);
   await redis.set(index.epochKey, '3');
-});
-
-afterEach(async () => {
-  for await (const keys of redis.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
-    if (keys.length > 0) await redis.del(keys);
-  }
 });
 
 const append = () =>

@@ -1,44 +1,29 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { createClient, RedisClientType } from 'redis';
 import { ConversationRef, conversationKey } from '@threadline/contracts';
 import { CommandConfig } from '../config/command.config';
 import { AppendRequest, HeadIndexService } from './head-index.service';
+import { mediumRedis } from '../../../../test/support/medium-redis';
 
 /*
  * The head index's Lua scripts against the real Redis of the local stack: every
  * decision an append, a delete, the reaper and a rebuild can get. Each test uses
  * a key prefix of its own.
  */
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-
 const ref = (conversationId: string, tenantId = 'default'): ConversationRef => ({ tenantId, conversationId });
 const C1 = ref('c1');
 const C2 = ref('c2');
 
-let redis: RedisClientType;
+const medium = mediumRedis();
+const redis = medium.client;
 let prefix: string;
 let index: HeadIndexService;
 
-beforeAll(async () => {
-  redis = createClient({ url: REDIS_URL });
-  await redis.connect();
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
-
 beforeEach(async () => {
-  prefix = `medium:${randomBytes(4).toString('hex')}`;
+  prefix = medium.prefix();
   index = new HeadIndexService(redis, { redis: { keyPrefix: prefix } } as CommandConfig);
   await trustAt(1);
-});
-
-afterEach(async () => {
-  for await (const keys of redis.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
-    if (keys.length > 0) await redis.del(keys);
-  }
 });
 
 async function trustAt(epoch: number): Promise<void> {
@@ -349,7 +334,7 @@ describe('participants changes', () => {
   it('takes over a lock older than its lease, and a late finish of the old holder does not release the new one', async () => {
     await createConversation(C1);
     expect(await index.beginParticipants(C1, ADA, 'old', 50)).toEqual({ kind: 'ok', epoch: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    await sleep(80);
     expect(await index.beginParticipants(C1, BOB, 'new', 10_000)).toEqual({ kind: 'ok', epoch: 1 });
     expect(await index.finishParticipants(C1, ADA, 'old', 1, false)).toBe('ok');
     expect(await index.beginParticipants(C1, ADA, 'third', 10_000)).toEqual({ kind: 'busy' });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import type { Principal } from '@threadline/auth';
@@ -143,7 +144,7 @@ export class RunCommitService {
           1,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await sleep(POLL_MS);
     }
     const events: RunEvent[] = [];
     while (events.length < lastRunSeq) {

@@ -1,41 +1,26 @@
-import { randomBytes } from 'node:crypto';
-import { createClient, RedisClientType } from 'redis';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decodeRunRecord, RunEventBody, RunRecord } from '@threadline/contracts';
 import { CommandConfig } from '../config/command.config';
 import { RunIndexService, RunKey, RunOperation } from './run-index.service';
 import { runEventsRecord, runFinishedRecord, runStartedRecord } from './run-records';
+import { mediumRedis } from '../../../../test/support/medium-redis';
 
 /*
  * The run index's Lua decisions against the real Redis of the local stack. Each
  * test uses a key prefix of its own.
  */
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REF = { tenantId: 'acme', conversationId: 'c1' };
 const RUN: RunKey = { tenantId: 'acme', runId: 'run_1' };
 const LEASE_MS = 10_000;
 
-let redis: RedisClientType;
+const medium = mediumRedis();
+const redis = medium.client;
 let prefix: string;
 let index: RunIndexService;
 
-beforeAll(async () => {
-  redis = createClient({ url: REDIS_URL });
-  await redis.connect();
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
-
 beforeEach(() => {
-  prefix = `medium:${randomBytes(4).toString('hex')}`;
+  prefix = medium.prefix();
   index = new RunIndexService(redis, { redis: { keyPrefix: prefix } } as CommandConfig);
-});
-
-afterEach(async () => {
-  for await (const keys of redis.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
-    if (keys.length > 0) await redis.del(keys);
-  }
 });
 
 let tokens = 0;
@@ -187,7 +172,7 @@ describe('events decisions', () => {
 
   it('lets an operation in after the lease of a dead one expired', async () => {
     await decideBatch(op({ leaseMs: 1 }), [text('a')]);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
     expect((await decideBatch(op(), [text('b')])).kind).toBe('flush');
   });
 
@@ -253,7 +238,7 @@ describe('end decisions (fail, cancel, abandon)', () => {
       runFinishedRecord(REF, RUN.runId, { status: 'failed', reason: 'abandoned', message: null, messageSeqs: [] });
     expect(await index.decideEnd(op(), end, record())).toEqual({ kind: 'active' });
     expect(await index.idleRuns(60_000, 10)).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
     expect(await index.idleRuns(10, 10)).toEqual([RUN]);
     const reaper = op();
     const decided = await index.decideEnd(reaper, { ...end, idleMs: 10 }, record());
@@ -301,7 +286,7 @@ describe('commit decisions', () => {
   it('does not let a commit whose lease was taken over finish', async () => {
     const stale = op({ leaseMs: 1 });
     await index.beginCommit(stale);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
     const current = op();
     expect((await index.beginCommit(current)).kind).toBe('commit');
     expect(

@@ -1,33 +1,24 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient, RedisClientType } from 'redis';
 import { ApiError } from '@threadline/errors';
 import { TenantLimitTable, TenantOverrides } from './tenant-limits';
 import { TenantRateLimiter } from './tenant-rate-limiter';
+import { mediumRedis } from '../../../../test/support/medium-redis';
+import { TEST_REDIS_URL } from '../../../../test/support/test-env';
 
 /* The token buckets' Lua script against the real Redis of the local stack, one key prefix per test. */
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DEFAULTS = { appendsPerSecond: 5, appendBytesPerSecond: 10_000, conversations: 10 };
 
-let redis: RedisClientType;
+const medium = mediumRedis();
+const redis = medium.client;
 let prefix: string;
 
-beforeAll(async () => {
-  redis = createClient({ url: REDIS_URL });
-  await redis.connect();
-});
-
-afterAll(async () => {
-  await redis.quit();
-});
-
 beforeEach(() => {
-  prefix = `medium:${randomBytes(4).toString('hex')}`;
+  prefix = medium.prefix();
 });
 
 function limiter(overrides: TenantOverrides = {}): TenantRateLimiter {
   return new TenantRateLimiter(redis, {
-    redis: { url: REDIS_URL, keyPrefix: prefix },
+    redis: { url: TEST_REDIS_URL, keyPrefix: prefix },
     tenantLimits: new TenantLimitTable(DEFAULTS, overrides),
   });
 }

@@ -2,6 +2,7 @@ import { DecodedRecord } from '@threadline/contracts';
 import {
   appendedEvent,
   createdEvent,
+  createdWithParticipants,
   deletedEvent,
   indexFenced,
   tombstonedEvent,
@@ -15,13 +16,8 @@ function asEvent(
   return { kind: 'event', event: e };
 }
 const start = { nextOffset: 0, indexFence: 0 };
-const withAgents = (id: string, agents: string[]) => ({
-  ...createdEvent(id),
-  data: {
-    metadata: {},
-    participants: [{ id: 'u1', kind: 'user' as const }, ...agents.map((a) => ({ id: a, kind: 'agent' as const }))],
-  },
-});
+const withAgents = (id: string, agents: string[]) =>
+  createdWithParticipants(id, [{ id: 'u1', kind: 'user' }, ...agents.map((a) => ({ id: a, kind: 'agent' as const }))]);
 
 describe('planIngest', () => {
   it('takes a create as the initial list, which a later create (a retried PUT) must not replace', () => {

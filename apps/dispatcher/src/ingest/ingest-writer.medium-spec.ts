@@ -3,7 +3,12 @@ import { DataSource } from 'typeorm';
 import { SecretBox, newSigningSecret } from '@threadline/auth';
 import { ConversationEvent } from '@threadline/contracts';
 import { dataSourceOptions, runStatement } from '@threadline/persistence';
-import { appendedEvent, createdEvent, tombstonedEvent } from '../../../../test/support/event-builder';
+import {
+  appendedEvent,
+  createdWithParticipants,
+  participantsSetEvent,
+  tombstonedEvent,
+} from '../../../../test/support/event-builder';
 import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
 import { dispatcherConfigSchema } from '../config/dispatcher.config';
 import { ClaimedSqlRow, lockDue } from '../delivery/delivery-statements';
@@ -54,10 +59,11 @@ beforeEach(() => {
 
 const ref = (conversationId: string) => ({ tenantId, conversationId });
 
-function created(conversationId: string, agents: string[]): ConversationEvent {
-  const event = createdEvent(ref(conversationId));
-  return { ...event, data: { metadata: {}, participants: agents.map((id) => ({ id, kind: 'agent' as const })) } };
-}
+const created = (conversationId: string, agents: string[]) =>
+  createdWithParticipants(
+    ref(conversationId),
+    agents.map((id) => ({ id, kind: 'agent' as const })),
+  );
 
 const message = (conversationId: string, seq: number, at: Date, actor = 'user:ada') =>
   appendedEvent(ref(conversationId), seq, `m${seq}`, null, null, at.toISOString(), actor);
@@ -118,14 +124,14 @@ it('writes nothing for a chunk above the stored offset (Postgres lost commits): 
 });
 
 it('keeps a change when a create comes again after it (a retried PUT)', async () => {
-  const set = { ...created('c7', []), type: 'conversation.participants_set' as const, data: { participants: [] } };
+  const set = participantsSetEvent(ref('c7'), []);
   await write(created('c7', ['bot']), set);
   await write(created('c7', ['bot']), message('c7', 1, t0));
   expect(await deliveries('c7', 'bot')).toEqual([]);
 });
 
 it('follows participants_set: an agent taken out gets nothing more', async () => {
-  const set = { ...created('c6', []), type: 'conversation.participants_set' as const, data: { participants: [] } };
+  const set = participantsSetEvent(ref('c6'), []);
   await write(created('c6', ['bot']), message('c6', 1, t0), set, message('c6', 2, t0));
   expect(await deliveries('c6', 'bot')).toEqual([[1]]);
 });

@@ -1,7 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { decodeRecord } from '@threadline/contracts';
-import { EachBatchPayload, Kafka, KafkaMessage, StoredPositionConsumer, TopicReadiness } from '@threadline/kafka';
+import {
+  Backoff,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  StoredPositionConsumer,
+  TopicReadiness,
+} from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { DISPATCHER_CONFIG, DispatcherConfig } from '../config/dispatcher.config';
@@ -11,8 +18,6 @@ import { IngestOffsets } from './ingest-offsets';
 import { IngestWriter } from './ingest-writer';
 
 const CHUNK_SIZE = 500;
-const RETRY_MIN_MS = 200;
-const RETRY_MAX_MS = 5000;
 
 /**
  * Consumes the conversation topic in the dispatcher's own group, from the
@@ -26,7 +31,7 @@ const RETRY_MAX_MS = 5000;
 export class IngestConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(IngestConsumer.name);
   private readonly consumer: StoredPositionConsumer<StoredPosition>;
-  private retryDelayMs = RETRY_MIN_MS;
+  private readonly backoff = new Backoff();
 
   constructor(
     kafka: Kafka,
@@ -93,7 +98,7 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
         endOffset,
         acceptGapAfter: this.consumer.wentBackToIn(partition),
       });
-      this.retryDelayMs = RETRY_MIN_MS;
+      this.backoff.reset();
       if (outcome.behind) {
         this.consumer.goBackTo(partition, outcome.nextOffset, startOffset);
         return false;
@@ -105,8 +110,7 @@ export class IngestConsumer implements OnApplicationBootstrap, BeforeApplication
       this.consumer.mirrorOffset(partition, outcome.nextOffset);
       return true;
     } catch (error) {
-      const delay = this.retryDelayMs;
-      this.retryDelayMs = Math.min(delay * 2, RETRY_MAX_MS);
+      const delay = this.backoff.next();
       this.logger.warn(
         `partition ${partition}: ingesting from offset ${startOffset} failed, retrying in ${delay} ms: ${(error as Error).message}`,
       );

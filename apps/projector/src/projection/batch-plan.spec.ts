@@ -1,16 +1,13 @@
-import {
-  ConversationEvent,
-  ConversationUpdatedEvent,
-  DecodedRecord,
-  Participant,
-  ParticipantsSetEvent,
-} from '@threadline/contracts';
+import { ConversationEvent, DecodedRecord, Participant } from '@threadline/contracts';
 import {
   appendedEvent,
   createdEvent,
+  createdWithParticipants,
   deletedEvent,
   indexFenced,
+  participantsSetEvent,
   tombstonedEvent,
+  updatedEvent,
 } from '../../../../test/support/event-builder';
 import {
   participantListsToWrite,
@@ -28,20 +25,17 @@ const appended = (id: string, seq: number, text: string, second = 0, epoch?: num
 const tombstoned = (id: string, seq: number, second = 0) => tombstonedEvent(id, seq, null, at(second));
 const created = (id: string, metadata: Record<string, unknown>, second = 0) => createdEvent(id, metadata, at(second));
 const deleted = (id: string, second = 0) => deletedEvent(id, 0, null, at(second));
-const createdWith = (id: string, participants: Participant[], second = 0): ConversationEvent => {
-  const event = created(id, {}, second);
-  return { ...event, data: { ...event.data, participants } };
-};
-const participantsSet = (id: string, participants: Participant[], second = 0): ParticipantsSetEvent => ({
-  ...created(id, {}, second),
-  type: 'conversation.participants_set',
-  data: { participants },
-});
-const updated = (id: string, version: number, second = 0): ConversationUpdatedEvent => ({
-  ...created(id, {}, second),
-  type: 'conversation.updated',
-  data: { title: `v${version}`, metadata: { version }, archived: version % 2 === 0, version },
-});
+const createdWith = (id: string, participants: Participant[], second = 0) =>
+  createdWithParticipants(id, participants, null, at(second));
+const participantsSet = (id: string, participants: Participant[], second = 0) =>
+  participantsSetEvent(id, participants, null, at(second));
+const updated = (id: string, version: number, second = 0) =>
+  updatedEvent(
+    id,
+    { title: `v${version}`, metadata: { version }, archived: version % 2 === 0, version },
+    null,
+    at(second),
+  );
 const alice: Participant = { id: 'alice', kind: 'user' };
 const bot: Participant = { id: 'bot', kind: 'agent' };
 const fence = (epoch: number): DecodedRecord => ({ kind: 'fence', fence: indexFenced(epoch, at(0)) });

@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { EachBatchPayload, Kafka, KafkaMessage, StoredPositionConsumer, TopicReadiness } from '@threadline/kafka';
+import {
+  Backoff,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  StoredPositionConsumer,
+  TopicReadiness,
+} from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
@@ -10,9 +17,6 @@ import { ChunkOutcome } from './projection-writer';
 import { ProjectionLag } from './projection-lag';
 import { StoredOffsets } from './stored-offsets';
 import { WriteBehind } from './write-behind';
-
-const RETRY_MIN_MS = 200;
-const RETRY_MAX_MS = 5000;
 
 /**
  * Consumes the conversation topic in the projector's group and projects each
@@ -43,7 +47,7 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
     this.logger.error(`partition ${partition}: write ended by ${String(error)}; the next start resumes from Postgres`),
   );
   /** Per partition, the back-off before the next retry of a failed write. */
-  private readonly retryDelays = new Map<number, number>();
+  private readonly retryDelays = new Map<number, Backoff>();
   private stopping = false;
 
   constructor(
@@ -140,8 +144,9 @@ export class ProjectionConsumer implements OnApplicationBootstrap, BeforeApplica
    * stopping there is nothing to retry: the next start resumes from Postgres.
    */
   private async retryLater(partition: number, firstOffset: number, error: Error): Promise<void> {
-    const delay = this.retryDelays.get(partition) ?? RETRY_MIN_MS;
-    this.retryDelays.set(partition, Math.min(delay * 2, RETRY_MAX_MS));
+    const backoff = this.retryDelays.get(partition) ?? new Backoff();
+    this.retryDelays.set(partition, backoff);
+    const delay = backoff.next();
     this.logger.warn(
       `partition ${partition}: writing from offset ${firstOffset} failed, retrying in ${delay} ms: ${error.message}`,
     );

@@ -1,14 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { EachBatchPayload, Kafka, KafkaMessage, StoredPositionConsumer, TopicReadiness } from '@threadline/kafka';
+import {
+  Backoff,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  StoredPositionConsumer,
+  TopicReadiness,
+} from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { StoredPosition } from '@threadline/persistence';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { RunsChunkProjector } from './runs-chunk-projector';
 import { RunsOffsets } from './runs-offsets';
-
-const RETRY_MIN_MS = 200;
-const RETRY_MAX_MS = 5000;
 
 /** The Kafka group of the runs consumer: its own, since a group's members must share one subscription. */
 export function runsGroupId(projectorGroupId: string): string {
@@ -28,7 +32,7 @@ export class RunsConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly logger = new Logger(RunsConsumer.name);
   private readonly consumer: StoredPositionConsumer<StoredPosition>;
   private readonly groupId: string;
-  private retryDelayMs = RETRY_MIN_MS;
+  private readonly backoff = new Backoff();
 
   constructor(
     kafka: Kafka,
@@ -87,7 +91,7 @@ export class RunsConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     const startOffset = Number(chunk[0].offset);
     try {
       const outcome = await this.chunks.project(partition, chunk, this.consumer.wentBackToIn(partition));
-      this.retryDelayMs = RETRY_MIN_MS;
+      this.backoff.reset();
       if (outcome.behind) {
         this.consumer.goBackTo(partition, outcome.nextOffset, startOffset);
         return false;
@@ -95,8 +99,7 @@ export class RunsConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       this.consumer.mirrorOffset(partition, outcome.nextOffset);
       return true;
     } catch (error) {
-      const delay = this.retryDelayMs;
-      this.retryDelayMs = Math.min(delay * 2, RETRY_MAX_MS);
+      const delay = this.backoff.next();
       this.logger.warn(
         `partition ${partition}: projecting runs from offset ${startOffset} failed, retrying in ${delay} ms: ${(error as Error).message}`,
       );

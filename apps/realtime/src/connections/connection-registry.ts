@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BeforeApplicationShutdown,
   HttpStatus,
@@ -16,6 +17,11 @@ import { CloseCode, CloseReason } from './close-codes';
 
 /** The longest a graceful shutdown waits for clients to complete the close handshake. */
 const CLOSE_WAIT_MS = 3000;
+
+/** The answer to a client arriving once shutdown began (503, Retry-After): it reconnects, to another instance. */
+export function shuttingDown(): ApiError {
+  return ApiError.unavailable('shutting_down', 'This instance is shutting down; reconnect', 1);
+}
 
 /**
  * Every connected client: the connected-clients gauge, each tenant's share of
@@ -96,7 +102,7 @@ export class ConnectionRegistry implements OnApplicationBootstrap, BeforeApplica
     }
     const deadline = Date.now() + Math.min(CLOSE_WAIT_MS, this.config.shutdownGraceMs);
     while (this.connections.size > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     for (const connection of this.connections) {
       connection.terminate();

@@ -1,4 +1,10 @@
-import { appendedEvent, createdEvent, tombstonedEvent } from '../../../../test/support/event-builder';
+import {
+  appendedEvent,
+  createdEvent,
+  createdWithParticipants,
+  participantsSetEvent,
+  tombstonedEvent,
+} from '../../../../test/support/event-builder';
 import {
   changesInbox,
   ChangedConversation,
@@ -18,8 +24,8 @@ describe('changesInbox', () => {
   it('takes appends and participant lists, not tombstones or a create without participants', () => {
     const created = createdEvent('c');
     expect(changesInbox(appendedEvent('c', 1, 'x', null))).toBe(true);
-    expect(changesInbox({ ...created, type: 'conversation.participants_set', data: { participants: [] } })).toBe(true);
-    expect(changesInbox({ ...created, data: { ...created.data, participants: [] } })).toBe(true);
+    expect(changesInbox(participantsSetEvent('c', []))).toBe(true);
+    expect(changesInbox(createdWithParticipants('c', []))).toBe(true);
     expect(changesInbox(created)).toBe(false);
     expect(changesInbox(tombstonedEvent('c', 1))).toBe(false);
   });

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DecodedRecord, decodeRecord, FencedRecord } from '@threadline/contracts';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage, RestartingConsumer, TopicReadiness } from '@threadline/kafka';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { RealtimeMetrics } from '../metrics/realtime-metrics';
 import { ConversationHub } from './conversation-hub';
 import { FanoutStart } from './fanout-start';
+import { InstanceGroupConsumer } from './instance-group-consumer';
 import { PartitionPositions } from './partition-positions';
 
 /**
@@ -22,7 +23,8 @@ import { PartitionPositions } from './partition-positions';
  * fence is stored with it, and applies the rule from there. The events in between
  * reach the hub again, which is harmless: streams drop seqs they already have.
  *
- * It subscribes once TopicReadiness has made sure the topic exists.
+ * Its group (subscribed once TopicReadiness has made sure the topic exists,
+ * restarted after a crash, deleted on shutdown) is an InstanceGroupConsumer.
  * Ready ('kafka') once the group is joined and a first fetch has resolved the
  * start offsets: every event produced after that reaches the hub.
  */
@@ -30,13 +32,11 @@ import { PartitionPositions } from './partition-positions';
 export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(FanoutConsumer.name);
   readonly groupId: string;
-  private readonly restarting: RestartingConsumer;
-  private joined = false;
-  private fetching = false;
+  private readonly group: InstanceGroupConsumer;
   private readonly positions = new PartitionPositions();
 
   constructor(
-    private readonly kafka: Kafka,
+    kafka: Kafka,
     topic: TopicReadiness,
     private readonly hub: ConversationHub,
     private readonly start: FanoutStart,
@@ -45,65 +45,27 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
     readiness: ReadinessService,
   ) {
     this.groupId = `${config.groupPrefix}-${randomUUID()}`;
-    this.restarting = new RestartingConsumer(
+    this.group = new InstanceGroupConsumer(
+      kafka,
+      topic,
+      readiness,
       {
-        create: () => this.create(),
-        topicReady: () => topic.whenReady(),
-        run: (consumer) => this.run(consumer),
+        topic: config.kafka.topic,
+        groupId: this.groupId,
+        readinessName: 'kafka',
+        maxWaitTimeInMs: 250,
+        onBatch: (consumer, payload) => this.onBatch(consumer, payload),
       },
       this.logger,
     );
-    readiness.register('kafka', () => ({
-      ok: this.joined && this.fetching,
-      detail: { group: this.groupId, joined: this.joined, fetching: this.fetching },
-    }));
   }
 
   onApplicationBootstrap(): void {
-    this.restarting.start();
+    this.group.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.restarting.stop().catch((error: Error) => this.logger.warn(`disconnect: ${error.message}`));
-    await this.deleteGroup();
-  }
-
-  private async run(consumer: Consumer): Promise<void> {
-    await consumer.subscribe({ topic: this.config.kafka.topic, fromBeginning: false });
-    await consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(consumer, payload) });
-    this.logger.log(`consuming ${this.config.kafka.topic} as ${this.groupId}`);
-  }
-
-  /** A kafkajs consumer of the group; after a restart, PartitionPositions takes it back to where the last one stopped. */
-  private create(): Consumer {
-    const consumer = this.kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: 10_000,
-      // The group is this instance's alone: a rebalance can only wait for a stale member of its own (an
-      // earlier join of this consumer, e.g. after its group coordinator died). kafkajs's default (60 s)
-      // held live streams that long after a coordinator failover; a batch here takes milliseconds.
-      rebalanceTimeout: 10_000,
-      heartbeatInterval: 1000,
-      maxWaitTimeInMs: 250,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
-    });
-    const { GROUP_JOIN, FETCH, CRASH, DISCONNECT } = consumer.events;
-    consumer.on(GROUP_JOIN, () => {
-      this.joined = true;
-      this.fetching = false;
-    });
-    consumer.on(FETCH, () => {
-      this.fetching = this.joined;
-    });
-    consumer.on(DISCONNECT, () => {
-      this.joined = false;
-      this.fetching = false;
-    });
-    consumer.on(CRASH, () => {
-      this.joined = false;
-      this.fetching = false;
-    });
-    return consumer;
+    await this.group.stop();
   }
 
   private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
@@ -171,19 +133,6 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
           `${event && 'seq' in event ? ` seq ${event.seq}` : ''}): its index epoch ${event?.index_epoch ?? 0} ` +
           `is below the partition's index fence ${applied.fence}`,
       );
-    }
-  }
-
-  /** The group has no offsets and no members left; removing it keeps the broker tidy. */
-  private async deleteGroup(): Promise<void> {
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-      await admin.deleteGroups([this.groupId]);
-    } catch (error) {
-      this.logger.debug(`group ${this.groupId} not deleted: ${(error as Error).message}`);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
     }
   }
 }

@@ -1,29 +1,23 @@
-import { ConversationUpdatedEvent } from '@threadline/contracts';
-import { appendedEvent, createdEvent } from '../../../../test/support/event-builder';
+import { appendedEvent, createdEvent, updatedEvent } from '../../../../test/support/event-builder';
 import { ConversationHub } from './conversation-hub';
 import { lifecycleFrameOf, SessionLifecycleFrame } from './session-lifecycle';
 import { SessionLifecycleHub } from './session-lifecycle-hub';
 
 const AT = '2026-11-30T12:00:00.000Z';
 
-function updated(archived: boolean, previous: boolean | undefined, tenant = 'acme'): ConversationUpdatedEvent {
-  const created = createdEvent({ tenantId: tenant, conversationId: 's1' }, {}, AT);
-  return {
-    schema_version: created.schema_version,
-    tenant_id: created.tenant_id,
-    event_id: created.event_id,
-    conversation_id: created.conversation_id,
-    occurred_at: AT,
-    type: 'conversation.updated',
-    data: {
+const updated = (archived: boolean, previous: boolean | undefined, tenant = 'acme') =>
+  updatedEvent(
+    { tenantId: tenant, conversationId: 's1' },
+    {
       title: 'T',
       metadata: { k: 1 },
       archived,
       version: 3,
       ...(previous === undefined ? {} : { previous_archived: previous }),
     },
-  };
-}
+    null,
+    AT,
+  );
 
 describe('lifecycleFrameOf', () => {
   it('makes a create session.created, with its creator', () => {

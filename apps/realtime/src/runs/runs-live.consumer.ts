@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { conversationKey, decodeRunRecord, eventConversation, RunRecord } from '@threadline/contracts';
-import { Consumer, EachBatchPayload, Kafka, KafkaMessage, RestartingConsumer, TopicReadiness } from '@threadline/kafka';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, TopicReadiness } from '@threadline/kafka';
 import { ReadinessService } from '@threadline/observability';
 import { RunsReader } from '@threadline/persistence';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { FanoutStart } from '../live/fanout-start';
+import { InstanceGroupConsumer } from '../live/instance-group-consumer';
 import { PartitionPositions } from '../live/partition-positions';
 import { RealtimeMetrics } from '../metrics/realtime-metrics';
 import { RunProgressBook } from './run-progress-book';
@@ -22,20 +23,19 @@ const MAX_TRACKED_RUNS = 100_000;
  * (RunProgressBook) and hands each run's new events and its end to the
  * conversation's streams through RunsHub. Nothing is committed; its position is
  * kept in memory (PartitionPositions), so a rejoin goes on where it stopped.
+ * Its group is an InstanceGroupConsumer, as the fan-out's is.
  * Ready ('kafka_runs') once the group is joined and a first fetch resolved.
  */
 @Injectable()
 export class RunsLiveConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RunsLiveConsumer.name);
   readonly groupId: string;
-  private readonly restarting: RestartingConsumer;
+  private readonly group: InstanceGroupConsumer;
   private readonly positions = new PartitionPositions();
   private readonly book: RunProgressBook;
-  private joined = false;
-  private fetching = false;
 
   constructor(
-    private readonly kafka: Kafka,
+    kafka: Kafka,
     topic: TopicReadiness,
     private readonly hub: RunsHub,
     private readonly start: FanoutStart,
@@ -49,62 +49,27 @@ export class RunsLiveConsumer implements OnApplicationBootstrap, OnApplicationSh
       const run = await runs.run(tenantId, runId);
       return run === null ? undefined : { status: 'streaming', lastRunSeq: run.last_run_seq };
     }, MAX_TRACKED_RUNS);
-    this.restarting = new RestartingConsumer(
+    this.group = new InstanceGroupConsumer(
+      kafka,
+      topic,
+      readiness,
       {
-        create: () => this.create(),
-        topicReady: () => topic.whenReady(),
-        run: (consumer) => this.run(consumer),
+        topic: config.kafka.runsTopic,
+        groupId: this.groupId,
+        readinessName: 'kafka_runs',
+        maxWaitTimeInMs: 100,
+        onBatch: (consumer, payload) => this.onBatch(consumer, payload),
       },
       this.logger,
     );
-    readiness.register('kafka_runs', () => ({
-      ok: this.joined && this.fetching,
-      detail: { group: this.groupId, joined: this.joined, fetching: this.fetching },
-    }));
   }
 
   onApplicationBootstrap(): void {
-    this.restarting.start();
+    this.group.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.restarting.stop().catch((error: Error) => this.logger.warn(`disconnect: ${error.message}`));
-    await this.deleteGroup();
-  }
-
-  private async run(consumer: Consumer): Promise<void> {
-    await consumer.subscribe({ topic: this.config.kafka.runsTopic, fromBeginning: false });
-    await consumer.run({ autoCommit: false, eachBatch: (payload) => this.onBatch(consumer, payload) });
-    this.logger.log(`consuming ${this.config.kafka.runsTopic} as ${this.groupId}`);
-  }
-
-  private create(): Consumer {
-    const consumer = this.kafka.consumer({
-      groupId: this.groupId,
-      sessionTimeout: 10_000,
-      // The group is this instance's alone: a rebalance can only wait for a stale member of its own (an
-      // earlier join of this consumer, e.g. after its group coordinator died). kafkajs's default (60 s)
-      // held live streams that long after a coordinator failover; a batch here takes milliseconds.
-      rebalanceTimeout: 10_000,
-      heartbeatInterval: 1000,
-      maxWaitTimeInMs: 100,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
-    });
-    const { GROUP_JOIN, FETCH, CRASH, DISCONNECT } = consumer.events;
-    consumer.on(GROUP_JOIN, () => {
-      this.joined = true;
-      this.fetching = false;
-    });
-    consumer.on(FETCH, () => {
-      this.fetching = this.joined;
-    });
-    for (const event of [CRASH, DISCONNECT]) {
-      consumer.on(event, () => {
-        this.joined = false;
-        this.fetching = false;
-      });
-    }
-    return consumer;
+    await this.group.stop();
   }
 
   private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
@@ -153,18 +118,6 @@ export class RunsLiveConsumer implements OnApplicationBootstrap, OnApplicationSh
       this.hub.publish(conversationKey(eventConversation(record)), outcome.item);
     } else if (outcome.kind === 'skip') {
       this.metrics.runRecordsSkipped.inc({ why: outcome.why });
-    }
-  }
-
-  private async deleteGroup(): Promise<void> {
-    const admin = this.kafka.admin();
-    try {
-      await admin.connect();
-      await admin.deleteGroups([this.groupId]);
-    } catch (error) {
-      this.logger.debug(`group ${this.groupId} not deleted: ${(error as Error).message}`);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConversationRef } from '@threadline/contracts';
 import type { LiveHead } from '../live/conversation-hub';
 import { ConversationState, SeqRange } from './projection-reader';
@@ -264,8 +265,4 @@ export class ConversationStream {
     this.close();
     this.sink.fail(error instanceof Error ? error : new Error(String(error)));
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConversationRef, RunEvent } from '@threadline/contracts';
 import { RunFollower, RunFollowerDependencies } from './run-follower';
 import { RunEnd, RunLiveItem, SubscriberOutput } from './run-output';
@@ -51,7 +52,7 @@ function follower(options: { streaming?: string[]; stored?: Record<string, numbe
   return { runs, live, seen, stored };
 }
 
-const settled = () => new Promise((resolve) => setTimeout(resolve, 5));
+const settled = () => sleep(5);
 
 describe('RunFollower', () => {
   it('joins a streaming run mid-way: its events from run_seq 1 out of Postgres, then the live ones, none twice', async () => {
@@ -72,7 +73,7 @@ describe('RunFollower', () => {
     t.runs.pass({ kind: 'tombstone', seq: 10, reason: 'x', insertedAt: 'x' });
     expect(t.seen()).toEqual(['run_a:1']);
     t.stored.run_a = 3;
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await sleep(150);
     expect(t.seen()).toEqual(['run_a:1', 'run_a:2', 'run_a:3', 'run_a:committed', 'msg:9', 'msg:10']);
     t.live({
       kind: 'end',

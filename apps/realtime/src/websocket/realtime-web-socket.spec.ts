@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
 import { RealtimeWebSocket } from './realtime-web-socket';
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+const tick = () => sleep(5);
 
 describe('RealtimeWebSocket', () => {
   let server: WebSocketServer;

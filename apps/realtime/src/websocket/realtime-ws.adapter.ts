@@ -10,7 +10,7 @@ import { requestIdOf } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { ClientConnection } from '../connections/client-connection';
 import { CloseCode, CloseReason } from '../connections/close-codes';
-import { ConnectionRegistry } from '../connections/connection-registry';
+import { ConnectionRegistry, shuttingDown } from '../connections/connection-registry';
 import { WsClientConnection } from '../connections/ws-client-connection';
 import { ClientProtocol, RealtimeMetrics } from '../metrics/realtime-metrics';
 import { closeWhenExpired } from '../connections/credential-expiry';
@@ -150,10 +150,7 @@ export class RealtimeWsAdapter implements WebSocketAdapter<WsRoute, ClientConnec
 
   private async dispatch(request: IncomingMessage, socket: Duplex, head: Buffer, requestId: string): Promise<void> {
     if (!this.deps.registry.accepting) {
-      refuseUpgrade(socket, requestId, {
-        status: 503,
-        body: { error: 'shutting_down', message: 'This instance is shutting down; reconnect' },
-      });
+      refuseUpgrade(socket, requestId, refusalOf(shuttingDown()));
       return;
     }
     const url = parseTarget(request.url ?? '/');

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunEventBody } from '@threadline/contracts';
 import { BatchBounds, RunEventBatcher } from './run-event-batcher';
 
@@ -16,7 +17,7 @@ function recorder(bounds: Partial<BatchBounds> = {}) {
       inFlight += 1;
       maxInFlight = Math.max(maxInFlight, inFlight);
       if (control.delayMs > 0) {
-        await new Promise((resolve) => setTimeout(resolve, control.delayMs));
+        await sleep(control.delayMs);
       }
       inFlight -= 1;
       if (control.fail) {
@@ -71,7 +72,7 @@ describe('RunEventBatcher', () => {
     const { batcher, sent, control, maxInFlight } = recorder({ maxDelayMs: 1 });
     control.delayMs = 10;
     await batcher.add([delta('a')]);
-    await new Promise((resolve) => setTimeout(resolve, 3));
+    await sleep(3);
     await batcher.add([delta('b')]);
     await batcher.flush();
     expect(sent.map((s) => s.texts)).toEqual([['a'], ['b']]);

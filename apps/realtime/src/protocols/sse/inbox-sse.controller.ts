@@ -2,7 +2,7 @@ import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { AcceptsQueryCredential, CurrentPrincipal, inboxView, Principal, RequireScopes } from '@threadline/auth';
 import { PARTICIPANT_ID_PATTERN } from '@threadline/contracts';
-import type { ErrorBody } from '@threadline/errors';
+import { ApiError } from '@threadline/errors';
 import { InboxDeltas } from '../../inbox/inbox-deltas';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { inboxDeltaEvent } from './sse-frames';
@@ -33,16 +33,10 @@ export class InboxSseController {
   ): void {
     const connectionId = this.responses.identify(req, res);
     if (!PARTICIPANT_ID_PATTERN.test(participantId)) {
-      res.status(400).json({
-        error: 'bad_request',
-        message: 'participant id: must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}',
-      } satisfies ErrorBody);
-      return;
+      throw ApiError.badRequest('bad_request', 'participant id: must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}');
     }
     const view = inboxView(principal, participantId);
-    if (!this.responses.admit(principal, res)) {
-      return;
-    }
+    this.responses.admit(principal);
     const connection = this.responses.open(connectionId, principal, res);
     const stop = this.inboxes.subscribe(
       { tenantId: principal.tenantId, participantId, kind: view.kind === 'any' ? null : view.kind },

@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Principal } from '@threadline/auth';
-import type { ErrorBody } from '@threadline/errors';
 import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
 import { closeWhenExpired } from '../../connections/credential-expiry';
-import { ConnectionRegistry } from '../../connections/connection-registry';
+import { ConnectionRegistry, shuttingDown } from '../../connections/connection-registry';
 import { SseClientConnection } from '../../connections/sse-client-connection';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { TOKEN_EXPIRED_EVENT } from './sse-frames';
@@ -32,18 +31,12 @@ export class SseResponses {
     return connectionId;
   }
 
-  /** False after answering 503 while the instance shuts down; else admits the tenant (429 over its cap). */
-  admit(principal: Principal, res: Response): boolean {
+  /** Admits the tenant's new stream: throws 503 while the instance shuts down, 429 over the tenant's cap. */
+  admit(principal: Principal): void {
     if (!this.registry.accepting) {
-      res.setHeader('Retry-After', '1');
-      res.status(503).json({
-        error: 'shutting_down',
-        message: 'This instance is shutting down; reconnect',
-      } satisfies ErrorBody);
-      return false;
+      throw shuttingDown();
     }
     this.registry.admit(principal.tenantId);
-    return true;
   }
 
   /**

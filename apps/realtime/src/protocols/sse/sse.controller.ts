@@ -4,7 +4,7 @@ import { AcceptsQueryCredential, CurrentPrincipal, Principal, RequireScopes } fr
 import { CloseCode } from '../../connections/close-codes';
 import { RealtimeMetrics } from '../../metrics/realtime-metrics';
 import { ConversationStreamFactory } from '../../stream/conversation-stream.factory';
-import type { ErrorBody } from '@threadline/errors';
+import { ApiError } from '@threadline/errors';
 import { parseSseRequest } from './sse-request';
 import { SseResumePosition } from './sse-resume-position';
 import { sseEvent } from './sse-frames';
@@ -45,13 +45,10 @@ export class SseController {
     @Res() res: Response,
   ): void {
     const connectionId = this.responses.identify(req, res);
-    if (!this.responses.admit(principal, res)) {
-      return;
-    }
+    this.responses.admit(principal);
     const parsed = parseSseRequest(id, lastEventId, cursorParam, runCursorsParam);
     if (!parsed.ok) {
-      res.status(400).json({ error: parsed.error, message: parsed.message } satisfies ErrorBody);
-      return;
+      throw ApiError.badRequest(parsed.error, parsed.message);
     }
     const connection = this.responses.open(connectionId, principal, res);
     res.write(`retry: ${RETRY_MS}\n\n`);
