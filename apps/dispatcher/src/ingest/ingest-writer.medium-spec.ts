@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { SecretBox, newSigningSecret } from '@threadline/auth';
 import { ConversationEvent } from '@threadline/contracts';
@@ -156,6 +157,12 @@ it('holds a delivery until every lower seq is seen, and puts a seq that arrives 
   expect(await claimable('c8')).toEqual([[2, 3]]);
 });
 
+it('puts a late seq into the delivery waiting for it even after that delivery’s debounce window closed', async () => {
+  await write(created('c11', ['slow']), message('c11', 1, t0), message('c11', 3, later(500)));
+  await write(message('c11', 2, later(1500)));
+  expect(await deliveries('c11', 'slow')).toEqual([[1, 2, 3]]);
+});
+
 it('releases a delivery once a tombstone settles the missing seq below it', async () => {
   await write(created('c9', ['bot']), message('c9', 1, t0), message('c9', 3, later(10)));
   expect(await claimable('c9')).toEqual([]);
@@ -167,4 +174,88 @@ it('delivers no message for a seq a tombstone settled first, even in a later chu
   await write(created('c10', ['bot']), tombstonedEvent(ref('c10'), 1));
   expect((await write(message('c10', 1, t0), message('c10', 2, t0))).delivered).toBe(1);
   expect(await deliveries('c10', 'bot')).toEqual([[2]]);
+});
+
+/** What the worker does, in short: claim what lockDue offers of the conversation, deliver it, mark it succeeded. */
+async function deliverDue(conversationId: string, agentId: string): Promise<number[]> {
+  const delivered: number[] = [];
+  for (;;) {
+    const due = await dataSource.transaction(async (tx) => {
+      const rows = await runStatement<ClaimedSqlRow[]>(tx, lockDue([], 100_000));
+      const ours = rows.filter(
+        (r) => r.tenant_id === tenantId && r.conversation_id === conversationId && r.agent_id === agentId,
+      );
+      for (const row of ours) {
+        await tx.query(`UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1 WHERE id = $1`, [row.id]);
+      }
+      return ours;
+    });
+    if (due.length === 0) {
+      return delivered;
+    }
+    delivered.push(...due.flatMap((r) => (r.messages as Array<{ seq: number }>).map((m) => m.seq)));
+  }
+}
+
+it('delivers every seq whose first event is a message, once and in seq order, whatever order and chunks the events arrive in', async () => {
+  type Arrival = { seq: number; kind: 'message' | 'tombstone' | 'own'; atMs: number };
+  const arrivals = fc
+    .integer({ min: 1, max: 10 })
+    .chain((n) =>
+      fc.tuple(
+        fc.shuffledSubarray(
+          [...Array.from({ length: n }, (_, i) => i + 1), ...Array.from({ length: n }, (_, i) => i + 1)],
+          { minLength: 2 * n, maxLength: 2 * n },
+        ),
+        fc.array(fc.constantFrom<Arrival['kind']>('message', 'message', 'tombstone', 'own'), {
+          minLength: 2 * n,
+          maxLength: 2 * n,
+        }),
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 2 * n, maxLength: 2 * n }),
+        // Milliseconds from one event's time to the next: within the slow agent's debounce window, or past it.
+        fc.array(fc.constantFrom(10, 600), { minLength: 2 * n, maxLength: 2 * n }),
+      ),
+    )
+    .map(([seqs, kinds, cuts, steps]) => ({
+      // Each seq arrives twice (a retried produce, a settler's tombstone): the first one wins.
+      events: seqs.map((seq, i): Arrival => ({
+        seq,
+        kind: kinds[i],
+        atMs: steps.slice(0, i + 1).reduce((sum: number, ms) => sum + ms, 0),
+      })),
+      cuts,
+    }));
+  let runs = 0;
+  await fc.assert(
+    fc.asyncProperty(arrivals, fc.constantFrom('bot', 'slow'), async ({ events, cuts }, agentId) => {
+      partition += 1;
+      offset = 0;
+      const id = `order-${agentId}-${(runs += 1)}`;
+      await write(created(id, [agentId]));
+      const delivered: number[] = [];
+      for (let at = 0, chunk = 0; at < events.length; chunk += 1) {
+        const size = cuts[chunk];
+        await write(
+          ...events
+            .slice(at, at + size)
+            .map(({ seq, kind }, i) =>
+              kind === 'tombstone'
+                ? tombstonedEvent(ref(id), seq)
+                : message(id, seq, later(10 * (at + i)), kind === 'own' ? `agent:${agentId}` : 'user:ada'),
+            ),
+        );
+        at += size;
+        delivered.push(...(await deliverDue(id, agentId)));
+      }
+      const firsts = new Map<number, Arrival['kind']>();
+      for (const { seq, kind } of events) {
+        if (!firsts.has(seq)) {
+          firsts.set(seq, kind);
+        }
+      }
+      const expected = [...firsts].filter(([, kind]) => kind === 'message').map(([seq]) => seq);
+      expect(delivered).toEqual(expected.sort((a, b) => a - b));
+    }),
+    { numRuns: 40 },
+  );
 });
