@@ -11,6 +11,8 @@ import {
   ForbiddenError,
   Message,
   NotFoundError,
+  RunEnd,
+  RunEvent,
   StreamItem,
   TombstonedError,
   UnauthorizedError,
@@ -174,6 +176,60 @@ describe('runs', () => {
       role: 'assistant',
       parts: [{ type: 'text', text: 'It is 3 °C.' }],
     });
+  });
+});
+
+/** Reads a subscribeRun iterator to its end: the events, and the end it returns. */
+async function followed(run: AsyncGenerator<RunEvent, RunEnd>, events: RunEvent[]): Promise<RunEnd> {
+  for (;;) {
+    const next = await run.next();
+    if (next.done) {
+      return next.value;
+    }
+    events.push(next.value);
+  }
+}
+
+const delta = (value: string) => ({ kind: 'text-delta' as const, delta: value });
+
+describe('following a run', () => {
+  it('subscribeRun follows a live run over the realtime stream: every event once, in run_seq order, then its end', async () => {
+    const client = await services.client();
+    const convo = await client.conversation(uniqueId('live-run'));
+    const run = await convo.startRun();
+    await run.push([delta('a1')]);
+    const events: RunEvent[] = [];
+    // No REST polling for a minute: what arrives in time came over the realtime stream.
+    const following = followed(client.subscribeRun(run.runId, { quietMs: 60_000 }), events);
+    await eventually('the event pushed before subscribing', async () => events.length === 1);
+    for (let batch = 2; batch <= 5; batch += 1) {
+      await run.push([delta(`b${batch}.1`), delta(`b${batch}.2`)]);
+    }
+    await eventually('the live events', async () => events.length >= 9);
+    await run.commit();
+    const end = await following;
+    expect(events.map((e) => e.run_seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(events[8]).toMatchObject({ kind: 'text-delta', delta: 'b5.2' });
+    expect(end).toMatchObject({ run_id: run.runId, status: 'committed', last_run_seq: 9, messages: [{ seq: 1 }] });
+  });
+
+  it('subscribeRun carries a run on over the REST replay while the realtime instance is down, from fromSeq', async () => {
+    const client = await services.client();
+    const convo = await client.conversation(uniqueId('run-fallback'));
+    const run = await convo.startRun();
+    await run.push([delta('1'), delta('2')]);
+    const events: RunEvent[] = [];
+    const following = followed(client.subscribeRun(run.runId, { fromSeq: 1, quietMs: 300 }), events);
+    await eventually('the event after fromSeq', async () => events.length === 1);
+    await services.killRealtime();
+    await run.push([delta('3'), delta('4')]);
+    await eventually('the events pushed while realtime is down', async () => events.length === 3);
+    await services.restartRealtime();
+    await run.push([delta('5')]);
+    await run.cancel();
+    const end = await following;
+    expect(events.map((e) => e.run_seq)).toEqual([2, 3, 4, 5]);
+    expect(end).toMatchObject({ status: 'cancelled', last_run_seq: 5 });
   });
 });
 

@@ -50,8 +50,12 @@ export class LiveStream {
     private readonly deps: LiveStreamDeps,
     private readonly handlers: SubscribeHandlers,
     signal?: AbortSignal,
+    runCursors: Record<string, number> = {},
   ) {
     this.last = cursor;
+    for (const [runId, runSeq] of Object.entries(runCursors)) {
+      this.runCursors.set(runId, runSeq);
+    }
     this.done = new Promise<void>((resolve, reject) => {
       this.finish = (error) => {
         if (this.stopper.signal.aborted) {
