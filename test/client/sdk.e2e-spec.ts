@@ -22,7 +22,7 @@ import { createUIMessageStream } from 'ai';
 import { createApiKey } from '../support/identity-provider';
 import { WEATHER_REPLY, weatherAgentResponse } from '../support/ui-message-streams';
 import { eventually } from '../support/service-process';
-import { ClientStack, text, uniqueId } from './client-stack';
+import { ALL_SCOPES, ClientStack, text, uniqueId } from './client-stack';
 
 const services = new ClientStack('sdk');
 
@@ -397,6 +397,52 @@ describe('subscriptions', () => {
     expect(items[0]).toMatchObject({ message: { seq: 2, parts: [{ text: 'after the cursor' }] } });
     expect(items[1]).toMatchObject({ run_id: run.runId, run_seq: 1, kind: 'text-delta', delta: 'Hi' });
     expect(items[3]).toMatchObject({ message: { seq: 3, metadata: { run: { id: run.runId } } } });
+  });
+
+  it('reconnects with a token from getToken when the realtime service closes an expired one with 4001', async () => {
+    const minted: string[] = [];
+    const getToken = async () => {
+      const token = await services.idp.token(
+        { tenant_id: services.tenant, sub: 'service:sdk-test', scope: ALL_SCOPES },
+        { expiresInS: 3 },
+      );
+      minted.push(token);
+      return token;
+    };
+    const client = await services.client({ token: undefined, getToken });
+    const convo = await client.conversation(uniqueId('refresh'));
+    const delivered: number[] = [];
+    let reconnects = 0;
+    const subscription = await convo.subscribe({
+      cursor: 0,
+      onMessage: (message) => {
+        delivered.push(message.seq);
+      },
+      onReconnect: () => {
+        reconnects += 1;
+      },
+    });
+    await convo.append(text('before expiry'));
+    await eventually('seq 1 delivered', async () => delivered.length === 1);
+    const mintedBefore = minted.length;
+    await eventually('a reconnect after the token expired', async () => reconnects >= 1, 15_000);
+    await convo.append(text('after expiry'));
+    await eventually('seq 2 delivered', async () => delivered.length === 2, 15_000);
+    subscription.close();
+    await subscription.done;
+    expect(delivered).toEqual([1, 2]);
+    expect(minted.length).toBeGreaterThan(mintedBefore);
+  });
+
+  it('ends at once with UnauthorizedError token_expired when a fixed token expires (4001), instead of reconnecting', async () => {
+    const token = await services.idp.token(
+      { tenant_id: services.tenant, sub: 'service:sdk-test', scope: ALL_SCOPES },
+      { expiresInS: 2 },
+    );
+    const client = await services.client({ token });
+    const subscription = await client.handle(uniqueId('expiring')).subscribe({ cursor: 0, onMessage: () => undefined });
+    await expect(subscription.done).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(subscription.done).rejects.toMatchObject({ code: 'token_expired' });
   });
 
   it('ends with the typed error when the stream is refused (a credential without conversations:read)', async () => {

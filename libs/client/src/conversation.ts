@@ -190,6 +190,7 @@ export class Conversation {
         check: async (signal) => {
           await this.get({ signal });
         },
+        refreshesToken: this.ctx.transport.refreshesToken,
       },
       options,
       options.signal,
