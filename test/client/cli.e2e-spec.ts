@@ -1,6 +1,7 @@
 /**
  * The `threadline` CLI (libs/client/dist/cli.mjs, built by `npm run build`) spawned as a real process against
- * the real services with authentication on: its commands, output modes, settings sources and exit codes,
+ * the real services with authentication on: its commands (runs start/push/commit, sessions, agents update and
+ * rotate-secret among them), output modes, settings sources and exit codes,
  * an export → import round trip that writes nothing twice, and `tail -f` across a SIGKILL of realtime.
  */
 import { ChildProcess, spawn } from 'node:child_process';

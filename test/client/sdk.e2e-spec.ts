@@ -1,8 +1,9 @@
 /**
  * The SDK (libs/client) against the real command, projector and realtime services with authentication on:
  * every conversation call, typed errors, retries proved safe by a response lost after the server accepted,
- * the version-retry loop under contention, the history iterator, runs, and a subscription that goes on across
- * a SIGKILL of the realtime instance without a duplicate or a skipped seq.
+ * the version-retry loop under contention, the history iterator, runs (followed live by subscribeRun, and over
+ * REST while realtime is down), a subscription that goes on across a SIGKILL of the realtime instance without a
+ * duplicate or a skipped seq, and token expiry (4001) with and without getToken. Gap repair: gap-repair.e2e-spec.ts.
  */
 import {
   appendWithVersionRetry,
