@@ -1,6 +1,7 @@
 /**
  * The `threadline` CLI (libs/client/dist/cli.mjs, built by `npm run build`) spawned as a real process against
- * the real services with authentication on: its commands, output modes, settings sources and exit codes,
+ * the real services with authentication on: its commands (runs start/push/commit, sessions, agents update and
+ * rotate-secret among them), output modes, settings sources and exit codes,
  * an export → import round trip that writes nothing twice, and `tail -f` across a SIGKILL of realtime.
  */
 import { ChildProcess, spawn } from 'node:child_process';
@@ -119,7 +120,11 @@ describe('conversations and messages', () => {
       ['export'],
       ['import'],
       ['runs'],
+      ['runs', 'push'],
+      ['sessions'],
+      ['sessions', 'append'],
       ['agents'],
+      ['agents', 'rotate-secret'],
       ['deliveries'],
       ['keys', 'create'],
     ];
@@ -139,6 +144,97 @@ describe('conversations and messages', () => {
     expect((await cli(['--profile', 'test', 'conversations', 'create', id], '', env)).code).toBe(0);
     expect((await cli(['--profile', 'test', '--token', 'tl_wrong', 'conversations', 'get', id], '', env)).code).toBe(5);
     expect((await cli(['--profile', 'other', 'conversations', 'get', id], '', env)).code).toBe(2);
+  });
+});
+
+describe('runs, sessions and agents', () => {
+  it('starts a run, pushes events from stdin and from a file, reads them back, and commits it', async () => {
+    const id = uniqueId('cli-run');
+    await cli(['conversations', 'create', id]);
+    await cli(['append', id, '--text', 'Weather in Oslo?']);
+    const started = await cli(['runs', 'start', id, '--parent-seq', '1', '--metadata', '{"model":"test"}']);
+    expect(started.code).toBe(0);
+    const [run] = lines(started.stdout);
+    expect(run).toMatchObject({ status: 'streaming', parent_seq: 1, metadata: { model: 'test' } });
+    const runId = run.run_id as string;
+    const batch = JSON.stringify([
+      { kind: 'text-delta', delta: 'It is ' },
+      { kind: 'text-delta', delta: '3 ' },
+    ]);
+    const pushed = await cli(['runs', 'push', runId, '--producer-seq', '1'], batch);
+    expect(lines(pushed.stdout)).toEqual([expect.objectContaining({ last_run_seq: 2 })]);
+    // The same push again (a retried command) writes nothing twice.
+    expect(lines((await cli(['runs', 'push', runId, '--producer-seq', '1'], batch)).stdout)[0]).toMatchObject({
+      last_run_seq: 2,
+    });
+    const file = join(mkdtempSync(join(tmpdir(), 'threadline-cli-')), 'events.ndjson');
+    writeFileSync(file, '{"kind":"text-delta","delta":"°C."}\n');
+    expect(lines((await cli(['runs', 'push', runId, '--file', file])).stdout)[0]).toMatchObject({ last_run_seq: 3 });
+    expect(await cli(['runs', 'push', runId], 'not json')).toMatchObject({ code: 2 });
+
+    const committed = await cli(['runs', 'commit', runId]);
+    expect(lines(committed.stdout)[0]).toMatchObject({ status: 'committed', last_run_seq: 3 });
+    const events = lines((await cli(['runs', 'events', runId])).stdout);
+    expect(events.map((e) => [e.run_seq, e.delta])).toEqual([
+      [1, 'It is '],
+      [2, '3 '],
+      [3, '°C.'],
+    ]);
+    const reply = lines((await cli(['replay', id, '--from', '2'])).stdout);
+    expect(reply).toEqual([expect.objectContaining({ seq: 2, role: 'assistant' })]);
+    expect(reply[0].parts).toEqual([{ type: 'text', text: 'It is 3 °C.' }]);
+  });
+
+  it("works with sessions in Starcite's shapes: create, append (flags or stdin), events, update, archive", async () => {
+    const id = uniqueId('cli-ses');
+    const created = await cli(['sessions', 'create', '--id', id, '--title', 'Draft', '--metadata', '{"team":"legal"}']);
+    expect(lines(created.stdout)).toEqual([expect.objectContaining({ id, title: 'Draft', version: 0 })]);
+    const appended = await cli(['sessions', 'append', id, '--type', 'content', '--payload', '{"text":"clause 4.2"}']);
+    expect(lines(appended.stdout)[0]).toMatchObject({ seq: 1, deduped: false });
+    const piped = JSON.stringify({ type: 'note', payload: { text: 'check 4.3' }, source: 'cli-test' });
+    expect(lines((await cli(['sessions', 'append', id, '--expected-seq', '1'], piped)).stdout)[0]).toMatchObject({
+      seq: 2,
+    });
+    const stale = await cli(['sessions', 'append', id, '--type', 'note', '--expected-seq', '1']);
+    expect(stale).toMatchObject({ code: 4, stderr: expect.stringMatching(/expected_seq_conflict/) });
+    const events = lines((await cli(['sessions', 'events', id])).stdout);
+    expect(events.map((e) => [e.seq, e.type, e.source])).toEqual([
+      [1, 'content', null],
+      [2, 'note', 'cli-test'],
+    ]);
+    expect(lines((await cli(['sessions', 'events', id, '--cursor', '1'])).stdout).map((e) => e.seq)).toEqual([2]);
+    const updated = await cli(['sessions', 'update', id, '--title', 'Final', '--expected-version', '0']);
+    expect(lines(updated.stdout)[0]).toMatchObject({ title: 'Final', version: 1, metadata: { team: 'legal' } });
+    expect(await cli(['sessions', 'update', id, '--title', 'Late', '--expected-version', '0'])).toMatchObject({
+      code: 4,
+    });
+    expect(lines((await cli(['sessions', 'archive', id])).stdout)[0]).toMatchObject({ archived: true });
+    expect(lines((await cli(['sessions', 'get', id])).stdout)[0]).toMatchObject({ id, archived: true, last_seq: 2 });
+    expect(lines((await cli(['sessions', 'unarchive', id])).stdout)[0]).toMatchObject({ archived: false });
+    await eventually('the listing to show the session', async () =>
+      lines((await cli(['sessions', 'list'])).stdout).some((row) => row.id === id),
+    );
+    expect((await cli(['sessions', 'get', uniqueId('nobody')])).code).toBe(3);
+  });
+
+  it('updates an agent and rotates its signing secret', async () => {
+    const id = uniqueId('cli-agent');
+    const created = lines((await cli(['agents', 'create', id, '--webhook-url', 'http://127.0.0.1:9/hook'])).stdout)[0];
+    const updated = await cli([
+      'agents',
+      'update',
+      id,
+      '--webhook-url',
+      'http://127.0.0.1:9/v2',
+      '--config',
+      '{"timeout_ms":2000}',
+    ]);
+    expect(lines(updated.stdout)[0]).toMatchObject({ id, webhook_url: 'http://127.0.0.1:9/v2', timeout_ms: 2000 });
+    expect((await cli(['agents', 'update', id])).code).toBe(2);
+    const rotated = lines((await cli(['agents', 'rotate-secret', id])).stdout)[0];
+    expect(rotated.signing_secret).toMatch(/^whsec_/);
+    expect(rotated.signing_secret).not.toBe(created.signing_secret);
+    expect((await cli(['agents', 'rotate-secret', uniqueId('nobody')])).code).toBe(3);
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * The SDK (libs/client) against the real command, projector and realtime services with authentication on:
  * every conversation call, typed errors, retries proved safe by a response lost after the server accepted,
- * the version-retry loop under contention, the history iterator, runs, and a subscription that goes on across
- * a SIGKILL of the realtime instance without a duplicate or a skipped seq.
+ * the version-retry loop under contention, the history iterator, runs (followed live by subscribeRun, and over
+ * REST while realtime is down), a subscription that goes on across a SIGKILL of the realtime instance without a
+ * duplicate or a skipped seq, and token expiry (4001) with and without getToken. Gap repair: gap-repair.e2e-spec.ts.
  */
 import {
   appendWithVersionRetry,
@@ -11,6 +12,8 @@ import {
   ForbiddenError,
   Message,
   NotFoundError,
+  RunEnd,
+  RunEvent,
   StreamItem,
   TombstonedError,
   UnauthorizedError,
@@ -20,7 +23,7 @@ import { createUIMessageStream } from 'ai';
 import { createApiKey } from '../support/identity-provider';
 import { WEATHER_REPLY, weatherAgentResponse } from '../support/ui-message-streams';
 import { eventually } from '../support/service-process';
-import { ClientStack, text, uniqueId } from './client-stack';
+import { ALL_SCOPES, ClientStack, text, uniqueId } from './client-stack';
 
 const services = new ClientStack('sdk');
 
@@ -174,6 +177,60 @@ describe('runs', () => {
       role: 'assistant',
       parts: [{ type: 'text', text: 'It is 3 °C.' }],
     });
+  });
+});
+
+/** Reads a subscribeRun iterator to its end: the events, and the end it returns. */
+async function followed(run: AsyncGenerator<RunEvent, RunEnd>, events: RunEvent[]): Promise<RunEnd> {
+  for (;;) {
+    const next = await run.next();
+    if (next.done) {
+      return next.value;
+    }
+    events.push(next.value);
+  }
+}
+
+const delta = (value: string) => ({ kind: 'text-delta' as const, delta: value });
+
+describe('following a run', () => {
+  it('subscribeRun follows a live run over the realtime stream: every event once, in run_seq order, then its end', async () => {
+    const client = await services.client();
+    const convo = await client.conversation(uniqueId('live-run'));
+    const run = await convo.startRun();
+    await run.push([delta('a1')]);
+    const events: RunEvent[] = [];
+    // No REST polling for a minute: what arrives in time came over the realtime stream.
+    const following = followed(client.subscribeRun(run.runId, { quietMs: 60_000 }), events);
+    await eventually('the event pushed before subscribing', async () => events.length === 1);
+    for (let batch = 2; batch <= 5; batch += 1) {
+      await run.push([delta(`b${batch}.1`), delta(`b${batch}.2`)]);
+    }
+    await eventually('the live events', async () => events.length >= 9);
+    await run.commit();
+    const end = await following;
+    expect(events.map((e) => e.run_seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(events[8]).toMatchObject({ kind: 'text-delta', delta: 'b5.2' });
+    expect(end).toMatchObject({ run_id: run.runId, status: 'committed', last_run_seq: 9, messages: [{ seq: 1 }] });
+  });
+
+  it('subscribeRun carries a run on over the REST replay while the realtime instance is down, from fromSeq', async () => {
+    const client = await services.client();
+    const convo = await client.conversation(uniqueId('run-fallback'));
+    const run = await convo.startRun();
+    await run.push([delta('1'), delta('2')]);
+    const events: RunEvent[] = [];
+    const following = followed(client.subscribeRun(run.runId, { fromSeq: 1, quietMs: 300 }), events);
+    await eventually('the event after fromSeq', async () => events.length === 1);
+    await services.killRealtime();
+    await run.push([delta('3'), delta('4')]);
+    await eventually('the events pushed while realtime is down', async () => events.length === 3);
+    await services.restartRealtime();
+    await run.push([delta('5')]);
+    await run.cancel();
+    const end = await following;
+    expect(events.map((e) => e.run_seq)).toEqual([2, 3, 4, 5]);
+    expect(end).toMatchObject({ status: 'cancelled', last_run_seq: 5 });
   });
 });
 
@@ -341,6 +398,52 @@ describe('subscriptions', () => {
     expect(items[0]).toMatchObject({ message: { seq: 2, parts: [{ text: 'after the cursor' }] } });
     expect(items[1]).toMatchObject({ run_id: run.runId, run_seq: 1, kind: 'text-delta', delta: 'Hi' });
     expect(items[3]).toMatchObject({ message: { seq: 3, metadata: { run: { id: run.runId } } } });
+  });
+
+  it('reconnects with a token from getToken when the realtime service closes an expired one with 4001', async () => {
+    const minted: string[] = [];
+    const getToken = async () => {
+      const token = await services.idp.token(
+        { tenant_id: services.tenant, sub: 'service:sdk-test', scope: ALL_SCOPES },
+        { expiresInS: 3 },
+      );
+      minted.push(token);
+      return token;
+    };
+    const client = await services.client({ token: undefined, getToken });
+    const convo = await client.conversation(uniqueId('refresh'));
+    const delivered: number[] = [];
+    let reconnects = 0;
+    const subscription = await convo.subscribe({
+      cursor: 0,
+      onMessage: (message) => {
+        delivered.push(message.seq);
+      },
+      onReconnect: () => {
+        reconnects += 1;
+      },
+    });
+    await convo.append(text('before expiry'));
+    await eventually('seq 1 delivered', async () => delivered.length === 1);
+    const mintedBefore = minted.length;
+    await eventually('a reconnect after the token expired', async () => reconnects >= 1, 15_000);
+    await convo.append(text('after expiry'));
+    await eventually('seq 2 delivered', async () => delivered.length === 2, 15_000);
+    subscription.close();
+    await subscription.done;
+    expect(delivered).toEqual([1, 2]);
+    expect(minted.length).toBeGreaterThan(mintedBefore);
+  });
+
+  it('ends at once with UnauthorizedError token_expired when a fixed token expires (4001), instead of reconnecting', async () => {
+    const token = await services.idp.token(
+      { tenant_id: services.tenant, sub: 'service:sdk-test', scope: ALL_SCOPES },
+      { expiresInS: 2 },
+    );
+    const client = await services.client({ token });
+    const subscription = await client.handle(uniqueId('expiring')).subscribe({ cursor: 0, onMessage: () => undefined });
+    await expect(subscription.done).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(subscription.done).rejects.toMatchObject({ code: 'token_expired' });
   });
 
   it('ends with the typed error when the stream is refused (a credential without conversations:read)', async () => {

@@ -6,8 +6,8 @@ import { ProducerSequence } from './producer';
 import { Agents, Deliveries } from './resources/agents';
 import { Keys } from './resources/keys';
 import { Sessions } from './resources/sessions';
-import { Run } from './run';
-import { runEvents } from './run-events';
+import { Run, RunEnd } from './run';
+import { subscribeRun, SubscribeRunOptions } from './run-subscription';
 import { ConversationRecord, Participant, RunEvent } from './types';
 
 export interface InboxEntry {
@@ -108,9 +108,12 @@ export class ThreadlineClient {
     return new Run(runId, this.ctx);
   }
 
-  /** A run's events after `fromSeq`, until it is finished and read to its end. */
-  subscribeRun(runId: string, options: CallOptions & { fromSeq?: number } = {}): AsyncGenerator<RunEvent> {
-    return runEvents(this.run(runId), options);
+  /**
+   * A run's events after `fromSeq`, each once, in run_seq order, live from the realtime stream (repaired and,
+   * while the stream is silent or down, carried on by the REST replay); the generator returns the run's end.
+   */
+  subscribeRun(runId: string, options: SubscribeRunOptions = {}): AsyncGenerator<RunEvent, RunEnd> {
+    return subscribeRun(this.run(runId), (id) => this.handle(id), options);
   }
 }
 

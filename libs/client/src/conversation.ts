@@ -24,6 +24,8 @@ export type Consistency = 'strong' | 'eventual';
 export interface SubscribeOptions extends SubscribeHandlers, CallOptions {
   /** The last seq the caller has; live from the conversation's head now when left out. */
   cursor?: number;
+  /** Per run, the last run_seq the caller has: its events after it (every run still streaming from 1 otherwise). */
+  runCursors?: Record<string, number>;
 }
 
 /** What the async-iterator form of a subscription yields, in order. */
@@ -188,9 +190,11 @@ export class Conversation {
         check: async (signal) => {
           await this.get({ signal });
         },
+        refreshesToken: this.ctx.transport.refreshesToken,
       },
       options,
       options.signal,
+      options.runCursors,
     );
   }
 

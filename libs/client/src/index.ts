@@ -5,6 +5,7 @@ export { Conversation } from './conversation';
 export type { Consistency, StreamItem, SubscribeOptions, Subscription } from './conversation';
 export { Run } from './run';
 export type { RunEnd } from './run';
+export type { SubscribeRunOptions } from './run-subscription';
 export { appendWithVersionRetry } from './version-retry';
 export { toUIMessages, toUIMessage, fromUIMessage } from './ui-messages';
 export type { UIMessage, UIPart } from './ui-messages';

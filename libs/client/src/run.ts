@@ -30,9 +30,16 @@ export class Run {
 
   /**
    * Sends `events` in order, in batches of at most 500, one at a time. Each batch carries the next producer_seq,
-   * so a batch retried after a timeout, a 5xx or `run_busy` is applied once.
+   * so a batch retried after a timeout, a 5xx or `run_busy` is applied once. `producerSeq`: the first batch's
+   * (a writer that is not this handle's first, e.g. a new process, numbers above the run's last batch).
    */
-  async push(events: RunEventInput[], options: CallOptions = {}): Promise<{ last_run_seq: number }> {
+  async push(
+    events: RunEventInput[],
+    options: CallOptions & { producerSeq?: number } = {},
+  ): Promise<{ last_run_seq: number }> {
+    if (options.producerSeq !== undefined) {
+      this.producerSeq = options.producerSeq - 1;
+    }
     let last = { last_run_seq: 0 };
     for (let start = 0; start < events.length; start += MAX_BATCH_EVENTS) {
       this.producerSeq += 1;

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { agentsCommand, deliveriesCommand, keysCommand, runsCommand } from './commands/admin';
 import { conversationsCommand } from './commands/conversations';
 import { messageCommands } from './commands/messages';
+import { sessionsCommand } from './commands/sessions';
 import { transferCommands } from './commands/transfer';
 import { describeError, EXIT, exitCodeOf } from './exit-codes';
 
@@ -9,7 +10,7 @@ import { describeError, EXIT, exitCodeOf } from './exit-codes';
 function program(): Command {
   const root = new Command('threadline')
     .description(
-      'Threadline from the command line: conversations, messages, live tails, runs, agents, keys (docs/cli.md)',
+      'Threadline from the command line: conversations, messages, live tails, runs, sessions, agents, keys (docs/cli.md)',
     )
     .option('--url <url>', 'the command service (THREADLINE_URL; default http://127.0.0.1:4000)')
     .option('--realtime-url <url>', 'the realtime service (THREADLINE_REALTIME_URL; default: --url on port 4001)')
@@ -23,6 +24,7 @@ function program(): Command {
     ...messageCommands(),
     ...transferCommands(),
     runsCommand(),
+    sessionsCommand(),
     agentsCommand(),
     deliveriesCommand(),
     keysCommand(),

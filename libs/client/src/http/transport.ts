@@ -45,6 +45,11 @@ export class Transport {
   }
 
   /** The credential for the next request or connection, if any. */
+  /** Whether `token()` may answer a new credential each time (`getToken` was given). */
+  get refreshesToken(): boolean {
+    return this.options.getToken !== undefined;
+  }
+
   async token(): Promise<string | undefined> {
     if (this.options.getToken !== undefined) {
       return this.options.getToken();

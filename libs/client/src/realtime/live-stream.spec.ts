@@ -49,16 +49,18 @@ const frame = (seq: number) => ({
 });
 
 /** The log the fake REST replay reads: seqs 1..head. */
-function deps(head: () => number, replays: number[][]): LiveStreamDeps {
+function deps(head: () => number, replays: number[][], refreshesToken = false): LiveStreamDeps {
+  let tokens = 0;
   return {
     WebSocket: FakeSocket,
-    streamUrl: async (cursor) => `ws://realtime/stream?cursor=${cursor}`,
+    streamUrl: async (cursor) => `ws://realtime/stream?cursor=${cursor}&access_token=t${(tokens += 1)}`,
     replay: async (from, limit): Promise<Page> => {
       const seqs = Array.from({ length: Math.max(0, Math.min(limit, head() - from + 1)) }, (_, i) => from + i);
       replays.push(seqs);
       return { messages: seqs.map(entry), next_cursor: from + seqs.length, consistency: 'strong' };
     },
     check: async () => undefined,
+    refreshesToken,
   };
 }
 
@@ -104,7 +106,7 @@ it('drops frames it already delivered and fills a seq that skipped ahead from RE
   );
   await until(() => FakeSocket.opened.length === 1);
   const socket = FakeSocket.opened[0];
-  expect(socket.url).toBe('ws://realtime/stream?cursor=2');
+  expect(socket.url).toBe('ws://realtime/stream?cursor=2&access_token=t1');
   for (const seq of [2, 3, 3, 6, 4, 7]) {
     socket.send(frame(seq));
   }
@@ -133,7 +135,7 @@ it('reconnects from the last seq delivered when the connection drops, and stops 
   FakeSocket.opened[0].send(frame(2));
   FakeSocket.opened[0].close(1012);
   await until(() => FakeSocket.opened.length === 2);
-  expect(FakeSocket.opened[1].url).toBe('ws://realtime/stream?cursor=2');
+  expect(FakeSocket.opened[1].url).toBe('ws://realtime/stream?cursor=2&access_token=t2');
   FakeSocket.opened[1].send(frame(2));
   FakeSocket.opened[1].send(frame(3));
   FakeSocket.opened[1].send({ type: 'conversation_deleted', last_seq: 3 });
@@ -142,4 +144,35 @@ it('reconnects from the last seq delivered when the connection drops, and stops 
   expect(delivered).toEqual([1, 2, 3]);
   expect(deletedAfter).toBe(3);
   expect(FakeSocket.opened).toHaveLength(2);
+});
+
+it('reconnects with a fresh token after a 4001 close when tokens are refreshed, and ends with UnauthorizedError when not', async () => {
+  const delivered: number[] = [];
+  const refreshing = new LiveStream(
+    0,
+    deps(() => 0, [], true),
+    { onMessage: (m: Message) => void delivered.push(m.seq) },
+  );
+  await until(() => FakeSocket.opened.length === 1);
+  FakeSocket.opened[0].send(frame(1));
+  FakeSocket.opened[0].close(4001);
+  await until(() => FakeSocket.opened.length === 2);
+  expect(FakeSocket.opened[1].url).toBe('ws://realtime/stream?cursor=1&access_token=t2');
+  refreshing.close();
+  await refreshing.done;
+
+  const fixed = new LiveStream(
+    0,
+    deps(() => 0, []),
+    { onMessage: (m: Message) => void delivered.push(m.seq) },
+  );
+  await until(() => FakeSocket.opened.length === 3);
+  let ended: unknown = null;
+  fixed.done.catch((error: unknown) => {
+    ended = error;
+  });
+  FakeSocket.opened[2].close(4001);
+  await until(() => ended !== null);
+  expect(ended).toMatchObject({ name: 'UnauthorizedError', code: 'token_expired' });
+  expect(FakeSocket.opened).toHaveLength(3);
 });

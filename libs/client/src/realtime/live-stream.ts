@@ -1,4 +1,4 @@
-import { AbortedError, ThreadlineError, UnavailableError } from '../errors';
+import { AbortedError, ThreadlineError, UnauthorizedError, UnavailableError } from '../errors';
 import { backoffMs, sleep } from '../http/sleep';
 import { Message, Page, RunFrame, Tombstone } from '../types';
 import { parseFrame, seqOf, Settled, settledFromEntry, settledFromFrame, StreamFrame } from './frames';
@@ -27,7 +27,12 @@ export interface LiveStreamDeps {
   replay: (from: number, limit: number, signal: AbortSignal) => Promise<Page>;
   /** Throws the typed error that explains a refused connection (401, 403, 404, 410), else returns. */
   check: (signal: AbortSignal) => Promise<void>;
+  /** Whether each connection gets a fresh credential (`getToken`): else a `4001` expiry ends the subscription. */
+  refreshesToken: boolean;
 }
+
+/** The close code of a connection whose credential expired (`token_expired`). */
+const TOKEN_EXPIRED = 4001;
 
 /**
  * One subscription's connection life: connects from the last seq delivered, hands every frame to a serial
@@ -50,8 +55,12 @@ export class LiveStream {
     private readonly deps: LiveStreamDeps,
     private readonly handlers: SubscribeHandlers,
     signal?: AbortSignal,
+    runCursors: Record<string, number> = {},
   ) {
     this.last = cursor;
+    for (const [runId, runSeq] of Object.entries(runCursors)) {
+      this.runCursors.set(runId, runSeq);
+    }
     this.done = new Promise<void>((resolve, reject) => {
       this.finish = (error) => {
         if (this.stopper.signal.aborted) {
@@ -115,6 +124,11 @@ export class LiveStream {
       }
       if (event.code === 4410) {
         void this.chain.then(() => this.finish());
+        return;
+      }
+      if (event.code === TOKEN_EXPIRED && !this.deps.refreshesToken) {
+        const expired = new UnauthorizedError('the token expired; give getToken to refresh it', 401, 'token_expired');
+        void this.chain.then(() => this.finish(expired));
         return;
       }
       void this.reconnect(opened);

@@ -1,15 +1,18 @@
 import { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
 import { Delivery } from '../../resources/agents';
-import { contextOf, integer, jsonObject } from '../context';
+import { contextOf, integer, jsonObject, readStdin } from '../context';
+import { UsageError } from '../exit-codes';
+import { parseRunEvents } from '../run-event-input';
 
 const RUN_COLUMNS = ['run_id', 'status', 'actor', 'last_run_seq', 'created_at'];
 const AGENT_COLUMNS = ['id', 'status', 'webhook_url', 'created_at'];
 const DELIVERY_COLUMNS = ['id', 'agent_id', 'conversation_id', 'first_seq', 'last_seq', 'status', 'attempts'];
 const KEY_COLUMNS = ['id', 'tenant_id', 'subject', 'scopes', 'created_at', 'revoked_at'];
 
-/** `threadline runs list|get|events|cancel`. */
+/** `threadline runs list|get|start|push|commit|events|cancel`. */
 export function runsCommand(): Command {
-  const runs = new Command('runs').description("a conversation's runs: list, read, cancel");
+  const runs = new Command('runs').description("a conversation's runs: start, push, commit, list, read, cancel");
   runs
     .command('list <conversation>')
     .description("the conversation's runs, oldest first")
@@ -36,6 +39,44 @@ export function runsCommand(): Command {
       }
     });
   runs
+    .command('start <conversation>')
+    .description('start a run in the conversation; prints it (its run_id)')
+    .option('--metadata <json>', "the run's metadata", jsonObject('--metadata'))
+    .option('--parent-seq <n>', 'the seq the run answers', integer('--parent-seq'))
+    .action(
+      async (
+        conversation: string,
+        options: { metadata?: Record<string, unknown>; parentSeq?: number },
+        command: Command,
+      ) => {
+        const { client, out } = contextOf(command);
+        const run = await client.handle(conversation).startRun(options);
+        out.record(run.started ?? { run_id: run.runId });
+      },
+    );
+  runs
+    .command('push <run>')
+    .description('push events (a JSON array, or one JSON event a line) from --file or stdin')
+    .option('--file <path>', 'read the events from this file instead of stdin')
+    .option(
+      '--producer-seq <n>',
+      "the first batch's producer_seq (default: the time in ms); the same value again writes nothing twice",
+      integer('--producer-seq'),
+    )
+    .action(async (run: string, options: { file?: string; producerSeq?: number }, command: Command) => {
+      const { client, out } = contextOf(command);
+      const text = options.file === undefined ? await readStdin() : await readFile(options.file, 'utf8');
+      const events = parseRunEvents(text);
+      out.record(await client.run(run).push(events, { producerSeq: options.producerSeq ?? Date.now() }));
+    });
+  runs
+    .command('commit <run>')
+    .description('commit a run: its events become one assistant message')
+    .action(async (run: string, _options: object, command: Command) => {
+      const { client, out } = contextOf(command);
+      out.record(await client.run(run).commit());
+    });
+  runs
     .command('cancel <run>')
     .description('cancel a streaming run')
     .action(async (run: string, _options: object, command: Command) => {
@@ -45,7 +86,7 @@ export function runsCommand(): Command {
   return runs;
 }
 
-/** `threadline agents list|get|create|disable`. */
+/** `threadline agents list|get|create|update|rotate-secret|disable`. */
 export function agentsCommand(): Command {
   const agents = new Command('agents').description("the tenant's webhook agents");
   agents
@@ -70,6 +111,29 @@ export function agentsCommand(): Command {
     .action(async (id: string, options: { webhookUrl: string; config?: object }, command: Command) => {
       const { client, out } = contextOf(command);
       out.record(await client.agents.create({ ...options.config, id, webhook_url: options.webhookUrl }));
+    });
+  agents
+    .command('update <id>')
+    .description('change fields of an agent (docs/api.md, "Agents")')
+    .option('--webhook-url <url>', 'where its deliveries are POSTed')
+    .option('--config <json>', 'any other field to change', jsonObject('--config'))
+    .action(async (id: string, options: { webhookUrl?: string; config?: object }, command: Command) => {
+      const { client, out } = contextOf(command);
+      const changes = {
+        ...options.config,
+        ...(options.webhookUrl === undefined ? {} : { webhook_url: options.webhookUrl }),
+      };
+      if (Object.keys(changes).length === 0) {
+        throw new UsageError('nothing to change: give --webhook-url or --config');
+      }
+      out.record(await client.agents.update(id, changes));
+    });
+  agents
+    .command('rotate-secret <id>')
+    .description('a new signing secret (printed once); the old one stops signing')
+    .action(async (id: string, _options: object, command: Command) => {
+      const { client, out } = contextOf(command);
+      out.record(await client.agents.rotateSecret(id));
     });
   agents
     .command('disable <id>')
