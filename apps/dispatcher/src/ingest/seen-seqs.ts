@@ -1,3 +1,5 @@
+import { ConversationRef } from '@threadline/contracts';
+
 /**
  * The seqs of one conversation the dispatcher has seen: every seq up to `contiguous`, and `ahead`, the seen
  * seqs above the first one missing. Events may reach the topic out of seq order (docs/consistency.md), so a
@@ -27,6 +29,11 @@ export class SeenSeqs {
     return this.low;
   }
 
+  /** How many seen seqs lie above the first missing one. */
+  get aheadCount(): number {
+    return this.above.size;
+  }
+
   /** The seen seqs above the first missing one, ascending. */
   get ahead(): number[] {
     return [...this.above].sort((a, b) => a - b);
@@ -47,11 +54,6 @@ export class SeenSeqs {
       this.low += 1;
     }
   }
-}
-
-export interface ConversationRef {
-  tenantId: string;
-  conversationId: string;
 }
 
 /** The seen seqs of a chunk's conversations, as stored when it began, and the ones it changed. */
@@ -77,12 +79,12 @@ export class ChunkSeenSeqs {
    */
   see(conversation: ConversationRef, seq: number): { first: boolean; filledHole: boolean } {
     const seqs = this.stored.get(ChunkSeenSeqs.key(conversation)) ?? this.track(conversation, SeenSeqs.from(seq));
-    const waiting = seqs.ahead.length;
+    const waiting = seqs.aheadCount;
     if (!seqs.see(seq)) {
       return { first: false, filledHole: false };
     }
     this.track(conversation, seqs);
-    return { first: true, filledHole: waiting > 0 && seqs.ahead.length <= waiting };
+    return { first: true, filledHole: waiting > 0 && seqs.aheadCount <= waiting };
   }
 
   /** Every conversation whose seen seqs changed, with its state to store. */
