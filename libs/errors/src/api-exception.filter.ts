@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Response } from 'express';
+import { REQUEST_ID_HEADER } from '@threadline/observability';
 import { ApiError } from './api-error';
 import { isUnavailableStoreError } from './unavailable-store';
 
@@ -21,18 +22,22 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (res.headersSent) {
-      this.logger.warn(`error after the response started: ${String(exception)}`);
+      this.logger.warn({
+        reqId: res.getHeader(REQUEST_ID_HEADER),
+        msg: `error after the response started: ${String(exception)}`,
+      });
       res.destroy();
       return;
     }
-    const error = this.toApiError(exception);
+    const error = this.toApiError(exception, res.getHeader(REQUEST_ID_HEADER));
     for (const [name, value] of Object.entries(error.headers)) {
       res.setHeader(name, value);
     }
     res.status(error.status).json({ error: error.code, message: error.message, ...error.extra });
   }
 
-  private toApiError(exception: unknown): ApiError {
+  /** `reqId` goes into the lines logged for the request (the JSON logger binds nothing per request). */
+  private toApiError(exception: unknown, reqId: unknown): ApiError {
     if (exception instanceof ApiError) {
       return exception;
     }
@@ -64,10 +69,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
       return new ApiError(status, 'http_error', exception.message);
     }
     if (isUnavailableStoreError(exception)) {
-      this.logger.warn(`store unavailable: ${(exception as Error).message}`);
+      this.logger.warn({ reqId, msg: `store unavailable: ${(exception as Error).message}` });
       return ApiError.unavailable('store_unavailable', 'Redis or Postgres is unavailable; retry shortly', 1);
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    this.logger.error(exception instanceof Error ? { reqId, err: exception } : { reqId, msg: String(exception) });
     return new ApiError(HttpStatus.INTERNAL_SERVER_ERROR, 'internal_error', 'Internal error');
   }
 }

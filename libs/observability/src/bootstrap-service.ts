@@ -1,11 +1,12 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Logger } from 'nestjs-pino';
 import { corsOptions } from './cors-options';
+import { JsonLogger } from './json-logger';
 import { MetricsService } from './metrics.service';
 import { assignRequestId } from './request-id';
 import { ProcessSafetyNet } from './process-safety-net';
+import { requestLogger } from './request-log';
 
 export interface ServiceBootstrapOptions {
   module: DynamicModule;
@@ -27,7 +28,7 @@ export interface ServiceBootstrapOptions {
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
   const app = await NestFactory.create(options.module, { bufferLogs: true, bodyParser: false });
-  const logger = app.get(Logger);
+  const logger = app.get(JsonLogger);
   app.useLogger(logger);
   app.enableShutdownHooks();
   // Before anything `configure` adds (the body parser): answers refused there carry the request id too.
@@ -35,6 +36,7 @@ export async function bootstrapService(options: ServiceBootstrapOptions): Promis
     assignRequestId(req, res);
     next();
   });
+  app.use(requestLogger(logger.pino));
   if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
     app.enableCors(corsOptions(options.corsOrigins));
   }

@@ -1,13 +1,6 @@
 /** Query parameters that carry credentials (browsers' EventSource/WebSocket and Phoenix clients cannot send headers). */
 const SECRET_QUERY_PARAMS = ['access_token', 'token'];
 
-/** Where a request log line holds a credential: these are written as `[redacted]`. */
-export const REDACTED_LOG_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  ...SECRET_QUERY_PARAMS.map((name) => `req.query.${name}`),
-];
-
 /** The URL with the value of every credential query parameter replaced by `[redacted]`. */
 export function redactUrlSecrets(url: string): string {
   const queryStart = url.indexOf('?');

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Principal } from '@threadline/auth';
+import { REQUEST_ID_HEADER } from '@threadline/observability';
 import { REALTIME_CONFIG, RealtimeConfig } from '../../config/realtime.config';
 import { closeWhenExpired } from '../../connections/credential-expiry';
 import { ConnectionRegistry, shuttingDown } from '../../connections/connection-registry';
@@ -25,7 +26,8 @@ export class SseResponses {
    * went away, a write after the end) logged as this connection's alone.
    */
   identify(req: Request, res: Response): string {
-    const connectionId = typeof req.id === 'string' ? req.id : randomUUID();
+    const requestId = res.getHeader(REQUEST_ID_HEADER);
+    const connectionId = typeof requestId === 'string' ? requestId : randomUUID();
     req.on('error', (error) => this.logger.debug(`connection ${connectionId} (sse): request: ${error.message}`));
     res.on('error', (error) => this.logger.debug(`connection ${connectionId} (sse): response: ${error.message}`));
     return connectionId;
