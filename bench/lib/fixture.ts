@@ -1,9 +1,18 @@
 import { Client } from 'pg';
+import { createApiKey } from '../../test/support/identity-provider';
 import { isolatedEnv } from '../../test/support/test-env';
 import { forEachLimited } from './closed-loop';
 import { KeepAliveClient } from './http';
 import { BenchSettings, log } from './scenario';
-import { BenchService, deleteRedisPrefix, deleteTopics, freePort, kafkaClient, ServiceName } from './services';
+import {
+  BENCH_LAYOUT,
+  BenchService,
+  deleteRedisPrefix,
+  deleteTopics,
+  freePort,
+  kafkaClient,
+  ServiceName,
+} from './services';
 import { fmt } from './table';
 
 const PORT_VARIABLE: Record<ServiceName, string> = {
@@ -14,6 +23,16 @@ const PORT_VARIABLE: Record<ServiceName, string> = {
   dispatcher: 'DISPATCHER_PORT',
 };
 const SETUP_CONCURRENCY = 32;
+/** What the bench's key may do: everything its scenarios call, no admin. */
+const BENCH_SCOPES = ['conversations:read', 'conversations:write', 'messages:append', 'runs:write'];
+
+/** The credential of a fixture whose services authenticate (ServiceFixture.authenticate). */
+export interface BenchAuth {
+  /** `tl_...`: for `?access_token=` on WebSocket and SSE URLs. */
+  apiKey: string;
+  /** `Authorization: Bearer <apiKey>`, for REST. */
+  headers: Record<string, string>;
+}
 
 /**
  * The services of one scenario against the shared stack, isolated like the
@@ -23,6 +42,7 @@ const SETUP_CONCURRENCY = 32;
 export class ServiceFixture {
   readonly env: Record<string, string>;
   private readonly services: BenchService[] = [];
+  private readonly apiKeyIds: string[] = [];
 
   constructor(
     private readonly settings: BenchSettings,
@@ -55,6 +75,18 @@ export class ServiceFixture {
   }
 
   /**
+   * Turns authentication on (AUTH_MODE=on, API keys) for every service started after
+   * this, as in production, and mints the key the scenario's clients send: tenant
+   * `default`, with the build's own CLI, deleted in tearDown.
+   */
+  authenticate(): BenchAuth {
+    this.env.AUTH_MODE = 'on';
+    const created = createApiKey(this.env, 'default', `service:${this.label}`, BENCH_SCOPES, BENCH_LAYOUT);
+    this.apiKeyIds.push(created.id);
+    return { apiKey: created.key, headers: { authorization: `Bearer ${created.key}` } };
+  }
+
+  /**
    * Starts a service (log in .data/bench-logs/<label>-<name>.log; `name` tells apart several
    * instances of one service) and waits until it is ready.
    */
@@ -83,7 +115,7 @@ export class ServiceFixture {
       this.env.KAFKA_RUNS_TOPIC,
     ]);
     await deleteRedisPrefix(this.settings.redisUrl, this.env.REDIS_KEY_PREFIX);
-    if (conversationIds.length > 0) {
+    if (conversationIds.length > 0 || this.apiKeyIds.length > 0) {
       await this.deleteRows(conversationIds);
     }
   }
@@ -100,6 +132,7 @@ export class ServiceFixture {
       await db.query('DELETE FROM messages WHERE conversation_id = ANY($1)', [ids]);
       await db.query('DELETE FROM conversations WHERE id = ANY($1)', [ids]);
       await db.query('DELETE FROM consumer_offsets WHERE consumer = $1', [this.env.PROJECTOR_GROUP_ID]);
+      await db.query('DELETE FROM api_keys WHERE id = ANY($1)', [this.apiKeyIds]);
     } catch (error) {
       log(`${this.label}: could not delete the bench rows: ${(error as Error).message}`);
     } finally {
@@ -108,10 +141,14 @@ export class ServiceFixture {
   }
 }
 
-/** `PUT /v1/conversations/{id}` for every id, SETUP_CONCURRENCY at a time. */
-export async function createConversations(baseUrl: string, ids: readonly string[]): Promise<void> {
+/** `PUT /v1/conversations/{id}` for every id, SETUP_CONCURRENCY at a time (with `headers`: a fixture's BenchAuth). */
+export async function createConversations(
+  baseUrl: string,
+  ids: readonly string[],
+  headers: Record<string, string> = {},
+): Promise<void> {
   const started = performance.now();
-  const client = new KeepAliveClient(baseUrl, SETUP_CONCURRENCY);
+  const client = new KeepAliveClient(baseUrl, SETUP_CONCURRENCY, headers);
   try {
     await forEachLimited(ids, SETUP_CONCURRENCY, async (id) => {
       const res = await client.request('PUT', `/v1/conversations/${id}`, { metadata: { bench: true } });

@@ -31,17 +31,24 @@ const HANDSHAKE_TIMEOUT_MS = 30_000;
 export async function openStreams(
   port: number,
   conversationIds: readonly string[],
-  options: { cursor: number; concurrency: number; onFrame?: (client: StreamClient, frame: string, at: number) => void },
+  options: {
+    cursor: number;
+    concurrency: number;
+    /** Sent as `?access_token=` (a fixture's BenchAuth apiKey) when the service authenticates. */
+    accessToken?: string;
+    onFrame?: (client: StreamClient, frame: string, at: number) => void;
+  },
 ): Promise<OpenedStreams> {
   const clients: StreamClient[] = [];
   const failureSamples: string[] = [];
   let failures = 0;
   const started = performance.now();
+  const token = options.accessToken === undefined ? '' : `&access_token=${encodeURIComponent(options.accessToken)}`;
   const indexes = conversationIds.map((_, i) => i);
   await forEachLimited(indexes, options.concurrency, async (index) => {
     const conversationId = conversationIds[index];
     const ws = new WebSocket(
-      `ws://127.0.0.1:${port}/v1/conversations/${encodeURIComponent(conversationId)}/stream?cursor=${options.cursor}`,
+      `ws://127.0.0.1:${port}/v1/conversations/${encodeURIComponent(conversationId)}/stream?cursor=${options.cursor}${token}`,
       { perMessageDeflate: false, handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
     );
     const client: StreamClient = { index, conversationId, ws, pings: 0, closeCode: null };

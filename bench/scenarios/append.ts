@@ -40,8 +40,8 @@ interface Level {
 }
 
 /**
- * Acknowledged appends through the command service (HTTP → Redis reservation →
- * Kafka produce with acks=all → 201), against the floor of the same broker: a bare
+ * Acknowledged appends through the command service, authenticated with an API key
+ * as in production (HTTP → Redis reservation → Kafka produce with acks=all → 201), against the floor of the same broker: a bare
  * idempotent kafkajs producer with acks=all, one message per send, the same
  * number of concurrent callers, the same envelope bytes and key. Then, on the
  * same topic, the cost of authentication (append-auth.ts): AUTH_MODE=on with an
@@ -50,8 +50,8 @@ interface Level {
 export const appendScenario: Scenario = {
   name: 'append',
   description:
-    'POST /v1/conversations/{id}/messages vs a bare kafkajs producer.send, and with AUTH_MODE=on ' +
-    `(API key, JWT) vs none at c=${AUTH_LEVELS.join('/')}, closed loop`,
+    'POST /v1/conversations/{id}/messages (AUTH_MODE=on, API key) vs a bare kafkajs producer.send, and ' +
+    `with an API key and a JWT vs AUTH_MODE=none at c=${AUTH_LEVELS.join('/')}, closed loop`,
   async run(settings: BenchSettings): Promise<ScenarioResult> {
     const fixture = new ServiceFixture(settings, 'bench', PARTITIONS, {
       APPEND_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
@@ -61,20 +61,23 @@ export const appendScenario: Scenario = {
     const kafka = kafkaClient(settings.kafkaBrokers, 'threadline-bench-raw');
     let producer: Producer | null = null;
     try {
+      const auth = fixture.authenticate();
       const command = await fixture.start('command');
       const ids = Array.from({ length: settings.conversations }, (_, i) => `bench-${i}`);
-      await createConversations(command.baseUrl, ids);
+      await createConversations(command.baseUrl, ids, auth.headers);
       await createTopic(kafka, rawTopic, PARTITIONS);
       producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
       await producer.connect();
       const envelopeBytes = encodeEvent(chatEvent(ids[0], 1)).value.length;
 
+      const sides: Sides = { command, headers: auth.headers, producer, rawTopic, ids };
+      await warmUp(settings, sides);
       const levels: Level[] = [];
       for (const concurrency of settings.concurrency) {
-        levels.push(await measureLevel(settings, concurrency, command, producer, rawTopic, ids));
+        levels.push(await measureLevel(settings, concurrency, sides));
       }
-      const auth = await measureAuthCost(settings, fixture, ids);
-      return report(settings, levels, envelopeBytes, auth);
+      const authCost = await measureAuthCost(settings, fixture, ids);
+      return report(settings, levels, envelopeBytes, authCost);
     } finally {
       await producer?.disconnect().catch(() => undefined);
       await fixture.tearDown();
@@ -82,25 +85,57 @@ export const appendScenario: Scenario = {
   },
 };
 
-async function measureLevel(
-  settings: BenchSettings,
-  concurrency: number,
-  command: BenchService,
-  producer: Producer,
-  rawTopic: string,
-  ids: string[],
-): Promise<Level> {
+/** What a level measures: the command (authenticated) and the bare producer, on the same conversations. */
+interface Sides {
+  command: BenchService;
+  headers: Record<string, string>;
+  producer: Producer;
+  rawTopic: string;
+  ids: string[];
+}
+
+/** Both sides run before the first level, so that c=1 is not also the measure of a cold process. */
+const WARM_UP_CONCURRENCY = 16;
+
+async function warmUp(settings: BenchSettings, sides: Sides): Promise<void> {
+  const loop = { concurrency: WARM_UP_CONCURRENCY, warmupMs: 0, durationMs: Math.max(2 * settings.warmupMs, 4000) };
+  log(`append: warming both sides up (c=${loop.concurrency}, ${loop.durationMs} ms each, not measured)`);
+  const client = new KeepAliveClient(sides.command.baseUrl, loop.concurrency, sides.headers);
+  try {
+    await runClosedLoop(loop, () => appendOne(client, sides.ids));
+  } finally {
+    client.close();
+  }
+  let seq = 0;
+  await runClosedLoop(loop, () => produceOne(sides, (seq += 1)));
+}
+
+async function appendOne(client: KeepAliveClient, ids: string[]): Promise<void> {
+  await client.expect(201, 'POST', `/v1/conversations/${ids[randomInt(ids.length)]}/messages`, {
+    message: chatMessage(),
+  });
+}
+
+async function produceOne(sides: Sides, seq: number): Promise<void> {
+  await sides.producer.send({
+    topic: sides.rawTopic,
+    acks: -1,
+    timeout: ACK_TIMEOUT_MS,
+    compression: CompressionTypes.None,
+    messages: [encodeEvent(chatEvent(sides.ids[randomInt(sides.ids.length)], seq))],
+  });
+}
+
+async function measureLevel(settings: BenchSettings, concurrency: number, sides: Sides): Promise<Level> {
   const loop = { concurrency, warmupMs: settings.warmupMs, durationMs: settings.durationMs };
-  const pick = () => ids[randomInt(ids.length)];
+  const { command } = sides;
 
   log(`append: c=${concurrency} ours (${loop.warmupMs} ms warm-up + ${loop.durationMs} ms)`);
-  const client = new KeepAliveClient(command.baseUrl, concurrency);
+  const client = new KeepAliveClient(command.baseUrl, concurrency, sides.headers);
   const before = await serverCounters(command);
   let ours: ClosedLoopResult;
   try {
-    ours = await runClosedLoop(loop, async () => {
-      await client.expect(201, 'POST', `/v1/conversations/${pick()}/messages`, { message: chatMessage() });
-    });
+    ours = await runClosedLoop(loop, () => appendOne(client, sides.ids));
   } finally {
     client.close();
   }
@@ -108,16 +143,7 @@ async function measureLevel(
 
   log(`append: c=${concurrency} raw kafkajs producer`);
   let seq = 0;
-  const raw = await runClosedLoop(loop, async () => {
-    seq += 1;
-    await producer.send({
-      topic: rawTopic,
-      acks: -1,
-      timeout: ACK_TIMEOUT_MS,
-      compression: CompressionTypes.None,
-      messages: [encodeEvent(chatEvent(pick(), seq))],
-    });
-  });
+  const raw = await runClosedLoop(loop, () => produceOne(sides, (seq += 1)));
 
   const batches = after.batches - before.batches;
   const appends = after.appends - before.appends;
@@ -175,6 +201,7 @@ function report(settings: BenchSettings, levels: Level[], envelopeBytes: number,
   const notes = [
     `${settings.conversations} conversations, ${PARTITIONS} partitions, ${settings.warmupMs / 1000} s warm-up + ` +
       `${settings.durationMs / 1000} s per level, ${CHAT_TEXT.length}-byte text, ${envelopeBytes}-byte event envelope`,
+    `ours = the command with AUTH_MODE=on and an API key; both sides warmed up at c=${WARM_UP_CONCURRENCY} before the first level`,
     'raw = bare kafkajs producer (idempotent, acks=-1, maxInFlightRequests 1), one message per send, c concurrent callers',
     'batch = mean events per produce request inside the command (group commit); ' +
       'cmd cpu ms = CPU time of the command process per append',

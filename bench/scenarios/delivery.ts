@@ -1,7 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Kafka } from 'kafkajs';
 import { decodeRecord, EventType } from '@threadline/contracts';
-import { createConversations, ServiceFixture } from '../lib/fixture';
+import { BenchAuth, createConversations, ServiceFixture } from '../lib/fixture';
 import { LatencyHistogram, LatencySummary } from '../lib/histogram';
 import { KeepAliveClient } from '../lib/http';
 import { OpenLoopResult, runOpenLoop } from '../lib/open-loop';
@@ -136,11 +136,12 @@ export const deliveryScenario: Scenario = {
     });
     const ids = Array.from({ length: shape.conversations }, (_, i) => `${fixture.runId}-c${i}`);
     try {
+      const auth = fixture.authenticate();
       await fixture.start('projector');
       const command = await fixture.start('command');
       const realtime = await fixture.start('realtime');
-      await createConversations(command.baseUrl, ids);
-      const { side: ours, order, cost } = await measureOurs(shape, ids, command, realtime);
+      await createConversations(command.baseUrl, ids, auth.headers);
+      const { side: ours, order, cost } = await measureOurs(shape, ids, command, realtime, auth);
       log('delivery: raw kafkajs produce → consume');
       const raw = await measureRaw(shape, ids, kafkaClient(settings.kafkaBrokers, 'threadline-bench-delivery'), {
         topic: fixture.rawTopic,
@@ -176,6 +177,7 @@ async function measureOurs(
   ids: readonly string[],
   command: BenchService,
   realtime: BenchService,
+  auth: BenchAuth,
 ): Promise<{ side: Side; order: Order; cost: RealtimeCost }> {
   const clock = new ProbeClock(shape);
   const order: Order = {
@@ -215,13 +217,14 @@ async function measureOurs(
   const streams = await openStreams(realtime.port, subscriberIds, {
     cursor: 0,
     concurrency: CONNECT_CONCURRENCY,
+    accessToken: auth.apiKey,
     onFrame,
   });
   if (streams.failures > 0) {
     await terminateAll(streams.clients);
     throw new Error(`${streams.failures} clients could not connect, e.g. ${streams.failureSamples[0]}`);
   }
-  const client = new KeepAliveClient(command.baseUrl, WRITER_SOCKETS);
+  const client = new KeepAliveClient(command.baseUrl, WRITER_SOCKETS, auth.headers);
   try {
     await waitUntil(
       async () => (await realtime.metric('threadline_realtime_subscriptions')) >= subscriberIds.length,

@@ -146,16 +146,20 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/** Threadline's REST API: the command service (appends, strong reads) and the projector behind the reads. */
+/**
+ * Threadline's REST API: the command service (appends, strong reads) and the projector behind the reads,
+ * authenticated with an API key as in production.
+ */
 async function threadlinePeer(fixture: ServiceFixture, created: string[]): Promise<Peer> {
+  const auth = fixture.authenticate();
   const command = await fixture.start('command');
   const projector = await fixture.start('projector');
-  const client = new KeepAliveClient(command.baseUrl, MAX_CONCURRENCY);
+  const client = new KeepAliveClient(command.baseUrl, MAX_CONCURRENCY, auth.headers);
   return {
     name: 'threadline',
     async create(ids) {
       created.push(...ids);
-      await createConversations(command.baseUrl, ids);
+      await createConversations(command.baseUrl, ids, auth.headers);
     },
     async append(id, message) {
       await client.expect(201, 'POST', `/v1/conversations/${id}/messages`, { message });

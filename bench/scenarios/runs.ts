@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompressionTypes, Kafka } from 'kafkajs';
 import { decodeRunRecord, encodeRunRecord, RunEventBody, RunRecordType } from '@threadline/contracts';
-import { createConversations, ServiceFixture } from '../lib/fixture';
+import { BenchAuth, createConversations, ServiceFixture } from '../lib/fixture';
 import { LatencyHistogram, LatencySummary } from '../lib/histogram';
 import { KeepAliveClient } from '../lib/http';
 import { BenchSettings, envNumber, log, Scenario, ScenarioResult } from '../lib/scenario';
@@ -147,11 +147,12 @@ export const runsScenario: Scenario = {
     });
     const ids = Array.from({ length: shape.runs }, (_, i) => `${fixture.runId}-c${i}`);
     try {
+      const auth = fixture.authenticate();
       await fixture.start('projector');
       const command = await fixture.start('command');
       const realtime = await fixture.start('realtime');
-      await createConversations(command.baseUrl, ids);
-      const ours = await measureOurs(shape, ids, command, realtime);
+      await createConversations(command.baseUrl, ids, auth.headers);
+      const ours = await measureOurs(shape, ids, command, realtime, auth);
       log('runs: raw kafkajs produce → consume');
       const raw = await measureRaw(shape, ids, kafkaClient(settings.kafkaBrokers, 'threadline-bench-runs'), {
         topic: fixture.rawTopic,
@@ -189,8 +190,9 @@ async function measureOurs(
   ids: readonly string[],
   command: BenchService,
   realtime: BenchService,
+  auth: BenchAuth,
 ): Promise<OursResult> {
-  const client = new KeepAliveClient(command.baseUrl, shape.runs + 8);
+  const client = new KeepAliveClient(command.baseUrl, shape.runs + 8, auth.headers);
   const runIds: string[] = [];
   for (const id of ids) {
     const res = await client.expect(201, 'POST', `/v1/conversations/${id}/runs`, { metadata: { bench: true } });
@@ -220,6 +222,7 @@ async function measureOurs(
   const streams = await openStreams(realtime.port, subscriberIds, {
     cursor: 0,
     concurrency: CONNECT_CONCURRENCY,
+    accessToken: auth.apiKey,
     onFrame,
   });
   if (streams.failures > 0) {
@@ -259,7 +262,7 @@ async function measureOurs(
     setTimeout(() => {
       clock.measuring = true;
     }, shape.warmupMs);
-    const joining = measureJoins(shape, ids, heads, realtime, stopAt);
+    const joining = measureJoins(shape, ids, heads, realtime, auth.apiKey, stopAt);
     await Promise.all(
       runIds.map(async (_, run) => {
         const source = new DeltaSource(shape.deltasPerSec);
@@ -312,6 +315,7 @@ async function measureJoins(
   ids: readonly string[],
   heads: Float64Array,
   realtime: BenchService,
+  accessToken: string,
   stopAt: number,
 ): Promise<Join> {
   const caughtUp = new LatencyHistogram();
@@ -328,6 +332,7 @@ async function measureJoins(
     const streams = await openStreams(realtime.port, [ids[run]], {
       cursor: 0,
       concurrency: 1,
+      accessToken,
       onFrame: (_client, text, at) => {
         const frame = JSON.parse(text) as RunFrame;
         if (frame.type !== 'run_event' || typeof frame.run_seq !== 'number') {
