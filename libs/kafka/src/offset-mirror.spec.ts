@@ -3,6 +3,7 @@ import { CommittedOffset, OffsetMirror } from './offset-mirror';
 
 const TOPIC = 'conversations';
 const RETRY_MS = 1000;
+const INTERVAL_MS = 500;
 
 /** A group coordinator the test answers by hand: each commit waits until the test settles it. */
 class Coordinator {
@@ -36,7 +37,13 @@ describe('OffsetMirror', () => {
   beforeEach(() => {
     jest.useFakeTimers();
     coordinator = new Coordinator();
-    mirror = new OffsetMirror(TOPIC, coordinator.commit, { debug: jest.fn() } as unknown as Logger, RETRY_MS);
+    mirror = new OffsetMirror(
+      TOPIC,
+      coordinator.commit,
+      { debug: jest.fn() } as unknown as Logger,
+      RETRY_MS,
+      INTERVAL_MS,
+    );
   });
 
   afterEach(() => {
@@ -50,7 +57,27 @@ describe('OffsetMirror', () => {
     mirror.record(1, 5);
     expect(coordinator.calls).toEqual([offsets([0, 10])]);
     await coordinator.accept();
+    await jest.advanceTimersByTimeAsync(INTERVAL_MS);
     expect(coordinator.calls).toEqual([offsets([0, 10]), offsets([0, 20], [1, 5])]);
+  });
+
+  it('starts a commit at most once per interval, with the newest offsets recorded in between', async () => {
+    mirror.record(0, 1);
+    await coordinator.accept();
+    for (let offset = 2; offset <= 50; offset += 1) {
+      mirror.record(0, offset);
+      await jest.advanceTimersByTimeAsync(INTERVAL_MS / 50);
+    }
+    await jest.advanceTimersByTimeAsync(INTERVAL_MS / 50);
+    expect(coordinator.calls).toEqual([offsets([0, 1]), offsets([0, 50])]);
+  });
+
+  it('starts the next commit at once when the last one took longer than the interval', async () => {
+    mirror.record(0, 1);
+    await jest.advanceTimersByTimeAsync(2 * INTERVAL_MS);
+    mirror.record(0, 2);
+    await coordinator.accept();
+    expect(coordinator.calls).toEqual([offsets([0, 1]), offsets([0, 2])]);
   });
 
   it('never runs two commits at once', async () => {
@@ -91,6 +118,7 @@ describe('OffsetMirror', () => {
     mirror.record(2, 9);
     mirror.retain([2]);
     await coordinator.accept();
+    await jest.advanceTimersByTimeAsync(INTERVAL_MS);
     expect(coordinator.calls).toEqual([offsets([0, 1]), offsets([2, 9])]);
   });
 

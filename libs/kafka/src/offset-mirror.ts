@@ -11,6 +11,11 @@ export interface CommittedOffset {
 export type CommitOffsets = (offsets: CommittedOffset[]) => Promise<void>;
 
 const RETRY_MS = 1000;
+/**
+ * Commits start at most this often: at 100 events/s a commit per batch was an OffsetCommit
+ * request per event, a sixth of the projector's CPU on a 2-core box (docs/performance.md).
+ */
+const INTERVAL_MS = 1000;
 
 /**
  * Mirrors positions stored elsewhere (Postgres, with the owner's writes) to the group's Kafka
@@ -19,7 +24,7 @@ const RETRY_MS = 1000;
  * partition. A commit waits on the group coordinator, and kafkajs retries it until one answers:
  * awaited in the batch loop, the commit of a consumer whose coordinator died held up every batch
  * until that broker came back. A failed commit is tried again after RETRY_MS (a newer offset
- * recorded meanwhile replaces it). Only offsets the owner recorded are committed, and the owner
+ * recorded meanwhile replaces it), and commits start at most once per INTERVAL_MS. Only offsets the owner recorded are committed, and the owner
  * records an offset only once everything below it is durably processed.
  */
 export class OffsetMirror {
@@ -27,13 +32,14 @@ export class OffsetMirror {
   private readonly pending = new Map<number, number>();
   private committing = false;
   private stopped = false;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly topic: string,
     private readonly commit: CommitOffsets,
     private readonly logger: Logger,
     private readonly retryMs = RETRY_MS,
+    private readonly intervalMs = INTERVAL_MS,
   ) {}
 
   /** Everything below `nextOffset` of `partition` is durably processed: commit it, in the background. */
@@ -53,7 +59,7 @@ export class OffsetMirror {
   stop(): void {
     this.stopped = true;
     this.pending.clear();
-    clearTimeout(this.retryTimer);
+    clearTimeout(this.timer);
   }
 
   private flush(): void {
@@ -67,11 +73,9 @@ export class OffsetMirror {
     }));
     this.pending.clear();
     this.committing = true;
+    const startedAt = Date.now();
     this.commit(offsets).then(
-      () => {
-        this.committing = false;
-        this.flush();
-      },
+      () => this.flushAfter(this.intervalMs - (Date.now() - startedAt)),
       (error: unknown) => {
         for (const { partition, offset } of offsets) {
           if (!this.pending.has(partition)) {
@@ -79,12 +83,22 @@ export class OffsetMirror {
           }
         }
         this.logger.debug(`kafka commit mirror: ${String(error)}; retrying in ${this.retryMs} ms`);
-        this.retryTimer = setTimeout(() => {
-          this.committing = false;
-          this.flush();
-        }, this.retryMs);
-        this.retryTimer.unref();
+        this.flushAfter(this.retryMs);
       },
     );
+  }
+
+  /** Lets the next commit start in `ms` (at once when that is not positive). */
+  private flushAfter(ms: number): void {
+    if (ms <= 0) {
+      this.committing = false;
+      this.flush();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.committing = false;
+      this.flush();
+    }, ms);
+    this.timer.unref();
   }
 }
