@@ -104,12 +104,25 @@ interface Order {
   closed: number;
 }
 
-/** What the realtime process spent while the appends ran (warm-up included). */
-interface RealtimeCost {
-  cpuS: number | null;
-  /** Frames it queued to clients. */
+/**
+ * What the services spent while the appends ran (warm-up included): CPU seconds of each
+ * process (null without /proc). They share the box's cores with Kafka, Redis, Postgres and
+ * the bench, so the command's, the projector's and the realtime's CPU all show in the latency.
+ */
+interface ServicesCost {
+  cpuS: Record<'command' | 'projector' | 'realtime', number | null>;
+  /** Frames the realtime queued to clients. */
   frames: number;
+  /** Appends acknowledged meanwhile. */
+  appends: number;
   seconds: number;
+}
+
+/** The three services measureOurs appends through and watches. */
+interface Services {
+  command: BenchService;
+  projector: BenchService;
+  realtime: BenchService;
 }
 
 interface StreamFrame {
@@ -137,11 +150,11 @@ export const deliveryScenario: Scenario = {
     const ids = Array.from({ length: shape.conversations }, (_, i) => `${fixture.runId}-c${i}`);
     try {
       const auth = fixture.authenticate();
-      await fixture.start('projector');
+      const projector = await fixture.start('projector');
       const command = await fixture.start('command');
       const realtime = await fixture.start('realtime');
       await createConversations(command.baseUrl, ids, auth.headers);
-      const { side: ours, order, cost } = await measureOurs(shape, ids, command, realtime, auth);
+      const { side: ours, order, cost } = await measureOurs(shape, ids, { command, projector, realtime }, auth);
       log('delivery: raw kafkajs produce → consume');
       const raw = await measureRaw(shape, ids, kafkaClient(settings.kafkaBrokers, 'threadline-bench-delivery'), {
         topic: fixture.rawTopic,
@@ -175,10 +188,10 @@ function shapeFromEnv(settings: BenchSettings): Shape {
 async function measureOurs(
   shape: Shape,
   ids: readonly string[],
-  command: BenchService,
-  realtime: BenchService,
+  services: Services,
   auth: BenchAuth,
-): Promise<{ side: Side; order: Order; cost: RealtimeCost }> {
+): Promise<{ side: Side; order: Order; cost: ServicesCost }> {
+  const { command, realtime } = services;
   const clock = new ProbeClock(shape);
   const order: Order = {
     seqJumps: 0,
@@ -237,7 +250,8 @@ async function measureOurs(
     );
     const head = new Map<string, number>();
     const framesBefore = await realtime.metric('threadline_realtime_events_delivered_total');
-    const cpuBefore = realtime.cpuSeconds();
+    const appendsBefore = await command.metric('threadline_command_append_seconds_count');
+    const cpuBefore = cpuOf(services);
     const started = performance.now();
     const { loop, benchLoopDelay } = await timedOpenLoop(shape, async (probe) => {
       const id = ids[probe % ids.length];
@@ -253,7 +267,8 @@ async function measureOurs(
     await waitUntil(async () => caughtUp(), 'every client received the acknowledged appends', DRAIN_TIMEOUT_MS).catch(
       (error: Error) => log(`delivery: ${error.message}`),
     );
-    const cpuAfter = realtime.cpuSeconds();
+    const cpuAfter = cpuOf(services);
+    const appends = (await command.metric('threadline_command_append_seconds_count')) - appendsBefore;
     const seconds = (performance.now() - started) / 1000;
     const frames = (await realtime.metric('threadline_realtime_events_delivered_total')) - framesBefore;
     order.behind = streams.clients.filter((c) => lastSeq[c.index] < (head.get(c.conversationId) ?? 0)).length;
@@ -270,12 +285,28 @@ async function measureOurs(
         benchLoopDelay,
       },
       order,
-      cost: { cpuS: cpuBefore !== null && cpuAfter !== null ? cpuAfter - cpuBefore : null, frames, seconds },
+      cost: { cpuS: cpuSpent(cpuBefore, cpuAfter), frames, appends, seconds },
     };
   } finally {
     client.close();
     await terminateAll(streams.clients);
   }
+}
+
+function cpuOf(services: Services): ServicesCost['cpuS'] {
+  return {
+    command: services.command.cpuSeconds(),
+    projector: services.projector.cpuSeconds(),
+    realtime: services.realtime.cpuSeconds(),
+  };
+}
+
+function cpuSpent(before: ServicesCost['cpuS'], after: ServicesCost['cpuS']): ServicesCost['cpuS'] {
+  const spent = (name: keyof ServicesCost['cpuS']) => {
+    const [from, to] = [before[name], after[name]];
+    return from !== null && to !== null ? to - from : null;
+  };
+  return { command: spent('command'), projector: spent('projector'), realtime: spent('realtime') };
 }
 
 async function measureRaw(
@@ -340,7 +371,7 @@ async function measureRaw(
   }
 }
 
-function report(shape: Shape, ours: Side, raw: Side, order: Order, cost: RealtimeCost): ScenarioResult {
+function report(shape: Shape, ours: Side, raw: Side, order: Order, cost: ServicesCost): ScenarioResult {
   const fanOut = `${shape.conversations} conv x ${shape.subscribersPerConversation} subs`;
   const headers = [
     'side',
@@ -396,11 +427,18 @@ function report(shape: Shape, ours: Side, raw: Side, order: Order, cost: Realtim
     `bench process event-loop delay while each side ran (it times both): ours p99 ${fmt(ours.benchLoopDelay.p99Ms)} ms, ` +
       `max ${fmt(ours.benchLoopDelay.maxMs)} ms; raw p99 ${fmt(raw.benchLoopDelay.p99Ms)} ms, max ${fmt(raw.benchLoopDelay.maxMs)} ms`,
   ];
-  if (cost.cpuS !== null && cost.frames > 0) {
+  const share = (cpuS: number) => `${fmt((cpuS / cost.seconds) * 100)}% of a core`;
+  const { command, projector, realtime } = cost.cpuS;
+  if (realtime !== null && cost.frames > 0) {
     notes.push(
-      `realtime process: ${fmt((cost.cpuS / cost.seconds) * 100)}% of a core while appending and draining ` +
-        `(${fmt(cost.seconds)} s, warm-up included), ${fmt((cost.cpuS * 1e6) / cost.frames)} µs of CPU per frame ` +
-        `queued (${cost.frames} frames)`,
+      `realtime process: ${share(realtime)} while appending and draining (${fmt(cost.seconds)} s, warm-up ` +
+        `included), ${fmt((realtime * 1e6) / cost.frames)} µs of CPU per frame queued (${cost.frames} frames)`,
+    );
+  }
+  if (command !== null && projector !== null && cost.appends > 0) {
+    notes.push(
+      `meanwhile, on the same cores: command ${share(command)} (${fmt((command * 1000) / cost.appends)} ms of CPU per ` +
+        `append), projector ${share(projector)} (${fmt((projector * 1000) / cost.appends)} ms per event)`,
     );
   }
   for (const [side, s] of [
@@ -421,6 +459,6 @@ function report(shape: Shape, ours: Side, raw: Side, order: Order, cost: Realtim
         limit: DELIVERY_P99_TARGET,
       },
     ],
-    data: { partitions: PARTITIONS, ...shape, ours, raw, order, realtime: cost },
+    data: { partitions: PARTITIONS, ...shape, ours, raw, order, services: cost },
   };
 }
