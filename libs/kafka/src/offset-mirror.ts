@@ -13,7 +13,7 @@ export type CommitOffsets = (offsets: CommittedOffset[]) => Promise<void>;
 const RETRY_MS = 1000;
 /**
  * Commits start at most this often: at 100 events/s a commit per batch was an OffsetCommit
- * request per event, a sixth of the projector's CPU on a 2-core box (docs/performance.md).
+ * request per event, about a tenth of the projector's CPU on a 2-core box (docs/performance.md).
  */
 const INTERVAL_MS = 1000;
 
@@ -24,8 +24,9 @@ const INTERVAL_MS = 1000;
  * partition. A commit waits on the group coordinator, and kafkajs retries it until one answers:
  * awaited in the batch loop, the commit of a consumer whose coordinator died held up every batch
  * until that broker came back. A failed commit is tried again after RETRY_MS (a newer offset
- * recorded meanwhile replaces it), and commits start at most once per INTERVAL_MS. Only offsets the owner recorded are committed, and the owner
- * records an offset only once everything below it is durably processed.
+ * recorded meanwhile replaces it), and commits start at most once per INTERVAL_MS. Only offsets
+ * the owner recorded are committed, and the owner records an offset only once everything below
+ * it is durably processed.
  */
 export class OffsetMirror {
   /** Per partition, the next offset recorded and not committed yet. */
