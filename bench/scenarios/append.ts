@@ -41,11 +41,11 @@ interface Level {
 
 /**
  * Acknowledged appends through the command service, authenticated with an API key
- * as in production (HTTP → Redis reservation → Kafka produce with acks=all → 201), against the floor of the same broker: a bare
- * idempotent kafkajs producer with acks=all, one message per send, the same
- * number of concurrent callers, the same envelope bytes and key. Then, on the
- * same topic, the cost of authentication (append-auth.ts): AUTH_MODE=on with an
- * API key and with a JWT against AUTH_MODE=none.
+ * as in production (HTTP → Redis reservation → Kafka produce with acks=all → 201),
+ * against the floor of the same broker: a bare idempotent kafkajs producer with
+ * acks=all, one message per send, the same number of concurrent callers, the same
+ * envelope bytes and key. Then, on the same topic, the cost of authentication
+ * (append-auth.ts): AUTH_MODE=on with an API key and with a JWT against AUTH_MODE=none.
  */
 export const appendScenario: Scenario = {
   name: 'append',

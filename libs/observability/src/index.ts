@@ -6,4 +6,3 @@ export * from './bootstrap-service';
 export * from './periodic-task';
 export * from './periodic-job';
 export * from './request-id';
-export * from './json-logger';
