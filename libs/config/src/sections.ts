@@ -83,6 +83,11 @@ export const postgresEnv = {
 export interface PostgresConfig {
   url: string;
   poolSize: number;
+  /**
+   * pg's pipeline mode on every connection of the pool: queries issued without waiting for the
+   * one before go out together (one round trip). Sequential use behaves as without it.
+   */
+  pipeline?: boolean;
 }
 
 export function postgresConfig(env: { DATABASE_URL: string; DATABASE_POOL_SIZE: number }): PostgresConfig {

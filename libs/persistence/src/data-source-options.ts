@@ -76,6 +76,6 @@ export function dataSourceOptions(config: PostgresConfig): PostgresConnectionOpt
     migrationsTableName: 'schema_migrations',
     synchronize: false,
     migrationsRun: false,
-    extra: { max: config.poolSize, connectionTimeoutMillis: 5000 },
+    extra: { max: config.poolSize, connectionTimeoutMillis: 5000, pipeline: config.pipeline ?? false },
   };
 }

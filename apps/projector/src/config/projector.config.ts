@@ -47,7 +47,7 @@ export const projectorConfigSchema = z
     auth: authConfig(env),
     http: { host: env.PROJECTOR_HOST, port: env.PROJECTOR_PORT },
     kafka: kafkaConfig(env, 'threadline-projector'),
-    postgres: postgresConfig(env),
+    postgres: { ...postgresConfig(env), pipeline: true },
     projection: {
       groupId: env.PROJECTOR_GROUP_ID,
       maxBatch: env.PROJECTOR_MAX_BATCH,

@@ -54,6 +54,20 @@ export function storeOffset(key: OffsetKey, position: StoredPosition): Statement
   };
 }
 
+/**
+ * Moves the partition's position from `from` to `to` only if it still is `from`, taking the
+ * row's lock like lockOffset: one row updated when claimed, none when another transaction
+ * moved the position since (a hand-over, lost commits) or no row exists. Under READ COMMITTED
+ * a claim that waited for the lock checks the row as the other transaction left it.
+ */
+export function claimOffset(key: OffsetKey, from: StoredPosition, to: StoredPosition): Statement {
+  return {
+    sql: `UPDATE consumer_offsets SET next_offset = $6, index_fence = $7, updated_at = now()
+          WHERE consumer = $1 AND topic = $2 AND partition = $3 AND next_offset = $4 AND index_fence = $5`,
+    params: [key.consumer, key.topic, key.partition, from.nextOffset, from.indexFence, to.nextOffset, to.indexFence],
+  };
+}
+
 /** Reads a consumer's stored position in a partition without locking it (none: no row). */
 export function readPosition(key: OffsetKey): Statement {
   return {
