@@ -44,6 +44,17 @@ function loadServiceConfig(service: ServiceName, env: Env): ServiceConfig {
   }
 }
 
+/**
+ * Realtime's reorder timeout must exceed the command's ack timeout (docs/operations.md, "Kafka in production"): an
+ * acknowledged seq can reach the topic up to the ack timeout after a later one, and a stream that gives up
+ * on it sooner announces it as a gap that a client which does not replay never fills.
+ */
+function expectReorderAboveAckTimeout(commandEnv: Env, realtimeEnv: Env): void {
+  const ackTimeoutMs = loadConfig(commandConfigSchema, commandEnv).append.ackTimeoutMs;
+  const reorderTimeoutMs = loadConfig(realtimeConfigSchema, realtimeEnv).stream.reorderTimeoutMs;
+  expect(reorderTimeoutMs).toBeGreaterThan(ackTimeoutMs);
+}
+
 /** Seconds a container's preStop hook sleeps before Kubernetes sends SIGTERM (0 without one). */
 function preStopSeconds(container: Container): number {
   const command = container.lifecycle?.preStop?.exec?.command;
@@ -468,6 +479,13 @@ describe('Kubernetes manifests (docker/k8s)', () => {
     },
   );
 
+  it("gives realtime a reorder timeout above the command's ack timeout, so an acknowledged seq is never gapped", () => {
+    expectReorderAboveAckTimeout(
+      containerEnv(onlyContainer(named<Workload>('Deployment', 'threadline-command')), true),
+      containerEnv(onlyContainer(named<Workload>('Deployment', 'threadline-realtime')), true),
+    );
+  });
+
   it('runs no more projector replicas than the topic has partitions (extra ones would sit idle)', () => {
     const projector = named<Workload>('Deployment', 'threadline-projector');
     expect(projector.spec.replicas ?? 1).toBeLessThanOrEqual(workloadConfig(projector, 'projector').kafka.partitions);
@@ -538,6 +556,13 @@ describe('docker-compose.yml', () => {
     it(`its environment (x-service-env) is accepted by the ${expected.service} config schema`, () => {
       expect(() => loadServiceConfig(expected.service, composeEnv(expected.name, service()))).not.toThrow();
     });
+  });
+
+  it("gives realtime a reorder timeout above the command's ack timeout, so an acknowledged seq is never gapped", () => {
+    expectReorderAboveAckTimeout(
+      composeEnv('command', compose.services.command),
+      composeEnv('realtime', compose.services.realtime),
+    );
   });
 
   it('mounts one named volume at the filesystem archive directory of the archiver, command and realtime, so reads reach what retention trimmed', () => {

@@ -34,8 +34,12 @@ export const realtimeConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected 1-64 characters of [A-Za-z0-9._-]')
       .default('threadline-realtime'),
-    /** How long a stream waits for a missing seq before asking Postgres and then reporting a gap. */
-    REORDER_TIMEOUT_MS: envInt(2000, 10, 60_000),
+    /**
+     * How long a stream waits for a missing seq before asking Postgres and then reporting a gap. Above the
+     * command's APPEND_ACK_TIMEOUT_MS (5 s by default): an acknowledged seq can reach the topic that long
+     * after a later one, and must not be gapped; the 3 s beyond it ride out a fan-out fetch stall.
+     */
+    REORDER_TIMEOUT_MS: envInt(8000, 10, 60_000),
     /** Events a stream holds ahead of a missing seq; beyond it the highest are dropped (re-read from Postgres later). */
     REORDER_BUFFER_MAX: envInt(10_000, 10, 1_000_000),
     /** Bytes a client may leave unread before it is closed as a slow consumer (4408). */
