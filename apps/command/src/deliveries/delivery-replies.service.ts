@@ -23,11 +23,12 @@ export class DeliveryRepliesService {
     const messages: ReplyResult['messages'] = [];
     for (const [index, message] of dto.messages.entries()) {
       messages.push(
-        await this.appends.append(ref, actor, {
-          message,
-          producer_id: `delivery:${delivery.id}`,
-          producer_seq: index + 1,
-        }),
+        await this.appends.append(
+          ref,
+          actor,
+          { message, producer_id: `delivery:${delivery.id}`, producer_seq: index + 1 },
+          null,
+        ),
       );
     }
     return { seqs: messages.map((m) => m.seq), messages };

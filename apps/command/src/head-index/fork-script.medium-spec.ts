@@ -19,7 +19,14 @@ beforeEach(async () => {
 });
 
 const append = () =>
-  index.decideAppend({ conversation: FORK, ifVersion: null, pairField: null, contentHash: 'h', pairChecked: false });
+  index.decideAppend({
+    conversation: FORK,
+    ifVersion: null,
+    pairField: null,
+    contentHash: 'h',
+    pairChecked: false,
+    charge: null,
+  });
 
 describe('forkScript', () => {
   it('creates a pending record with head = at_seq naming its parent, which takes no append until confirmed', async () => {

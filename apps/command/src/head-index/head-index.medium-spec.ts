@@ -45,6 +45,7 @@ const request = (over: Partial<AppendRequest> = {}): AppendRequest => ({
   pairField: null,
   contentHash: 'h1',
   pairChecked: false,
+  charge: null,
   ...over,
 });
 

@@ -1,3 +1,4 @@
+import { TAKE_APPEND_TOKENS_FUNCTION } from '../tenant-limits/token-bucket.script';
 import { LuaScript } from './lua-script';
 
 /*
@@ -49,16 +50,24 @@ end`;
 }
 
 /**
- * KEYS conv, pairs, pending, epoch. ARGV ifVersion|'', pairField|'', contentHash,
- * conversationKey, pairChecked ('1' once the projection was asked about the pair).
+ * KEYS conv, pairs, pending, epoch, then for a charge the tenant's appends and bytes
+ * buckets. ARGV ifVersion|'', pairField|'', contentHash, conversationKey, pairChecked ('1'
+ * once the projection was asked about the pair), then for a charge appends/s, bytes/s and
+ * the append's bytes. A charge the buckets refuse is answered 'rate_limited' with the wait in ms before
+ * anything else is looked at; one they take is taken whatever the decision.
  */
 export const appendScript = new LuaScript(`
+${TAKE_APPEND_TOKENS_FUNCTION}
+${NOW}
+if KEYS[5] then
+  local wait = takeAppendTokens(KEYS[5], KEYS[6], tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), now)
+  if wait > 0 then return {'rate_limited', tostring(wait)} end
+end
 local epoch = redis.call('GET', KEYS[4])
 if not epoch then return {'rebuilding'} end
 local rec = redis.call('HMGET', KEYS[1], 's', 'v', 't', 'h')
 if not rec[1] then return {'missing'} end
 if rec[1] ~= 'c' then return {'not_found'} end
-${NOW}
 if ARGV[2] ~= '' then
   local prior = redis.call('HGET', KEYS[2], ARGV[2])
   if prior then

@@ -35,6 +35,7 @@ import { REDIS_CLIENT } from './redis-client.provider';
 
 export type AppendDecision =
   | { kind: 'rebuilding' | 'missing' | 'not_found' | 'tombstoned' | 'pair_unknown' }
+  | { kind: 'rate_limited'; waitMs: number }
   | { kind: 'conflict'; currentVersion: number }
   | { kind: 'replay_conflict'; seq: number }
   | { kind: 'deduped'; seq: number }
@@ -97,6 +98,14 @@ export interface AppendRequest {
   contentHash: string;
   /** True once the projection was asked about the pair (after 'pair_unknown'). */
   pairChecked: boolean;
+  /** Taken from the tenant's buckets before the decision (TenantRateLimiter.chargeFor); null: none. */
+  charge: AppendCharge | null;
+}
+
+/** One append against a tenant's token buckets (KEYS: appends, bytes; ARGV: appends/s, bytes/s, bytes). */
+export interface AppendCharge {
+  keys: [string, string];
+  args: [string, string, string];
 }
 
 /**
@@ -157,17 +166,26 @@ export class HeadIndexService {
   async decideAppend(req: AppendRequest): Promise<AppendDecision> {
     const reply = await appendScript.run(
       this.redis,
-      [this.convKey(req.conversation), this.pairsKey(req.conversation), this.pendingKey, this.epochKey],
+      [
+        this.convKey(req.conversation),
+        this.pairsKey(req.conversation),
+        this.pendingKey,
+        this.epochKey,
+        ...(req.charge?.keys ?? []),
+      ],
       [
         req.ifVersion === null ? '' : String(req.ifVersion),
         req.pairField ?? '',
         req.contentHash,
         conversationKey(req.conversation),
         req.pairChecked ? '1' : '',
+        ...(req.charge?.args ?? []),
       ],
     );
     const [kind, a, b, c, d] = reply;
     switch (kind) {
+      case 'rate_limited':
+        return { kind, waitMs: Number(a) };
       case 'conflict':
         return { kind, currentVersion: Number(a) };
       case 'replay_conflict':

@@ -8,6 +8,7 @@ import { ConversationDirectory } from '../head-index/conversation-directory';
 import { AppendDecision, AppendRequest, Confirmation, HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
 import { ApiError } from '@threadline/errors';
+import { TenantRateLimiter } from '../tenant-limits/tenant-rate-limiter';
 import { AppendService } from './append.service';
 
 const CONVERSATION: ConversationRef = { tenantId: 'default', conversationId: 'conv-1' };
@@ -53,12 +54,18 @@ function service(index: FakeIndex, publisher: FakePublisher, pairs: Map<string, 
     producerPair: async (_ref: ConversationRef, producerId: string, producerSeq: number) =>
       pairs.get(`${producerId}/${producerSeq}`) ?? null,
   };
+  const config = loadConfig(commandConfigSchema, {
+    AUTH_MODE: 'none',
+    AGENT_SECRETS_KEY: randomBytes(32).toString('base64'),
+    LIMIT_TENANT_APPENDS_PER_S: '50',
+  });
   return new AppendService(
     index as unknown as HeadIndexService,
     {} as ConversationDirectory,
     publisher as unknown as EventPublisher,
     projection as unknown as ProjectionLookupService,
-    loadConfig(commandConfigSchema, { AUTH_MODE: 'none', AGENT_SECRETS_KEY: randomBytes(32).toString('base64') }),
+    new TenantRateLimiter(config),
+    config,
     new MetricsService({ service: 'command', logLevel: 'silent' }),
   );
 }
@@ -86,7 +93,7 @@ describe('AppendService', () => {
   it('answers only once Kafka acknowledged the event, stamped with the epoch its seq was reserved in', async () => {
     const index = new FakeIndex([]);
     const publisher = new FakePublisher();
-    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO);
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO, null);
     expect(await settled(answer)).toBe(false);
     expect(publisher.published[0].event).toMatchObject({
       tenant_id: 'default',
@@ -104,7 +111,7 @@ describe('AppendService', () => {
     const index = new FakeIndex([]);
     index.confirmation = async () => 'fenced';
     const publisher = new FakePublisher();
-    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO);
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO, null);
     await tick();
     publisher.published[0].ack();
     expect(apiCode(await answer.catch((e: unknown) => e))).toBe('outcome_unknown');
@@ -114,7 +121,7 @@ describe('AppendService', () => {
     const index = new FakeIndex([]);
     index.confirmation = () => Promise.reject(new Error('connection closed'));
     const publisher = new FakePublisher();
-    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO);
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO, null);
     await tick();
     publisher.published[0].ack();
     expect(apiCode(await answer.catch((e: unknown) => e))).toBe('outcome_unknown');
@@ -123,7 +130,7 @@ describe('AppendService', () => {
   it('answers 503 kafka_unavailable and records no acknowledgement when Kafka refuses the event', async () => {
     const index = new FakeIndex([]);
     const publisher = new FakePublisher();
-    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO);
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, DTO, null);
     await tick();
     publisher.published[0].refuse(new Error('broker down'));
     expect(apiCode(await answer.catch((e: unknown) => e))).toBe('kafka_unavailable');
@@ -134,7 +141,7 @@ describe('AppendService', () => {
     const index = new FakeIndex([{ kind: 'pair_unknown' }, { kind: 'deduped', seq: 2 }]);
     const publisher = new FakePublisher();
     const pairs = new Map([['worker-1/4', { seq: 2, contentHash: 'abc' }]]);
-    await expect(service(index, publisher, pairs).append(CONVERSATION, ACTOR, PAIRED)).resolves.toMatchObject({
+    await expect(service(index, publisher, pairs).append(CONVERSATION, ACTOR, PAIRED, null)).resolves.toMatchObject({
       seq: 2,
       deduped: true,
     });
@@ -142,10 +149,37 @@ describe('AppendService', () => {
     expect(publisher.published).toEqual([]);
   });
 
+  it("answers a charge its tenant's buckets refuse with 429 rate_limited, Retry-After in whole seconds", async () => {
+    const index = new FakeIndex([{ kind: 'rate_limited', waitMs: 1500 }]);
+    const refused = await service(index, new FakePublisher(), new Map())
+      .append(CONVERSATION, ACTOR, DTO, 321)
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      status: 429,
+      code: 'rate_limited',
+      extra: { retry_after_ms: 1500 },
+      headers: { 'Retry-After': '2' },
+    });
+    expect(index.requests.map((r) => r.charge?.args)).toEqual([['50', '16777216', '321']]);
+  });
+
+  it("charges the request's bytes with its first decision only, however many it takes", async () => {
+    const index = new FakeIndex([{ kind: 'pair_unknown' }, { kind: 'deduped', seq: 2 }]);
+    const pairs = new Map([['worker-1/4', { seq: 2, contentHash: 'abc' }]]);
+    await service(index, new FakePublisher(), pairs).append(CONVERSATION, ACTOR, PAIRED, 321);
+    expect(index.requests.map((r) => r.charge?.args ?? null)).toEqual([['50', '16777216', '321'], null]);
+  });
+
+  it('charges nothing for an append the tenant limits do not apply to', async () => {
+    const index = new FakeIndex([{ kind: 'deduped', seq: 3 }]);
+    await service(index, new FakePublisher(), new Map()).append(CONVERSATION, ACTOR, PAIRED, null);
+    expect(index.requests.map((r) => r.charge)).toEqual([null]);
+  });
+
   it('appends a pair the projection does not hold either, telling the index it was checked', async () => {
     const index = new FakeIndex([{ kind: 'pair_unknown' }, { kind: 'reserved', seq: 9, epoch: 3 }]);
     const publisher = new FakePublisher();
-    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, PAIRED);
+    const answer = service(index, publisher, new Map()).append(CONVERSATION, ACTOR, PAIRED, null);
     await tick();
     await tick();
     publisher.published[0].ack();

@@ -8,8 +8,8 @@ import { ConversationDirectory } from '../head-index/conversation-directory';
 import { HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
 import { ApiError } from '@threadline/errors';
+import { TenantRateLimiter } from '../tenant-limits/tenant-rate-limiter';
 import { AppendMessageDto, AppendResultView } from './append-message.dto';
-
 import { checkMessageLimits, estimateTokenCount } from './message-limits';
 
 /**
@@ -29,6 +29,7 @@ export class AppendService {
     private readonly directory: ConversationDirectory,
     private readonly publisher: EventPublisher,
     private readonly projection: ProjectionLookupService,
+    private readonly limiter: TenantRateLimiter,
     @Inject(COMMAND_CONFIG) private readonly config: CommandConfig,
     metrics: MetricsService,
   ) {
@@ -36,8 +37,18 @@ export class AppendService {
     this.latency = metrics.histogram('threadline_command_append_seconds', 'Append latency until acknowledged');
   }
 
-  /** Appends as `actor`, the authenticated subject of the request. */
-  async append(ref: ConversationRef, actor: string, dto: AppendMessageDto): Promise<AppendResultView> {
+  /**
+   * Appends as `actor`, the authenticated subject of the request. `chargedBytes` (the
+   * request's size) is taken from the tenant's append buckets in the same Redis step as
+   * the first decision, once per request; null for appends the limits do not apply to
+   * (delivery replies).
+   */
+  async append(
+    ref: ConversationRef,
+    actor: string,
+    dto: AppendMessageDto,
+    chargedBytes: number | null,
+  ): Promise<AppendResultView> {
     const started = performance.now();
     const deadline = started + this.config.append.ackTimeoutMs;
     const message: MessageBody = {
@@ -53,12 +64,16 @@ export class AppendService {
       pairField: producer ? `${producer.id}\n${producer.seq}` : null,
       contentHash: messageContentHash(message),
       pairChecked: false,
+      charge: chargedBytes === null ? null : this.limiter.chargeFor(ref.tenantId, chargedBytes),
     };
     const tokenCount = message.token_count as number;
 
     for (let attempt = 0; attempt < 4; attempt += 1) {
       const decision = await this.index.decideAppend(request);
+      request.charge = null;
       switch (decision.kind) {
+        case 'rate_limited':
+          throw this.rejected('rate_limited', this.limiter.refusal(ref.tenantId, decision.waitMs));
         case 'rebuilding':
           this.outcomes.inc({ outcome: 'rebuilding' });
           return this.directory.throwRebuilding();

@@ -10,6 +10,7 @@ import { EventPublisher } from '../event-log/event-publisher';
 import { ConversationDirectory } from '../head-index/conversation-directory';
 import { AppendDecision, AppendRequest, HeadIndexService } from '../head-index/head-index.service';
 import { ProjectionLookupService } from '../head-index/projection-lookup.service';
+import { TenantRateLimiter } from '../tenant-limits/tenant-rate-limiter';
 import { AppendService } from './append.service';
 import { AppendMessageDto } from './append-message.dto';
 
@@ -29,15 +30,20 @@ async function appendThroughCommand(dto: AppendMessageDto): Promise<{ hash: stri
       produced = event;
     },
   };
+  const config = loadConfig(commandConfigSchema, {
+    AUTH_MODE: 'none',
+    AGENT_SECRETS_KEY: randomBytes(32).toString('base64'),
+  });
   const append = new AppendService(
     index as unknown as HeadIndexService,
     {} as ConversationDirectory,
     publisher as unknown as EventPublisher,
     {} as ProjectionLookupService,
-    loadConfig(commandConfigSchema, { AUTH_MODE: 'none', AGENT_SECRETS_KEY: randomBytes(32).toString('base64') }),
+    new TenantRateLimiter(config),
+    config,
     new MetricsService({ service: 'command', logLevel: 'silent' }),
   );
-  await append.append({ tenantId: 'default', conversationId: 'conv-hash' }, 'service:anonymous', dto);
+  await append.append({ tenantId: 'default', conversationId: 'conv-hash' }, 'service:anonymous', dto, null);
   return { hash: (request as AppendRequest | null)!.contentHash, event: produced! as MessageAppendedEvent };
 }
 

@@ -115,11 +115,12 @@ export class RunCommitService {
       metadata: { ...commit.metadata, ...folded.metadata, run: { id: runId, last_run_seq: commit.lastRunSeq } },
     };
     try {
-      const appended = await this.appends.append(ref, commit.actor, {
-        message,
-        producer_id: `run:${runId}`,
-        producer_seq: 1,
-      });
+      const appended = await this.appends.append(
+        ref,
+        commit.actor,
+        { message, producer_id: `run:${runId}`, producer_seq: 1 },
+        null,
+      );
       return { seq: appended.seq };
     } catch (error) {
       if (error instanceof ApiError && Number(error.status) < 500 && error.code !== 'producer_replay_conflict') {

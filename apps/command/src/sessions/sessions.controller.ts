@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { CurrentPrincipal, Principal, RequireScopes } from '@threadline/auth';
 import { ApiError } from '@threadline/errors';
 import { creatorPrincipal, principalConversation } from '../http/principal-conversation';
@@ -8,7 +8,7 @@ import { ListRequest } from '../listing/list-query';
 import { ListQueryPipe } from '../listing/list-query.pipe';
 import { ReadQueryPipes } from '../reads/read-query.pipes';
 import { ReadsService } from '../reads/reads.service';
-import { AppendRateLimitGuard } from '../tenant-limits/append-rate-limit.guard';
+import { RequestBytes } from '../tenant-limits/request-bytes.decorator';
 import {
   AppendEventDto,
   appendEventErrorCode,
@@ -110,12 +110,12 @@ export class SessionsController {
   /** `actor`, when given, must be the caller's subject (403 forbidden_actor): an actor is never taken from a body. */
   @Post(':id/append')
   @RequireScopes('messages:append')
-  @UseGuards(AppendRateLimitGuard)
   @HttpCode(HttpStatus.CREATED)
   append(
     @CurrentPrincipal() principal: Principal,
     @Param('id', SessionIdPipe) id: string,
     @Body(new ZodValidationPipe(appendEventSchema, 'invalid_event', appendEventErrorCode)) body: AppendEventDto,
+    @RequestBytes() bytes: number,
   ): Promise<AppendEventResult> {
     if (body.actor !== undefined && body.actor !== principal.subject) {
       throw new ApiError(
@@ -124,6 +124,6 @@ export class SessionsController {
         `actor: must be the authenticated subject (${principal.subject}) or omitted`,
       );
     }
-    return this.sessions.append(principalConversation(principal, id), principal.subject, body);
+    return this.sessions.append(principalConversation(principal, id), principal.subject, body, bytes);
   }
 }

@@ -85,14 +85,19 @@ export class SessionsService {
    * append path, as `actor`, the caller's subject; `expected_seq` is the head seq
    * the append expects (if_version).
    */
-  append(ref: ConversationRef, actor: string, dto: AppendEventDto): Promise<AppendEventResult> {
+  append(ref: ConversationRef, actor: string, dto: AppendEventDto, chargedBytes: number): Promise<AppendEventResult> {
     return inSessionTerms(async () => {
-      const result = await this.appends.append(ref, actor, {
-        message: messageOfEvent(dto, actor),
-        if_version: dto.expected_seq,
-        producer_id: dto.producer_id,
-        producer_seq: dto.producer_seq,
-      });
+      const result = await this.appends.append(
+        ref,
+        actor,
+        {
+          message: messageOfEvent(dto, actor),
+          if_version: dto.expected_seq,
+          producer_id: dto.producer_id,
+          producer_seq: dto.producer_seq,
+        },
+        chargedBytes,
+      );
       const lastSeq = result.deduped ? Math.max(result.seq, (await this.existing(ref)).version) : result.seq;
       return { seq: result.seq, last_seq: lastSeq, deduped: result.deduped };
     }, dto.expected_seq);

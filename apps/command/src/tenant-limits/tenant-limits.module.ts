@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { HeadIndexModule } from '../head-index/head-index.module';
-import { AppendRateLimitGuard } from './append-rate-limit.guard';
 import { TenantConversationQuota } from './tenant-conversation-quota';
 import { TenantRateLimiter } from './tenant-rate-limiter';
 
 /** Per-tenant limits shared by every command instance (Redis). */
 @Module({
   imports: [HeadIndexModule],
-  providers: [TenantRateLimiter, AppendRateLimitGuard, TenantConversationQuota],
-  exports: [TenantRateLimiter, AppendRateLimitGuard, TenantConversationQuota],
+  providers: [TenantRateLimiter, TenantConversationQuota],
+  exports: [TenantRateLimiter, TenantConversationQuota],
 })
 export class TenantLimitsModule {}

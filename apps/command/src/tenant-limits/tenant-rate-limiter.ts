@@ -1,44 +1,42 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
-import type { RedisClientType } from 'redis';
 import { ApiError } from '@threadline/errors';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
-import { REDIS_CLIENT } from '../head-index/redis-client.provider';
-import { LuaScript } from '../head-index/lua-script';
+import type { AppendCharge } from '../head-index/head-index.service';
 import { TenantLimitTable } from './tenant-limits';
-import { TAKE_APPEND_TOKENS } from './token-bucket.script';
 
-const takeAppendTokens = new LuaScript(TAKE_APPEND_TOKENS);
-
-/** Per-tenant append rate and bandwidth, as token buckets in Redis shared by every command instance. */
+/**
+ * Per-tenant append rate and bandwidth, as token buckets in Redis shared by every command
+ * instance. The head index's append script takes the charge (TAKE_APPEND_TOKENS_FUNCTION)
+ * in the same step as the append's decision; this says what to charge and words the refusal.
+ */
 @Injectable()
 export class TenantRateLimiter {
   private readonly prefix: string;
   private readonly limits: TenantLimitTable;
 
-  constructor(
-    @Inject(REDIS_CLIENT) private readonly redis: RedisClientType,
-    @Inject(COMMAND_CONFIG) config: Pick<CommandConfig, 'redis' | 'tenantLimits'>,
-  ) {
+  constructor(@Inject(COMMAND_CONFIG) config: Pick<CommandConfig, 'redis' | 'tenantLimits'>) {
     this.prefix = config.redis.keyPrefix;
     this.limits = config.tenantLimits;
   }
 
-  /** Takes one append of `bytes` from the tenant's buckets, or throws 429 `rate_limited` with Retry-After. */
-  async takeAppend(tenantId: string, bytes: number): Promise<void> {
+  /** One append of `bytes` (the request's size) against the tenant's buckets. */
+  chargeFor(tenantId: string, bytes: number): AppendCharge {
     const limits = this.limits.for(tenantId);
-    const waitMs = await takeAppendTokens.run<number>(
-      this.redis,
-      [`${this.prefix}:t:${tenantId}:appends`, `${this.prefix}:t:${tenantId}:append-bytes`],
-      [String(limits.appendsPerSecond), String(limits.appendBytesPerSecond), String(bytes)],
+    return {
+      keys: [`${this.prefix}:t:${tenantId}:appends`, `${this.prefix}:t:${tenantId}:append-bytes`],
+      args: [String(limits.appendsPerSecond), String(limits.appendBytesPerSecond), String(bytes)],
+    };
+  }
+
+  /** 429 `rate_limited` with Retry-After, for a charge of the tenant's the buckets refused for `waitMs`. */
+  refusal(tenantId: string, waitMs: number): ApiError {
+    const limits = this.limits.for(tenantId);
+    return new ApiError(
+      HttpStatus.TOO_MANY_REQUESTS,
+      'rate_limited',
+      `Tenant ${tenantId} is over its append limit (${limits.appendsPerSecond} appends/s, ${limits.appendBytesPerSecond} bytes/s)`,
+      { retry_after_ms: waitMs },
+      { 'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))) },
     );
-    if (waitMs > 0) {
-      throw new ApiError(
-        HttpStatus.TOO_MANY_REQUESTS,
-        'rate_limited',
-        `Tenant ${tenantId} is over its append limit (${limits.appendsPerSecond} appends/s, ${limits.appendBytesPerSecond} bytes/s)`,
-        { retry_after_ms: waitMs },
-        { 'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))) },
-      );
-    }
   }
 }
