@@ -7,6 +7,7 @@ import { machineInfo } from './lib/machine';
 import { BenchSettings, envNumber, log, Scenario, TargetCheck } from './lib/scenario';
 import { REPO_ROOT } from './lib/services';
 import { renderTargets, targetMet } from './lib/targets';
+import { abScenario } from './scenarios/ab';
 import { appendScenario } from './scenarios/append';
 import { archiveScenario } from './scenarios/archive';
 import { deliveryScenario } from './scenarios/delivery';
@@ -34,6 +35,7 @@ const SCENARIOS: Scenario[] = [
   peersScenario,
   scaleScenario,
   memoryScenario,
+  abScenario,
 ];
 
 function settingsFromEnv(): BenchSettings {

@@ -50,8 +50,15 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
  * in the bench's layout); its output goes to .data/bench-logs/<name>.log.
  */
 export class BenchService extends ServiceProcess {
-  constructor(service: ServiceName, name: string, port: number, env: Record<string, string>) {
-    super(service, name, port, env, BENCH_LAYOUT);
+  /** `layout`: another build's (the `ab` scenario's base), else the bench's own. */
+  constructor(
+    service: ServiceName,
+    name: string,
+    port: number,
+    env: Record<string, string>,
+    layout: ProcessLayout = BENCH_LAYOUT,
+  ) {
+    super(service, name, port, env, layout);
   }
 
   /** SIGTERM, and SIGKILL if the service has not exited 15 s later. */
