@@ -41,7 +41,7 @@ export class AppendService {
    * Appends as `actor`, the authenticated subject of the request. `chargedBytes` (the
    * request's size) is taken from the tenant's append buckets in the same Redis step as
    * the first decision, once per request; null for appends the limits do not apply to
-   * (delivery replies).
+   * (delivery replies, run commits).
    */
   async append(
     ref: ConversationRef,
