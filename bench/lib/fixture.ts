@@ -11,6 +11,7 @@ import {
   deleteTopics,
   freePort,
   kafkaClient,
+  ProcessLayout,
   ServiceName,
 } from './services';
 import { fmt } from './table';
@@ -88,15 +89,23 @@ export class ServiceFixture {
 
   /**
    * Starts a service (log in .data/bench-logs/<label>-<name>.log; `name` tells apart several
-   * instances of one service) and waits until it is ready.
+   * instances of one service) and waits until it is ready. `layout`: another build's (the `ab`
+   * scenario's base), else the bench's own.
    */
-  async start(service: ServiceName, env: Record<string, string> = {}, name: string = service): Promise<BenchService> {
+  async start(
+    service: ServiceName,
+    env: Record<string, string> = {},
+    name: string = service,
+    layout: ProcessLayout = BENCH_LAYOUT,
+  ): Promise<BenchService> {
     const port = await freePort();
-    const instance = new BenchService(service, `${this.label}-${name}`, port, {
-      ...this.env,
-      ...env,
-      [PORT_VARIABLE[service]]: String(port),
-    });
+    const instance = new BenchService(
+      service,
+      `${this.label}-${name}`,
+      port,
+      { ...this.env, ...env, [PORT_VARIABLE[service]]: String(port) },
+      layout,
+    );
     this.services.push(instance);
     log(`${this.label}: starting ${name} on :${port} (topic ${this.topic}, ${this.partitions} partitions)`);
     await instance.start();

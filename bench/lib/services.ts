@@ -22,7 +22,7 @@ export const BENCH_LAYOUT: ProcessLayout = {
 /** Linux's USER_HZ, the unit of utime/stime in /proc/<pid>/stat (100 on every mainstream build). */
 const CLOCK_TICKS = 100;
 
-export type { ServiceName };
+export type { ProcessLayout, ServiceName };
 
 /** A port nothing listens on right now (the OS picks it). */
 export async function freePort(): Promise<number> {

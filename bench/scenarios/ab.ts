@@ -8,7 +8,7 @@ import { KeepAliveClient } from '../lib/http';
 import { runOpenLoop } from '../lib/open-loop';
 import { chatMessage } from '../lib/payload';
 import { BenchSettings, envNumber, log, Scenario, ScenarioResult } from '../lib/scenario';
-import { BENCH_LAYOUT, BenchService, freePort, ServiceName } from '../lib/services';
+import { BENCH_LAYOUT, BenchService, ProcessLayout } from '../lib/services';
 import { fmt, ratio, renderTable } from '../lib/table';
 
 const PARTITIONS = 8;
@@ -66,7 +66,7 @@ export const abScenario: Scenario = {
 
 async function compareCommands(
   settings: BenchSettings,
-  baseLayout: typeof BENCH_LAYOUT,
+  baseLayout: ProcessLayout,
   seconds: number,
 ): Promise<{ rows: string[][]; data: unknown }> {
   const fixture = new ServiceFixture(settings, 'bench-ab-command', PARTITIONS);
@@ -75,16 +75,13 @@ async function compareCommands(
   try {
     const auth = fixture.authenticate();
     sides.push({ name: 'this tree', service: await fixture.start('command'), before: 0 });
-    sides.push({ name: 'base', service: await startBuild(fixture, 'command', 'base-command', baseLayout), before: 0 });
+    sides.push({ name: 'base', service: await fixture.start('command', {}, 'base-command', baseLayout), before: 0 });
     const clients = sides.map((side) => new KeepAliveClient(side.service.baseUrl, 1, auth.headers));
     const histograms = sides.map(() => new LatencyHistogram());
     for (const side of sides) {
       await createConversations(side.service.baseUrl, ids, auth.headers);
     }
-    const append = (client: KeepAliveClient, i: number) =>
-      client.expect(201, 'POST', `/v1/conversations/${ids[i % ids.length]}/messages`, {
-        message: chatMessage({ probe: i }),
-      });
+    const append = (client: KeepAliveClient, i: number) => appendProbe(client, ids, i);
     for (let i = 0; i < WARMUP_APPENDS; i++) {
       for (const client of clients) {
         await append(client, i);
@@ -117,14 +114,13 @@ async function compareCommands(
       data: sides.map((side, index) => ({ side: side.name, ...summaries[index], cpuMsPerAppend: cpu[index] })),
     };
   } finally {
-    await Promise.all(sides.filter((side) => side.name === 'base').map((side) => side.service.stop()));
     await fixture.tearDown(ids);
   }
 }
 
 async function compareProjectors(
   settings: BenchSettings,
-  baseLayout: typeof BENCH_LAYOUT,
+  baseLayout: ProcessLayout,
   seconds: number,
   rate: number,
 ): Promise<{ rows: string[][]; data: unknown }> {
@@ -141,10 +137,12 @@ async function compareProjectors(
     });
     sides.push({
       name: 'base',
-      service: await startBuild(fixture, 'projector', 'base-projector', baseLayout, {
-        PROJECTOR_GROUP_ID: `${fixture.runId}-base`,
-        DATABASE_URL: baseDatabase,
-      }),
+      service: await fixture.start(
+        'projector',
+        { PROJECTOR_GROUP_ID: `${fixture.runId}-base`, DATABASE_URL: baseDatabase },
+        'base-projector',
+        baseLayout,
+      ),
       before: 0,
     });
     const command = await fixture.start('command');
@@ -154,9 +152,7 @@ async function compareProjectors(
     log(`ab: appending ${rate}/s for ${seconds} s with both projectors consuming`);
     sides.forEach((side) => (side.before = side.service.cpuSeconds() ?? 0));
     const loop = await runOpenLoop(rate, seconds * 1000, async (i) => {
-      await client.expect(201, 'POST', `/v1/conversations/${ids[i % ids.length]}/messages`, {
-        message: chatMessage({ probe: i }),
-      });
+      await appendProbe(client, ids, i);
     });
     client.close();
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -174,32 +170,16 @@ async function compareProjectors(
       data: sides.map((side, index) => ({ side: side.name, events: loop.started, cpuMsPerEvent: cpu[index] })),
     };
   } finally {
-    await Promise.all(sides.filter((side) => side.name === 'base').map((side) => side.service.stop()));
     await fixture.tearDown(ids);
     await cleanSecondDatabase(baseDatabase, ids, `${fixture.runId}-base`);
   }
 }
 
-/** A service of the other build, with the fixture's environment; stopped by the caller. */
-async function startBuild(
-  fixture: ServiceFixture,
-  service: ServiceName,
-  name: string,
-  layout: typeof BENCH_LAYOUT,
-  env: Record<string, string> = {},
-): Promise<BenchService> {
-  const port = await freePort();
-  const variable = service === 'command' ? 'COMMAND_PORT' : 'PROJECTOR_PORT';
-  const instance = new BenchService(
-    service,
-    `${fixture.label}-${name}`,
-    port,
-    { ...fixture.env, ...env, [variable]: String(port) },
-    layout,
-  );
-  log(`${fixture.label}: starting ${name} (${layout.distDir}) on :${port}`);
-  await instance.start();
-  return instance;
+/** Appends probe `i` to the i-th conversation (round robin); 201 expected. */
+function appendProbe(client: KeepAliveClient, ids: readonly string[], i: number) {
+  return client.expect(201, 'POST', `/v1/conversations/${ids[i % ids.length]}/messages`, {
+    message: chatMessage({ probe: i }),
+  });
 }
 
 function cpuMsPer(side: Side, operations: number): number {

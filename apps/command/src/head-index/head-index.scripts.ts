@@ -53,8 +53,8 @@ end`;
  * KEYS conv, pairs, pending, epoch, then for a charge the tenant's appends and bytes
  * buckets. ARGV ifVersion|'', pairField|'', contentHash, conversationKey, pairChecked ('1'
  * once the projection was asked about the pair), then for a charge appends/s, bytes/s and
- * the append's bytes. A charge the buckets refuse is answered 'rate_limited' with the wait in ms before
- * anything else is looked at; one they take is taken whatever the decision.
+ * the append's bytes. A charge the buckets refuse is answered 'rate_limited' with the wait
+ * in ms before anything else is looked at; one they take is taken whatever the decision.
  */
 export const appendScript = new LuaScript(`
 ${TAKE_APPEND_TOKENS_FUNCTION}

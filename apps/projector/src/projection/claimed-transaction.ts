@@ -8,9 +8,8 @@ import { Statement } from '@threadline/persistence';
  * statements go out together on a pipelined connection (pg's `pipeline` mode, on
  * for the projector's pool) in one socket write (the socket is corked while they
  * are queued: a write costs more CPU than the whole statement's encoding), and
- * once their answers are in, `COMMIT` if the claim
- * updated exactly one row, `ROLLBACK` if it updated none (nothing is written) or
- * any statement failed. The claim goes first, so it takes its row lock before
+ * once their answers are in, `COMMIT` if the claim updated exactly one row,
+ * `ROLLBACK` if it updated none (nothing is written) or any statement failed. The claim goes first, so it takes its row lock before
  * anything else is written, as a locking transaction does.
  *
  * Resolves true when committed, false when the claim was refused; rejects with

@@ -60,6 +60,9 @@ export interface ChunkOutcome {
   quarantined: PoisonRecord[];
 }
 
+/** An outcome with the fence the partition's position holds after it, which the next claim starts from. */
+type WrittenChunk = ChunkOutcome & { indexFence: number };
+
 /**
  * Writes one chunk of a partition and the partition's position (next offset and
  * index fence) in one transaction: exactly once in effect. Events below the stored
@@ -105,11 +108,7 @@ export class ProjectionWriter {
   }
 
   /** The pipelined transaction; null when it cannot be used or the claim is refused (nothing written). */
-  private async writeClaimed(
-    key: OffsetKey,
-    chunk: ChunkInput,
-    from: StoredPosition,
-  ): Promise<(ChunkOutcome & { indexFence: number }) | null> {
+  private async writeClaimed(key: OffsetKey, chunk: ChunkInput, from: StoredPosition): Promise<WrittenChunk | null> {
     const plan = planChunk(chunk.records, from, chunk.poison);
     if (plan.participants.some((change) => change.mode !== 'replace')) {
       return null;
@@ -125,7 +124,7 @@ export class ProjectionWriter {
     return this.written(chunk, plan);
   }
 
-  private writeLocked(key: OffsetKey, chunk: ChunkInput): Promise<ChunkOutcome & { indexFence: number }> {
+  private writeLocked(key: OffsetKey, chunk: ChunkInput): Promise<WrittenChunk> {
     return this.dataSource.transaction(async (tx) => {
       const position = await lockChunkPosition(tx, key, chunk);
       const stored = position.stored;
@@ -145,7 +144,7 @@ export class ProjectionWriter {
     });
   }
 
-  private written(chunk: ChunkInput, plan: ChunkPlan): ChunkOutcome & { indexFence: number } {
+  private written(chunk: ChunkInput, plan: ChunkPlan): WrittenChunk {
     return {
       nextOffset: chunk.endOffset,
       indexFence: plan.fence,
