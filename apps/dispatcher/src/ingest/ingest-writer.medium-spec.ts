@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { DataSource } from 'typeorm';
 import { SecretBox, newSigningSecret } from '@threadline/auth';
 import { ConversationEvent } from '@threadline/contracts';
-import { dataSourceOptions, runStatement } from '@threadline/persistence';
+import { dataSourceOptions, runStatement, Statement } from '@threadline/persistence';
 import {
   appendedEvent,
   createdWithParticipants,
@@ -137,15 +137,28 @@ it('follows participants_set: an agent taken out gets nothing more', async () =>
   expect(await deliveries('c6', 'bot')).toEqual([[1]]);
 });
 
+/**
+ * lockDue narrowed to this spec's tenant: it locks due rows of every tenant with SKIP LOCKED, so two suites
+ * claiming all tenants at once on one database would each skip the other's locked rows and miss their own.
+ */
+function lockOwnDue(): Statement {
+  const all = lockDue([], 100_000);
+  const sql = all.sql.replace('WHERE d.status', 'WHERE d.tenant_id = $3 AND d.status');
+  if (sql === all.sql) {
+    throw new Error('lockDue changed shape: narrow it to the tenant another way');
+  }
+  return { sql, params: [...all.params, tenantId] };
+}
+
 /** The conversation's deliveries the worker may claim now (as their seqs), once earlier ones are marked done. */
 async function claimable(conversationId: string) {
   await dataSource.query(
     `UPDATE deliveries SET status = 'succeeded' WHERE tenant_id = $1 AND conversation_id = $2 AND first_seq < $3`,
     [tenantId, conversationId, 2],
   );
-  const rows = await dataSource.transaction((tx) => runStatement<ClaimedSqlRow[]>(tx, lockDue([], 100_000)));
+  const rows = await dataSource.transaction((tx) => runStatement<ClaimedSqlRow[]>(tx, lockOwnDue()));
   return rows
-    .filter((r) => r.tenant_id === tenantId && r.conversation_id === conversationId)
+    .filter((r) => r.conversation_id === conversationId)
     .map((r) => (r.messages as Array<{ seq: number }>).map((m) => m.seq));
 }
 
@@ -181,10 +194,8 @@ async function deliverDue(conversationId: string, agentId: string): Promise<numb
   const delivered: number[] = [];
   for (;;) {
     const due = await dataSource.transaction(async (tx) => {
-      const rows = await runStatement<ClaimedSqlRow[]>(tx, lockDue([], 100_000));
-      const ours = rows.filter(
-        (r) => r.tenant_id === tenantId && r.conversation_id === conversationId && r.agent_id === agentId,
-      );
+      const rows = await runStatement<ClaimedSqlRow[]>(tx, lockOwnDue());
+      const ours = rows.filter((r) => r.conversation_id === conversationId && r.agent_id === agentId);
       for (const row of ours) {
         await tx.query(`UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1 WHERE id = $1`, [row.id]);
       }
