@@ -81,6 +81,14 @@ describe('REST authentication (AUTH_MODE=on)', () => {
     expect((await api(stack.baseUrl, 'GET', '/health/ready')).status).toBe(200);
   });
 
+  it.each(['/V1/conversations', '/v1/Conversations', '/V1/ADMIN/API-KEYS'])(
+    'asks for a credential on %s, a /v1 route spelled in other letter case',
+    async (path) => {
+      const res = await call('GET', path, {});
+      expect({ status: res.status, error: res.body.error }).toEqual({ status: 401, error: 'unauthorized' });
+    },
+  );
+
   interface Attempt {
     name: string;
     headers: () => Promise<Record<string, string>>;

@@ -157,6 +157,14 @@ describe('a stream refuses a bad credential before anything streams', () => {
     },
   );
 
+  it('asks SSE for a credential on a /v1 path spelled in other letter case', async () => {
+    const res = await fetch(`${realtime.baseUrl}${ssePath().replace('/v1/conversations', '/V1/Conversations')}`);
+    expect({ status: res.status, error: ((await res.json()) as { error: string }).error }).toEqual({
+      status: 401,
+      error: 'unauthorized',
+    });
+  });
+
   it('answers 403 forbidden_scope on plain WebSocket and SSE for a token without conversations:read', async () => {
     const credential = await token({ scope: 'messages:append' });
     expect(await plainWs(credential, 'header')).toEqual({

@@ -1,4 +1,5 @@
 import { CanActivate, ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants';
 import { Reflector } from '@nestjs/core';
 import { ApiError } from '@threadline/errors';
 import { Authenticator } from './authenticator';
@@ -11,7 +12,6 @@ import { unauthorized } from './unauthorized';
 
 interface HttpRequest extends AuthenticatedRequest {
   headers: Record<string, string | string[] | undefined>;
-  path: string;
   params?: Record<string, string | undefined>;
   query?: Record<string, unknown>;
 }
@@ -20,7 +20,9 @@ interface HttpRequest extends AuthenticatedRequest {
  * Authenticates every `/v1` route and checks what the principal may do there: the
  * scopes the route requires, and, for a token pinned to a conversation, that the
  * route's `:id` is that conversation (admin routes are closed to pinned tokens).
- * `/health` and `/metrics` stay open.
+ * `/health` and `/metrics` stay open. Which routes are `/v1` is read off the
+ * matched route's controller, never off the URL as sent: routing ignores letter
+ * case, so `/V1/...` reaches the same handlers.
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
@@ -33,10 +35,10 @@ export class AuthGuard implements CanActivate {
     if (context.getType() !== 'http') {
       return true;
     }
-    const request = context.switchToHttp().getRequest<HttpRequest>();
-    if (!request.path.startsWith('/v1')) {
+    if (!isApiController(this.reflector.get<string | string[] | undefined>(PATH_METADATA, context.getClass()))) {
       return true;
     }
+    const request = context.switchToHttp().getRequest<HttpRequest>();
     const targets = [context.getHandler(), context.getClass()];
     const queryParam = this.reflector.getAllAndOverride<CredentialQueryParam | undefined>(
       CREDENTIAL_QUERY_PARAM,
@@ -51,6 +53,11 @@ export class AuthGuard implements CanActivate {
     request.principal = principal;
     return true;
   }
+}
+
+/** A controller of the `/v1` API (`@Controller('v1/...')`). */
+function isApiController(paths: string | string[] | undefined): boolean {
+  return [paths ?? []].flat().some((path) => /^\/?v1(\/|$)/i.test(path));
 }
 
 /** Scopes of routes that are not about one conversation: closed to a token pinned to a conversation. */
