@@ -1,10 +1,11 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfigOrExit } from '@threadline/config';
 import { bootstrapService } from '@threadline/observability';
 import { runApiKeysCommand } from './api-keys/api-keys-cli';
 import { CommandModule } from './command.module';
 import { commandConfigSchema } from './config/command.config';
 import { serveConsoleAssets } from './console/console-static';
+import { commandHttpAdapter, registerBodyParsers } from './http/command-http-adapter';
 
 /** `main.js api-keys ...` manages API keys without an API key, e.g. the first admin key (docs/operations.md). */
 async function main(): Promise<void> {
@@ -17,11 +18,12 @@ async function main(): Promise<void> {
     host: config.http.host,
     port: config.http.port,
     corsOrigins: config.http.corsOrigins,
+    httpAdapter: commandHttpAdapter(),
     configure: (app) => {
-      const express = app as NestExpressApplication;
+      const fastify = app as NestFastifyApplication;
       const largestBody = Math.max(config.limits.messageBytes, config.runs.maxBatchBytes);
-      express.useBodyParser('json', { limit: largestBody + 64 * 1024 });
-      serveConsoleAssets(express);
+      registerBodyParsers(fastify.getHttpAdapter().getInstance(), largestBody + 64 * 1024);
+      serveConsoleAssets(fastify);
     },
   });
 }

@@ -1,39 +1,42 @@
+import type { ServerResponse } from 'node:http';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 import { REQUEST_ID_HEADER } from '@threadline/observability';
 import { ApiError } from './api-error';
 import { isUnavailableStoreError } from './unavailable-store';
 
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  expose?: boolean;
-  message?: string;
+/** Express's response is Node's; Fastify's reply wraps it as `raw`. */
+function nodeResponse(res: object): ServerResponse {
+  return 'raw' in res ? (res.raw as ServerResponse) : (res as ServerResponse);
 }
 
 /**
  * Every HTTP error of every service leaves as `{error, message}` (ApiError); nothing
  * unplanned escapes as an HTML page. A response already streaming (SSE) is cut.
+ * It answers through the service's HTTP adapter, so Express and Fastify services alike.
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(ApiExceptionFilter.name);
 
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
-    if (res.headersSent) {
-      this.logger.warn({
-        reqId: res.getHeader(REQUEST_ID_HEADER),
-        msg: `error after the response started: ${String(exception)}`,
-      });
-      res.destroy();
+    const http = this.adapterHost.httpAdapter;
+    const res = host.switchToHttp().getResponse<object>();
+    const reqId: unknown = nodeResponse(res).getHeader(REQUEST_ID_HEADER);
+    if (http.isHeadersSent(res) === true) {
+      this.logger.warn({ reqId, msg: `error after the response started: ${String(exception)}` });
+      nodeResponse(res).destroy();
       return;
     }
-    const error = this.toApiError(exception, res.getHeader(REQUEST_ID_HEADER));
+    const error = this.toApiError(exception, reqId);
+    // Whatever the route meant to send (a page's text/html), the error is JSON.
+    http.setHeader(res, 'content-type', 'application/json; charset=utf-8');
     for (const [name, value] of Object.entries(error.headers)) {
-      res.setHeader(name, value);
+      http.setHeader(res, name, value);
     }
-    res.status(error.status).json({ error: error.code, message: error.message, ...error.extra });
+    http.reply(res, { error: error.code, message: error.message, ...error.extra }, error.status);
   }
 
   /** `reqId` goes into the lines logged for the request (the JSON logger binds nothing per request). */
@@ -41,30 +44,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (exception instanceof ApiError) {
       return exception;
     }
-    const parser = exception as BodyParserError;
-    if (parser?.type === 'entity.parse.failed') {
-      return ApiError.badRequest('invalid_json', 'The request body is not valid JSON');
-    }
-    if (parser?.type === 'entity.too.large') {
-      return new ApiError(HttpStatus.PAYLOAD_TOO_LARGE, 'payload_too_large', 'The request body is too large');
-    }
-    if (parser?.type === 'encoding.unsupported' || parser?.type === 'charset.unsupported') {
-      return new ApiError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_encoding', String(parser.message));
-    }
-    if (parser?.expose === true && parser.status === HttpStatus.BAD_REQUEST) {
-      // body-parser's own 400s: a body its Content-Encoding cannot decode (gzip that is not gzip), a bad length.
-      return ApiError.badRequest('invalid_json', `The request body could not be read: ${String(parser.message)}`);
-    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status === 404) {
         return new ApiError(status, 'not_found', 'No such route');
       }
       if (status === 400) {
-        // Nest turns body-parser's SyntaxError (invalid JSON) and URIError (bad %-encoding) into a 400.
-        return /JSON/i.test(exception.message)
-          ? ApiError.badRequest('invalid_json', `The request body is not valid JSON: ${exception.message}`)
-          : ApiError.badRequest('bad_request', exception.message);
+        // Express turns a path's bad %-encoding (URIError) into a 400.
+        return ApiError.badRequest('bad_request', exception.message);
       }
       return new ApiError(status, 'http_error', exception.message);
     }

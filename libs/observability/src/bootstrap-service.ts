@@ -1,6 +1,6 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { DynamicModule, INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { AbstractHttpAdapter, NestFactory } from '@nestjs/core';
 import { corsOptions } from './cors-options';
 import { JsonLogger } from './json-logger';
 import { MetricsService } from './metrics.service';
@@ -14,6 +14,8 @@ export interface ServiceBootstrapOptions {
   port: number;
   /** Browser origins allowed to call the service cross-origin (CORS_ORIGINS); none: no CORS headers at all. */
   corsOrigins?: string[];
+  /** The HTTP platform: Express (Nest's default) unless given, e.g. the command's Fastify adapter. */
+  httpAdapter?: AbstractHttpAdapter;
   /** Runs before listen, e.g. to add a WebSocket adapter or body limits. */
   configure?: (app: INestApplication) => void;
 }
@@ -27,7 +29,11 @@ export interface ServiceBootstrapOptions {
  * failure to start is not caught: the process exits, as before.
  */
 export async function bootstrapService(options: ServiceBootstrapOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(options.module, { bufferLogs: true, bodyParser: false });
+  const settings = { bufferLogs: true, bodyParser: false };
+  const app =
+    options.httpAdapter === undefined
+      ? await NestFactory.create(options.module, settings)
+      : await NestFactory.create(options.module, options.httpAdapter, settings);
   const logger = app.get(JsonLogger);
   app.useLogger(logger);
   app.enableShutdownHooks();

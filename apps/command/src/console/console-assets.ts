@@ -9,6 +9,7 @@ export const CONSOLE_DIR = join(__dirname, '..', '..', '..', '..', 'console');
 /** The URL prefix the console is served under (its assets, its client routes). */
 export const CONSOLE_PREFIX = '/console';
 
-/** Hashed bundle files never change under one name: cached for a year; index.html is revalidated every time. */
-export const ASSET_CACHE_CONTROL = 'public, max-age=31536000, immutable';
+/** Hashed bundle files never change under one name: cached for a year (`public, max-age=31536000, immutable`). */
+export const ASSET_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
+/** index.html is revalidated every time. */
 export const PAGE_CACHE_CONTROL = 'no-cache';

@@ -1,15 +1,19 @@
-import { NestExpressApplication } from '@nestjs/platform-express';
-import type { Response } from 'express';
-import { ASSET_CACHE_CONTROL, CONSOLE_DIR, CONSOLE_PREFIX, PAGE_CACHE_CONTROL } from './console-assets';
+import { join } from 'node:path';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ASSET_MAX_AGE_MS, CONSOLE_DIR, CONSOLE_PREFIX } from './console-assets';
 
-/** Serves the console's bundle files (index.html excepted: ConsoleController answers it for every client route). */
-export function serveConsoleAssets(app: NestExpressApplication): void {
-  app.useStaticAssets(CONSOLE_DIR, {
-    prefix: CONSOLE_PREFIX,
+/**
+ * Serves the console's hashed bundle files from dist/console/assets, one route per file found at start-up
+ * (`wildcard: false`), cached for a year as immutable. index.html and every client route under /console are
+ * ConsoleController's.
+ */
+export function serveConsoleAssets(app: NestFastifyApplication): void {
+  app.useStaticAssets({
+    root: join(CONSOLE_DIR, 'assets'),
+    prefix: `${CONSOLE_PREFIX}/assets/`,
     index: false,
-    fallthrough: true,
-    setHeaders: (res: Response, path: string) => {
-      res.setHeader('cache-control', path.endsWith('.html') ? PAGE_CACHE_CONTROL : ASSET_CACHE_CONTROL);
-    },
+    wildcard: false,
+    maxAge: ASSET_MAX_AGE_MS,
+    immutable: true,
   });
 }

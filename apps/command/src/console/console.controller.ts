@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Controller, Get, Header, HttpStatus, Inject, Param, Res } from '@nestjs/common';
+import { Controller, Get, Header, HttpStatus, Inject, Param } from '@nestjs/common';
 import { ApiError } from '@threadline/errors';
-import type { Response } from 'express';
 import { COMMAND_CONFIG, CommandConfig } from '../config/command.config';
 import { CONSOLE_DIR, PAGE_CACHE_CONTROL } from './console-assets';
 
@@ -12,7 +11,7 @@ export interface ConsoleSettings {
 }
 
 /**
- * The admin console's page (docs/console.md). Its hashed assets are served by the static middleware installed in
+ * The admin console's page (docs/console.md). Its hashed assets are served by the static routes installed in
  * main.ts; this controller answers its settings and, for every client route under /console, index.html.
  * Nothing here is behind a credential: the page signs in with the key or token the user types and calls /v1.
  */
@@ -26,16 +25,15 @@ export class ConsoleController {
     return { realtime_url: this.config.console.realtimePublicUrl };
   }
 
-  @Get(['', '*route'])
-  page(@Param('route') route: string[] | undefined, @Res() res: Response): void {
-    if (route?.[0] === 'assets') {
+  @Get(['', '*'])
+  @Header('cache-control', PAGE_CACHE_CONTROL)
+  @Header('content-type', 'text/html; charset=utf-8')
+  async page(@Param('*') route: string | undefined): Promise<string> {
+    if (route?.split('/')[0] === 'assets') {
       throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', 'No such console asset');
     }
-    const index = join(CONSOLE_DIR, 'index.html');
-    if (!existsSync(index)) {
+    return readFile(join(CONSOLE_DIR, 'index.html'), 'utf8').catch(() => {
       throw new ApiError(HttpStatus.NOT_FOUND, 'not_found', 'The console is not built (npm run build)');
-    }
-    res.setHeader('cache-control', PAGE_CACHE_CONTROL);
-    res.sendFile(index);
+    });
   }
 }

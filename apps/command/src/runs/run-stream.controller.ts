@@ -1,5 +1,5 @@
 import { Controller, HttpCode, Param, Post, Req } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { CurrentPrincipal, Principal, RequireScopes } from '@threadline/auth';
 import { RunIdPipe } from './run-id.pipe';
 import type { CommittedRunView, EndedRunView } from './run.dto';
@@ -7,8 +7,8 @@ import { RunStreamService } from './ui-message-stream/run-stream.service';
 
 /**
  * POST /v1/runs/{run_id}/stream: the body is an AI SDK UI message stream, read as
- * it arrives (the JSON body parser takes application/json only, so it leaves
- * this text/event-stream body to the route).
+ * it arrives (the command parses application/json bodies only, so it leaves
+ * this text/event-stream body unread for the route: registerBodyParsers).
  */
 @Controller('v1/runs')
 export class RunStreamController {
@@ -20,8 +20,8 @@ export class RunStreamController {
   stream(
     @CurrentPrincipal() principal: Principal,
     @Param('run_id', RunIdPipe) runId: string,
-    @Req() request: Request,
+    @Req() request: FastifyRequest,
   ): Promise<CommittedRunView | EndedRunView> {
-    return this.streams.pipe(principal, runId, request);
+    return this.streams.pipe(principal, runId, request.raw);
   }
 }
