@@ -19,12 +19,15 @@ const MAX_ROUNDS = 4;
  * whose commit was interrupted is committed again, never abandoned. A run with an
  * operation in flight (a lease) is left alone. A run the projection has as
  * streaming for longer than that but the run index no longer holds (Redis lost
- * it, and nobody touched it since) fails with reason `index_lost`. One instance
- * sweeps at a time.
+ * it, and nobody touched it since) fails with reason `index_lost`, once: until
+ * the projection has that end (a projector down or behind), the sweeps after
+ * leave the run alone for RUN_IDLE_TIMEOUT_MS. One instance sweeps at a time.
  */
 @Injectable()
 export class RunIdleReaper extends PeriodicJob {
   private readonly reaped;
+  /** Runs this instance ended as lost (`<tenant>\n<run>`), and when: not ended again before the projection shows it. */
+  private readonly endedLost = new Map<string, number>();
 
   constructor(
     private readonly index: RunIndexService,
@@ -67,6 +70,11 @@ export class RunIdleReaper extends PeriodicJob {
    */
   private async endLostRuns(): Promise<void> {
     const startedBefore = new Date(Date.now() - this.config.runs.idleTimeoutMs);
+    for (const [key, endedAt] of this.endedLost) {
+      if (endedAt <= startedBefore.getTime()) {
+        this.endedLost.delete(key);
+      }
+    }
     let after: StreamingRunPosition | undefined;
     for (let round = 0; round < MAX_ROUNDS; round += 1) {
       const page = await this.projected.streamingSince(startedBefore, SWEEP_RUNS, after);
@@ -82,11 +90,15 @@ export class RunIdleReaper extends PeriodicJob {
 
   private async endIfLost(view: RunView & StreamingRunPosition): Promise<void> {
     const run = { tenantId: view.tenant_id, runId: view.run_id };
-    if ((await this.index.conversationOf(run)) !== null) {
+    const key = `${run.tenantId}\n${run.runId}`;
+    if (this.endedLost.has(key) || (await this.index.conversationOf(run)) !== null) {
       return;
     }
     await this.lost.endLost(run.tenantId, view).then(
-      () => this.reaped.inc({ outcome: 'index_lost' }),
+      () => {
+        this.endedLost.set(key, Date.now());
+        this.reaped.inc({ outcome: 'index_lost' });
+      },
       (error: Error) =>
         this.logger.warn(`run ${run.runId} of tenant ${run.tenantId}: not ended as lost: ${error.message}`),
     );
