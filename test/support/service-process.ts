@@ -62,7 +62,7 @@ export class ServiceProcess {
   async start(readyTimeoutMs = 60_000): Promise<void> {
     mkdirSync(this.layout.logDir, { recursive: true });
     const log = createWriteStream(this.logFile, { flags: this.layout.appendLog ? 'a' : 'w' });
-    const child = spawn(process.execPath, [entryPoint(this.service, this.layout)], {
+    const child = spawn(process.execPath, [...serviceNodeArgs(), entryPoint(this.service, this.layout)], {
       env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', LOG_LEVEL: this.layout.logLevel, ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -186,4 +186,12 @@ export async function eventually<T>(
     await sleep(intervalMs);
   }
   throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
+}
+
+/**
+ * Node flags for every service started here, from SERVICE_NODE_ARGS (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the services of a bench run (Node refuses those in NODE_OPTIONS).
+ */
+function serviceNodeArgs(): string[] {
+  return (process.env.SERVICE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 }
