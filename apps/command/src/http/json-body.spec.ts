@@ -74,6 +74,19 @@ describe('JSON request bodies', () => {
     expect(await read('{}', { 'content-type': 'application/json; charset=UTF-8' })).toEqual({});
   });
 
+  it('refuses a gzip body whose upload breaks off with 400 invalid_json instead of waiting for it', async () => {
+    const cut = gzipSync(Buffer.from(JSON.stringify({ text: 'x'.repeat(200) }))).subarray(0, 20);
+    const payload = new Readable({ read: () => undefined });
+    payload.push(cut);
+    setImmediate(() => payload.destroy(new Error('aborted')));
+    const error = await readJsonBody(
+      { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload,
+      LIMIT,
+    ).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 400, code: 'invalid_json', message: expect.stringContaining('aborted') });
+  }, 5000);
+
   it('refuses a body that says gzip but is not with 400 invalid_json', async () => {
     expect(await refusal('{"a":1}', { 'content-encoding': 'gzip' })).toMatchObject({
       status: 400,

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable, Transform } from 'node:stream';
+import { pipeline, type Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { HttpStatus } from '@nestjs/common';
 import { ApiError } from '@threadline/errors';
@@ -44,7 +44,9 @@ export async function readJsonBody(
   if (decoder === null && Number(headers['content-length']) > limitBytes) {
     throw tooLarge();
   }
-  const text = await readText(decoder === null ? payload : payload.pipe(decoder()), limitBytes);
+  // pipeline, not pipe: an upload that breaks off fails the decoder too, instead of leaving it waiting.
+  const decoded = decoder === null ? payload : pipeline(payload, decoder(), () => undefined);
+  const text = await readText(decoded, limitBytes);
   return parseJson(text);
 }
 
@@ -66,7 +68,7 @@ async function readText(stream: Readable, limitBytes: number): Promise<string> {
 }
 
 /** JSON.parse, taking objects and arrays only (a bare string or number is refused), a leading BOM ignored. */
-export function parseJson(text: string): unknown {
+function parseJson(text: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (body.length === 0) {
     return {};
