@@ -8,3 +8,5 @@ export * from './stored-position-consumer';
 export * from './topic-provisioner';
 export * from './topic-readiness';
 export * from './producer-retries';
+export * from './stall-watch';
+export * from './topic-offsets-reader';

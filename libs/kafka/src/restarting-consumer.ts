@@ -1,6 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@nestjs/common';
 import { Consumer } from 'kafkajs';
 import { retryWithBackoff } from './retry-with-backoff';
+
+/** How long a restart waits for the old consumer to leave its group before it starts the new one anyway. */
+const DISCONNECT_WAIT_MS = 10_000;
 
 export interface RestartingConsumerOptions {
   /** A new kafkajs consumer with the owner's listeners on it; called for every start. */
@@ -38,6 +42,36 @@ export class RestartingConsumer {
 
   start(): void {
     this.starting = this.run();
+  }
+
+  /**
+   * Replaces the running consumer by a new one, as after a crash: the old one leaves its group (waited for at
+   * most DISCONNECT_WAIT_MS: a consumer stuck in a batch is left behind, and its group evicts it), then a new
+   * one starts. For an owner that finds its consumer no longer makes progress (realtime's stall watch).
+   */
+  async restart(): Promise<void> {
+    await this.starting;
+    const consumer = this.consumer;
+    if (this.stopped || consumer === null) {
+      return;
+    }
+    this.consumer = null;
+    const waited = new AbortController();
+    const left = await Promise.race([
+      consumer.disconnect().then(
+        () => true,
+        () => true,
+      ),
+      sleep(DISCONNECT_WAIT_MS, false, { signal: waited.signal }).catch(() => false),
+    ]);
+    waited.abort();
+    if (!left) {
+      this.logger.warn(`the consumer did not disconnect within ${DISCONNECT_WAIT_MS} ms; starting a new one anyway`);
+    }
+    if (!this.stopped) {
+      this.starting = this.run();
+      await this.starting;
+    }
   }
 
   /** Starts nothing more, waits for a start in progress, and disconnects the running consumer. */

@@ -18,6 +18,7 @@ export const CONVERSATIONS = 8;
 const WRITERS = 4;
 /** Load before the fault, and after it once appends are acknowledged again. */
 export const LOAD_WINDOW_MS = 5000;
+const CONSUMER_RESTARTS_METRIC = 'threadline_realtime_consumer_restarts_total';
 
 /** What a fault injection works with while the load runs. */
 export interface Injection {
@@ -140,6 +141,7 @@ export class ScenarioRunner<K extends FaultKafka> {
       await load.stop();
       heads = await readHeads(stack.commandUrls, ids);
       notes = await settle(stack.commandUrls, this.db, heads, subscribers);
+      injection.facts.push(...(await this.consumerRestarts()));
       await afterSettling?.();
       if (options.agent) {
         injection.violations.push(...(await this.deliveryViolations(agentId, ids)));
@@ -186,6 +188,19 @@ export class ScenarioRunner<K extends FaultKafka> {
       violations: [],
       total: 0,
     });
+  }
+
+  /**
+   * Live consumers a realtime instance started again because a partition stalled (docs/operations.md), per
+   * instance since it started; said only when there were any: a stall the watch healed is a fact worth seeing.
+   */
+  private async consumerRestarts(): Promise<string[]> {
+    const counts = await Promise.all(
+      this.stack.realtimes.map((r) => this.stack.metric(r, CONSUMER_RESTARTS_METRIC).catch(() => Number.NaN)),
+    );
+    return counts.some((n) => n !== 0)
+      ? [`realtime consumers started again after a stall, per instance: ${counts.join(', ')}`]
+      : [];
   }
 
   /**

@@ -74,11 +74,32 @@ export async function settle(
       async () => (await rowsComplete()).every((r) => Number(r.archived_seq) >= (heads.get(r.id) ?? 0)),
       60_000,
     )),
-    ...(await waitOrNote(
-      'every subscriber to be delivered its head',
-      async () => subscribers.every((s) => s.cursor >= (heads.get(s.conversationId) ?? 0)),
-      60_000,
-    )),
+  );
+  const behind = () => subscribers.filter((s) => s.cursor < (heads.get(s.conversationId) ?? 0));
+  const delivered = await waitOrNote(
+    'every subscriber to be delivered its head',
+    async () => behind().length === 0,
+    60_000,
+  );
+  notes.push(
+    ...delivered.map(
+      (note) =>
+        `${note}; behind: ${behind()
+          .map((s) => describe(s, heads))
+          .join('; ')}`,
+    ),
   );
   return notes;
+}
+
+/** Where a subscriber left behind stands: its cursor, the head, its connections and its last frame's age. */
+function describe(subscriber: Subscriber, heads: Map<string, number>): string {
+  const last =
+    subscriber.lastFrameAt === null
+      ? 'never'
+      : `${((performance.now() - subscriber.lastFrameAt) / 1000).toFixed(1)} s ago`;
+  return (
+    `${subscriber.name} at seq ${subscriber.cursor} of ${heads.get(subscriber.conversationId)}, ` +
+    `connection ${subscriber.connections} to ${subscriber.currentUrl}, last frame ${last}`
+  );
 }

@@ -17,6 +17,10 @@ const JOIN_REF = '1';
 export class Subscriber {
   readonly frames: StreamFrame[] = [];
   connections = 0;
+  /** When the last frame arrived (performance.now()); what a settle note shows of a subscriber left behind. */
+  lastFrameAt: number | null = null;
+  /** The realtime instance of the current (or last) connection. */
+  currentUrl = '';
   private running = true;
   private closeCurrent: () => void = () => undefined;
   private readonly loop: Promise<void>;
@@ -51,9 +55,15 @@ export class Subscriber {
     await this.loop;
   }
 
+  private keep(frame: StreamFrame): void {
+    this.frames.push(frame);
+    this.lastFrameAt = performance.now();
+  }
+
   private async run(): Promise<void> {
     for (let attempt = this.first; this.running; attempt += 1) {
       const base = this.realtimeUrls[attempt % this.realtimeUrls.length];
+      this.currentUrl = base;
       this.connections += 1;
       const read =
         this.protocol === 'ws'
@@ -73,7 +83,7 @@ export class Subscriber {
       const url = `${base.replace(/^http/, 'ws')}/v1/conversations/${this.conversationId}/stream?cursor=${this.cursor}`;
       const ws = new WebSocket(url);
       this.closeCurrent = () => ws.terminate();
-      ws.on('message', (data: Buffer) => this.frames.push(JSON.parse(data.toString()) as StreamFrame));
+      ws.on('message', (data: Buffer) => this.keep(JSON.parse(data.toString()) as StreamFrame));
       ws.on('error', () => undefined);
       ws.on('close', () => resolve());
     });
@@ -105,7 +115,7 @@ export class Subscriber {
         } else if (frameTopic === topic && (event === 'phx_error' || event === 'phx_close')) {
           ws.terminate();
         } else if (frameTopic === topic) {
-          this.frames.push(payload);
+          this.keep(payload);
         }
       });
       ws.on('error', () => undefined);
@@ -134,7 +144,7 @@ export class Subscriber {
           .filter((line) => line.startsWith('data: '))
           .map((line) => line.slice(6));
         if (data.length > 0) {
-          this.frames.push(JSON.parse(data.join('\n')) as StreamFrame);
+          this.keep(JSON.parse(data.join('\n')) as StreamFrame);
         }
         buffer = buffer.slice(end + 2);
       }

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PeriodicJob, PeriodicJobSchedule } from '@threadline/observability';
-import { Admin, Kafka } from '@threadline/kafka';
+import { Kafka, StallWatch, TopicOffsetsReader } from '@threadline/kafka';
 import { PROJECTOR_CONFIG, ProjectorConfig } from '../config/projector.config';
 import { ProjectorMetrics } from './projector-metrics';
-import { StallWatch } from './stall-watch';
 import { StoredOffsets } from './stored-offsets';
 
 const REFRESH_INTERVAL_MS = 5000;
@@ -21,16 +20,17 @@ const REFRESH_INTERVAL_MS = 5000;
 export class ProjectionLag extends PeriodicJob {
   private readonly lagByPartition = new Map<number, number>();
   private readonly stalls: StallWatch;
-  private admin: Admin | null = null;
+  private readonly offsets: TopicOffsetsReader;
 
   constructor(
-    private readonly kafka: Kafka,
+    kafka: Kafka,
     private readonly storedOffsets: StoredOffsets,
     private readonly metrics: ProjectorMetrics,
-    @Inject(PROJECTOR_CONFIG) private readonly config: ProjectorConfig,
+    @Inject(PROJECTOR_CONFIG) config: ProjectorConfig,
   ) {
     super();
     this.stalls = new StallWatch(config.projection.stallAfterMs);
+    this.offsets = new TopicOffsetsReader(kafka, config.kafka.topic);
   }
 
   protected schedule(): PeriodicJobSchedule {
@@ -39,7 +39,7 @@ export class ProjectionLag extends PeriodicJob {
 
   override async onApplicationShutdown(): Promise<void> {
     await super.onApplicationShutdown();
-    await this.admin?.disconnect().catch(() => undefined);
+    await this.offsets.close();
   }
 
   observe(partition: number, highWatermark: number, nextOffset: number): void {
@@ -64,8 +64,7 @@ export class ProjectionLag extends PeriodicJob {
 
   protected async runOnce(): Promise<void> {
     try {
-      const admin = await this.connectedAdmin();
-      const ends = await admin.fetchTopicOffsets(this.config.kafka.topic);
+      const ends = await this.offsets.read();
       const stored = await this.storedOffsets.all();
       for (const { partition, high, low } of ends) {
         this.set(partition, Number(high), stored.get(partition) ?? Number(low));
@@ -73,22 +72,6 @@ export class ProjectionLag extends PeriodicJob {
       this.metrics.stalledPartitions.set(Object.keys(this.stalled()).length);
     } catch (error) {
       this.logger.debug(`lag not refreshed: ${(error as Error).message}`);
-      await this.admin?.disconnect().catch(() => undefined);
-      this.admin = null;
     }
-  }
-
-  private async connectedAdmin(): Promise<Admin> {
-    if (!this.admin) {
-      const admin = this.kafka.admin();
-      try {
-        await admin.connect();
-      } catch (error) {
-        await admin.disconnect().catch(() => undefined);
-        throw error;
-      }
-      this.admin = admin;
-    }
-    return this.admin;
   }
 }

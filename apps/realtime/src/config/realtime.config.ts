@@ -49,6 +49,11 @@ export const realtimeConfigSchema = z
     REALTIME_MAX_SUBSCRIPTIONS_PER_CONNECTION: envInt(100, 1, 100_000),
     /** Open streams (sockets and SSE responses) one tenant may hold on one instance. */
     REALTIME_MAX_CONNECTIONS_PER_TENANT: envInt(10_000, 1, 10_000_000),
+    /**
+     * A live consumer (the fan-out, the runs consumer) with records past its position in a partition and no
+     * progress there for this long is started again. Above a group rejoin after a broker restart (~10-15 s).
+     */
+    REALTIME_STALL_AFTER_MS: envInt(30_000, 5000, 3_600_000),
     /** Rows per Postgres read during catch-up. */
     CATCHUP_PAGE: envInt(500, 1, 10_000),
   })
@@ -67,6 +72,7 @@ export const realtimeConfigSchema = z
     http: { host: env.REALTIME_HOST, port: env.REALTIME_PORT, corsOrigins: env.CORS_ORIGINS },
     kafka: kafkaConfig(env, 'threadline-realtime'),
     groupPrefix: env.REALTIME_GROUP_PREFIX,
+    stallAfterMs: env.REALTIME_STALL_AFTER_MS,
     /** Whose stored position (next offset, index fence) the fan-out starts a partition from. */
     projectorGroupId: env.PROJECTOR_GROUP_ID,
     postgres: postgresConfig(env),

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Kafka } from '@threadline/kafka';
 import { ProjectorPosition } from './projector-position';
+import { LiveStart } from './live-batch-plan';
 import { FencedPosition, startPosition } from './partition-positions';
 
 /** Where a live consumer starts a partition of a topic: the projector's stored position, or the partition's earliest offset. */
 @Injectable()
-export class FanoutStart {
+export class FanoutStart implements LiveStart {
   constructor(
     private readonly kafka: Kafka,
     private readonly projector: ProjectorPosition,
@@ -19,7 +20,8 @@ export class FanoutStart {
     return startPosition(stored, earliest);
   }
 
-  private async earliestOffset(topic: string, partition: number): Promise<number> {
+  /** The earliest offset Kafka still has of the partition. */
+  async earliestOffset(topic: string, partition: number): Promise<number> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {

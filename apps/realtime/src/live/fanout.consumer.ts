@@ -8,6 +8,7 @@ import { RealtimeMetrics } from '../metrics/realtime-metrics';
 import { ConversationHub } from './conversation-hub';
 import { FanoutStart } from './fanout-start';
 import { InstanceGroupConsumer } from './instance-group-consumer';
+import { planLiveBatch } from './live-batch-plan';
 import { PartitionPositions } from './partition-positions';
 
 /**
@@ -24,7 +25,7 @@ import { PartitionPositions } from './partition-positions';
  * reach the hub again, which is harmless: streams drop seqs they already have.
  *
  * Its group (subscribed once TopicReadiness has made sure the topic exists,
- * restarted after a crash, deleted on shutdown) is an InstanceGroupConsumer.
+ * restarted after a crash or a stall, deleted on shutdown) is an InstanceGroupConsumer.
  * Ready ('kafka') once the group is joined and a first fetch has resolved the
  * start offsets: every event produced after that reaches the hub.
  */
@@ -41,7 +42,7 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
     private readonly hub: ConversationHub,
     private readonly start: FanoutStart,
     private readonly metrics: RealtimeMetrics,
-    @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
+    @Inject(REALTIME_CONFIG) config: RealtimeConfig,
     readiness: ReadinessService,
   ) {
     this.groupId = `${config.groupPrefix}-${randomUUID()}`;
@@ -49,11 +50,14 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
       kafka,
       topic,
       readiness,
+      metrics,
       {
         topic: config.kafka.topic,
         groupId: this.groupId,
         readinessName: 'kafka',
         maxWaitTimeInMs: 250,
+        positions: this.positions,
+        stallAfterMs: config.stallAfterMs,
         onBatch: (consumer, payload) => this.onBatch(consumer, payload),
       },
       this.logger,
@@ -70,23 +74,12 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
 
   private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const offsets = batch.messages.map((m) => m.offset);
-    let plan = this.positions.plan(batch.partition, offsets);
-    const located = plan.kind === 'locate';
-    if (plan.kind === 'locate') {
-      await this.locate(batch.partition, batch.firstOffset());
-      plan = this.positions.plan(batch.partition, offsets);
-    }
-    if (plan.kind === 'seek') {
-      if (!located) {
-        this.logger.warn(
-          `partition ${batch.partition}: fetch resumed at ${batch.firstOffset()} after a rejoin; going back to ${plan.offset}`,
-        );
-      }
-      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: plan.offset });
+    const step = await planLiveBatch(this.positions, this.start, batch, this.logger);
+    if (step.kind === 'seek') {
+      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: step.offset });
       return;
     }
-    for (const message of batch.messages.slice(plan.kind === 'deliver' ? plan.from : 0)) {
+    for (const message of batch.messages.slice(step.from)) {
       if (!payload.isRunning() || payload.isStale()) {
         return;
       }
@@ -94,21 +87,6 @@ export class FanoutConsumer implements OnApplicationBootstrap, OnApplicationShut
       this.publish(batch.partition, message, decoded, this.positions.handle(batch.partition, message.offset, decoded));
     }
     await payload.heartbeat();
-  }
-
-  /** A partition's first batch: it starts where the projector stands, whose index fence is known. */
-  private async locate(partition: number, fetchedAt: string | null): Promise<void> {
-    try {
-      const start = await this.start.of(this.config.kafka.topic, partition);
-      this.positions.start(partition, start, fetchedAt);
-      this.logger.log(
-        `partition ${partition}: starting at offset ${start.nextOffset} with index fence ${start.indexFence} ` +
-          `(the projector's position; the fetch started at ${fetchedAt})`,
-      );
-    } catch (error) {
-      this.logger.warn(`partition ${partition}: where to start is unknown yet: ${(error as Error).message}`);
-      throw error;
-    }
   }
 
   /** The poison rule (docs/events.md): a record that does not decode stands for its stand-in tombstone, if any. */

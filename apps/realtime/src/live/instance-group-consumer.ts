@@ -1,6 +1,19 @@
 import { Logger } from '@nestjs/common';
-import { Consumer, EachBatchPayload, Kafka, RestartingConsumer, TopicReadiness } from '@threadline/kafka';
-import { ReadinessService } from '@threadline/observability';
+import {
+  Consumer,
+  EachBatchPayload,
+  Kafka,
+  RestartingConsumer,
+  TopicOffsetsReader,
+  TopicReadiness,
+} from '@threadline/kafka';
+import { PeriodicTask, ReadinessService } from '@threadline/observability';
+import { RealtimeMetrics } from '../metrics/realtime-metrics';
+import { LiveLagWatch, StalledPartition } from './live-lag-watch';
+import { PartitionPositions } from './partition-positions';
+
+/** The longest time between two progress checks; shorter when the stall time is (a third of it). */
+const PROGRESS_CHECK_MAX_MS = 5000;
 
 export interface InstanceGroupOptions {
   topic: string;
@@ -9,6 +22,10 @@ export interface InstanceGroupOptions {
   /** The readiness check it registers: ok once the group is joined and a first fetch has resolved. */
   readinessName: string;
   maxWaitTimeInMs: number;
+  /** The owner's position per partition: what the group goes back to after a rejoin, and what its progress is checked on. */
+  positions: PartitionPositions;
+  /** A partition with records past its position and no progress for this long makes the group start its consumer again. */
+  stallAfterMs: number;
   /** Handles each batch; where a partition starts and what an offset is worth is the caller's. */
   onBatch: (consumer: Consumer, payload: EachBatchPayload) => Promise<void>;
 }
@@ -19,16 +36,31 @@ export interface InstanceGroupOptions {
  * has made sure the topic exists, commits nothing, is started again after a crash
  * kafkajs does not restart from (RestartingConsumer), and deletes its group on
  * stop. Logs under the owner's logger.
+ *
+ * It also checks its own progress (LiveLagWatch): a partition with records past
+ * the owner's position that does not move for `stallAfterMs` is logged with what
+ * the consumer last saw of it, counted, and the consumer is started again; the
+ * new one goes back to the owner's position (or, when Kafka lost records the
+ * position is past, to where the projector stands). Readiness names the stalled
+ * partitions meanwhile.
  */
 export class InstanceGroupConsumer {
   private readonly restarting: RestartingConsumer;
+  private readonly ends: TopicOffsetsReader;
+  private readonly watch: LiveLagWatch;
+  private readonly progressCheck: PeriodicTask;
   private joined = false;
   private fetching = false;
+  private stalled: StalledPartition[] = [];
+  /** What a stall report shows: the assignment of the last join, and per partition when its last batch came and where it began. */
+  private assignment: unknown = null;
+  private readonly lastBatch = new Map<number, { at: number; firstOffset: string | null; messages: number }>();
 
   constructor(
     private readonly kafka: Kafka,
     topic: TopicReadiness,
     readiness: ReadinessService,
+    private readonly metrics: RealtimeMetrics,
     private readonly options: InstanceGroupOptions,
     private readonly logger: Logger,
   ) {
@@ -40,26 +72,89 @@ export class InstanceGroupConsumer {
       },
       logger,
     );
+    this.ends = new TopicOffsetsReader(kafka, options.topic);
+    this.watch = new LiveLagWatch(
+      () => this.ends.read(),
+      () => options.positions.nextOffsets(),
+      options.stallAfterMs,
+    );
+    this.progressCheck = new PeriodicTask(() => this.checkProgress(), {
+      name: 'progress check',
+      intervalMs: Math.min(PROGRESS_CHECK_MAX_MS, Math.ceil(options.stallAfterMs / 3)),
+      logger,
+      failureLevel: 'debug',
+      unref: true,
+    });
     readiness.register(options.readinessName, () => ({
-      ok: this.joined && this.fetching,
-      detail: { group: options.groupId, joined: this.joined, fetching: this.fetching },
+      ok: this.joined && this.fetching && this.stalled.length === 0,
+      detail: { group: options.groupId, joined: this.joined, fetching: this.fetching, stalled: this.stalled },
     }));
   }
 
   start(): void {
     this.restarting.start();
+    this.progressCheck.start();
   }
 
   async stop(): Promise<void> {
+    await this.progressCheck.stop();
     await this.restarting.stop().catch((error: Error) => this.logger.warn(`disconnect: ${error.message}`));
+    await this.ends.close();
     await this.deleteGroup();
   }
 
   private async run(consumer: Consumer): Promise<void> {
     const { topic, groupId, onBatch } = this.options;
     await consumer.subscribe({ topic, fromBeginning: false });
-    await consumer.run({ autoCommit: false, eachBatch: (payload) => onBatch(consumer, payload) });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: (payload) => {
+        const { partition, messages } = payload.batch;
+        this.lastBatch.set(partition, {
+          at: Date.now(),
+          firstOffset: payload.batch.firstOffset(),
+          messages: messages.length,
+        });
+        return onBatch(consumer, payload);
+      },
+    });
     this.logger.log(`consuming ${topic} as ${groupId}`);
+  }
+
+  /** One progress check: the lag per partition, and a new consumer when a partition stalled. */
+  private async checkProgress(): Promise<void> {
+    const { topic, positions } = this.options;
+    const now = Date.now();
+    this.stalled = await this.watch.check(now);
+    for (const [partition, lag] of this.watch.lag()) {
+      this.metrics.consumerLag.set({ topic, partition: String(partition) }, lag);
+    }
+    if (this.stalled.length === 0) {
+      return;
+    }
+    this.logger.error(
+      `no progress on ${this.stalled.map((s) => this.describeStall(s, now)).join('; ')}; ` +
+        `assignment of the last join ${JSON.stringify(this.assignment)}, joined ${this.joined}, fetching ${this.fetching}; ` +
+        'starting the consumer again',
+    );
+    for (const { partition, position, end } of this.stalled) {
+      if (end < position) {
+        positions.forget(partition);
+      }
+      this.watch.forget(partition);
+    }
+    this.metrics.consumerRestarts.inc({ topic });
+    await this.restarting.restart();
+    this.stalled = [];
+  }
+
+  private describeStall({ partition, position, end, stuckForMs }: StalledPartition, now: number): string {
+    const last = this.lastBatch.get(partition);
+    const batch = last
+      ? `last batch ${now - last.at} ms ago from offset ${last.firstOffset} (${last.messages} messages)`
+      : 'no batch yet';
+    const gone = end < position ? ' (records it handled are gone: it starts again where the projector stands)' : '';
+    return `partition ${partition} at offset ${position}, end ${end}${gone}, for ${stuckForMs} ms, ${batch}`;
   }
 
   /** A kafkajs consumer of the group; after a restart, the owner's positions take it back to where the last one stopped. */
@@ -76,9 +171,11 @@ export class InstanceGroupConsumer {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     const { GROUP_JOIN, FETCH, CRASH, DISCONNECT } = consumer.events;
-    consumer.on(GROUP_JOIN, () => {
+    consumer.on(GROUP_JOIN, (event) => {
       this.joined = true;
       this.fetching = false;
+      this.assignment = event.payload.memberAssignment;
+      this.options.positions.rejoined();
     });
     consumer.on(FETCH, () => {
       this.fetching = this.joined;

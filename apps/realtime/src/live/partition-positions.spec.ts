@@ -30,7 +30,7 @@ describe('PartitionPositions', () => {
 
   it('goes back from the latest offset to the start position it was given, then delivers from there', () => {
     const positions = located(0, 12, 2);
-    expect(positions.plan(0, ['40', '41'])).toEqual({ kind: 'seek', offset: '12' });
+    expect(positions.plan(0, ['40', '41'])).toEqual({ kind: 'seek', offset: '12', again: false });
     expect(positions.plan(0, ['12', '13'])).toEqual({ kind: 'deliver', from: 0 });
   });
 
@@ -59,7 +59,7 @@ describe('PartitionPositions', () => {
   it('keeps its fence across a rejoin: the fetch goes back to its own position, not to a new start', () => {
     const positions = located(0, 0);
     positions.handle(0, '0', fence(3));
-    expect(positions.plan(0, ['57'])).toEqual({ kind: 'seek', offset: '1' });
+    expect(positions.plan(0, ['57'])).toEqual({ kind: 'seek', offset: '1', again: false });
     expect(positions.handle(0, '1', appended(1, 2))).toMatchObject({ fenced: true });
   });
 
@@ -72,15 +72,40 @@ describe('PartitionPositions', () => {
   it('goes back to its position when a rejoin made the fetch start past it', () => {
     const positions = located(0, 40);
     deliverAll(positions, 0, ['40', '41']);
-    expect(positions.plan(0, ['57', '58'])).toEqual({ kind: 'seek', offset: '42' });
+    expect(positions.plan(0, ['57', '58'])).toEqual({ kind: 'seek', offset: '42', again: false });
     expect(positions.plan(0, ['42', '43'])).toEqual({ kind: 'deliver', from: 0 });
   });
 
-  it('goes back to one position only once, so offsets Kafka no longer has cannot make it loop', () => {
+  it('never passes over offsets by itself: a second fetch past the same position is a seek again, for the caller to judge', () => {
     const positions = located(0, 41);
     deliverAll(positions, 0, ['41']);
-    expect(positions.plan(0, ['90'])).toEqual({ kind: 'seek', offset: '42' });
-    expect(positions.plan(0, ['90', '91'])).toEqual({ kind: 'deliver', from: 0 });
+    expect(positions.plan(0, ['90'])).toEqual({ kind: 'seek', offset: '42', again: false });
+    expect(positions.plan(0, ['90', '91'])).toEqual({ kind: 'seek', offset: '42', again: true });
+  });
+
+  it('goes back again as a first seek after a rejoin: a seek of the old generation may be lost', () => {
+    const positions = located(0, 41);
+    deliverAll(positions, 0, ['41']);
+    expect(positions.plan(0, ['90'])).toEqual({ kind: 'seek', offset: '42', again: false });
+    positions.rejoined();
+    expect(positions.plan(0, ['95'])).toEqual({ kind: 'seek', offset: '42', again: false });
+  });
+
+  it('goes on from the first message when the caller found the offsets before it hold none', () => {
+    const positions = located(0, 41);
+    deliverAll(positions, 0, ['41']);
+    expect(positions.passOver(0, ['44', '45'])).toEqual({ kind: 'deliver', from: 0 });
+    expect(positions.nextOffsets()).toEqual(new Map([[0, 44]]));
+    positions.handle(0, '44', appended(2));
+    expect(positions.plan(0, ['45'])).toEqual({ kind: 'deliver', from: 0 });
+  });
+
+  it('asks where to start again once a partition is forgotten, keeping the others', () => {
+    const positions = located(0, 41);
+    positions.start(1, { nextOffset: 7, indexFence: 0 }, '7');
+    positions.forget(0);
+    expect(positions.plan(0, ['90'])).toEqual({ kind: 'locate' });
+    expect(positions.nextOffsets()).toEqual(new Map([[1, 7]]));
   });
 
   it('drops the messages it delivered already when a batch starts before its position', () => {
@@ -96,7 +121,7 @@ describe('PartitionPositions', () => {
     deliverAll(positions, 0, ['10']);
     deliverAll(positions, 1, ['500']);
     expect(positions.plan(1, ['501'])).toEqual({ kind: 'deliver', from: 0 });
-    expect(positions.plan(0, ['12'])).toEqual({ kind: 'seek', offset: '11' });
+    expect(positions.plan(0, ['12'])).toEqual({ kind: 'seek', offset: '11', again: false });
   });
 });
 

@@ -3,8 +3,11 @@ import { applyFence, DecodedRecord, FencedRecord } from '@threadline/contracts';
 /**
  * What to do with a fetched batch: find where the partition starts first
  * (`locate`), go back to an offset and drop the batch, or hand on its messages from `from`.
+ * A seek `again` goes back to where the last seek of this group generation went: the
+ * offsets in between are gone (retention) or hold no message, which the caller finds out.
  */
-export type BatchPlan = { kind: 'locate' } | { kind: 'seek'; offset: string } | { kind: 'deliver'; from: number };
+export type BatchPlan =
+  { kind: 'locate' } | { kind: 'seek'; offset: string; again: boolean } | { kind: 'deliver'; from: number };
 
 /** An offset of a partition and the index fence that holds there (docs/events.md rule 6). */
 export interface FencedPosition {
@@ -40,11 +43,14 @@ export function startPosition(projector: FencedPosition | null, earliestOffset: 
  * then deliver a later event for it (a hole reaper's tombstone) where every other
  * consumer has the message. A batch that starts past the position sends the
  * consumer back there; messages below it were handled already and are dropped.
+ * A seek made before a rejoin may be lost (kafkajs resolves offsets afresh on a
+ * rejoin, and forgets pending seeks when it restarts a crashed consumer), so a
+ * rejoin (`rejoined`) lets the next batch go back again.
  */
 export class PartitionPositions {
   private readonly next = new Map<number, bigint>();
   private readonly fences = new Map<number, number>();
-  /** Per partition, the position last gone back to: a batch that still starts above it goes on (retention). */
+  /** Per partition, the position last gone back to in this group generation. */
   private readonly wentBackTo = new Map<number, bigint>();
 
   plan(partition: number, offsets: string[]): BatchPlan {
@@ -55,9 +61,10 @@ export class PartitionPositions {
     if (next === undefined) {
       return { kind: 'locate' };
     }
-    if (BigInt(offsets[0]) > next && this.wentBackTo.get(partition) !== next) {
+    if (BigInt(offsets[0]) > next) {
+      const again = this.wentBackTo.get(partition) === next;
       this.wentBackTo.set(partition, next);
-      return { kind: 'seek', offset: next.toString() };
+      return { kind: 'seek', offset: next.toString(), again };
     }
     const from = offsets.findIndex((offset) => BigInt(offset) >= next);
     return { kind: 'deliver', from: from === -1 ? offsets.length : from };
@@ -90,5 +97,32 @@ export class PartitionPositions {
   /** Moves past the record at `offset` (a topic without fences: the runs topic). */
   advance(partition: number, offset: string): void {
     this.next.set(partition, BigInt(offset) + 1n);
+  }
+
+  /**
+   * Goes on from the first message of a batch that started past the position although the consumer went
+   * back there in this generation: the offsets in between hold no message (control records), Kafka still
+   * having them (the caller checked retention).
+   */
+  passOver(partition: number, offsets: string[]): BatchPlan {
+    this.next.set(partition, BigInt(offsets[0]));
+    return this.plan(partition, offsets);
+  }
+
+  /** A new group generation: a seek of the old one may be lost, so the next batch past a position goes back again. */
+  rejoined(): void {
+    this.wentBackTo.clear();
+  }
+
+  /** Forgets the partition: its next batch asks where to start again (`locate`). */
+  forget(partition: number): void {
+    this.next.delete(partition);
+    this.fences.delete(partition);
+    this.wentBackTo.delete(partition);
+  }
+
+  /** The next offset of every partition with a position. */
+  nextOffsets(): Map<number, number> {
+    return new Map([...this.next].map(([partition, next]) => [partition, Number(next)]));
   }
 }

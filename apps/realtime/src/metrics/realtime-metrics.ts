@@ -16,6 +16,8 @@ export class RealtimeMetrics {
   readonly poison: Counter;
   readonly fenced: Counter;
   readonly runRecordsSkipped: Counter<'why'>;
+  readonly consumerLag: Gauge<'topic' | 'partition'>;
+  readonly consumerRestarts: Counter<'topic'>;
 
   constructor(metrics: MetricsService) {
     this.connectedClients = metrics.gauge('threadline_realtime_connected_clients', 'Connected clients', ['protocol']);
@@ -51,6 +53,16 @@ export class RealtimeMetrics {
       'threadline_realtime_run_records_skipped_total',
       'Runs topic records not handed to subscribers: duplicate, unknown_run, finished, gap (planRunRecord) or undecodable',
       ['why'],
+    );
+    this.consumerLag = metrics.gauge(
+      'threadline_realtime_consumer_lag',
+      "Records past a live consumer's position per partition (the topic's end offset minus its next offset; negative when records it handled are gone from Kafka)",
+      ['topic', 'partition'],
+    );
+    this.consumerRestarts = metrics.counter(
+      'threadline_realtime_consumer_restarts_total',
+      'Live consumers started again because a partition had records past their position and no progress for REALTIME_STALL_AFTER_MS',
+      ['topic'],
     );
     for (const protocol of ['phoenix', 'ws', 'sse'] as const) {
       this.connectedClients.set({ protocol }, 0);

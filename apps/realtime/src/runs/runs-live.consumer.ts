@@ -7,6 +7,7 @@ import { RunsReader } from '@threadline/persistence';
 import { REALTIME_CONFIG, RealtimeConfig } from '../config/realtime.config';
 import { FanoutStart } from '../live/fanout-start';
 import { InstanceGroupConsumer } from '../live/instance-group-consumer';
+import { planLiveBatch } from '../live/live-batch-plan';
 import { PartitionPositions } from '../live/partition-positions';
 import { RealtimeMetrics } from '../metrics/realtime-metrics';
 import { RunProgressBook } from './run-progress-book';
@@ -41,7 +42,7 @@ export class RunsLiveConsumer implements OnApplicationBootstrap, OnApplicationSh
     private readonly start: FanoutStart,
     private readonly metrics: RealtimeMetrics,
     runs: RunsReader,
-    @Inject(REALTIME_CONFIG) private readonly config: RealtimeConfig,
+    @Inject(REALTIME_CONFIG) config: RealtimeConfig,
     readiness: ReadinessService,
   ) {
     this.groupId = `${config.groupPrefix}-runs-${randomUUID()}`;
@@ -53,11 +54,14 @@ export class RunsLiveConsumer implements OnApplicationBootstrap, OnApplicationSh
       kafka,
       topic,
       readiness,
+      metrics,
       {
         topic: config.kafka.runsTopic,
         groupId: this.groupId,
         readinessName: 'kafka_runs',
         maxWaitTimeInMs: 100,
+        positions: this.positions,
+        stallAfterMs: config.stallAfterMs,
         onBatch: (consumer, payload) => this.onBatch(consumer, payload),
       },
       this.logger,
@@ -74,21 +78,12 @@ export class RunsLiveConsumer implements OnApplicationBootstrap, OnApplicationSh
 
   private async onBatch(consumer: Consumer, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    const offsets = batch.messages.map((m) => m.offset);
-    let plan = this.positions.plan(batch.partition, offsets);
-    if (plan.kind === 'locate') {
-      const start = await this.start.of(this.config.kafka.runsTopic, batch.partition);
-      this.positions.start(batch.partition, start, batch.firstOffset());
-      this.logger.log(
-        `partition ${batch.partition}: starting at offset ${start.nextOffset} (the projector's position)`,
-      );
-      plan = this.positions.plan(batch.partition, offsets);
-    }
-    if (plan.kind === 'seek') {
-      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: plan.offset });
+    const step = await planLiveBatch(this.positions, this.start, batch, this.logger);
+    if (step.kind === 'seek') {
+      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: step.offset });
       return;
     }
-    for (const message of batch.messages.slice(plan.kind === 'deliver' ? plan.from : 0)) {
+    for (const message of batch.messages.slice(step.from)) {
       if (!payload.isRunning() || payload.isStale()) {
         return;
       }

@@ -30,4 +30,15 @@ describe('StallWatch', () => {
     expect(watch.stalled(5500)).toEqual({});
     expect(watch.stalled(6000)).toEqual({ 2: 1000 });
   });
+
+  it('counts the stall time again from the next observation once a partition is forgotten', () => {
+    const watch = new StallWatch(1000);
+    watch.observe(0, 10, 5, 0);
+    watch.observe(1, 10, 5, 0);
+    watch.forget(0);
+    watch.observe(0, 10, 5, 900);
+    expect(watch.stalled(1000)).toEqual({ 1: 1000 });
+    watch.clear();
+    expect(watch.stalled(5000)).toEqual({});
+  });
 });

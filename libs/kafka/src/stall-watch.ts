@@ -8,7 +8,8 @@ interface PartitionProgress {
 /**
  * Tells a partition that is merely behind from one that is stuck: stalled means
  * it has lag and its position has not moved for `stallAfterMs`. Pure: the caller
- * brings the clock.
+ * brings the clock. The projector reports what it finds (readiness); realtime's
+ * live consumers start their consumer again (InstanceGroupConsumer).
  */
 export class StallWatch {
   private readonly partitions = new Map<number, PartitionProgress>();
@@ -19,6 +20,16 @@ export class StallWatch {
     const known = this.partitions.get(partition);
     const moved = !known || known.offset !== offset || lag === 0 || known.lag === 0;
     this.partitions.set(partition, { offset, lag, since: moved ? now : known.since });
+  }
+
+  /** Forgets what was seen of a partition: its stall time counts again from its next observation. */
+  forget(partition: number): void {
+    this.partitions.delete(partition);
+  }
+
+  /** Forgets every partition (nothing could be observed for a while: Kafka unreachable). */
+  clear(): void {
+    this.partitions.clear();
   }
 
   /** Stalled partitions with how long each has been stuck. */

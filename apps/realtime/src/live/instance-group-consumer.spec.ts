@@ -1,0 +1,129 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@nestjs/common';
+import { Consumer, Kafka, TopicReadiness } from '@threadline/kafka';
+import { MetricsService, ReadinessService } from '@threadline/observability';
+import { RealtimeMetrics } from '../metrics/realtime-metrics';
+import { InstanceGroupConsumer } from './instance-group-consumer';
+import { PartitionPositions } from './partition-positions';
+
+/** A kafkajs consumer that joins and never hands over a batch: a consumer stuck on its partitions. */
+class StuckConsumer {
+  readonly events = { GROUP_JOIN: 'join', FETCH: 'fetch', CRASH: 'crash', DISCONNECT: 'disconnect' };
+  disconnected = false;
+  private readonly listeners = new Map<string, (event: unknown) => void>();
+
+  on(event: string, listener: (event: unknown) => void): void {
+    this.listeners.set(event, listener);
+  }
+  connect(): Promise<void> {
+    return Promise.resolve();
+  }
+  subscribe(): Promise<void> {
+    return Promise.resolve();
+  }
+  run(): Promise<void> {
+    this.listeners.get('join')?.({ payload: { memberAssignment: { t: [0] } } });
+    this.listeners.get('fetch')?.({});
+    return Promise.resolve();
+  }
+  disconnect(): Promise<void> {
+    this.disconnected = true;
+    return Promise.resolve();
+  }
+}
+
+/** Kafka whose topic `t` ends at `end` in partition 0, and whose consumers are StuckConsumers. */
+function fakeKafka(end: () => number): { kafka: Kafka; consumers: StuckConsumer[] } {
+  const consumers: StuckConsumer[] = [];
+  const kafka = {
+    consumer: () => {
+      const consumer = new StuckConsumer();
+      consumers.push(consumer);
+      return consumer as unknown as Consumer;
+    },
+    admin: () => ({
+      connect: () => Promise.resolve(),
+      disconnect: () => Promise.resolve(),
+      fetchTopicOffsets: () => Promise.resolve([{ partition: 0, low: '0', high: String(end()) }]),
+    }),
+  } as unknown as Kafka;
+  return { kafka, consumers };
+}
+
+async function until(what: string, condition: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + 5000; !condition(); await sleep(5)) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+  }
+}
+
+function group(kafka: Kafka, positions: PartitionPositions, metrics: RealtimeMetrics): InstanceGroupConsumer {
+  const topic = { whenReady: () => Promise.resolve() } as unknown as TopicReadiness;
+  return new InstanceGroupConsumer(
+    kafka,
+    topic,
+    new ReadinessService(),
+    metrics,
+    {
+      topic: 't',
+      groupId: 'g',
+      readinessName: 'kafka',
+      maxWaitTimeInMs: 10,
+      positions,
+      stallAfterMs: 60,
+      onBatch: () => Promise.resolve(),
+    },
+    new Logger('test'),
+  );
+}
+
+beforeAll(() => {
+  Logger.overrideLogger(false);
+});
+
+describe('InstanceGroupConsumer', () => {
+  it('starts a new consumer when a partition has records past its position and no progress, keeping the position to go back to', async () => {
+    const { kafka, consumers } = fakeKafka(() => 20);
+    const positions = new PartitionPositions();
+    positions.start(0, { nextOffset: 10, indexFence: 0 }, '10');
+    const metrics = new RealtimeMetrics(new MetricsService({ service: 'realtime', logLevel: 'info' }));
+    const consumer = group(kafka, positions, metrics);
+    consumer.start();
+    await until('a second consumer', () => consumers.length >= 2);
+    await consumer.stop();
+    expect(consumers[0].disconnected).toBe(true);
+    expect((await metrics.consumerRestarts.get()).values[0]).toMatchObject({ value: 1, labels: { topic: 't' } });
+    expect(positions.nextOffsets()).toEqual(new Map([[0, 10]]));
+  });
+
+  it('forgets a position past the end of the partition, so the new consumer starts where the projector stands', async () => {
+    const { kafka, consumers } = fakeKafka(() => 5);
+    const positions = new PartitionPositions();
+    positions.start(0, { nextOffset: 10, indexFence: 0 }, '10');
+    const consumer = group(
+      kafka,
+      positions,
+      new RealtimeMetrics(new MetricsService({ service: 'realtime', logLevel: 'info' })),
+    );
+    consumer.start();
+    await until('a second consumer', () => consumers.length >= 2);
+    await consumer.stop();
+    expect(positions.plan(0, ['5'])).toEqual({ kind: 'locate' });
+  });
+
+  it('keeps its consumer while the partition has nothing past its position', async () => {
+    const { kafka, consumers } = fakeKafka(() => 10);
+    const positions = new PartitionPositions();
+    positions.start(0, { nextOffset: 10, indexFence: 0 }, '10');
+    const consumer = group(
+      kafka,
+      positions,
+      new RealtimeMetrics(new MetricsService({ service: 'realtime', logLevel: 'info' })),
+    );
+    consumer.start();
+    await sleep(300);
+    await consumer.stop();
+    expect(consumers).toHaveLength(1);
+  });
+});

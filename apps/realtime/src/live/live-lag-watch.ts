@@ -1,0 +1,82 @@
+import { StallWatch } from '@threadline/kafka';
+
+/** The end offset of every partition of a topic (kafkajs admin.fetchTopicOffsets, narrowed). */
+export type TopicEnds = () => Promise<Array<{ partition: number; high: string }>>;
+
+/** A partition a live consumer does not move on although the topic has records past its position. */
+export interface StalledPartition {
+  partition: number;
+  /** The consumer's next offset. */
+  position: number;
+  /** The partition's end offset; below `position` when records the consumer handled are gone from Kafka. */
+  end: number;
+  stuckForMs: number;
+}
+
+/**
+ * Finds the partitions a live consumer is stuck on: records past its position in
+ * memory (PartitionPositions.nextOffsets) and no progress for `stallAfterMs`
+ * (StallWatch). An end below the position counts as lag too: the log lost records
+ * the consumer handled, and the records written at those offsets since would be
+ * dropped as handled.
+ *
+ * Nothing is observed while Kafka does not answer, and a partition's stall time
+ * counts again from the first answer after that, so a consumer still rejoining
+ * after an outage is not stalled. Pure apart from the `ends` it is given; the
+ * caller brings the clock.
+ */
+export class LiveLagWatch {
+  private readonly stalls: StallWatch;
+  private readonly ends = new Map<number, number>();
+
+  constructor(
+    private readonly topicEnds: TopicEnds,
+    private readonly positions: () => Map<number, number>,
+    stallAfterMs: number,
+  ) {
+    this.stalls = new StallWatch(stallAfterMs);
+  }
+
+  /** Asks for the topic's end offsets and returns the stalled partitions; throws (forgetting every observation) when Kafka does not answer. */
+  async check(now: number): Promise<StalledPartition[]> {
+    let ends: Array<{ partition: number; high: string }>;
+    try {
+      ends = await this.topicEnds();
+    } catch (error) {
+      this.stalls.clear();
+      throw error;
+    }
+    const positions = this.positions();
+    for (const { partition, high } of ends) {
+      const position = positions.get(partition);
+      const end = Number(high);
+      this.ends.set(partition, end);
+      if (position === undefined) {
+        this.stalls.forget(partition);
+      } else {
+        this.stalls.observe(partition, position, Math.abs(end - position), now);
+      }
+    }
+    return Object.entries(this.stalls.stalled(now)).map(([key, stuckForMs]) => {
+      const partition = Number(key);
+      return { partition, position: positions.get(partition) ?? 0, end: this.ends.get(partition) ?? 0, stuckForMs };
+    });
+  }
+
+  /** End offset minus position per partition with a position, as of the last check (negative: records gone). */
+  lag(): Map<number, number> {
+    const lag = new Map<number, number>();
+    for (const [partition, position] of this.positions()) {
+      const end = this.ends.get(partition);
+      if (end !== undefined) {
+        lag.set(partition, end - position);
+      }
+    }
+    return lag;
+  }
+
+  /** The partition was acted on: its stall time counts again from its next observation. */
+  forget(partition: number): void {
+    this.stalls.forget(partition);
+  }
+}
