@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { runMigrations } from '@threadline/persistence';
 import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS, TEST_REDIS_URL } from '../test/support/test-env';
-import { machineInfo } from './lib/machine';
+import { BenchDatabase } from './lib/bench-database';
+import { MachineInfo, machineInfo } from './lib/machine';
 import { BenchSettings, envNumber, log, Scenario, TargetCheck } from './lib/scenario';
 import { REPO_ROOT } from './lib/services';
 import { renderTargets, targetMet } from './lib/targets';
@@ -68,8 +68,15 @@ async function main(): Promise<void> {
     `${machine.cpus} x ${machine.cpuModel}, node ${machine.node}, kafka ${machine.kafka ?? '?'}, ` +
       `redis ${machine.redis ?? '?'}${machine.gitDirty ? ', uncommitted changes included' : ''}`,
   );
-  await runMigrations({ url: settings.databaseUrl, poolSize: 2 });
+  const database = await BenchDatabase.create(settings.databaseUrl, 'run');
+  try {
+    await runScenarios(selected, { ...settings, databaseUrl: database.url }, machine);
+  } finally {
+    await database.drop();
+  }
+}
 
+async function runScenarios(selected: Scenario[], settings: BenchSettings, machine: MachineInfo): Promise<void> {
   const startedAt = new Date();
   const loadAtStart = os.loadavg()[0];
   if (loadAtStart > machine.cpus) {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { runMigrations } from '@threadline/persistence';
+import { BenchDatabase } from '../lib/bench-database';
 import { createConversations, ServiceFixture } from '../lib/fixture';
 import { LatencyHistogram } from '../lib/histogram';
 import { KeepAliveClient } from '../lib/http';
@@ -126,7 +125,7 @@ async function compareProjectors(
 ): Promise<{ rows: string[][]; data: unknown }> {
   const fixture = new ServiceFixture(settings, 'bench-ab-projector', PARTITIONS);
   const ids = Array.from({ length: CONVERSATIONS }, (_, i) => `${fixture.runId}-c${i}`);
-  const baseDatabase = await secondDatabase(settings.databaseUrl);
+  const baseDatabase = await BenchDatabase.create(settings.databaseUrl, 'ab');
   const sides: Side[] = [];
   try {
     const auth = fixture.authenticate();
@@ -139,7 +138,7 @@ async function compareProjectors(
       name: 'base',
       service: await fixture.start(
         'projector',
-        { PROJECTOR_GROUP_ID: `${fixture.runId}-base`, DATABASE_URL: baseDatabase },
+        { PROJECTOR_GROUP_ID: `${fixture.runId}-base`, DATABASE_URL: baseDatabase.url },
         'base-projector',
         baseLayout,
       ),
@@ -171,7 +170,7 @@ async function compareProjectors(
     };
   } finally {
     await fixture.tearDown(ids);
-    await cleanSecondDatabase(baseDatabase, ids, `${fixture.runId}-base`);
+    await baseDatabase.drop();
   }
 }
 
@@ -185,38 +184,4 @@ function appendProbe(client: KeepAliveClient, ids: readonly string[], i: number)
 function cpuMsPer(side: Side, operations: number): number {
   const now = side.service.cpuSeconds();
   return now === null || operations === 0 ? NaN : ((now - side.before) * 1000) / operations;
-}
-
-/** `<database>_ab` next to the bench's database, created and migrated if need be: the base projector's. */
-async function secondDatabase(url: string): Promise<string> {
-  const parsed = new URL(url);
-  const name = `${parsed.pathname.slice(1)}_ab`;
-  const admin = new Client({ connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).toString() });
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (exists.rowCount === 0) {
-      await admin.query(`CREATE DATABASE "${name}"`);
-    }
-  } finally {
-    await admin.end();
-  }
-  const second = Object.assign(parsed, { pathname: `/${name}` }).toString();
-  await runMigrations({ url: second, poolSize: 2 });
-  return second;
-}
-
-async function cleanSecondDatabase(url: string, ids: readonly string[], group: string): Promise<void> {
-  const db = new Client({ connectionString: url });
-  try {
-    await db.connect();
-    await db.query('DELETE FROM messages WHERE conversation_id = ANY($1)', [ids]);
-    await db.query('DELETE FROM producer_pairs WHERE conversation_id = ANY($1)', [ids]);
-    await db.query('DELETE FROM conversations WHERE id = ANY($1)', [ids]);
-    await db.query('DELETE FROM consumer_offsets WHERE consumer = $1', [group]);
-  } catch (error) {
-    log(`ab: could not clean ${url}: ${(error as Error).message}`);
-  } finally {
-    await db.end().catch(() => undefined);
-  }
 }

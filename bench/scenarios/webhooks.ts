@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { decodeRecord, EventType, MessageAppendedEvent } from '@threadline/contracts';
-import { runMigrations } from '@threadline/persistence';
+import { BenchDatabase } from '../lib/bench-database';
 import { forEachLimited } from '../lib/closed-loop';
 import { ServiceFixture } from '../lib/fixture';
 import { LatencyHistogram, LatencySummary } from '../lib/histogram';
@@ -131,7 +130,7 @@ export const webhooksScenario: Scenario = {
     const ours = new ProbeLedger(plan.total);
     const raw = new ProbeLedger(plan.burst.to);
     const receiver = new WebhookReceiver((path, probe, at) => (path === '/raw' ? raw : ours).received(probe, at));
-    const database = await BenchDatabase.create(settings.databaseUrl);
+    const database = await WebhooksDatabase.create(settings.databaseUrl);
     const fixture = new ServiceFixture({ ...settings, databaseUrl: database.url }, 'bench-webhooks', PARTITIONS, {
       APPEND_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
       LIMIT_TENANT_APPENDS_PER_S: String(1_000_000),
@@ -227,26 +226,23 @@ function planOf(shape: Shape): Plan {
 }
 
 /**
- * A database of its own for the run, migrated and dropped afterwards: the
- * dispatcher claims every due delivery of its database (instances share the
- * work), so in the shared test database it would also take, and be slowed by,
- * deliveries other runs left pending.
+ * A database of its own for the scenario (a BenchDatabase) with the queries it measures by: the dispatcher
+ * claims every due delivery of its database (instances share the work), so in a database other scenarios
+ * use it would also take, and be slowed by, deliveries they left pending.
  */
-class BenchDatabase {
-  private constructor(
-    private readonly adminUrl: string,
-    private readonly name: string,
-    readonly url: string,
-  ) {}
+class WebhooksDatabase {
+  private constructor(private readonly database: BenchDatabase) {}
 
-  static async create(adminUrl: string): Promise<BenchDatabase> {
-    const name = `threadline_bench_webhooks_${randomUUID().slice(0, 8)}`;
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    await BenchDatabase.admin(adminUrl, `CREATE DATABASE ${name}`);
-    await runMigrations({ url: url.toString(), poolSize: 2 });
-    log(`webhooks: database ${name} created and migrated`);
-    return new BenchDatabase(adminUrl, name, url.toString());
+  static async create(serverUrl: string): Promise<WebhooksDatabase> {
+    return new WebhooksDatabase(await BenchDatabase.create(serverUrl, 'webhooks'));
+  }
+
+  get url(): string {
+    return this.database.url;
+  }
+
+  drop(): Promise<void> {
+    return this.database.drop();
   }
 
   /** Waits until the projector and the dispatcher have taken in every conversation and its participant. */
@@ -332,22 +328,6 @@ class BenchDatabase {
         }
         await sleep(100);
       }
-    } finally {
-      await db.end();
-    }
-  }
-
-  async drop(): Promise<void> {
-    await BenchDatabase.admin(this.adminUrl, `DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`).catch(
-      (error: Error) => log(`webhooks: could not drop ${this.name}: ${error.message}`),
-    );
-  }
-
-  private static async admin(url: string, sql: string): Promise<void> {
-    const db = new Client({ connectionString: url });
-    await db.connect();
-    try {
-      await db.query(sql);
     } finally {
       await db.end();
     }
