@@ -13,7 +13,7 @@ export type LiveBatchStep = { kind: 'seek'; offset: string } | { kind: 'deliver'
 /**
  * What a live consumer does with a fetched batch (PartitionPositions.plan), with
  * what the plan leaves to the caller: where a partition it has no position for
- * starts, and a second seek to the same position in one group generation. Then
+ * starts, and a second seek to the same position between two joins of the group. Then
  * the batch started past the position again although the consumer went back
  * there: either Kafka no longer has those offsets (retention), and the partition
  * starts again where the projector stands, or they hold no message, and the

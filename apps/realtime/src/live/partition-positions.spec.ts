@@ -83,7 +83,7 @@ describe('PartitionPositions', () => {
     expect(positions.plan(0, ['90', '91'])).toEqual({ kind: 'seek', offset: '42', again: true });
   });
 
-  it('goes back again as a first seek after a rejoin: a seek of the old generation may be lost', () => {
+  it('goes back again as a first seek after a rejoin: a seek from before it may be lost', () => {
     const positions = located(0, 41);
     deliverAll(positions, 0, ['41']);
     expect(positions.plan(0, ['90'])).toEqual({ kind: 'seek', offset: '42', again: false });

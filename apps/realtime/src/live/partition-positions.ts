@@ -3,7 +3,7 @@ import { applyFence, DecodedRecord, FencedRecord } from '@threadline/contracts';
 /**
  * What to do with a fetched batch: find where the partition starts first
  * (`locate`), go back to an offset and drop the batch, or hand on its messages from `from`.
- * A seek `again` goes back to where the last seek of this group generation went: the
+ * A seek `again` goes back to where the last seek since the group's last join went: the
  * offsets in between are gone (retention) or hold no message, which the caller finds out.
  */
 export type BatchPlan =
@@ -50,7 +50,7 @@ export function startPosition(projector: FencedPosition | null, earliestOffset: 
 export class PartitionPositions {
   private readonly next = new Map<number, bigint>();
   private readonly fences = new Map<number, number>();
-  /** Per partition, the position last gone back to in this group generation. */
+  /** Per partition, the position last gone back to since the group's last join. */
   private readonly wentBackTo = new Map<number, bigint>();
 
   plan(partition: number, offsets: string[]): BatchPlan {
@@ -101,7 +101,7 @@ export class PartitionPositions {
 
   /**
    * Goes on from the first message of a batch that started past the position although the consumer went
-   * back there in this generation: the offsets in between hold no message (control records), Kafka still
+   * back there since the last join: the offsets in between hold no message (control records), Kafka still
    * having them (the caller checked retention).
    */
   passOver(partition: number, offsets: string[]): BatchPlan {
@@ -109,7 +109,7 @@ export class PartitionPositions {
     return this.plan(partition, offsets);
   }
 
-  /** A new group generation: a seek of the old one may be lost, so the next batch past a position goes back again. */
+  /** The group joined again: a seek from before may be lost, so the next batch past a position goes back again. */
   rejoined(): void {
     this.wentBackTo.clear();
   }
