@@ -85,7 +85,7 @@ export async function settle(
     ...delivered.map(
       (note) =>
         `${note}; behind: ${behind()
-          .map((s) => describe(s, heads))
+          .map((s) => whereBehind(s, heads))
           .join('; ')}`,
     ),
   );
@@ -93,7 +93,7 @@ export async function settle(
 }
 
 /** Where a subscriber left behind stands: its cursor, the head, its connections and its last frame's age. */
-function describe(subscriber: Subscriber, heads: Map<string, number>): string {
+function whereBehind(subscriber: Subscriber, heads: Map<string, number>): string {
   const last =
     subscriber.lastFrameAt === null
       ? 'never'

@@ -58,9 +58,17 @@ async function until(what: string, condition: () => boolean): Promise<void> {
   }
 }
 
-function group(kafka: Kafka, positions: PartitionPositions, metrics: RealtimeMetrics): InstanceGroupConsumer {
+/**
+ * A started group over a partition 0 that ends at `end`, its position at offset 10, its consumers stuck
+ * (StuckConsumer): what a test reads afterwards.
+ */
+function startedGroup(end: number) {
+  const { kafka, consumers } = fakeKafka(() => end);
+  const positions = new PartitionPositions();
+  positions.start(0, { nextOffset: 10, indexFence: 0 }, '10');
+  const metrics = new RealtimeMetrics(new MetricsService({ service: 'realtime', logLevel: 'info' }));
   const topic = { whenReady: () => Promise.resolve() } as unknown as TopicReadiness;
-  return new InstanceGroupConsumer(
+  const consumer = new InstanceGroupConsumer(
     kafka,
     topic,
     new ReadinessService(),
@@ -76,6 +84,8 @@ function group(kafka: Kafka, positions: PartitionPositions, metrics: RealtimeMet
     },
     new Logger('test'),
   );
+  consumer.start();
+  return { consumer, consumers, positions, metrics };
 }
 
 beforeAll(() => {
@@ -84,12 +94,7 @@ beforeAll(() => {
 
 describe('InstanceGroupConsumer', () => {
   it('starts a new consumer when a partition has records past its position and no progress, keeping the position to go back to', async () => {
-    const { kafka, consumers } = fakeKafka(() => 20);
-    const positions = new PartitionPositions();
-    positions.start(0, { nextOffset: 10, indexFence: 0 }, '10');
-    const metrics = new RealtimeMetrics(new MetricsService({ service: 'realtime', logLevel: 'info' }));
-    const consumer = group(kafka, positions, metrics);
-    consumer.start();
+    const { consumer, consumers, positions, metrics } = startedGroup(20);
     await until('a second consumer', () => consumers.length >= 2);
     await consumer.stop();
     expect(consumers[0].disconnected).toBe(true);
@@ -98,30 +103,14 @@ describe('InstanceGroupConsumer', () => {
   });
 
   it('forgets a position past the end of the partition, so the new consumer starts where the projector stands', async () => {
-    const { kafka, consumers } = fakeKafka(() => 5);
-    const positions = new PartitionPositions();
-    positions.start(0, { nextOffset: 10, indexFence: 0 }, '10');
-    const consumer = group(
-      kafka,
-      positions,
-      new RealtimeMetrics(new MetricsService({ service: 'realtime', logLevel: 'info' })),
-    );
-    consumer.start();
+    const { consumer, consumers, positions } = startedGroup(5);
     await until('a second consumer', () => consumers.length >= 2);
     await consumer.stop();
     expect(positions.plan(0, ['5'])).toEqual({ kind: 'locate' });
   });
 
   it('keeps its consumer while the partition has nothing past its position', async () => {
-    const { kafka, consumers } = fakeKafka(() => 10);
-    const positions = new PartitionPositions();
-    positions.start(0, { nextOffset: 10, indexFence: 0 }, '10');
-    const consumer = group(
-      kafka,
-      positions,
-      new RealtimeMetrics(new MetricsService({ service: 'realtime', logLevel: 'info' })),
-    );
-    consumer.start();
+    const { consumer, consumers } = startedGroup(10);
     await sleep(300);
     await consumer.stop();
     expect(consumers).toHaveLength(1);

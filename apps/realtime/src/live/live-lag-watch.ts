@@ -27,7 +27,8 @@ export interface StalledPartition {
  */
 export class LiveLagWatch {
   private readonly stalls: StallWatch;
-  private readonly ends = new Map<number, number>();
+  /** End offset minus position per partition with a position, as of the last check (negative: records gone). */
+  private lastLag = new Map<number, number>();
 
   constructor(
     private readonly topicEnds: TopicEnds,
@@ -47,32 +48,27 @@ export class LiveLagWatch {
       throw error;
     }
     const positions = this.positions();
+    const lag = new Map<number, number>();
     for (const { partition, high } of ends) {
       const position = positions.get(partition);
-      const end = Number(high);
-      this.ends.set(partition, end);
       if (position === undefined) {
         this.stalls.forget(partition);
       } else {
-        this.stalls.observe(partition, position, Math.abs(end - position), now);
+        lag.set(partition, Number(high) - position);
+        this.stalls.observe(partition, position, Math.abs(Number(high) - position), now);
       }
     }
+    this.lastLag = lag;
     return Object.entries(this.stalls.stalled(now)).map(([key, stuckForMs]) => {
       const partition = Number(key);
-      return { partition, position: positions.get(partition) ?? 0, end: this.ends.get(partition) ?? 0, stuckForMs };
+      const position = positions.get(partition) ?? 0;
+      return { partition, position, end: position + (lag.get(partition) ?? 0), stuckForMs };
     });
   }
 
   /** End offset minus position per partition with a position, as of the last check (negative: records gone). */
   lag(): Map<number, number> {
-    const lag = new Map<number, number>();
-    for (const [partition, position] of this.positions()) {
-      const end = this.ends.get(partition);
-      if (end !== undefined) {
-        lag.set(partition, end - position);
-      }
-    }
-    return lag;
+    return this.lastLag;
   }
 
   /** The partition was acted on: its stall time counts again from its next observation. */
