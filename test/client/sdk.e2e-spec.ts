@@ -30,6 +30,13 @@ const services = new ClientStack('sdk');
 beforeAll(() => services.start(), 120_000);
 afterAll(() => services.stop());
 
+/** Ends, after each test, the subscriptions it opened: one a failed test left open would follow it into later files. */
+let thisTest = new AbortController();
+afterEach(() => {
+  thisTest.abort();
+  thisTest = new AbortController();
+});
+
 describe('conversations', () => {
   it('creates, appends, reads the tail and the replay, and iterates the whole history by pages', async () => {
     const client = await services.client();
@@ -164,7 +171,7 @@ describe('runs', () => {
     expect(committed).toMatchObject({ status: 'committed', last_run_seq: 2 });
     expect(await run.commit()).toEqual(committed);
     const events = [];
-    for await (const event of client.subscribeRun(run.runId)) {
+    for await (const event of client.subscribeRun(run.runId, { signal: thisTest.signal })) {
       events.push(event);
     }
     expect(events.map((e) => [e.run_seq, e.delta])).toEqual([
@@ -201,7 +208,7 @@ describe('following a run', () => {
     await run.push([delta('a1')]);
     const events: RunEvent[] = [];
     // No REST polling for a minute: what arrives in time came over the realtime stream.
-    const following = followed(client.subscribeRun(run.runId, { quietMs: 60_000 }), events);
+    const following = followed(client.subscribeRun(run.runId, { quietMs: 60_000, signal: thisTest.signal }), events);
     await eventually('the event pushed before subscribing', async () => events.length === 1);
     for (let batch = 2; batch <= 5; batch += 1) {
       await run.push([delta(`b${batch}.1`), delta(`b${batch}.2`)]);
@@ -220,7 +227,10 @@ describe('following a run', () => {
     const run = await convo.startRun();
     await run.push([delta('1'), delta('2')]);
     const events: RunEvent[] = [];
-    const following = followed(client.subscribeRun(run.runId, { fromSeq: 1, quietMs: 300 }), events);
+    const following = followed(
+      client.subscribeRun(run.runId, { fromSeq: 1, quietMs: 300, signal: thisTest.signal }),
+      events,
+    );
     await eventually('the event after fromSeq', async () => events.length === 1);
     await services.killRealtime();
     await run.push([delta('3'), delta('4')]);
@@ -348,6 +358,7 @@ describe('subscriptions', () => {
     let reconnects = 0;
     const subscription = await convo.subscribe({
       cursor: 0,
+      signal: thisTest.signal,
       onMessage: (message) => {
         delivered.push(message.seq);
       },
@@ -381,7 +392,7 @@ describe('subscriptions', () => {
     await convo.append(text('after the cursor'));
     const items: StreamItem[] = [];
     const reading = (async () => {
-      for await (const item of convo.stream({ cursor: 1 })) {
+      for await (const item of convo.stream({ cursor: 1, signal: thisTest.signal })) {
         items.push(item);
         if (item.type === 'message' && item.message.role === 'assistant') {
           break;
@@ -416,6 +427,7 @@ describe('subscriptions', () => {
     let reconnects = 0;
     const subscription = await convo.subscribe({
       cursor: 0,
+      signal: thisTest.signal,
       onMessage: (message) => {
         delivered.push(message.seq);
       },
@@ -441,14 +453,18 @@ describe('subscriptions', () => {
       { expiresInS: 2 },
     );
     const client = await services.client({ token });
-    const subscription = await client.handle(uniqueId('expiring')).subscribe({ cursor: 0, onMessage: () => undefined });
+    const subscription = await client
+      .handle(uniqueId('expiring'))
+      .subscribe({ cursor: 0, signal: thisTest.signal, onMessage: () => undefined });
     await expect(subscription.done).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(subscription.done).rejects.toMatchObject({ code: 'token_expired' });
   });
 
   it('ends with the typed error when the stream is refused (a credential without conversations:read)', async () => {
     const client = await services.client({ token: await services.token('service:writer', 'messages:append') });
-    const subscription = await client.handle(uniqueId('refused')).subscribe({ cursor: 0, onMessage: () => undefined });
+    const subscription = await client
+      .handle(uniqueId('refused'))
+      .subscribe({ cursor: 0, signal: thisTest.signal, onMessage: () => undefined });
     await expect(subscription.done).rejects.toBeInstanceOf(ForbiddenError);
   });
 });

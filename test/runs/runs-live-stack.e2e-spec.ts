@@ -4,7 +4,8 @@
  * events 1..2,000 in order, then its run_status committed, then the committed message;
  * a Phoenix subscriber that rejoins mid-run with `run_cursors` gets every event once;
  * a cancel by another principal reaches an SSE subscriber, and nothing of the run is appended;
- * two runs streaming at once in one conversation each keep their own order; an SSE
+ * two runs streaming at once in one conversation each keep their own order; a subscriber that joins after
+ * events went out live, while the projector is paused, gets them once it writes them; an SSE
  * client resumes with Last-Event-ID after realtime was SIGKILLed mid-run (last: it restarts realtime).
  */
 import { randomUUID } from 'node:crypto';
@@ -206,6 +207,34 @@ it('two runs streaming at once in one conversation reach a mid-run subscriber ea
     expect(status).toBeLessThan(message);
   }
   expect(order.filter((l) => l.startsWith('msg:'))).toEqual(['msg:1', 'msg:2']);
+}, 120_000);
+
+it('a subscriber joining after events went out live, before the projector wrote them, gets them with no later event to show them', async () => {
+  const [id, runId] = await startRun();
+  const url = `${realtime.baseUrl}/v1/conversations/${id}/events?cursor=0`;
+  const headers = { authorization: `Bearer ${reader}` };
+  const framesOf = (client: SseClient): Frame[] => client.events.map((e) => e.data as unknown as Frame);
+  const watcher = await SseClient.open(url, headers);
+  await stack.projector.pause();
+  try {
+    await deltas(runId, 1, BATCH);
+    await eventually('the events live', async () => runSeqs(framesOf(watcher), runId).includes(BATCH));
+    const late = await SseClient.open(url, headers);
+    await stack.projector.resume();
+    await eventually('the events that went out before the late subscriber joined', async () =>
+      runSeqs(framesOf(late), runId).includes(BATCH),
+    );
+    expect((await call('POST', `/v1/runs/${runId}/cancel`)).status).toBe(200);
+    await eventually('the cancel', async () => trace(framesOf(late), runId).includes(`${runId}:cancelled`));
+    late.close();
+    expect(trace(framesOf(late), runId)).toEqual([
+      ...range(1, BATCH).map((s) => `${runId}:${s}`),
+      `${runId}:cancelled`,
+    ]);
+  } finally {
+    watcher.close();
+    await stack.projector.resume();
+  }
 }, 120_000);
 
 it('an SSE client resumes with Last-Event-ID after realtime was SIGKILLed mid-run, with no event lost or repeated', async () => {

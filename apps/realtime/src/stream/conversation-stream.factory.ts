@@ -36,6 +36,7 @@ export class ConversationStreamFactory {
     };
     this.runDeps = {
       subscribe: (conversation, listener) => runsHub.subscribe(conversationKey(conversation), listener),
+      liveRuns: (conversation) => runsHub.liveRuns(conversationKey(conversation)),
       streamingRuns: async (conversation) => (await runs.streamingRuns(conversation)).map((run) => run.run_id),
       runEnd: async (conversation, runId) => {
         const run = await runs.run(conversation.tenantId, runId);

@@ -1,4 +1,5 @@
 import type { ConversationRef, RunEvent } from '@threadline/contracts';
+import type { LiveRun } from '../runs/runs-hub';
 import { RunMerge, UNBOUNDED } from './run-merge';
 import { RunCursors, RunEnd, RunLiveItem, RunOutput } from './run-output';
 import { StreamOutput } from './stream-entry';
@@ -9,6 +10,8 @@ const READ_RETRY_MS = 100;
 
 export interface RunFollowerDependencies {
   subscribe(conversation: ConversationRef, listener: (item: RunLiveItem) => void): () => void;
+  /** What was published live of the conversation's latest runs (RunsHub.liveRuns), by run id. */
+  liveRuns(conversation: ConversationRef): ReadonlyMap<string, LiveRun>;
   /** The ids of the conversation's runs still streaming. */
   streamingRuns(conversation: ConversationRef): Promise<string[]>;
   /** A run's end as Postgres has it; null while it streams or when there is no such run. */
@@ -35,7 +38,11 @@ export function committedRun(output: StreamOutput): { id: string; lastRunSeq: nu
  * One subscriber's runs of its conversation, beside its message stream: on start,
  * every run still streaming (and every run the client named a cursor for) from
  * run_seq 1 or after that cursor, read from Postgres, then the live ones (RunMerge
- * decides what goes out). It also passes on the message stream's outputs, in their
+ * decides what goes out). The live consumer runs ahead of the projector, so what
+ * was published live before the subscriber joined may not be in Postgres yet and
+ * counts first: a run seen streaming live is followed, one seen ending live is not
+ * (unless the client has a cursor for it: its end is applied), and the events seen
+ * live are read until Postgres has them, since no later live item will say they exist. It also passes on the message stream's outputs, in their
  * order: a committed message of a run it follows waits until that run's events
  * through metadata.run.last_run_seq and its status went out, so a client sees a
  * run's events, its status, then its message.
@@ -63,14 +70,23 @@ export class RunFollower {
 
   async start(): Promise<void> {
     this.unsubscribe = this.deps.subscribe(this.conversation, (item) => this.onLive(item));
+    const seenLive = this.deps.liveRuns(this.conversation);
     try {
-      const streaming = await this.deps.streamingRuns(this.conversation);
-      streaming.forEach((runId) => this.merge.catchUp(runId));
-      for (const runId of this.cursors.keys()) {
-        if (!streaming.includes(runId)) {
-          await this.resumeEnded(runId);
+      const streaming = new Set(await this.deps.streamingRuns(this.conversation));
+      for (const [runId, run] of seenLive) {
+        if (run.end === null) {
+          streaming.add(runId);
+        } else {
+          streaming.delete(runId);
         }
       }
+      streaming.forEach((runId) => this.merge.catchUp(runId));
+      for (const runId of this.cursors.keys()) {
+        if (!streaming.has(runId)) {
+          await this.resumeEnded(runId, seenLive.get(runId)?.end ?? null);
+        }
+      }
+      this.awaitSeenLive(seenLive);
     } catch (error) {
       this.fail(error);
       return;
@@ -106,11 +122,20 @@ export class RunFollower {
   }
 
   /** A run named by a client cursor that is no longer streaming: its missing events, then its status. */
-  private async resumeEnded(runId: string): Promise<void> {
-    const end = await this.deps.runEnd(this.conversation, runId);
+  private async resumeEnded(runId: string, endSeenLive: RunEnd | null): Promise<void> {
+    const end = (await this.deps.runEnd(this.conversation, runId)) ?? endSeenLive;
     if (end !== null) {
       this.merge.follow(runId);
       this.deliver(this.merge.end(runId, end));
+    }
+  }
+
+  /** Each followed run's events published live before the subscriber joined are read until Postgres has them. */
+  private awaitSeenLive(seenLive: ReadonlyMap<string, LiveRun>): void {
+    for (const [runId, run] of seenLive) {
+      if (this.merge.follows(runId)) {
+        this.merge.require(runId, run.lastRunSeq);
+      }
     }
   }
 

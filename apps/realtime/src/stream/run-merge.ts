@@ -111,7 +111,10 @@ export class RunMerge {
     return this.releaseEnd(runId, track);
   }
 
-  /** A committed message waits for its run's events through `lastRunSeq`; `released` says when they are. */
+  /**
+   * The run's events through `lastRunSeq` exist (a committed message names them, or they went out live before
+   * the subscriber joined): `missing` asks for them until they are released; `released` says when they are.
+   */
   require(runId: string, lastRunSeq: number): void {
     const track = this.track(runId);
     track.requiredThrough = Math.max(track.requiredThrough, lastRunSeq);
