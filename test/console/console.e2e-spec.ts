@@ -1,7 +1,7 @@
 /**
  * The admin console in a real headless Chromium against the real stack (AUTH_MODE=on): command (serving the page),
  * projector, realtime, archiver and dispatcher, each a process. Each test picks up where the one before left the
- * page, as an operator would; each writes the screenshot of its view to docs/console/.
+ * page, as an operator would; each takes the screenshot of its view (SCREENSHOT_DIR says where it goes).
  */
 import { randomBytes } from 'node:crypto';
 import Ajv2020 from 'ajv/dist/2020';

@@ -4,8 +4,14 @@ import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
 
-/** Where the tests write the pictures docs/console.md shows. */
-export const SCREENSHOT_DIR = join(__dirname, '..', '..', 'docs', 'console');
+/**
+ * Where the tests write their screenshots: the pictures docs/console.md shows when `npm run docs:screenshots`
+ * runs them (UPDATE_SCREENSHOTS=1), else beside the test logs, so a test run leaves the tree as it was.
+ */
+export const SCREENSHOT_DIR =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? join(__dirname, '..', '..', 'docs', 'console')
+    : join(__dirname, '..', '..', '.data', 'test-logs', 'console-screenshots');
 
 /** A real headless Chromium with one page of a fixed size (the screenshots stay comparable). */
 export async function launchBrowser(): Promise<{ browser: Browser; page: Page }> {
