@@ -97,10 +97,11 @@ describe('planIngest', () => {
     expect(plan.ops.map((op) => op.kind === 'message' && op.event.seq)).toEqual([2]);
   });
 
-  it('clears the participants of a deleted conversation', () => {
-    const plan = planIngest([{ offset: 0, record: { kind: 'event', event: deletedEvent('c1') } }], start);
+  it('plans the deletion of a conversation with the last seq it had', () => {
+    const event = deletedEvent('c1', 7);
+    const plan = planIngest([{ offset: 0, record: { kind: 'event', event } }], start);
     expect(plan.ops).toEqual([
-      { kind: 'participants', tenantId: 'default', conversationId: 'c1', agentIds: [], initial: false },
+      { kind: 'deleted', tenantId: 'default', conversationId: 'c1', lastSeq: event.data.last_seq },
     ]);
   });
 });

@@ -10,11 +10,13 @@ export interface IngestRecord {
 /** What the dispatcher does with one event, in offset order. */
 export type IngestOp =
   /**
-   * The conversation's agent participants are now exactly these (none after a delete). `initial`: the list of
-   * a `conversation.created`, which applies only to a conversation whose list was never set (the command may
+   * The conversation's agent participants are now exactly these. `initial`: the list of a
+   * `conversation.created`, which applies only to a conversation whose list was never set (the command may
    * produce a create again on a retried PUT, after a later change).
    */
   | { kind: 'participants'; tenantId: string; conversationId: string; agentIds: string[]; initial: boolean }
+  /** The conversation was deleted after `lastSeq`: no agent participant any more, and its seen seqs may go. */
+  | { kind: 'deleted'; tenantId: string; conversationId: string; lastSeq: number }
   /** A committed message, to deliver to the conversation's agents that did not send it. */
   | { kind: 'message'; event: MessageAppendedEvent }
   /** A seq settled by a tombstone: nothing to deliver, but deliveries of higher seqs may have waited for it. */
@@ -62,7 +64,7 @@ export function planIngest(records: readonly IngestRecord[], stored: StoredPosit
         plan.ops.push({ kind: 'participants', ...ref, agentIds: agentIdsOf(event.data.participants), initial: false });
         break;
       case EventType.ConversationDeleted:
-        plan.ops.push({ kind: 'participants', ...ref, agentIds: [], initial: false });
+        plan.ops.push({ kind: 'deleted', ...ref, lastSeq: event.data.last_seq });
         break;
       case EventType.MessageAppended: {
         const key = JSON.stringify([event.tenant_id, event.conversation_id, event.seq]);

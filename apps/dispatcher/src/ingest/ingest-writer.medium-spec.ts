@@ -7,6 +7,7 @@ import { dataSourceOptions, runStatement, Statement } from '@threadline/persiste
 import {
   appendedEvent,
   createdWithParticipants,
+  deletedEvent,
   participantsSetEvent,
   tombstonedEvent,
 } from '../../../../test/support/event-builder';
@@ -14,6 +15,7 @@ import { TEST_DATABASE_URL } from '../../../../test/support/test-env';
 import { dispatcherConfigSchema } from '../config/dispatcher.config';
 import { ClaimedSqlRow, lockDue } from '../delivery/delivery-statements';
 import { IngestRecord } from './ingest-plan';
+import { LIST_SET_MARKER } from './ingest-statements';
 import { IngestWriter } from './ingest-writer';
 
 /** IngestWriter against the local stack's Postgres (threadline_test, migrated by the e2e setup or scripts/run). */
@@ -129,6 +131,24 @@ it('keeps a change when a create comes again after it (a retried PUT)', async ()
   await write(created('c7', ['bot']), set);
   await write(created('c7', ['bot']), message('c7', 1, t0));
   expect(await deliveries('c7', 'bot')).toEqual([]);
+});
+
+it("removes a deleted conversation's agent participants and seen seqs, keeping the seen seqs while a seq below its last is missing", async () => {
+  const seenRows = async (conversationId: string) =>
+    dataSource.query<Array<{ contiguous_seq: string }>>(
+      'SELECT contiguous_seq FROM dispatch_seqs WHERE tenant_id = $1 AND conversation_id = $2',
+      [tenantId, conversationId],
+    );
+  await write(created('gone-1', ['bot']), message('gone-1', 1, t0), message('gone-1', 2, t0));
+  await write(deletedEvent(ref('gone-1'), 2));
+  expect(await seenRows('gone-1')).toEqual([]);
+  await write(created('gone-2', ['bot']), message('gone-2', 2, t0), deletedEvent(ref('gone-2'), 2));
+  expect(await seenRows('gone-2')).toEqual([{ contiguous_seq: '0' }]);
+  const agents = await dataSource.query<Array<{ agent_id: string }>>(
+    'SELECT agent_id FROM dispatch_participants WHERE tenant_id = $1 AND conversation_id IN ($2, $3)',
+    [tenantId, 'gone-1', 'gone-2'],
+  );
+  expect(agents.map((row) => row.agent_id)).toEqual([LIST_SET_MARKER, LIST_SET_MARKER]);
 });
 
 it('follows participants_set: an agent taken out gets nothing more', async () => {

@@ -16,7 +16,7 @@ import {
   replaceParticipants,
 } from './ingest-statements';
 import { ChunkSeenSeqs, SeenSeqs } from './seen-seqs';
-import { lockSeenSeqs, SeenSeqsRow, storeSeenSeqs } from './seen-seqs-statements';
+import { lockSeenSeqs, removeSeenSeqs, SeenSeqsRow, storeSeenSeqs } from './seen-seqs-statements';
 
 export interface IngestChunk extends ChunkOffsets {
   partition: number;
@@ -69,13 +69,16 @@ export class IngestWriter {
       let delivered = 0;
       let filledHole = false;
       for (const op of plan.ops) {
-        if (op.kind === 'participants') {
-          for (const statement of (op.initial ? initialParticipants : replaceParticipants)(op, op.agentIds)) {
+        if (op.kind === 'participants' || op.kind === 'deleted') {
+          const initial = op.kind === 'participants' && op.initial;
+          for (const statement of (initial ? initialParticipants : replaceParticipants)(op, agentIdsOf(op))) {
             await runStatement(tx, statement);
           }
           agents.delete(ChunkSeenSeqs.key(op));
-          if (op.initial) {
+          if (initial) {
             seen.created(op);
+          } else if (op.kind === 'deleted') {
+            seen.deleted(op, op.lastSeq);
           }
           continue;
         }
@@ -89,6 +92,9 @@ export class IngestWriter {
       if (seen.changes.length > 0) {
         await runStatement(tx, storeSeenSeqs(seen.changes));
       }
+      if (seen.removals.length > 0) {
+        await runStatement(tx, removeSeenSeqs(seen.removals));
+      }
       await runStatement(tx, storeOffset(key, { nextOffset: chunk.endOffset, indexFence: plan.fence }));
       return { nextOffset: chunk.endOffset, delivered, filledHole };
     });
@@ -98,7 +104,7 @@ export class IngestWriter {
   private async lockSeen(tx: EntityManager, ops: readonly IngestOp[]): Promise<ChunkSeenSeqs> {
     const conversations = new Map(
       ops.map((op) => {
-        const conversation = op.kind === 'participants' ? op : seqOf(op).conversation;
+        const conversation = op.kind === 'participants' || op.kind === 'deleted' ? op : seqOf(op).conversation;
         return [ChunkSeenSeqs.key(conversation), conversation];
       }),
     );
@@ -157,7 +163,15 @@ export class IngestWriter {
   }
 }
 
-function seqOf(op: Exclude<IngestOp, { kind: 'participants' }>): { conversation: PairConversation; seq: number } {
+/** The agent participants an op leaves: none once the conversation is deleted. */
+function agentIdsOf(op: Extract<IngestOp, { kind: 'participants' | 'deleted' }>): string[] {
+  return op.kind === 'participants' ? op.agentIds : [];
+}
+
+function seqOf(op: Extract<IngestOp, { kind: 'message' | 'tombstone' }>): {
+  conversation: PairConversation;
+  seq: number;
+} {
   return op.kind === 'message'
     ? { conversation: { tenantId: op.event.tenant_id, conversationId: op.event.conversation_id }, seq: op.event.seq }
     : { conversation: op, seq: op.seq };

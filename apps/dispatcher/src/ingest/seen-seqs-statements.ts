@@ -43,3 +43,12 @@ export function storeSeenSeqs(states: readonly SeenSeqsState[]): Statement {
     ],
   };
 }
+
+/** Removes the seen seqs of these conversations (deleted, every seq through their last seen). */
+export function removeSeenSeqs(conversations: readonly PairConversation[]): Statement {
+  return {
+    sql: `DELETE FROM dispatch_seqs
+          WHERE (tenant_id, conversation_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`,
+    params: [conversations.map((c) => c.tenantId), conversations.map((c) => c.conversationId)],
+  };
+}

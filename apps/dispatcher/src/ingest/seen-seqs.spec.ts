@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { SeenSeqs } from './seen-seqs';
+import { ChunkSeenSeqs, SeenSeqs } from './seen-seqs';
 
 describe('SeenSeqs', () => {
   it('advances over consecutive seqs and keeps the ones above a missing seq ahead', () => {
@@ -35,5 +35,23 @@ describe('SeenSeqs', () => {
         expect(seen.ahead).toEqual(distinct.filter((s) => s > contiguous).sort((a, b) => a - b));
       }),
     );
+  });
+});
+
+describe('ChunkSeenSeqs', () => {
+  const c1 = { tenantId: 't1', conversationId: 'c1' };
+
+  it("removes a deleted conversation's seen seqs once every seq through its last was seen, and sees none of them again", () => {
+    const chunk = new ChunkSeenSeqs(new Map([[ChunkSeenSeqs.key(c1), new SeenSeqs(2)]]));
+    chunk.see(c1, 3);
+    chunk.deleted(c1, 3);
+    expect([chunk.removals, chunk.changes]).toEqual([[c1], []]);
+    expect(chunk.see(c1, 3).first).toBe(false);
+  });
+
+  it('keeps the seen seqs of a deleted conversation while a seq below its last is missing', () => {
+    const chunk = new ChunkSeenSeqs(new Map([[ChunkSeenSeqs.key(c1), new SeenSeqs(1, [3])]]));
+    chunk.deleted(c1, 3);
+    expect(chunk.removals).toEqual([]);
   });
 });

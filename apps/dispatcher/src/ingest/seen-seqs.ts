@@ -56,9 +56,10 @@ export class SeenSeqs {
   }
 }
 
-/** The seen seqs of a chunk's conversations, as stored when it began, and the ones it changed. */
+/** The seen seqs of a chunk's conversations, as stored when it began, and the ones it changed or removed. */
 export class ChunkSeenSeqs {
   private readonly changed = new Map<string, { conversation: ConversationRef; seqs: SeenSeqs }>();
+  private readonly removed = new Map<string, ConversationRef>();
 
   constructor(private readonly stored: Map<string, SeenSeqs>) {}
 
@@ -85,6 +86,25 @@ export class ChunkSeenSeqs {
     }
     this.track(conversation, seqs);
     return { first: true, filledHole: waiting > 0 && seqs.aheadCount <= waiting };
+  }
+
+  /**
+   * The conversation was deleted after `lastSeq`: once every seq through it was seen, nothing more can come to
+   * wait for, so its seen seqs are removed (kept while a seq below is missing). A later event for a seq it had
+   * is still not seen again in this chunk.
+   */
+  deleted(conversation: ConversationRef, lastSeq: number): void {
+    const key = ChunkSeenSeqs.key(conversation);
+    const seqs = this.stored.get(key);
+    if (seqs !== undefined && seqs.contiguous >= lastSeq) {
+      this.changed.delete(key);
+      this.removed.set(key, conversation);
+    }
+  }
+
+  /** Every conversation whose seen seqs are to be removed. */
+  get removals(): ConversationRef[] {
+    return [...this.removed.values()];
   }
 
   /** Every conversation whose seen seqs changed, with its state to store. */
