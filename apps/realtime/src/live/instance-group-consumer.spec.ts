@@ -10,6 +10,7 @@ import { PartitionPositions } from './partition-positions';
 class StuckConsumer {
   readonly events = { GROUP_JOIN: 'join', FETCH: 'fetch', CRASH: 'crash', DISCONNECT: 'disconnect' };
   disconnected = false;
+  readonly seeks: Array<{ topic: string; partition: number; offset: string }> = [];
   private readonly listeners = new Map<string, (event: unknown) => void>();
 
   on(event: string, listener: (event: unknown) => void): void {
@@ -26,6 +27,9 @@ class StuckConsumer {
     this.listeners.get('fetch')?.({});
     return Promise.resolve();
   }
+  seek(target: { topic: string; partition: number; offset: string }): void {
+    this.seeks.push(target);
+  }
   disconnect(): Promise<void> {
     this.disconnected = true;
     return Promise.resolve();
@@ -33,8 +37,9 @@ class StuckConsumer {
 }
 
 /** Kafka whose topic `t` ends at `end` in partition 0, and whose consumers are StuckConsumers. */
-function fakeKafka(end: () => number): { kafka: Kafka; consumers: StuckConsumer[] } {
+function fakeKafka(end: () => number): { kafka: Kafka; consumers: StuckConsumer[]; endReads: () => number } {
   const consumers: StuckConsumer[] = [];
+  let reads = 0;
   const kafka = {
     consumer: () => {
       const consumer = new StuckConsumer();
@@ -44,10 +49,13 @@ function fakeKafka(end: () => number): { kafka: Kafka; consumers: StuckConsumer[
     admin: () => ({
       connect: () => Promise.resolve(),
       disconnect: () => Promise.resolve(),
-      fetchTopicOffsets: () => Promise.resolve([{ partition: 0, low: '0', high: String(end()) }]),
+      fetchTopicOffsets: () => {
+        reads += 1;
+        return Promise.resolve([{ partition: 0, low: '0', high: String(end()) }]);
+      },
     }),
   } as unknown as Kafka;
-  return { kafka, consumers };
+  return { kafka, consumers, endReads: () => reads };
 }
 
 async function until(what: string, condition: () => boolean): Promise<void> {
@@ -59,13 +67,15 @@ async function until(what: string, condition: () => boolean): Promise<void> {
 }
 
 /**
- * A started group over a partition 0 that ends at `end`, its position at offset 10, its consumers stuck
- * (StuckConsumer): what a test reads afterwards.
+ * A started group over a partition 0 that ends at `end()`, its position at offset 10 (none when `placed` is
+ * false), its consumers stuck (StuckConsumer): what a test reads afterwards.
  */
-function startedGroup(end: number) {
-  const { kafka, consumers } = fakeKafka(() => end);
+function startedGroup(end: () => number, placed = true) {
+  const { kafka, consumers, endReads } = fakeKafka(end);
   const positions = new PartitionPositions();
-  positions.start(0, { nextOffset: 10, indexFence: 0 }, '10');
+  if (placed) {
+    positions.start(0, { nextOffset: 10, indexFence: 0 }, '10');
+  }
   const metrics = new RealtimeMetrics(new MetricsService({ service: 'realtime', logLevel: 'info' }));
   const topic = { whenReady: () => Promise.resolve() } as unknown as TopicReadiness;
   const consumer = new InstanceGroupConsumer(
@@ -85,7 +95,7 @@ function startedGroup(end: number) {
     new Logger('test'),
   );
   consumer.start();
-  return { consumer, consumers, positions, metrics };
+  return { consumer, consumers, positions, metrics, endReads };
 }
 
 beforeAll(() => {
@@ -94,23 +104,42 @@ beforeAll(() => {
 
 describe('InstanceGroupConsumer', () => {
   it('starts a new consumer when a partition has records past its position and no progress, keeping the position to go back to', async () => {
-    const { consumer, consumers, positions, metrics } = startedGroup(20);
+    const { consumer, consumers, positions, metrics } = startedGroup(() => 20);
     await until('a second consumer', () => consumers.length >= 2);
     await consumer.stop();
     expect(consumers[0].disconnected).toBe(true);
     expect((await metrics.consumerRestarts.get()).values[0]).toMatchObject({ value: 1, labels: { topic: 't' } });
     expect(positions.nextOffsets()).toEqual(new Map([[0, 10]]));
+    expect(consumers[1].seeks).toEqual([{ topic: 't', partition: 0, offset: '10' }]);
+  });
+
+  it('seeks each partition to its position when the group joins, so what was produced meanwhile comes with nothing newer', async () => {
+    const { consumer, consumers } = startedGroup(() => 10);
+    await until('a join', () => consumers[0]?.seeks.length === 1);
+    await consumer.stop();
+    expect(consumers[0].seeks).toEqual([{ topic: 't', partition: 0, offset: '10' }]);
+  });
+
+  it('starts a new consumer at the offset a partition without a position was first seen at, when records past it never come', async () => {
+    let end = 5;
+    const { consumer, consumers, metrics, endReads } = startedGroup(() => end, false);
+    await until('a progress check', () => endReads() > 0);
+    end = 8;
+    await until('a second consumer', () => consumers.length >= 2);
+    await consumer.stop();
+    expect(consumers[1].seeks).toEqual([{ topic: 't', partition: 0, offset: '5' }]);
+    expect((await metrics.consumerRestarts.get()).values[0]).toMatchObject({ value: 1 });
   });
 
   it('forgets a position past the end of the partition, so the new consumer starts where the projector stands', async () => {
-    const { consumer, consumers, positions } = startedGroup(5);
+    const { consumer, consumers, positions } = startedGroup(() => 5);
     await until('a second consumer', () => consumers.length >= 2);
     await consumer.stop();
     expect(positions.plan(0, ['5'])).toEqual({ kind: 'locate' });
   });
 
   it('keeps its consumer while the partition has nothing past its position', async () => {
-    const { consumer, consumers } = startedGroup(10);
+    const { consumer, consumers } = startedGroup(() => 10);
     await sleep(300);
     await consumer.stop();
     expect(consumers).toHaveLength(1);

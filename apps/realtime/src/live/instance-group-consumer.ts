@@ -37,11 +37,17 @@ export interface InstanceGroupOptions {
  * kafkajs does not restart from (RestartingConsumer), and deletes its group on
  * stop. Logs under the owner's logger.
  *
+ * Its group starts at the latest offset, so on every join (the first, one after
+ * a broker restart, one of a consumer kafkajs or this class started again) it
+ * seeks each partition to the owner's position: what was produced while it was
+ * away is fetched even when nothing newer comes to show it missing.
+ *
  * It also checks its own progress (LiveLagWatch): a partition with records past
  * the owner's position that does not move for `stallAfterMs` is logged with what
  * the consumer last saw of it, counted, and the consumer is started again; the
  * new one goes back to the owner's position (or, when Kafka lost records the
- * position is past, to where the projector stands). Readiness names the stalled
+ * position is past, to where the projector stands; for a partition it had no
+ * position in, to the offset the watch saw first). Readiness names the stalled
  * partitions meanwhile.
  */
 export class InstanceGroupConsumer {
@@ -55,6 +61,8 @@ export class InstanceGroupConsumer {
   /** What a stall report shows: the assignment of the last join, and per partition when its last batch came and where it began. */
   private assignment: unknown = null;
   private readonly lastBatch = new Map<number, { at: number; firstOffset: string | null; messages: number }>();
+  /** Where the next join takes partitions the owner has no position in, after a stall in them. */
+  private readonly resumeUnplaced = new Map<number, number>();
 
   constructor(
     private readonly kafka: Kafka,
@@ -137,8 +145,10 @@ export class InstanceGroupConsumer {
         `assignment of the last join ${JSON.stringify(this.assignment)}, joined ${this.joined}, fetching ${this.fetching}; ` +
         'starting the consumer again',
     );
-    for (const { partition, position, end } of this.stalled) {
-      if (end < position) {
+    for (const { partition, position, placed, end } of this.stalled) {
+      if (!placed) {
+        this.resumeUnplaced.set(partition, position);
+      } else if (end < position) {
         positions.forget(partition);
       }
       this.watch.forget(partition);
@@ -148,12 +158,16 @@ export class InstanceGroupConsumer {
     this.stalled = [];
   }
 
-  private describeStall({ partition, position, end, stuckForMs }: StalledPartition, now: number): string {
+  private describeStall({ partition, position, placed, end, stuckForMs }: StalledPartition, now: number): string {
     const last = this.lastBatch.get(partition);
     const batch = last
       ? `last batch ${now - last.at} ms ago from offset ${last.firstOffset} (${last.messages} messages)`
       : 'no batch yet';
-    const gone = end < position ? ' (records it handled are gone: it starts again where the projector stands)' : '';
+    const gone = !placed
+      ? ' (no position yet: it starts again at that offset)'
+      : end < position
+        ? ' (records it handled are gone: it starts again where the projector stands)'
+        : '';
     return `partition ${partition} at offset ${position}, end ${end}${gone}, for ${stuckForMs} ms, ${batch}`;
   }
 
@@ -176,6 +190,7 @@ export class InstanceGroupConsumer {
       this.fetching = false;
       this.assignment = event.payload.memberAssignment;
       this.options.positions.rejoined();
+      this.seekToPositions(consumer, event.payload.memberAssignment[this.options.topic] ?? []);
     });
     consumer.on(FETCH, () => {
       this.fetching = this.joined;
@@ -187,6 +202,23 @@ export class InstanceGroupConsumer {
       });
     }
     return consumer;
+  }
+
+  /**
+   * Seeks each assigned partition to the owner's position, or to where a stall in a partition without one
+   * began (kafkajs applies a seek at the partition's next fetch).
+   */
+  private seekToPositions(consumer: Consumer, assigned: readonly number[]): void {
+    const targets = new Map(this.resumeUnplaced);
+    this.resumeUnplaced.clear();
+    for (const [partition, offset] of this.options.positions.nextOffsets()) {
+      targets.set(partition, offset);
+    }
+    for (const [partition, offset] of targets) {
+      if (assigned.includes(partition)) {
+        consumer.seek({ topic: this.options.topic, partition, offset: String(offset) });
+      }
+    }
   }
 
   /** The group has no offsets and no members left; removing it keeps the broker tidy. */

@@ -23,7 +23,7 @@ describe('LiveLagWatch', () => {
     positions.set(0, 40).set(1, 9);
     expect(await watch.check(0)).toEqual([]);
     expect(await watch.check(999)).toEqual([]);
-    expect(await watch.check(1000)).toEqual([{ partition: 0, position: 40, end: 50, stuckForMs: 1000 }]);
+    expect(await watch.check(1000)).toEqual([{ partition: 0, position: 40, placed: true, end: 50, stuckForMs: 1000 }]);
     expect(watch.lag()).toEqual(
       new Map([
         [0, 10],
@@ -47,7 +47,7 @@ describe('LiveLagWatch', () => {
     ends.set(0, 30);
     positions.set(0, 40);
     await watch.check(0);
-    expect(await watch.check(1000)).toEqual([{ partition: 0, position: 40, end: 30, stuckForMs: 1000 }]);
+    expect(await watch.check(1000)).toEqual([{ partition: 0, position: 40, placed: true, end: 30, stuckForMs: 1000 }]);
     expect(watch.lag()).toEqual(new Map([[0, -10]]));
   });
 
@@ -64,13 +64,26 @@ describe('LiveLagWatch', () => {
     expect(await watch.check(2200)).toHaveLength(1);
   });
 
-  it('does not watch a partition without a position, and counts again for one it was told to forget', async () => {
+  it('counts the stall time again for a partition it was told to forget', async () => {
     const { watch, ends, positions } = watching();
-    ends.set(0, 50).set(1, 50);
+    ends.set(0, 50);
     positions.set(0, 40);
     await watch.check(0);
     watch.forget(0);
     expect(await watch.check(1000)).toEqual([]);
-    expect(await watch.check(2000)).toEqual([{ partition: 0, position: 40, end: 50, stuckForMs: 1000 }]);
+    expect(await watch.check(2000)).toEqual([{ partition: 0, position: 40, placed: true, end: 50, stuckForMs: 1000 }]);
+  });
+
+  it('watches a partition without a position from its end when first seen so, until the consumer has a position in it', async () => {
+    const { watch, ends, positions } = watching();
+    ends.set(0, 50).set(1, 50);
+    await watch.check(0);
+    ends.set(0, 52);
+    expect(await watch.check(1)).toEqual([]);
+    expect(await watch.check(1000)).toEqual([]);
+    expect(await watch.check(1001)).toEqual([{ partition: 0, position: 50, placed: false, end: 52, stuckForMs: 1000 }]);
+    positions.set(0, 52);
+    expect(await watch.check(3000)).toEqual([]);
+    expect(watch.lag()).toEqual(new Map([[0, 0]]));
   });
 });

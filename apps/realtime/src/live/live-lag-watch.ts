@@ -6,8 +6,10 @@ export type TopicEnds = () => Promise<Array<{ partition: number; high: string }>
 /** A partition a live consumer does not move on although the topic has records past its position. */
 export interface StalledPartition {
   partition: number;
-  /** The consumer's next offset. */
+  /** The consumer's next offset; for a partition it has no position in, the end offset first seen so. */
   position: number;
+  /** Whether the consumer has a position in the partition (it had a batch of it since it started). */
+  placed: boolean;
   /** The partition's end offset; below `position` when records the consumer handled are gone from Kafka. */
   end: number;
   stuckForMs: number;
@@ -18,7 +20,9 @@ export interface StalledPartition {
  * memory (PartitionPositions.nextOffsets) and no progress for `stallAfterMs`
  * (StallWatch). An end below the position counts as lag too: the log lost records
  * the consumer handled, and the records written at those offsets since would be
- * dropped as handled.
+ * dropped as handled. A partition the consumer has no position in yet (no batch of
+ * it since it started, at the latest offset) is watched from its end offset when
+ * first seen so: records past that must reach the consumer.
  *
  * Nothing is observed while Kafka does not answer, and a partition's stall time
  * counts again from the first answer after that, so a consumer still rejoining
@@ -29,6 +33,8 @@ export class LiveLagWatch {
   private readonly stalls: StallWatch;
   /** End offset minus position per partition with a position, as of the last check (negative: records gone). */
   private lastLag = new Map<number, number>();
+  /** Per partition without a position, its end offset when first seen so. */
+  private readonly unplacedFrom = new Map<number, number>();
 
   constructor(
     private readonly topicEnds: TopicEnds,
@@ -49,20 +55,26 @@ export class LiveLagWatch {
     }
     const positions = this.positions();
     const lag = new Map<number, number>();
+    const seen = new Map<number, Omit<StalledPartition, 'stuckForMs'>>();
     for (const { partition, high } of ends) {
-      const position = positions.get(partition);
-      if (position === undefined) {
-        this.stalls.forget(partition);
+      const end = Number(high);
+      const placedAt = positions.get(partition);
+      if (placedAt === undefined) {
+        const from = this.unplacedFrom.get(partition) ?? end;
+        this.unplacedFrom.set(partition, from);
+        seen.set(partition, { partition, position: from, placed: false, end });
+        this.stalls.observe(partition, from, Math.max(0, end - from), now);
       } else {
-        lag.set(partition, Number(high) - position);
-        this.stalls.observe(partition, position, Math.abs(Number(high) - position), now);
+        this.unplacedFrom.delete(partition);
+        lag.set(partition, end - placedAt);
+        seen.set(partition, { partition, position: placedAt, placed: true, end });
+        this.stalls.observe(partition, placedAt, Math.abs(end - placedAt), now);
       }
     }
     this.lastLag = lag;
-    return Object.entries(this.stalls.stalled(now)).map(([key, stuckForMs]) => {
-      const partition = Number(key);
-      const position = positions.get(partition) ?? 0;
-      return { partition, position, end: position + (lag.get(partition) ?? 0), stuckForMs };
+    return Object.entries(this.stalls.stalled(now)).flatMap(([key, stuckForMs]) => {
+      const partition = seen.get(Number(key));
+      return partition ? [{ ...partition, stuckForMs }] : [];
     });
   }
 
