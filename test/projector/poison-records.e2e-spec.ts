@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, Producer } from 'kafkajs';
 import { Pool } from 'pg';
+import { conversationKey, ConversationRef } from '@threadline/contracts';
 import { api } from '../support/api-client';
 import { CommandStack } from '../support/command-stack';
 import { appendedEvent } from '../support/event-builder';
 import { indexEpoch } from '../support/hand-built-events';
+import { createApiKey } from '../support/identity-provider';
 import { entryPoint, eventually, ServiceProcess } from '../support/service-process';
 import { allocatePort, isolatedEnv, TEST_KAFKA_BROKERS } from '../support/test-env';
 
@@ -38,14 +40,19 @@ afterAll(async () => {
 
 const runCli = promisify(execFile);
 function quarantineCli(...args: string[]) {
+  return quarantineCliWith({}, ...args);
+}
+
+/** The quarantine CLI with more environment (THREADLINE_ADMIN_KEY). */
+function quarantineCliWith(env: Record<string, string>, ...args: string[]) {
   return runCli(process.execPath, [entryPoint('projector'), 'quarantine', ...args], {
-    env: { ...process.env, ...stack.env },
+    env: { ...process.env, ...stack.env, ...env },
   });
 }
 
 /** The JSON text of a message event, for records a test then corrupts or sends as raw bytes. */
-function appendedJson(conversationId: string, seq: number, text: string, occurredAt?: string): string {
-  return JSON.stringify(appendedEvent(conversationId, seq, text, epoch, null, occurredAt));
+function appendedJson(conversation: string | ConversationRef, seq: number, text: string, occurredAt?: string): string {
+  return JSON.stringify(appendedEvent(conversation, seq, text, epoch, null, occurredAt));
 }
 
 interface QuarantineEntry {
@@ -135,6 +142,63 @@ describe('poison records', () => {
     expect(page[1]).toMatchObject({ metadata: { threadline_recovered: { seq: 1, offset: entry.offset } } });
     const after = (await quarantineCli('list')).stdout;
     expect(after).not.toContain(id);
+  });
+
+  it("re-applies another tenant's record with THREADLINE_ADMIN_KEY through a key of that tenant minted for it and revoked after", async () => {
+    const port = allocatePort();
+    const command = new ServiceProcess('command', 'poison-command-auth', port, {
+      ...stack.env,
+      AUTH_MODE: 'on',
+      COMMAND_PORT: String(port),
+    });
+    await command.start();
+    try {
+      const admin = createApiKey(stack.env, 'platform', 'service:ops', ['admin']);
+      const reader = createApiKey(stack.env, 'acme', 'service:reader', ['conversations:read']);
+      const ref = { tenantId: 'acme', conversationId: `reapply-acme-${randomUUID()}` };
+      const value = appendedJson(ref, 1, 'recover me too', '0000-01-01T00:00:00Z');
+      await producer.send({ topic: stack.env.KAFKA_TOPIC, messages: [{ key: conversationKey(ref), value }] });
+      const readAcme = async () => {
+        const path = `/v1/conversations/${ref.conversationId}/messages?from=1&consistency=eventual`;
+        const res = await api(command.baseUrl, 'GET', path, undefined, undefined, {
+          headers: { authorization: `Bearer ${reader.key}` },
+        });
+        return (res.body.messages ?? []) as Array<{ seq: number; kind: string; actor?: string }>;
+      };
+      await eventually('the record to be quarantined', async () => (await readAcme()).length === 1);
+      const { rows } = await db.query<{ id: string }>(
+        'SELECT id FROM quarantined_records WHERE tenant_id = $1 AND conversation_id = $2',
+        [ref.tenantId, ref.conversationId],
+      );
+
+      const refused = await quarantineCli('reapply', rows[0].id, '--command-url', command.baseUrl).catch(
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('set THREADLINE_ADMIN_KEY') });
+      const reapplied = await quarantineCliWith(
+        { THREADLINE_ADMIN_KEY: admin.key },
+        'reapply',
+        rows[0].id,
+        '--command-url',
+        command.baseUrl,
+      );
+      expect(JSON.parse(reapplied.stdout).answer).toMatchObject({ seq: 2, deduped: false });
+      const page = await eventually('the recovered message', async () => {
+        const messages = await readAcme();
+        return messages.length === 2 && messages;
+      });
+      expect(page[1]).toMatchObject({ seq: 2, kind: 'message', actor: 'service:quarantine-reapply' });
+      const keys = await api(command.baseUrl, 'GET', '/v1/admin/api-keys?tenant_id=acme', undefined, undefined, {
+        headers: { authorization: `Bearer ${admin.key}` },
+      });
+      const minted = (keys.body.api_keys as Array<{ subject: string; revoked_at: string | null }>).filter(
+        (key) => key.subject === 'service:quarantine-reapply',
+      );
+      expect(minted.length).toBeGreaterThan(0);
+      expect(minted.every((key) => key.revoked_at !== null)).toBe(true);
+    } finally {
+      await command.stop();
+    }
   });
 
   it('reports a partition that has lag and makes no progress as stalled: the projector turns unready until it moves again', async () => {

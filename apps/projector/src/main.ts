@@ -28,7 +28,9 @@ async function main(): Promise<void> {
     return migrate(config);
   }
   if (process.argv[2] === 'quarantine') {
-    process.exit(await runQuarantineCommand(config, process.argv.slice(3)));
+    process.exit(
+      await runQuarantineCommand(config, process.argv.slice(3), process.env.THREADLINE_ADMIN_KEY || undefined),
+    );
   }
   await bootstrapService({ module: ProjectorModule.forRoot(config), host: config.http.host, port: config.http.port });
 }

@@ -9,6 +9,7 @@ import {
   QuarantinedRow,
   QuarantineScope,
 } from './quarantine-statements';
+import { ReapplyCredential } from './reapply-credential';
 
 /** The producer id re-applied records are appended under; the quarantine id is the producer seq (idempotent). */
 export const REAPPLY_PRODUCER_ID = 'threadline.quarantine';
@@ -23,9 +24,15 @@ const USAGE = `usage: main.js quarantine list [--all]
  * rewrites the seq its stand-in tombstone settled (every consumer already saw
  * that tombstone): the record's content is appended again through the command,
  * at a new seq, marked with where it came from, under a producer pair that makes
- * a repeated re-apply a no-op.
+ * a repeated re-apply a no-op. With `adminKey` (THREADLINE_ADMIN_KEY) it acts for
+ * the record's tenant through a key minted for it (ReapplyCredential); without,
+ * only for the default tenant of a command running with AUTH_MODE=none.
  */
-export async function runQuarantineCommand(config: ProjectorConfig, args: string[]): Promise<number> {
+export async function runQuarantineCommand(
+  config: ProjectorConfig,
+  args: string[],
+  adminKey?: string,
+): Promise<number> {
   const [verb, id] = args;
   const scope: QuarantineScope = { consumer: config.projection.groupId, topic: config.kafka.topic };
   const dataSource = new DataSource(dataSourceOptions(config.postgres));
@@ -56,7 +63,7 @@ export async function runQuarantineCommand(config: ProjectorConfig, args: string
     }
     const commandUrl = args[args.indexOf('--command-url') + 1];
     if (verb === 'reapply' && args.includes('--command-url') && commandUrl) {
-      return await reapply(dataSource, scope, row, commandUrl);
+      return await reapply(dataSource, scope, row, commandUrl, adminKey);
     }
     process.stderr.write(`${USAGE}\n`);
     return 2;
@@ -82,6 +89,7 @@ async function reapply(
   scope: QuarantineScope,
   row: QuarantinedRow,
   commandUrl: string,
+  adminKey: string | undefined,
 ): Promise<number> {
   const decoded = decodeRecord({ value: row.record_value, timestamp: String(row.quarantined_at.getTime()) });
   if (decoded.kind === 'poison') {
@@ -92,26 +100,46 @@ async function reapply(
     process.stderr.write(`record ${row.id} is an index fence: it has no effect the command could request again\n`);
     return 1;
   }
-  if (decoded.event.tenant_id !== DEFAULT_TENANT) {
+  const tenantId = decoded.event.tenant_id;
+  if (adminKey === undefined && tenantId !== DEFAULT_TENANT) {
     process.stderr.write(
-      `record ${row.id} belongs to tenant ${decoded.event.tenant_id}: the command re-applies it only for the ` +
-        `default tenant (AUTH_MODE=none); re-send it with a credential of that tenant\n`,
+      `record ${row.id} belongs to tenant ${tenantId}: set THREADLINE_ADMIN_KEY (an API key with scope admin) ` +
+        `so reapply can act for that tenant\n`,
     );
     return 1;
   }
-  const answer = await send(commandUrl, decoded.event, row);
-  if (answer.status >= 300) {
-    process.stderr.write(`the command answered ${answer.status}: ${answer.body}\n`);
+  let credential: ReapplyCredential;
+  try {
+    credential =
+      adminKey === undefined
+        ? ReapplyCredential.none(commandUrl)
+        : await ReapplyCredential.mint(commandUrl, adminKey, tenantId);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
     return 1;
   }
-  await runStatement(dataSource.manager, markReapplied(scope, row.id));
-  print({ id: row.id, reapplied: decoded.event.type, answer: answer.body ? (JSON.parse(answer.body) as unknown) : {} });
-  return 0;
+  try {
+    const answer = await send(commandUrl, credential.headers(), decoded.event, row);
+    if (answer.status >= 300) {
+      process.stderr.write(`the command answered ${answer.status}: ${answer.body}\n`);
+      return 1;
+    }
+    await runStatement(dataSource.manager, markReapplied(scope, row.id));
+    print({
+      id: row.id,
+      reapplied: decoded.event.type,
+      answer: answer.body ? (JSON.parse(answer.body) as unknown) : {},
+    });
+    return 0;
+  } finally {
+    await credential.revoke().catch((error: Error) => process.stderr.write(`${error.message}; revoke it by hand\n`));
+  }
 }
 
 /** What re-applying an event means: its effect requested again through the command's API. */
 async function send(
   commandUrl: string,
+  credential: Record<string, string>,
   event: ConversationEvent,
   row: QuarantinedRow,
 ): Promise<{ status: number; body: string }> {
@@ -119,7 +147,7 @@ async function send(
   const request = (method: string, url: string, body?: unknown) =>
     fetch(url, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: body === undefined ? credential : { ...credential, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     }).then(async (res) => ({ status: res.status, body: await res.text() }));
   switch (event.type) {
