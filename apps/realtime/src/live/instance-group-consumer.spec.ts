@@ -36,8 +36,11 @@ class StuckConsumer {
   }
 }
 
-/** Kafka whose topic `t` ends at `end` in partition 0, and whose consumers are StuckConsumers. */
-function fakeKafka(end: () => number): { kafka: Kafka; consumers: StuckConsumer[]; endReads: () => number } {
+/** Kafka whose topic `t` ends at `end()` in partition 0 and begins at `earliest`, and whose consumers are StuckConsumers. */
+function fakeKafka(
+  end: () => number,
+  earliest: number,
+): { kafka: Kafka; consumers: StuckConsumer[]; endReads: () => number } {
   const consumers: StuckConsumer[] = [];
   let reads = 0;
   const kafka = {
@@ -51,7 +54,7 @@ function fakeKafka(end: () => number): { kafka: Kafka; consumers: StuckConsumer[
       disconnect: () => Promise.resolve(),
       fetchTopicOffsets: () => {
         reads += 1;
-        return Promise.resolve([{ partition: 0, low: '0', high: String(end()) }]);
+        return Promise.resolve([{ partition: 0, low: String(earliest), high: String(end()) }]);
       },
     }),
   } as unknown as Kafka;
@@ -67,11 +70,11 @@ async function until(what: string, condition: () => boolean): Promise<void> {
 }
 
 /**
- * A started group over a partition 0 that ends at `end()`, its position at offset 10 (none when `placed` is
- * false), its consumers stuck (StuckConsumer): what a test reads afterwards.
+ * A started group over a partition 0 that ends at `end()` and begins at `earliest`, its position at offset 10
+ * (none when `placed` is false), its consumers stuck (StuckConsumer): what a test reads afterwards.
  */
-function startedGroup(end: () => number, placed = true) {
-  const { kafka, consumers, endReads } = fakeKafka(end);
+function startedGroup(end: () => number, placed = true, earliest = 0) {
+  const { kafka, consumers, endReads } = fakeKafka(end, earliest);
   const positions = new PartitionPositions();
   if (placed) {
     positions.start(0, { nextOffset: 10, indexFence: 0 }, '10');
@@ -136,6 +139,14 @@ describe('InstanceGroupConsumer', () => {
     await until('a second consumer', () => consumers.length >= 2);
     await consumer.stop();
     expect(positions.plan(0, ['5'])).toEqual({ kind: 'locate' });
+  });
+
+  it('forgets a position retention passed, so the new consumer starts where the projector stands', async () => {
+    const { consumer, consumers, positions } = startedGroup(() => 30, true, 20);
+    await until('a second consumer', () => consumers.length >= 2);
+    await consumer.stop();
+    expect(positions.plan(0, ['30'])).toEqual({ kind: 'locate' });
+    expect(consumers[1].seeks).toEqual([]);
   });
 
   it('keeps its consumer while the partition has nothing past its position', async () => {

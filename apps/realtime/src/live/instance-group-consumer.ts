@@ -45,8 +45,8 @@ export interface InstanceGroupOptions {
  * It also checks its own progress (LiveLagWatch): a partition with records past
  * the owner's position that does not move for `stallAfterMs` is logged with what
  * the consumer last saw of it, counted, and the consumer is started again; the
- * new one goes back to the owner's position (or, when Kafka lost records the
- * position is past, to where the projector stands; for a partition it had no
+ * new one goes back to the owner's position (or, when Kafka no longer has the
+ * records around it, to where the projector stands; for a partition it had no
  * position in, to the offset the watch saw first). Readiness names the stalled
  * partitions meanwhile.
  */
@@ -145,10 +145,11 @@ export class InstanceGroupConsumer {
         `assignment of the last join ${JSON.stringify(this.assignment)}, joined ${this.joined}, fetching ${this.fetching}; ` +
         'starting the consumer again',
     );
-    for (const { partition, position, placed, end } of this.stalled) {
+    for (const stall of this.stalled) {
+      const { partition, position, placed } = stall;
       if (!placed) {
         this.resumeUnplaced.set(partition, position);
-      } else if (end < position) {
+      } else if (recordsGone(stall)) {
         positions.forget(partition);
       }
       this.watch.forget(partition);
@@ -158,15 +159,16 @@ export class InstanceGroupConsumer {
     this.stalled = [];
   }
 
-  private describeStall({ partition, position, placed, end, stuckForMs }: StalledPartition, now: number): string {
+  private describeStall(stall: StalledPartition, now: number): string {
+    const { partition, position, placed, end, stuckForMs } = stall;
     const last = this.lastBatch.get(partition);
     const batch = last
       ? `last batch ${now - last.at} ms ago from offset ${last.firstOffset} (${last.messages} messages)`
       : 'no batch yet';
     const gone = !placed
       ? ' (no position yet: it starts again at that offset)'
-      : end < position
-        ? ' (records it handled are gone: it starts again where the projector stands)'
+      : recordsGone(stall)
+        ? ' (records around its position are gone from Kafka: it starts again where the projector stands)'
         : '';
     return `partition ${partition} at offset ${position}, end ${end}${gone}, for ${stuckForMs} ms, ${batch}`;
   }
@@ -234,4 +236,12 @@ export class InstanceGroupConsumer {
       await admin.disconnect().catch(() => undefined);
     }
   }
+}
+
+/**
+ * Kafka no longer has the records around a stalled partition's position: ones the consumer handled (the end is
+ * below it) or ones it has yet to read (retention passed it). Going back there cannot work.
+ */
+function recordsGone({ position, end, earliest }: StalledPartition): boolean {
+  return end < position || earliest > position;
 }

@@ -9,7 +9,7 @@ function watching(stallAfterMs = 1000) {
     () =>
       kafkaDown
         ? Promise.reject(new Error('Kafka unreachable'))
-        : Promise.resolve([...ends].map(([partition, high]) => ({ partition, high: String(high) }))),
+        : Promise.resolve([...ends].map(([partition, high]) => ({ partition, low: '0', high: String(high) }))),
     () => new Map(positions),
     stallAfterMs,
   );
@@ -23,7 +23,9 @@ describe('LiveLagWatch', () => {
     positions.set(0, 40).set(1, 9);
     expect(await watch.check(0)).toEqual([]);
     expect(await watch.check(999)).toEqual([]);
-    expect(await watch.check(1000)).toEqual([{ partition: 0, position: 40, placed: true, end: 50, stuckForMs: 1000 }]);
+    expect(await watch.check(1000)).toEqual([
+      { partition: 0, position: 40, placed: true, end: 50, earliest: 0, stuckForMs: 1000 },
+    ]);
     expect(watch.lag()).toEqual(
       new Map([
         [0, 10],
@@ -47,7 +49,9 @@ describe('LiveLagWatch', () => {
     ends.set(0, 30);
     positions.set(0, 40);
     await watch.check(0);
-    expect(await watch.check(1000)).toEqual([{ partition: 0, position: 40, placed: true, end: 30, stuckForMs: 1000 }]);
+    expect(await watch.check(1000)).toEqual([
+      { partition: 0, position: 40, placed: true, end: 30, earliest: 0, stuckForMs: 1000 },
+    ]);
     expect(watch.lag()).toEqual(new Map([[0, -10]]));
   });
 
@@ -71,7 +75,9 @@ describe('LiveLagWatch', () => {
     await watch.check(0);
     watch.forget(0);
     expect(await watch.check(1000)).toEqual([]);
-    expect(await watch.check(2000)).toEqual([{ partition: 0, position: 40, placed: true, end: 50, stuckForMs: 1000 }]);
+    expect(await watch.check(2000)).toEqual([
+      { partition: 0, position: 40, placed: true, end: 50, earliest: 0, stuckForMs: 1000 },
+    ]);
   });
 
   it('watches a partition without a position from its end when first seen so, until the consumer has a position in it', async () => {
@@ -81,7 +87,9 @@ describe('LiveLagWatch', () => {
     ends.set(0, 52);
     expect(await watch.check(1)).toEqual([]);
     expect(await watch.check(1000)).toEqual([]);
-    expect(await watch.check(1001)).toEqual([{ partition: 0, position: 50, placed: false, end: 52, stuckForMs: 1000 }]);
+    expect(await watch.check(1001)).toEqual([
+      { partition: 0, position: 50, placed: false, end: 52, earliest: 0, stuckForMs: 1000 },
+    ]);
     positions.set(0, 52);
     expect(await watch.check(3000)).toEqual([]);
     expect(watch.lag()).toEqual(new Map([[0, 0]]));

@@ -1,7 +1,7 @@
-import { StallWatch } from '@threadline/kafka';
+import { PartitionOffsets, StallWatch } from '@threadline/kafka';
 
-/** The end offset of every partition of a topic (kafkajs admin.fetchTopicOffsets, narrowed). */
-export type TopicEnds = () => Promise<Array<{ partition: number; high: string }>>;
+/** The earliest and end offsets of every partition of a topic (TopicOffsetsReader.read). */
+export type TopicEnds = () => Promise<PartitionOffsets[]>;
 
 /** A partition a live consumer does not move on although the topic has records past its position. */
 export interface StalledPartition {
@@ -12,6 +12,8 @@ export interface StalledPartition {
   placed: boolean;
   /** The partition's end offset; below `position` when records the consumer handled are gone from Kafka. */
   end: number;
+  /** The earliest offset Kafka still has; above `position` when records the consumer has yet to read are gone. */
+  earliest: number;
   stuckForMs: number;
 }
 
@@ -46,7 +48,7 @@ export class LiveLagWatch {
 
   /** Asks for the topic's end offsets and returns the stalled partitions; throws (forgetting every observation) when Kafka does not answer. */
   async check(now: number): Promise<StalledPartition[]> {
-    let ends: Array<{ partition: number; high: string }>;
+    let ends: PartitionOffsets[];
     try {
       ends = await this.topicEnds();
     } catch (error) {
@@ -56,18 +58,19 @@ export class LiveLagWatch {
     const positions = this.positions();
     const lag = new Map<number, number>();
     const seen = new Map<number, Omit<StalledPartition, 'stuckForMs'>>();
-    for (const { partition, high } of ends) {
+    for (const { partition, low, high } of ends) {
       const end = Number(high);
+      const earliest = Number(low);
       const placedAt = positions.get(partition);
       if (placedAt === undefined) {
         const from = this.unplacedFrom.get(partition) ?? end;
         this.unplacedFrom.set(partition, from);
-        seen.set(partition, { partition, position: from, placed: false, end });
+        seen.set(partition, { partition, position: from, placed: false, end, earliest });
         this.stalls.observe(partition, from, Math.max(0, end - from), now);
       } else {
         this.unplacedFrom.delete(partition);
         lag.set(partition, end - placedAt);
-        seen.set(partition, { partition, position: placedAt, placed: true, end });
+        seen.set(partition, { partition, position: placedAt, placed: true, end, earliest });
         this.stalls.observe(partition, placedAt, Math.abs(end - placedAt), now);
       }
     }
