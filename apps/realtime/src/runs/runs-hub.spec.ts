@@ -32,6 +32,16 @@ describe('RunsHub', () => {
     expect(hub.liveRuns('t1/c1').get('run_2')).toEqual({ lastRunSeq: 1, end: null });
   });
 
+  it('remembers 100,000 runs in all, the least recently published forgotten first', () => {
+    const hub = new RunsHub();
+    for (let n = 0; n <= 100_000; n += 1) {
+      hub.publish(`t1/c${n}`, { kind: 'events', runId: 'run', events: [delta(1)] });
+    }
+    expect(hub.liveRuns('t1/c0').size).toBe(0);
+    expect(hub.liveRuns('t1/c1').get('run')).toEqual({ lastRunSeq: 1, end: null });
+    expect(hub.liveRuns('t1/c100000').get('run')).toEqual({ lastRunSeq: 1, end: null });
+  });
+
   it('hands each item to the listeners of its conversation only', () => {
     const hub = new RunsHub();
     const seen: string[] = [];

@@ -9,11 +9,17 @@ export interface LiveRun {
   end: RunEnd | null;
 }
 
-/** Conversations whose live runs the hub remembers, least recently active first out. */
-const CONVERSATIONS_KEPT = 100_000;
+/** Runs the hub remembers in all, least recently published first out. */
+const RUNS_KEPT = 100_000;
 
 /** Runs remembered per conversation, least recently published first out. */
 const RUNS_KEPT_PER_CONVERSATION = 16;
+
+/** A remembered run: what was published of it, and whose it is. */
+interface PublishedRun extends LiveRun {
+  key: string;
+  runId: string;
+}
 
 /**
  * In-process fan-out of the runs topic to the streams that follow each
@@ -28,8 +34,10 @@ const RUNS_KEPT_PER_CONVERSATION = 16;
 export class RunsHub {
   private readonly logger = new Logger(RunsHub.name);
   private readonly listeners = new Map<string, Set<RunsListener>>();
-  /** Per conversation key, per run id: what was published, both in least-recently-published order. */
-  private readonly published = new Map<string, Map<string, LiveRun>>();
+  /** What was published per run (`runKey`), least recently published first. */
+  private readonly published = new Map<string, PublishedRun>();
+  /** The remembered runs' ids per conversation key, least recently published first. */
+  private readonly runIds = new Map<string, Set<string>>();
 
   /** Follows the runs of one conversation; returns the function that stops it. */
   subscribe(key: string, listener: RunsListener): () => void {
@@ -49,8 +57,14 @@ export class RunsHub {
 
   /** What the hub has published of the conversation's latest runs, by run id (a copy). */
   liveRuns(key: string): Map<string, LiveRun> {
-    const runs = this.published.get(key);
-    return new Map([...(runs ?? [])].map(([runId, run]) => [runId, { ...run }]));
+    const live = new Map<string, LiveRun>();
+    for (const runId of this.runIds.get(key) ?? []) {
+      const run = this.published.get(runKey(key, runId));
+      if (run) {
+        live.set(runId, { lastRunSeq: run.lastRunSeq, end: run.end });
+      }
+    }
+    return live;
   }
 
   publish(key: string, item: RunLiveItem): void {
@@ -65,27 +79,46 @@ export class RunsHub {
   }
 
   private remember(key: string, item: RunLiveItem): void {
-    let runs = this.published.get(key);
-    if (runs) {
-      this.published.delete(key);
+    const id = runKey(key, item.runId);
+    let run = this.published.get(id);
+    let ids = this.runIds.get(key);
+    if (run) {
+      this.published.delete(id);
+      ids?.delete(item.runId);
     } else {
-      runs = new Map();
-      if (this.published.size >= CONVERSATIONS_KEPT) {
-        this.published.delete(this.published.keys().next().value as string);
-      }
+      run = { key, runId: item.runId, lastRunSeq: 0, end: null };
     }
-    this.published.set(key, runs);
-    const run = runs.get(item.runId) ?? { lastRunSeq: 0, end: null };
-    runs.delete(item.runId);
     if (item.kind === 'events') {
       run.lastRunSeq = item.events.reduce((highest, event) => Math.max(highest, event.run_seq), run.lastRunSeq);
     } else {
       run.end ??= item.end;
       run.lastRunSeq = Math.max(run.lastRunSeq, item.end.lastRunSeq);
     }
-    runs.set(item.runId, run);
-    if (runs.size > RUNS_KEPT_PER_CONVERSATION) {
-      runs.delete(runs.keys().next().value as string);
+    this.published.set(id, run);
+    if (!ids) {
+      ids = new Set();
+      this.runIds.set(key, ids);
+    }
+    ids.add(item.runId);
+    if (ids.size > RUNS_KEPT_PER_CONVERSATION) {
+      this.forget(key, ids.values().next().value as string);
+    }
+    if (this.published.size > RUNS_KEPT) {
+      const oldest = this.published.values().next().value as PublishedRun;
+      this.forget(oldest.key, oldest.runId);
     }
   }
+
+  private forget(key: string, runId: string): void {
+    this.published.delete(runKey(key, runId));
+    const ids = this.runIds.get(key);
+    if (ids?.delete(runId) && ids.size === 0) {
+      this.runIds.delete(key);
+    }
+  }
+}
+
+/** One run of one conversation (a conversation key holds no NUL). */
+function runKey(key: string, runId: string): string {
+  return `${key}\u0000${runId}`;
 }
