@@ -69,3 +69,16 @@ export class ClientStack {
 export const text = (value: string, role = 'user') => ({ role, parts: [{ type: 'text', text: value }] });
 
 export const uniqueId = (label: string) => `${label}-${randomBytes(4).toString('hex')}`;
+
+/**
+ * The running test's AbortSignal (call inside a test), aborted after it: a subscription a failed test leaves open
+ * ends with it instead of reconnecting into a later file's servers.
+ */
+export function perTestSignal(): () => AbortSignal {
+  let controller = new AbortController();
+  afterEach(() => {
+    controller.abort();
+    controller = new AbortController();
+  });
+  return () => controller.signal;
+}

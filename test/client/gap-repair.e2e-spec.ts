@@ -8,13 +8,14 @@ import { ConversationRef } from '@threadline/contracts';
 import { appendedEvent } from '../support/event-builder';
 import { indexEpoch, produceEvents } from '../support/hand-built-events';
 import { eventually } from '../support/service-process';
-import { ClientStack, text, uniqueId } from './client-stack';
+import { ClientStack, perTestSignal, text, uniqueId } from './client-stack';
 
 /** A short reorder timeout, and a hole grace long enough that the command never settles seq 3 itself. */
 const services = new ClientStack('sdk-gap', { REORDER_TIMEOUT_MS: '1000', HOLE_GRACE_MS: '60000' });
 
 beforeAll(() => services.start(), 120_000);
 afterAll(() => services.stop());
+const thisTest = perTestSignal();
 
 it('repairs a gap the realtime service sends by replaying the missing seq, delivering every seq once and in order', async () => {
   const client = await services.client();
@@ -24,6 +25,7 @@ it('repairs a gap the realtime service sends by replaying the missing seq, deliv
   const gaps: Array<{ expected: number; actual: number }> = [];
   const subscription = await convo.subscribe({
     cursor: 0,
+    signal: thisTest(),
     onMessage: (message) => {
       delivered.push(message.seq);
     },

@@ -23,19 +23,14 @@ import { createUIMessageStream } from 'ai';
 import { createApiKey } from '../support/identity-provider';
 import { WEATHER_REPLY, weatherAgentResponse } from '../support/ui-message-streams';
 import { eventually } from '../support/service-process';
-import { ALL_SCOPES, ClientStack, text, uniqueId } from './client-stack';
+import { ALL_SCOPES, ClientStack, perTestSignal, text, uniqueId } from './client-stack';
 
 const services = new ClientStack('sdk');
 
 beforeAll(() => services.start(), 120_000);
 afterAll(() => services.stop());
 
-/** Ends, after each test, the subscriptions it opened: one a failed test left open would follow it into later files. */
-let thisTest = new AbortController();
-afterEach(() => {
-  thisTest.abort();
-  thisTest = new AbortController();
-});
+const thisTest = perTestSignal();
 
 describe('conversations', () => {
   it('creates, appends, reads the tail and the replay, and iterates the whole history by pages', async () => {
@@ -171,7 +166,7 @@ describe('runs', () => {
     expect(committed).toMatchObject({ status: 'committed', last_run_seq: 2 });
     expect(await run.commit()).toEqual(committed);
     const events = [];
-    for await (const event of client.subscribeRun(run.runId, { signal: thisTest.signal })) {
+    for await (const event of client.subscribeRun(run.runId, { signal: thisTest() })) {
       events.push(event);
     }
     expect(events.map((e) => [e.run_seq, e.delta])).toEqual([
@@ -208,7 +203,7 @@ describe('following a run', () => {
     await run.push([delta('a1')]);
     const events: RunEvent[] = [];
     // No REST polling for a minute: what arrives in time came over the realtime stream.
-    const following = followed(client.subscribeRun(run.runId, { quietMs: 60_000, signal: thisTest.signal }), events);
+    const following = followed(client.subscribeRun(run.runId, { quietMs: 60_000, signal: thisTest() }), events);
     await eventually('the event pushed before subscribing', async () => events.length === 1);
     for (let batch = 2; batch <= 5; batch += 1) {
       await run.push([delta(`b${batch}.1`), delta(`b${batch}.2`)]);
@@ -228,7 +223,7 @@ describe('following a run', () => {
     await run.push([delta('1'), delta('2')]);
     const events: RunEvent[] = [];
     const following = followed(
-      client.subscribeRun(run.runId, { fromSeq: 1, quietMs: 300, signal: thisTest.signal }),
+      client.subscribeRun(run.runId, { fromSeq: 1, quietMs: 300, signal: thisTest() }),
       events,
     );
     await eventually('the event after fromSeq', async () => events.length === 1);
@@ -358,7 +353,7 @@ describe('subscriptions', () => {
     let reconnects = 0;
     const subscription = await convo.subscribe({
       cursor: 0,
-      signal: thisTest.signal,
+      signal: thisTest(),
       onMessage: (message) => {
         delivered.push(message.seq);
       },
@@ -392,7 +387,7 @@ describe('subscriptions', () => {
     await convo.append(text('after the cursor'));
     const items: StreamItem[] = [];
     const reading = (async () => {
-      for await (const item of convo.stream({ cursor: 1, signal: thisTest.signal })) {
+      for await (const item of convo.stream({ cursor: 1, signal: thisTest() })) {
         items.push(item);
         if (item.type === 'message' && item.message.role === 'assistant') {
           break;
@@ -427,7 +422,7 @@ describe('subscriptions', () => {
     let reconnects = 0;
     const subscription = await convo.subscribe({
       cursor: 0,
-      signal: thisTest.signal,
+      signal: thisTest(),
       onMessage: (message) => {
         delivered.push(message.seq);
       },
@@ -455,7 +450,7 @@ describe('subscriptions', () => {
     const client = await services.client({ token });
     const subscription = await client
       .handle(uniqueId('expiring'))
-      .subscribe({ cursor: 0, signal: thisTest.signal, onMessage: () => undefined });
+      .subscribe({ cursor: 0, signal: thisTest(), onMessage: () => undefined });
     await expect(subscription.done).rejects.toBeInstanceOf(UnauthorizedError);
     await expect(subscription.done).rejects.toMatchObject({ code: 'token_expired' });
   });
@@ -464,7 +459,7 @@ describe('subscriptions', () => {
     const client = await services.client({ token: await services.token('service:writer', 'messages:append') });
     const subscription = await client
       .handle(uniqueId('refused'))
-      .subscribe({ cursor: 0, signal: thisTest.signal, onMessage: () => undefined });
+      .subscribe({ cursor: 0, signal: thisTest(), onMessage: () => undefined });
     await expect(subscription.done).rejects.toBeInstanceOf(ForbiddenError);
   });
 });
