@@ -3,7 +3,7 @@ import { InboxEntry, InboxOwner, InboxReader, StoredPosition } from '@threadline
 import { appendedEvent } from '../../../../test/support/event-builder';
 import { ConversationHub } from '../live/conversation-hub';
 import { ProjectorPosition } from '../live/projector-position';
-import { INBOX_DELTA_INTERVAL_MS, InboxDeltas } from './inbox-deltas';
+import { INBOX_DELTA_INTERVAL_MS, InboxDeltas, RECENT_CHANGES_MS } from './inbox-deltas';
 import { MembershipRow } from './inbox-delta-plan';
 
 const entry = (id: string): InboxEntry => ({
@@ -96,6 +96,37 @@ describe('InboxDeltas', () => {
     t.deltas.noteReadCursor('acme', 'c1');
     await jest.advanceTimersByTimeAsync(INBOX_DELTA_INTERVAL_MS);
     expect(received).toEqual([[entry('c1')]]);
+    await t.deltas.onApplicationShutdown();
+  });
+
+  it('sends an inbox subscribed after the hub saw a change the delta of it once the projector passed it', async () => {
+    const t = setup();
+    const received: InboxEntry[][] = [];
+    t.members.push({ conversation_id: 'c1', participant_id: 'alice', kind: 'user' });
+    t.deltas.onApplicationBootstrap();
+    t.append('acme', 'c1', 5);
+    await jest.advanceTimersByTimeAsync(INBOX_DELTA_INTERVAL_MS);
+    t.deltas.subscribe({ tenantId: 'acme', participantId: 'alice', kind: 'user' }, (e) => received.push(e));
+    await jest.advanceTimersByTimeAsync(INBOX_DELTA_INTERVAL_MS);
+    expect(received).toEqual([]);
+    t.projector.nextOffset = 6;
+    await jest.advanceTimersByTimeAsync(INBOX_DELTA_INTERVAL_MS);
+    expect(received).toEqual([[entry('c1')]]);
+    await t.deltas.onApplicationShutdown();
+  });
+
+  it('does not send a new subscription changes older than RECENT_CHANGES_MS, nor those of another tenant', async () => {
+    const t = setup();
+    const received: InboxEntry[][] = [];
+    t.members.push({ conversation_id: 'c1', participant_id: 'alice', kind: 'user' });
+    t.projector.nextOffset = 100;
+    t.deltas.onApplicationBootstrap();
+    t.append('acme', 'c1', 5);
+    await jest.advanceTimersByTimeAsync(RECENT_CHANGES_MS + 1);
+    t.append('globex', 'c1', 6);
+    t.deltas.subscribe({ tenantId: 'acme', participantId: 'alice', kind: 'user' }, (e) => received.push(e));
+    await jest.advanceTimersByTimeAsync(INBOX_DELTA_INTERVAL_MS);
+    expect(received).toEqual([]);
     await t.deltas.onApplicationShutdown();
   });
 });

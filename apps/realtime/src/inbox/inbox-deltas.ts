@@ -18,6 +18,12 @@ import {
 /** Deltas go out at most this often per subscribed inbox. */
 export const INBOX_DELTA_INTERVAL_MS = 1000;
 
+/** How long a change is kept for inboxes subscribed after it: well past the time the projector takes to apply it. */
+export const RECENT_CHANGES_MS = 10_000;
+
+/** At most this many recent changes (one per conversation) are kept, the oldest dropped first. */
+const RECENT_CHANGES_KEPT = 50_000;
+
 export type InboxDeltaListener = (conversations: InboxEntry[]) => void;
 
 interface Subscription {
@@ -32,11 +38,19 @@ interface Subscription {
  * REST) of the changed conversations it is in. A change waits until the projector
  * has passed its event, so the entry always reflects it. A read cursor change
  * (ReadCursorListener) is already committed and goes out on the next tick.
+ *
+ * The fan-out runs ahead of the projector, so a client that subscribes and then
+ * reads its inbox over REST (docs/api.md) can read it before the projector has
+ * applied an event the hub saw before the subscription: every tenant's changes
+ * of the last RECENT_CHANGES_MS are kept, and a new subscription takes its
+ * tenant's as changed, so their delta goes out once the projector has them.
  */
 @Injectable()
 export class InboxDeltas extends PeriodicJob {
   private readonly subscriptions = new Map<string, Map<string, Subscription>>();
   private readonly changed = new Map<string, ChangedConversation>();
+  /** Every tenant's latest change per conversation key with when it was seen, least recently seen first. */
+  private readonly recent = new Map<string, { change: ChangedConversation; seenAt: number }>();
 
   constructor(
     hub: ConversationHub,
@@ -62,6 +76,7 @@ export class InboxDeltas extends PeriodicJob {
       tenant.set(ownerKey, subscription);
     }
     subscription.listeners.add(listener);
+    this.takeRecent(owner.tenantId);
     return () => {
       const current = this.subscriptions.get(owner.tenantId);
       const sub = current?.get(ownerKey);
@@ -126,8 +141,34 @@ export class InboxDeltas extends PeriodicJob {
   }
 
   private note(event: ConversationEvent, at: TopicPosition): void {
-    if (this.subscriptions.has(event.tenant_id) && changesInbox(event)) {
-      this.keep({ tenantId: event.tenant_id, conversationId: event.conversation_id, at });
+    if (!changesInbox(event)) {
+      return;
+    }
+    const change = { tenantId: event.tenant_id, conversationId: event.conversation_id, at };
+    this.rememberRecent(change);
+    if (this.subscriptions.has(event.tenant_id)) {
+      this.keep(change);
+    }
+  }
+
+  private rememberRecent(change: ChangedConversation): void {
+    const key = conversationKey(change);
+    this.recent.delete(key);
+    this.recent.set(key, { change, seenAt: Date.now() });
+    if (this.recent.size > RECENT_CHANGES_KEPT) {
+      this.recent.delete(this.recent.keys().next().value as string);
+    }
+  }
+
+  /** The tenant's recent changes count as changed (a delta goes out once the projector has them). */
+  private takeRecent(tenantId: string): void {
+    const since = Date.now() - RECENT_CHANGES_MS;
+    for (const [key, { change, seenAt }] of this.recent) {
+      if (seenAt < since) {
+        this.recent.delete(key);
+      } else if (change.tenantId === tenantId) {
+        this.keep(change);
+      }
     }
   }
 
