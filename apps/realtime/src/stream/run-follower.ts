@@ -42,10 +42,11 @@ export function committedRun(output: StreamOutput): { id: string; lastRunSeq: nu
  * was published live before the subscriber joined may not be in Postgres yet and
  * counts first: a run seen streaming live is followed, one seen ending live is not
  * (unless the client has a cursor for it: its end is applied), and the events seen
- * live are read until Postgres has them, since no later live item will say they exist. It also passes on the message stream's outputs, in their
- * order: a committed message of a run it follows waits until that run's events
- * through metadata.run.last_run_seq and its status went out, so a client sees a
- * run's events, its status, then its message.
+ * live are read until Postgres has them, since no later live item will say they
+ * exist. It also passes on the message stream's outputs, in their order: a
+ * committed message of a run it follows waits until that run's events through
+ * metadata.run.last_run_seq and its status went out, so a client sees a run's
+ * events, its status, then its message.
  */
 export class RunFollower {
   private readonly merge: RunMerge;
