@@ -3,7 +3,8 @@
  * a Phoenix client joined to `inbox:alice` and an SSE client on
  * `/v1/participants/alice/inbox/events` receive `inbox_delta` with the new unread
  * count when another participant appends, and when alice moves her read cursor; joining someone else's inbox is refused,
- * and a service credential may follow any inbox of its tenant.
+ * and a service credential may follow any inbox of its tenant; an inbox joined after realtime saw an append the
+ * projector had not applied yet still gets its delta.
  */
 import { randomUUID } from 'node:crypto';
 import { api, textMessage } from '../support/api-client';
@@ -163,4 +164,27 @@ it("refuses a join of someone else's inbox and an inbox stream of a malformed pa
   ).toBe(false);
   globex.close();
   await service.probe.close();
+});
+
+it('sends the delta of an append realtime saw before the inbox was joined and the projector applied after it', async () => {
+  const id = await conversation();
+  const watcher = await SseClient.open(
+    `${realtime.baseUrl}/v1/conversations/${id}/events?cursor=0`,
+    await auth('user:alice'),
+  );
+  await stack.projector.pause();
+  try {
+    await append('user:bob', id, 'while the projector is paused');
+    await eventually('realtime to see the append', async () =>
+      watcher.events.some((e) => (e.data as unknown as { type: string }).type === 'message'),
+    );
+    const client = await phoenix('user:alice');
+    expect(await client.join('inbox:alice', {})).toEqual({ status: 'ok', response: {} });
+    await stack.projector.resume();
+    await eventually('the delta of the append', async () => entryIn(phoenixDeltas(client, 'inbox:alice'), id, 1));
+    await client.probe.close();
+  } finally {
+    watcher.close();
+    await stack.projector.resume();
+  }
 });
